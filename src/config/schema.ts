@@ -1,0 +1,148 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The root configuration schema: the single source of truth for the config file.
+ * JSON Schema (for Ajv and `portcullis schema`) and TypeScript types both come from it.
+ * Every object rejects unknown keys; defaults live here, not in code.
+ */
+
+const Strict = { additionalProperties: false } as const;
+
+const Url = Type.String({ format: 'http-url', description: 'An http(s) URL.' });
+const Cidr = Type.String({ minLength: 2, description: 'An IPv4 or IPv6 address or CIDR block, e.g. 10.0.0.0/8 or ::1/128.' });
+const Mode = Type.Union([Type.Literal('off'), Type.Literal('monitor'), Type.Literal('enforce')], {
+  default: 'enforce',
+  description: 'off: the stage does nothing. monitor: the decision is recorded (event + log) but nothing is blocked. enforce: the decision is applied.',
+});
+const OnError = Type.Union([Type.Literal('fail-closed'), Type.Literal('fail-open')], {
+  default: 'fail-closed',
+  description: 'What happens when the stage itself fails (e.g. a store is down): fail-closed rejects the request, fail-open lets it pass and records an event.',
+});
+
+export const LimitsSchema = Type.Object({
+  maxBodySize: Type.Integer({ minimum: 0, default: 1_048_576, description: 'Largest request body in bytes; larger bodies get 413, enforced while streaming.' }),
+}, Strict);
+
+export const UpstreamTimeoutsSchema = Type.Object({
+  connectMs: Type.Integer({ minimum: 1, default: 5_000, description: 'Time allowed to open a connection to the upstream.' }),
+  headersMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Time allowed for the upstream to send response headers (504 when exceeded).' }),
+  bodyMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Longest idle gap while the upstream sends its body.' }),
+}, Strict);
+
+export const CircuitBreakerSchema = Type.Object({
+  enabled: Type.Boolean({ default: true }),
+  failureThreshold: Type.Integer({ minimum: 1, default: 5, description: 'Consecutive connection failures or timeouts that open the circuit.' }),
+  cooldownMs: Type.Integer({ minimum: 1, default: 10_000, description: 'How long the circuit stays open before one trial request is let through.' }),
+}, Strict);
+
+export const CorsSchema = Type.Object({
+  allowOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Exact origins allowed (scheme://host[:port]). An origin is never reflected unless listed. "*" allows any origin without credentials.' }),
+  allowMethods: Type.Array(Type.String(), { default: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] }),
+  allowHeaders: Type.Array(Type.String(), { default: ['authorization', 'content-type'] }),
+  exposeHeaders: Type.Array(Type.String(), { default: [] }),
+  allowCredentials: Type.Boolean({ default: false }),
+  maxAgeSeconds: Type.Integer({ minimum: 0, default: 600 }),
+}, Strict);
+
+export const SecurityHeadersSchema = Type.Object({
+  mode: Mode,
+  hsts: Type.Object({
+    enabled: Type.Boolean({ default: true, description: 'Send Strict-Transport-Security on TLS responses.' }),
+    maxAgeSeconds: Type.Integer({ minimum: 0, default: 31_536_000 }),
+    includeSubDomains: Type.Boolean({ default: true }),
+    preload: Type.Boolean({ default: false }),
+  }, { ...Strict, default: {} }),
+  contentTypeOptions: Type.Boolean({ default: true, description: 'X-Content-Type-Options: nosniff.' }),
+  frameAncestors: Type.Boolean({ default: true, description: "Content-Security-Policy: frame-ancestors 'none' when the upstream sets no CSP." }),
+  referrerPolicy: Type.String({ default: 'no-referrer' }),
+  noStoreWhenAuthenticated: Type.Boolean({ default: true, description: 'Cache-Control: no-store on responses to requests that carried credentials.' }),
+  removeHeaders: Type.Array(Type.String(), { default: ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version', 'x-runtime', 'x-version', 'x-generator'], description: 'Upstream fingerprint headers removed from responses.' }),
+  add: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Extra headers set on every response.' }),
+}, { ...Strict, default: {} });
+
+const StageMap = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Object({ mode: Type.Optional(Mode), onError: Type.Optional(OnError) }, { additionalProperties: true }), {
+  description: 'Stages by registered name, each with its own config (checked by the stage schema).',
+});
+
+export const OperationOverrideSchema = Type.Object({
+  limits: Type.Optional(Type.Partial(LimitsSchema)),
+  stages: Type.Optional(StageMap),
+}, Strict);
+
+export const ApiSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z0-9_.-]+$', description: 'Unique API name used in logs and metrics.' }),
+  upstream: Url,
+  openapi: Type.Optional(Type.String({ minLength: 1, description: 'Path (relative to the config file) of an OpenAPI 3.0/3.1 document; its operations become the only routes.' })),
+  basePath: Type.Optional(Type.String({ pattern: '^/', description: 'Public path prefix; defaults to the path of the document\'s first server URL.' })),
+  prefixes: Type.Optional(Type.Array(Type.String({ pattern: '^/' }), { minItems: 1, description: 'Pass-through path prefixes for an API declared without a document.' })),
+  stripBasePath: Type.Boolean({ default: false, description: 'Remove basePath before forwarding to the upstream.' }),
+  limits: Type.Optional(Type.Partial(LimitsSchema)),
+  timeouts: Type.Optional(Type.Partial(UpstreamTimeoutsSchema)),
+  retries: Type.Integer({ minimum: 0, maximum: 5, default: 1, description: 'Retries on connection failure, for idempotent methods without a body only.' }),
+  maxConnections: Type.Integer({ minimum: 1, default: 128, description: 'Connections kept to the upstream; beyond that requests queue.' }),
+  circuitBreaker: Type.Optional(Type.Partial(CircuitBreakerSchema)),
+  cors: Type.Optional(CorsSchema),
+  stages: Type.Optional(StageMap),
+  operations: Type.Optional(Type.Record(Type.String({ minLength: 1 }), OperationOverrideSchema, {
+    description: 'Per-operation overrides keyed by operationId, or "tag:<name>" for every operation with that tag. operationId wins over tag.',
+  })),
+}, Strict);
+
+export const TlsSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+  host: Type.String({ default: '0.0.0.0' }),
+  cert: Type.String({ minLength: 1, description: 'PEM certificate chain file; reloaded when it changes.' }),
+  key: Type.String({ minLength: 1, description: 'PEM private key file; reloaded when it changes.' }),
+  minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], { default: 'TLSv1.2' }),
+  ciphers: Type.String({
+    default: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
+    description: 'OpenSSL cipher list: forward-secret AEAD suites only (Mozilla "intermediate").',
+  }),
+}, Strict);
+
+export const ServerSchema = Type.Object({
+  host: Type.String({ default: '0.0.0.0' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Plain HTTP port; 0 picks a free port.' }),
+  http: Type.Boolean({ default: true, description: 'Serve plain HTTP (turn off to serve TLS only).' }),
+  tls: Type.Optional(TlsSchema),
+  trustedProxies: Type.Array(Cidr, { default: [], description: 'Peers whose X-Forwarded-For / Forwarded headers are believed.' }),
+  maxHeaderSize: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 16_384, description: 'Largest request head in bytes; larger gets 431.' }),
+  headersTimeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'Time a client has to send the request head (slowloris defence).' }),
+  requestTimeoutMs: Type.Integer({ minimum: 100, default: 60_000, description: 'Time a client has to send the whole request.' }),
+  keepAliveTimeoutMs: Type.Integer({ minimum: 0, default: 5_000 }),
+  maxConnections: Type.Integer({ minimum: 1, default: 10_000, description: 'Open client connections beyond this are refused.' }),
+  shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000, description: 'How long SIGTERM waits for in-flight requests before closing connections.' }),
+  limits: Type.Optional(Type.Partial(LimitsSchema)),
+}, { ...Strict, default: {} });
+
+export const AdminSchema = Type.Object({
+  enabled: Type.Boolean({ default: true }),
+  host: Type.String({ default: '127.0.0.1', description: 'Keep the admin listener off public interfaces.' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 9901 }),
+}, { ...Strict, default: {} });
+
+export const LoggingSchema = Type.Object({
+  level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  accessLog: Type.Boolean({ default: true, description: 'One JSON line per request.' }),
+  redact: Type.Array(Type.String(), { default: [], description: 'Extra request header names (lower case) whose values are replaced by [REDACTED]. Authorization, cookies and API-key headers always are.' }),
+}, { ...Strict, default: {} });
+
+export const ConfigSchema = Type.Object({
+  server: ServerSchema,
+  admin: AdminSchema,
+  logging: LoggingSchema,
+  securityHeaders: SecurityHeadersSchema,
+  watch: Type.Boolean({ default: true, description: 'Reload when the config file or a referenced OpenAPI document changes (SIGHUP always reloads).' }),
+  apis: Type.Array(ApiSchema, { minItems: 1, description: 'The APIs behind the gateway.' }),
+}, Strict);
+
+export type Config = Static<typeof ConfigSchema>;
+export type ApiConfig = Static<typeof ApiSchema>;
+export type ServerConfig = Static<typeof ServerSchema>;
+export type TlsConfig = Static<typeof TlsSchema>;
+export type CorsConfig = Static<typeof CorsSchema>;
+export type SecurityHeadersConfig = Static<typeof SecurityHeadersSchema>;
+export type OperationOverride = Static<typeof OperationOverrideSchema>;
+export type StageMode = Static<typeof Mode>;
+export type StageOnError = Static<typeof OnError>;
+export { Mode as ModeSchema, OnError as OnErrorSchema };

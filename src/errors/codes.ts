@@ -1,0 +1,51 @@
+/**
+ * The catalogue of stable error codes. A code is never reused once retired;
+ * `docs/reference/errors.md` lists the same codes (checked by a test).
+ *
+ * Client codes (`PCL_*` without `_ERR_CONFIG`) are rendered as problem+json;
+ * operator codes describe config and startup failures.
+ *
+ * @example
+ * import { CLIENT_ERRORS } from './codes.js';
+ * CLIENT_ERRORS.PCL_ROUTE_NOT_FOUND.status; // 404
+ */
+export const CLIENT_ERRORS = {
+  PCL_ROUTE_NOT_FOUND: { status: 404, title: 'Not Found' },
+  PCL_METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed' },
+  PCL_BAD_REQUEST: { status: 400, title: 'Bad Request' },
+  PCL_BAD_PATH: { status: 400, title: 'Invalid Request Path' },
+  PCL_BAD_CONTENT_LENGTH: { status: 400, title: 'Invalid Content-Length' },
+  PCL_REQUEST_SMUGGLING: { status: 400, title: 'Ambiguous Message Framing' },
+  PCL_BAD_HEADER: { status: 400, title: 'Invalid Header' },
+  PCL_HEADERS_TOO_LARGE: { status: 431, title: 'Request Header Fields Too Large' },
+  PCL_BODY_TOO_LARGE: { status: 413, title: 'Content Too Large' },
+  PCL_REQUEST_TIMEOUT: { status: 408, title: 'Request Timeout' },
+  PCL_CORS_REJECTED: { status: 403, title: 'CORS Request Rejected' },
+  PCL_UPSTREAM_UNAVAILABLE: { status: 502, title: 'Bad Gateway' },
+  PCL_UPSTREAM_TIMEOUT: { status: 504, title: 'Gateway Timeout' },
+  PCL_UPSTREAM_CIRCUIT_OPEN: { status: 503, title: 'Service Unavailable' },
+  PCL_UPSTREAM_OVERLOADED: { status: 503, title: 'Service Unavailable' },
+  PCL_SHUTTING_DOWN: { status: 503, title: 'Service Unavailable' },
+  PCL_STAGE_FAILED: { status: 500, title: 'Internal Server Error' },
+  PCL_INTERNAL: { status: 500, title: 'Internal Server Error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+/** Codes of operator-facing errors: config, startup and CLI failures. */
+export const OPERATOR_ERRORS = {
+  PCL_ERR_CONFIG_INVALID: 'The configuration file failed validation.',
+  PCL_ERR_CONFIG_READ: 'The configuration file could not be read or parsed.',
+  PCL_ERR_CONFIG_INTERPOLATION: 'An ${ENV} or ${file:} reference could not be resolved.',
+  PCL_ERR_OPENAPI_INVALID: 'An OpenAPI document could not be loaded or is not valid.',
+  PCL_ERR_ROUTE_CONFLICT: 'Two operations map to the same method and path.',
+  PCL_ERR_STAGE_UNKNOWN: 'A configured stage name is not registered.',
+  PCL_ERR_STAGE_CONFIG: 'A stage rejected its configuration at compile time.',
+  PCL_ERR_TLS: 'A TLS certificate or key could not be loaded.',
+  PCL_ERR_LISTEN: 'A listener could not bind its address.',
+} as const;
+
+/** A code rendered to clients as problem+json. */
+export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
+/** A code of an operator-facing failure. */
+export type OperatorErrorCode = keyof typeof OPERATOR_ERRORS;
+/** Every stable code Portcullis emits. */
+export type ErrorCode = ClientErrorCode | OperatorErrorCode;

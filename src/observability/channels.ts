@@ -1,0 +1,61 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+
+/**
+ * Every diagnostics_channel name Portcullis publishes on. Stages publish;
+ * logging, metrics, audit and the dashboard subscribe. Stages never import those.
+ */
+export const CHANNELS = {
+  stageDecision: 'portcullis:stage:decision',
+  stageError: 'portcullis:stage:error',
+  requestEnd: 'portcullis:request:end',
+  upstreamError: 'portcullis:proxy:upstreamError',
+  circuitState: 'portcullis:proxy:circuitState',
+  configReload: 'portcullis:config:reload',
+  clientError: 'portcullis:server:clientError',
+} as const;
+
+export interface StageDecisionMessage { requestId: string; stage: string; decision: 'reject' | 'respond'; code: string; enforced: boolean }
+export interface StageErrorMessage { requestId: string; stage: string; error: unknown }
+export interface UpstreamErrorMessage { requestId: string; api: string; code: string; reason: string }
+export interface CircuitStateMessage { api: string; state: 'open' | 'half-open' | 'closed' }
+export interface ConfigReloadMessage { ok: boolean; reason: string; error?: string; durationMs: number }
+export interface ClientErrorMessage { code: string; peer: string }
+/** One per finished request: everything the access log and metrics need. */
+export interface RequestEndMessage {
+  requestId: string;
+  method: string;
+  path: string;
+  api: string;
+  operationId: string;
+  status: number;
+  /** Seconds from arrival to the end of the response. */
+  durationS: number;
+  /** Seconds waiting for the upstream's response head; undefined when the upstream was not called. */
+  upstreamS: number | undefined;
+  bytesIn: number;
+  bytesOut: number;
+  client: string;
+  /** 'allowed' | 'rejected' | 'answered' | 'monitored' | 'upstream-error' */
+  decision: string;
+  code: string | undefined;
+  stage: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  userAgent: string | undefined;
+}
+
+const stageDecision = diagnostics_channel.channel(CHANNELS.stageDecision);
+const stageError = diagnostics_channel.channel(CHANNELS.stageError);
+const requestEnd = diagnostics_channel.channel(CHANNELS.requestEnd);
+const upstreamError = diagnostics_channel.channel(CHANNELS.upstreamError);
+const circuitState = diagnostics_channel.channel(CHANNELS.circuitState);
+const configReload = diagnostics_channel.channel(CHANNELS.configReload);
+const clientError = diagnostics_channel.channel(CHANNELS.clientError);
+
+// hasSubscribers checks keep the hot path free of message allocation when nobody listens.
+export function publishStageDecision(m: StageDecisionMessage): void { if (stageDecision.hasSubscribers) stageDecision.publish(m); }
+export function publishStageError(m: StageErrorMessage): void { if (stageError.hasSubscribers) stageError.publish(m); }
+export function publishRequestEnd(build: () => RequestEndMessage): void { if (requestEnd.hasSubscribers) requestEnd.publish(build()); }
+export function publishUpstreamError(m: UpstreamErrorMessage): void { if (upstreamError.hasSubscribers) upstreamError.publish(m); }
+export function publishCircuitState(m: CircuitStateMessage): void { if (circuitState.hasSubscribers) circuitState.publish(m); }
+export function publishConfigReload(m: ConfigReloadMessage): void { if (configReload.hasSubscribers) configReload.publish(m); }
+export function publishClientError(m: ClientErrorMessage): void { if (clientError.hasSubscribers) clientError.publish(m); }

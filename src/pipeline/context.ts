@@ -1,0 +1,83 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** Who the client is, as far as the connection and trusted proxies tell. */
+export interface ClientInfo {
+  /** The client address: the peer, or the first untrusted hop of X-Forwarded-For/Forwarded. */
+  readonly ip: string;
+  /** The TCP peer address. */
+  readonly peer: string;
+  readonly port: number;
+  readonly tls: boolean;
+  /** The scheme the client used at the edge (from a trusted proxy's X-Forwarded-Proto, else the listener). */
+  readonly proto: 'http' | 'https';
+  /** The Host the client asked for. */
+  readonly host: string;
+}
+
+/** An authenticated identity (filled by authentication stages). */
+export interface Principal {
+  readonly id: string;
+  readonly kind: string;
+  readonly issuer?: string;
+  readonly scopes: readonly string[];
+  readonly roles: readonly string[];
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly clientId?: string;
+}
+
+/** A stage's observation (monitor-mode decisions, WAF matches, validation issues). */
+export interface Finding {
+  readonly stage: string;
+  readonly code: string;
+  readonly message: string;
+  readonly enforced: boolean;
+  readonly ruleIds?: readonly string[];
+}
+
+/** The operation a request matched. */
+export interface MatchedRoute {
+  readonly apiName: string;
+  /** operationId, or `METHOD /template` when the document gives none; undefined for pass-through. */
+  readonly operationId: string | undefined;
+  readonly pathTemplate: string;
+  readonly tags: readonly string[];
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * Per-request state shared by the stages of one request. Stages communicate
+ * through it (and events), never by importing each other.
+ */
+export interface RequestContext {
+  readonly id: string;
+  /** process.hrtime.bigint() at arrival. */
+  readonly startedAt: bigint;
+  readonly method: string;
+  /** The normalised path (what routing used). */
+  readonly path: string;
+  /** The raw query string without '?', or ''. */
+  readonly query: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly client: ClientInfo;
+  readonly route: MatchedRoute;
+  principal: Principal | undefined;
+  /** The request body when a stage asked for it (bounded by the body limit). */
+  body: Buffer | undefined;
+  readonly findings: Finding[];
+  /** Milliseconds spent per stage/phase, for logs and metrics. */
+  readonly timings: Record<string, number>;
+  /** Headers to add to the response whatever it turns out to be (e.g. rate-limit headers). */
+  readonly responseHeaders: OutgoingHttpHeaders;
+  /** True when the request carried credentials (Authorization, cookies, client certificate). */
+  readonly credentialed: boolean;
+}
+
+/** The response as the respond phase sees it. Stages may edit headers in place. */
+export interface ResponseContext {
+  status: number;
+  headers: OutgoingHttpHeaders;
+  /** Present only when a stage declared needsResponseBody. */
+  body: Buffer | undefined;
+  /** Set by the gateway when the response is its own (an error or a preflight), not the upstream's. */
+  readonly generated: boolean;
+}

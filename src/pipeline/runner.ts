@@ -1,0 +1,125 @@
+import { GatewayError, isGatewayError } from '../errors/index.js';
+import { publishStageDecision, publishStageError } from '../observability/channels.js';
+import type { RequestContext, ResponseContext } from './context.js';
+import { CONTINUE, REQUEST_PHASES, type Decision, type RequestPhase, type Stage } from './stage.js';
+
+/** The stages of one operation, grouped per phase and sorted by order, built once at load. */
+export interface CompiledPlan {
+  readonly stages: readonly Stage[];
+  readonly byPhase: Readonly<Record<RequestPhase | 'respond' | 'record', readonly Stage[]>>;
+  readonly needsRequestBody: boolean;
+  readonly needsResponseBody: boolean;
+}
+
+/**
+ * Groups stages by phase in their declared order. Stages in `off` mode are dropped here
+ * so the hot path never sees them.
+ *
+ * @example
+ * const plan = compilePlan([corsStage, headersStage]);
+ */
+export function compilePlan(stages: readonly Stage[]): CompiledPlan {
+  const active = stages.filter((s) => s.mode !== 'off').sort((a, b) => a.order - b.order);
+  const byPhase = {} as Record<RequestPhase | 'respond' | 'record', Stage[]>;
+  for (const phase of [...REQUEST_PHASES, 'respond', 'record'] as const) {
+    byPhase[phase] = active.filter((s) => s.handlers[phase] !== undefined);
+  }
+  return {
+    stages: active,
+    byPhase,
+    needsRequestBody: active.some((s) => s.needsRequestBody === true),
+    needsResponseBody: active.some((s) => s.needsResponseBody === true),
+  };
+}
+
+function isDecision(value: unknown): value is Decision {
+  if (typeof value !== 'object' || value === null) return false;
+  const kind = (value as { kind?: unknown }).kind;
+  if (kind === 'continue') return true;
+  if (kind === 'reject') return isGatewayError((value as { error?: unknown }).error);
+  if (kind === 'respond') return typeof (value as { status?: unknown }).status === 'number';
+  return false;
+}
+
+/**
+ * Applies mode and failure policy to what a handler produced. A throw or an
+ * unknown result is a rejection unless the stage is explicitly fail-open.
+ */
+function settle(stage: Stage, ctx: RequestContext, outcome: unknown, threw: boolean): Decision {
+  let decision: Decision;
+  if (!threw && isDecision(outcome)) {
+    decision = outcome;
+  } else if (threw && isGatewayError(outcome)) {
+    decision = { kind: 'reject', error: outcome };
+  } else {
+    publishStageError({ requestId: ctx.id, stage: stage.name, error: outcome });
+    if (stage.onError === 'fail-open') {
+      ctx.findings.push({ stage: stage.name, code: 'PCL_STAGE_FAILED', message: 'stage failed; fail-open let the request pass', enforced: false });
+      return CONTINUE;
+    }
+    decision = { kind: 'reject', error: new GatewayError('PCL_STAGE_FAILED', { stage: stage.name, internal: threw ? String(outcome) : 'unknown decision' }) };
+  }
+  if (decision.kind === 'continue') return decision;
+  const enforced = stage.mode === 'enforce';
+  const code = decision.kind === 'reject' ? decision.error.code : 'respond';
+  ctx.findings.push({ stage: stage.name, code, message: decision.kind === 'reject' ? (decision.error.internal ?? decision.error.title) : 'answered by gateway', enforced });
+  publishStageDecision({ requestId: ctx.id, stage: stage.name, decision: decision.kind, code, enforced });
+  return enforced ? decision : CONTINUE;
+}
+
+async function runOne(stage: Stage, ctx: RequestContext, call: () => unknown): Promise<Decision> {
+  const start = performance.now();
+  let outcome: unknown;
+  let threw = false;
+  try {
+    outcome = call();
+    if (outcome instanceof Promise) outcome = await outcome;
+  } catch (err) {
+    outcome = err;
+    threw = true;
+  }
+  ctx.timings[stage.name] = (ctx.timings[stage.name] ?? 0) + (performance.now() - start);
+  return settle(stage, ctx, outcome, threw);
+}
+
+/**
+ * Runs the request phases in order. Returns the first non-continue decision.
+ *
+ * @example
+ * const decision = await runRequestPhases(plan, ctx);
+ * if (decision.kind === 'reject') sendProblem(decision.error);
+ */
+export async function runRequestPhases(plan: CompiledPlan, ctx: RequestContext): Promise<Decision> {
+  for (const phase of REQUEST_PHASES) {
+    for (const stage of plan.byPhase[phase]) {
+      const handler = stage.handlers[phase]!;
+      const decision = await runOne(stage, ctx, () => handler(ctx));
+      if (decision.kind !== 'continue') return decision;
+    }
+  }
+  return CONTINUE;
+}
+
+/**
+ * Runs the respond phase over a response (upstream or gateway-generated).
+ * A rejection here replaces the response.
+ */
+export async function runRespondPhase(plan: CompiledPlan, ctx: RequestContext, res: ResponseContext): Promise<Decision> {
+  for (const stage of plan.byPhase.respond) {
+    const handler = stage.handlers.respond!;
+    const decision = await runOne(stage, ctx, () => handler(ctx, res));
+    if (decision.kind !== 'continue') return decision;
+  }
+  return CONTINUE;
+}
+
+/** Runs record handlers after the response; errors are reported, never thrown. */
+export function runRecordPhase(plan: CompiledPlan, ctx: RequestContext, res: ResponseContext): void {
+  for (const stage of plan.byPhase.record) {
+    try {
+      stage.handlers.record!(ctx, res);
+    } catch (error) {
+      publishStageError({ requestId: ctx.id, stage: stage.name, error });
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { GatewayError } from '../errors/index.js';
+import type { StageMode, StageOnError } from '../config/schema.js';
+import type { RequestContext, ResponseContext } from './context.js';
+
+/**
+ * The closed set of phases a stage may implement, in the order they run
+ * (DESIGN.md). `proxy` is the gateway's own and not open to stages.
+ */
+export const REQUEST_PHASES = ['connect', 'pre-auth', 'authenticate', 'limit', 'inspect', 'authorize'] as const;
+export type RequestPhase = (typeof REQUEST_PHASES)[number];
+export type Phase = RequestPhase | 'respond' | 'record';
+export const PHASES: readonly Phase[] = [...REQUEST_PHASES, 'respond', 'record'];
+
+/**
+ * What a phase decides. Anything else (including a throw) is treated as a
+ * rejection by the runner: a security stage fails closed.
+ */
+export type Decision =
+  | { readonly kind: 'continue' }
+  | { readonly kind: 'reject'; readonly error: GatewayError }
+  /** The gateway answers itself (e.g. a CORS preflight); the upstream is not called. */
+  | { readonly kind: 'respond'; readonly status: number; readonly headers: Record<string, string>; readonly body?: string | Buffer };
+
+export const CONTINUE: Decision = Object.freeze({ kind: 'continue' });
+
+/** A request phase handler. Return synchronously when you can: the runner avoids a microtask then. */
+export type RequestHandler = (ctx: RequestContext) => Decision | Promise<Decision>;
+/** A response phase handler: may change `res.headers` (and `res.body` if it asked for it). */
+export type ResponseHandler = (ctx: RequestContext, res: ResponseContext) => Decision | Promise<Decision>;
+/** Runs after the response is sent; never delays it and cannot reject. */
+export type RecordHandler = (ctx: RequestContext, res: ResponseContext) => void;
+
+/** A compiled, immutable stage: what a factory returns. */
+export interface Stage {
+  readonly name: string;
+  readonly order: number;
+  readonly mode: StageMode;
+  readonly onError: StageOnError;
+  /** The stage reads the request body; the pipeline buffers it (bounded) before `inspect`. */
+  readonly needsRequestBody?: boolean;
+  /** The stage reads the response body; the pipeline buffers it (bounded) before `respond`. */
+  readonly needsResponseBody?: boolean;
+  readonly handlers: Partial<Record<RequestPhase, RequestHandler>> & {
+    readonly respond?: ResponseHandler;
+    readonly record?: RecordHandler;
+  };
+}
+
+/** Metadata every registered stage publishes. */
+export interface StageMeta {
+  readonly name: string;
+  readonly phases: readonly Phase[];
+  readonly order: number;
+  readonly status: 'stable' | 'experimental';
+  /** One line on what the stage protects against, for `portcullis routes` and docs. */
+  readonly posture: string;
+}
+
+/** Facts a factory may use at compile time. */
+export interface StageDeps {
+  readonly apiName: string;
+  readonly operationId: string | undefined;
+  /** Directory of the config file, for resolving relative paths. */
+  readonly baseDir: string;
+}
+
+/**
+ * Compiles a stage config (already validated against `schema`) into a stage.
+ * Everything costly (regexes, validators, keys) is built here, once per config load.
+ *
+ * @example
+ * export const cors: StageFactory<CorsConfig> = { meta, schema: CorsSchema, create: (cfg) => createCorsStage(cfg) };
+ */
+export interface StageFactory<C = unknown> {
+  readonly meta: StageMeta;
+  readonly schema: TSchema;
+  create(config: C, deps: StageDeps): Stage;
+}
+
+/** Shortcut for a rejection decision. */
+export function reject(error: GatewayError): Decision {
+  return { kind: 'reject', error };
+}
