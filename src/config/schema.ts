@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CorsSchema } from '../stages/cors/schema.js';
 
 /**
  * The root configuration schema: the single source of truth for the config file.
@@ -35,14 +36,7 @@ export const CircuitBreakerSchema = Type.Object({
   cooldownMs: Type.Integer({ minimum: 1, default: 10_000, description: 'How long the circuit stays open before one trial request is let through.' }),
 }, Strict);
 
-export const CorsSchema = Type.Object({
-  allowOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Exact origins allowed (scheme://host[:port]). An origin is never reflected unless listed. "*" allows any origin without credentials.' }),
-  allowMethods: Type.Array(Type.String(), { default: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] }),
-  allowHeaders: Type.Array(Type.String(), { default: ['authorization', 'content-type'] }),
-  exposeHeaders: Type.Array(Type.String(), { default: [] }),
-  allowCredentials: Type.Boolean({ default: false }),
-  maxAgeSeconds: Type.Integer({ minimum: 0, default: 600 }),
-}, Strict);
+
 
 export const SecurityHeadersSchema = Type.Object({
   mode: Mode,
@@ -61,6 +55,8 @@ export const SecurityHeadersSchema = Type.Object({
 }, { ...Strict, default: {} });
 
 const StageMap = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Object({ mode: Type.Optional(Mode), onError: Type.Optional(OnError) }, { additionalProperties: true }), {
+  // Without this, patternProperties only checks matching keys: a misspelt "Rate-Limit" would pass silently.
+  additionalProperties: false,
   description: 'Stages by registered name, each with its own config (checked by the stage schema).',
 });
 
@@ -140,7 +136,6 @@ export type Config = Static<typeof ConfigSchema>;
 export type ApiConfig = Static<typeof ApiSchema>;
 export type ServerConfig = Static<typeof ServerSchema>;
 export type TlsConfig = Static<typeof TlsSchema>;
-export type CorsConfig = Static<typeof CorsSchema>;
 export type SecurityHeadersConfig = Static<typeof SecurityHeadersSchema>;
 export type OperationOverride = Static<typeof OperationOverrideSchema>;
 export type StageMode = Static<typeof Mode>;

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { configJsonSchema } from '../config/json-schema.js';
+import { parseArgs } from './args.js';
+import { routesCommand } from './routes.js';
+import { startCommand } from './start.js';
+import { describeLoadError, validateCommand } from './validate.js';
+import { packageVersion } from './version.js';
+
+const USAGE = `Usage: portcullis <command> [options]
+
+Commands:
+  start -c FILE [--workers N]  run the gateway (N processes sharing the port)
+  validate -c FILE             check a config and its OpenAPI documents; exit 0 or 1
+  routes -c FILE               list every route, its operation and its stages
+  schema                       print the config JSON Schema (for editor completion)
+  --version                    print the version
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.flags.has('--version') || args.flags.has('-v') || args.command === 'version') {
+    process.stdout.write(`portcullis ${packageVersion()}\n`);
+    return 0;
+  }
+  if (args.flags.has('--help') || args.flags.has('-h') || args.command === undefined || args.command === 'help') {
+    process.stdout.write(USAGE);
+    return args.command === undefined && !args.flags.has('--help') && !args.flags.has('-h') ? 1 : 0;
+  }
+  const config = args.config ?? 'portcullis.yaml';
+  switch (args.command) {
+    case 'start': {
+      const workers = args.workers ?? 1;
+      if (!Number.isInteger(workers) || workers < 1) {
+        process.stderr.write('--workers must be a positive integer\n');
+        return 1;
+      }
+      return startCommand(config, workers);
+    }
+    case 'validate':
+      return validateCommand(config);
+    case 'routes':
+      try {
+        return await routesCommand(config);
+      } catch (e) {
+        process.stderr.write(`${describeLoadError(e)}\n`);
+        return 1;
+      }
+    case 'schema':
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      return 0;
+    default:
+      process.stderr.write(`unknown command "${args.command}"\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // A started gateway resolves only at shutdown; exit then so no stray handle keeps us up.
+  if (process.argv[2] === 'start') setImmediate(() => process.exit(code));
+}, (err: unknown) => {
+  process.stderr.write(`portcullis: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

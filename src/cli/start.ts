@@ -1,0 +1,113 @@
+import cluster from 'node:cluster';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { startAdminServer, startClusterAdminServer } from '../admin/server.js';
+import { createLogger } from '../observability/logging/logger.js';
+import { subscribeAccessLog } from '../observability/logging/access-log.js';
+import { subscribeEventLog } from '../observability/logging/event-log.js';
+import { createMetrics } from '../observability/metrics/metrics.js';
+import { startGateway } from '../server/gateway.js';
+import { describeLoadError } from './validate.js';
+
+const WORKER_ENV = 'PORTCULLIS_CLUSTER_WORKER';
+
+/**
+ * `portcullis start -c FILE [--workers N]`. With N > 1 the primary forks N workers that
+ * share the public port (node:cluster) and serves the admin listener itself, with
+ * metrics summed over the workers.
+ */
+export async function startCommand(file: string, workers: number): Promise<number> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig(file);
+  } catch (e) {
+    process.stderr.write(`${describeLoadError(e)}\n`);
+    return 1;
+  }
+  if (workers > 1 && cluster.isPrimary) return runPrimary(loaded, workers);
+  return runGateway(loaded, process.env[WORKER_ENV] === '1');
+}
+
+async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<number> {
+  const logger = createLogger({ level: loaded.config.logging.level });
+  if (loaded.config.logging.accessLog) subscribeAccessLog(logger, { redact: loaded.config.logging.redact });
+  subscribeEventLog(logger);
+  const metrics = createMetrics();
+  let gateway;
+  try {
+    gateway = await startGateway({ configFile: loaded.file, loaded, logger });
+  } catch (e) {
+    process.stderr.write(`${describeLoadError(e)}\n`);
+    logger.flush?.();
+    return 1;
+  }
+  const admin = !isWorker && loaded.config.admin.enabled
+    ? await startAdminServer({
+        host: loaded.config.admin.host,
+        port: loaded.config.admin.port,
+        registry: metrics.registry,
+        health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
+      })
+    : undefined;
+  logger.info({ http: gateway.http?.url, https: gateway.https?.url, admin: admin?.url, pid: process.pid }, 'portcullis listening');
+  if (isWorker) process.send?.({ portcullis: 'ready' });
+
+  process.on('SIGHUP', () => { void gateway.reload('SIGHUP'); });
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: draining in-flight requests');
+      void gateway.shutdown().then(() => admin?.close()).then(() => {
+        logger.info('stopped');
+        logger.flush?.();
+        resolve(0);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function runPrimary(loaded: LoadedConfig, count: number): Promise<number> {
+  const logger = createLogger({ level: loaded.config.logging.level });
+  let stopping = false;
+  const ready = new Set<number>();
+  const fork = () => {
+    const w = cluster.fork({ [WORKER_ENV]: '1' });
+    w.on('message', (m: { portcullis?: string }) => { if (m?.portcullis === 'ready') ready.add(w.id); });
+    w.on('exit', (code, signal) => {
+      ready.delete(w.id);
+      if (!stopping) {
+        logger.error({ worker: w.id, code, signal }, 'worker exited unexpectedly; starting a new one');
+        fork();
+      }
+    });
+  };
+  for (let i = 0; i < count; i++) fork();
+  const admin = loaded.config.admin.enabled
+    ? await startClusterAdminServer({
+        host: loaded.config.admin.host,
+        port: loaded.config.admin.port,
+        health: () => ({ live: true, ready: !stopping && ready.size === count, detail: { workers: ready.size } }),
+      })
+    : undefined;
+  logger.info({ workers: count, admin: admin?.url, pid: process.pid }, 'portcullis primary started');
+  process.on('SIGHUP', () => { for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP'); });
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+      let left = workers.length;
+      const done = () => { if (admin === undefined) resolve(0); else void admin.close().then(() => resolve(0)); };
+      if (left === 0) done();
+      for (const w of workers) {
+        w!.once('exit', () => { left -= 1; if (left === 0) done(); });
+        w!.process.kill('SIGTERM');
+      }
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}

@@ -1,0 +1,227 @@
+import { resolve } from 'node:path';
+import { ConfigError, validateValue, type ConfigIssue, type LoadedConfig } from '../config/load.js';
+import type { ApiConfig } from '../config/schema.js';
+import { PortcullisError } from '../errors/index.js';
+import { loadOpenApi, type OperationInfo } from '../openapi/index.js';
+import { createBuiltinRegistry } from '../pipeline/builtins.js';
+import type { StageRegistry } from '../pipeline/registry.js';
+import { compilePlan } from '../pipeline/runner.js';
+import type { Stage } from '../pipeline/stage.js';
+import { Upstream } from '../proxy/upstream.js';
+import { Router } from '../router/index.js';
+import { CidrMatcher } from '../util/cidr.js';
+import type { CompiledApi, RouteTarget, Runtime } from './runtime.js';
+import { compileSecurityHeaders } from './security-headers.js';
+
+type StageConfigs = Record<string, Record<string, unknown>>;
+type Path = (string | number)[];
+
+let generations = 0;
+
+/**
+ * Compiles a loaded config into a Runtime: loads every OpenAPI document, builds the
+ * route table and one stage plan per operation. All problems are collected and thrown
+ * as one ConfigError with file:line locations; nothing is half-built on failure.
+ *
+ * @example
+ * const runtime = await compileRuntime(await loadConfig('portcullis.yaml'));
+ */
+export async function compileRuntime(loaded: LoadedConfig, registry: StageRegistry = createBuiltinRegistry()): Promise<Runtime> {
+  const config = loaded.config;
+  const issues: ConfigIssue[] = [];
+  const router = new Router<RouteTarget>();
+  const apis: CompiledApi[] = [];
+  const routes: RouteTarget[] = [];
+  const watchFiles = [loaded.file];
+
+  for (const [index, api] of config.apis.entries()) {
+    const apiPath: Path = ['apis', index];
+    let operations: OperationInfo[] = [];
+    let docBase = '';
+    if (api.openapi !== undefined) {
+      const file = resolve(loaded.baseDir, api.openapi);
+      watchFiles.push(file);
+      try {
+        const doc = await loadOpenApi(file);
+        operations = doc.operations;
+        docBase = doc.basePath;
+        for (const f of doc.files ?? []) if (!watchFiles.includes(f)) watchFiles.push(f);
+      } catch (err) {
+        issues.push(loaded.issueAt([...apiPath, 'openapi'], err instanceof Error ? err.message : String(err)));
+        continue;
+      }
+    }
+    const compiled = compileApi(api, docBase);
+    apis.push(compiled);
+    const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path) => {
+      const stages: Stage[] = [];
+      for (const [name, stageConfig] of Object.entries(configs)) {
+        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir }, [...at, name], issues);
+        if (stage !== undefined) stages.push(stage);
+      }
+      return compilePlan(stages);
+    };
+    const apiStages = apiStageConfigs(api);
+    const maxBody = (override?: number) => override ?? api.limits?.maxBodySize ?? config.server.limits?.maxBodySize ?? 1_048_576;
+
+    if (api.openapi === undefined) {
+      const plan = buildPlan(apiStages, undefined, [...apiPath, 'stages']);
+      for (const prefix of api.prefixes ?? []) {
+        const target: RouteTarget = { api: compiled, operationId: undefined, label: '(pass-through)', template: prefix, tags: [], plan, maxBodySize: maxBody(), operation: undefined };
+        try {
+          router.addPrefix(prefix, target);
+          routes.push(target);
+        } catch (err) {
+          issues.push(loaded.issueAt([...apiPath, 'prefixes'], errorMessage(err)));
+        }
+      }
+      continue;
+    }
+
+    const overrides = api.operations ?? {};
+    checkOverrideKeys(loaded, apiPath, overrides, operations, issues);
+    for (const op of operations) {
+      const matching = [...op.tags.map((t) => `tag:${t}`), ...(op.operationId !== undefined ? [op.operationId] : [])]
+        .filter((key) => overrides[key] !== undefined);
+      let stageConfigs = apiStages;
+      let bodyLimit: number | undefined;
+      for (const key of matching) {
+        const o = overrides[key]!;
+        stageConfigs = mergeStageConfigs(stageConfigs, (o.stages ?? {}) as StageConfigs);
+        bodyLimit = o.limits?.maxBodySize ?? bodyLimit;
+      }
+      const at: Path = matching.length > 0 ? [...apiPath, 'operations', matching[matching.length - 1]!, 'stages'] : [...apiPath, 'stages'];
+      const template = joinPaths(compiled.basePath, op.pathTemplate);
+      const target: RouteTarget = {
+        api: compiled,
+        operationId: op.operationId,
+        label: op.operationId ?? `${op.method} ${op.pathTemplate}`,
+        template,
+        tags: op.tags,
+        plan: buildPlan(stageConfigs, op.operationId, at),
+        maxBodySize: maxBody(bodyLimit),
+        operation: op,
+      };
+      try {
+        router.add(op.method, template, target);
+        routes.push(target);
+      } catch (err) {
+        issues.push(loaded.issueAt([...apiPath, 'openapi'], `${errorMessage(err)} (${op.pointer})`));
+      }
+    }
+  }
+
+  let trusted: CidrMatcher | undefined;
+  try {
+    trusted = new CidrMatcher(config.server.trustedProxies);
+  } catch (err) {
+    issues.push(loaded.issueAt(['server', 'trustedProxies'], errorMessage(err)));
+  }
+
+  if (issues.length > 0 || trusted === undefined) {
+    await Promise.allSettled(apis.map((a) => a.upstream.close()));
+    throw new ConfigError('PCL_ERR_CONFIG_INVALID', issues);
+  }
+
+  generations += 1;
+  return Object.freeze({
+    generation: generations,
+    loaded,
+    config,
+    router,
+    apis,
+    routes,
+    trusted,
+    securityHeaders: compileSecurityHeaders(config.securityHeaders),
+    watchFiles: [...new Set(watchFiles.map((f) => resolve(f)))],
+    close: async () => { await Promise.allSettled(apis.map((a) => a.upstream.close())); },
+  });
+}
+
+function compileApi(api: ApiConfig, docBase: string): CompiledApi {
+  const url = new URL(api.upstream);
+  const t = api.timeouts ?? {};
+  const cb = api.circuitBreaker ?? {};
+  return {
+    name: api.name,
+    basePath: trimSlash(api.basePath ?? docBase),
+    stripBasePath: api.stripBasePath,
+    upstream: new Upstream({
+      apiName: api.name,
+      url,
+      connectTimeoutMs: t.connectMs ?? 5_000,
+      headersTimeoutMs: t.headersMs ?? 30_000,
+      bodyTimeoutMs: t.bodyMs ?? 30_000,
+      maxConnections: api.maxConnections,
+      retries: api.retries,
+      breaker: { enabled: cb.enabled ?? true, failureThreshold: cb.failureThreshold ?? 5, cooldownMs: cb.cooldownMs ?? 10_000 },
+    }),
+  };
+}
+
+/** The API-level stage configs; the `cors` block is the config of the `cors` stage. */
+function apiStageConfigs(api: ApiConfig): StageConfigs {
+  const out: StageConfigs = { ...((api.stages ?? {}) as StageConfigs) };
+  if (api.cors !== undefined) out.cors = { ...api.cors, ...(out.cors ?? {}) };
+  return out;
+}
+
+function mergeStageConfigs(base: StageConfigs, override: StageConfigs): StageConfigs {
+  const out: StageConfigs = { ...base };
+  for (const [name, cfg] of Object.entries(override)) out[name] = { ...(base[name] ?? {}), ...cfg };
+  return out;
+}
+
+function buildStage(
+  registry: StageRegistry, loaded: LoadedConfig, name: string, raw: Record<string, unknown>,
+  deps: { apiName: string; operationId: string | undefined; baseDir: string }, at: Path, issues: ConfigIssue[],
+): Stage | undefined {
+  if (!registry.has(name)) {
+    issues.push(loaded.issueAt(at, errorMessage(safe(() => registry.get(name)))));
+    return undefined;
+  }
+  const factory = registry.get(name);
+  const { value, issues: found } = validateValue(factory.schema, raw, at, loaded);
+  if (found.length > 0) {
+    issues.push(...found);
+    return undefined;
+  }
+  try {
+    return factory.create(value, deps);
+  } catch (err) {
+    issues.push(loaded.issueAt(at, errorMessage(err)));
+    return undefined;
+  }
+}
+
+function checkOverrideKeys(loaded: LoadedConfig, apiPath: Path, overrides: Record<string, unknown>, ops: OperationInfo[], issues: ConfigIssue[]): void {
+  const ids = new Set(ops.map((o) => o.operationId).filter((x): x is string => x !== undefined));
+  const tags = new Set(ops.flatMap((o) => o.tags));
+  for (const key of Object.keys(overrides)) {
+    const known = key.startsWith('tag:') ? tags.has(key.slice(4)) : ids.has(key);
+    if (!known) {
+      issues.push(loaded.issueAt([...apiPath, 'operations', key], key.startsWith('tag:')
+        ? `no operation has tag "${key.slice(4)}"`
+        : `no operation has operationId "${key}"`));
+    }
+  }
+}
+
+function safe(fn: () => unknown): unknown {
+  try { fn(); return undefined; } catch (err) { return err; }
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof PortcullisError || err instanceof Error) return err.message;
+  return String(err);
+}
+
+function trimSlash(p: string): string {
+  return p === '/' ? '' : p.replace(/\/+$/, '');
+}
+
+function joinPaths(base: string, template: string): string {
+  if (base === '') return template;
+  return template === '/' ? base : base + template;
+}
+

@@ -1,0 +1,115 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { GatewayError, PROBLEM_CONTENT_TYPE, isGatewayError, toProblem } from '../errors/index.js';
+import { publishRequestEnd } from '../observability/channels.js';
+import type { ClientInfo, RequestContext, ResponseContext } from '../pipeline/context.js';
+import { runRecordPhase, runRespondPhase } from '../pipeline/runner.js';
+import type { RouteTarget, Runtime } from '../runtime/runtime.js';
+
+/**
+ * The gateway's own bookkeeping for one request/response exchange: what the access
+ * log, metrics and error rendering need, beside the stage-facing RequestContext.
+ */
+export interface Exchange {
+  readonly id: string;
+  readonly startedAt: bigint;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly rt: Runtime;
+  readonly tls: boolean;
+  path: string;
+  client: ClientInfo | undefined;
+  target: RouteTarget | undefined;
+  ctx: RequestContext | undefined;
+  upstreamS: number | undefined;
+  bytesIn: number;
+  bytesOut: number;
+  decision: 'allowed' | 'rejected' | 'answered' | 'upstream-error';
+  code: string | undefined;
+  stage: string | undefined;
+  /** The request body was not read (or only partly): the connection must not be reused. */
+  bodyUnread: boolean;
+}
+
+/** True when the request carries credentials, so the response must not be cached. */
+export function isCredentialed(req: IncomingMessage): boolean {
+  return req.headers.authorization !== undefined || req.headers.cookie !== undefined ||
+    req.headers['x-api-key'] !== undefined || (req.socket as { authorized?: boolean }).authorized === true;
+}
+
+/**
+ * Sends a rejection as problem+json. The respond phase still runs (so CORS headers reach
+ * a browser that must read the error), but it cannot turn an error into something else.
+ */
+export async function sendProblem(x: Exchange, error: unknown): Promise<void> {
+  const err = isGatewayError(error) ? error : new GatewayError('PCL_INTERNAL', { internal: String(error), cause: error });
+  x.decision = x.decision === 'upstream-error' ? 'upstream-error' : 'rejected';
+  x.code = err.code;
+  x.stage = err.stage ?? x.stage;
+  const { res, req } = x;
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(toProblem(err, x.id));
+  const headers: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(err.headers)) headers[k.toLowerCase()] = v;
+  headers['content-type'] = PROBLEM_CONTENT_TYPE;
+  headers['cache-control'] = 'no-store';
+  await finishHeaders(x, { status: err.status, headers, body: undefined, generated: true });
+  headers['content-type'] = PROBLEM_CONTENT_TYPE;
+  headers['content-length'] = Buffer.byteLength(body);
+  if (x.bodyUnread) headers.connection = 'close';
+  if (res.destroyed) return;
+  res.writeHead(err.status, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+  x.bytesOut = Buffer.byteLength(body);
+}
+
+/** Sends a response the gateway answers itself (a CORS preflight). */
+export async function sendGenerated(x: Exchange, status: number, headers: Record<string, string>, body?: string | Buffer): Promise<void> {
+  x.decision = 'answered';
+  const out: OutgoingHttpHeaders = { ...headers };
+  x.rt.securityHeaders(out, { tls: x.tls, credentialed: isCredentialed(x.req) });
+  out['x-request-id'] = x.id;
+  if (body !== undefined) out['content-length'] = Buffer.byteLength(body);
+  if (x.bodyUnread) out.connection = 'close';
+  x.res.writeHead(status, out);
+  x.res.end(body);
+}
+
+/** Runs the respond phase (if a route matched) and applies the runtime's security headers. */
+export async function finishHeaders(x: Exchange, resCtx: ResponseContext): Promise<void> {
+  if (x.ctx !== undefined && x.target !== undefined) {
+    Object.assign(resCtx.headers, x.ctx.responseHeaders);
+    // On gateway-generated responses a respond-phase rejection is ignored: the error stands.
+    await runRespondPhase(x.target.plan, x.ctx, resCtx);
+  }
+  x.rt.securityHeaders(resCtx.headers, { tls: x.tls, credentialed: x.ctx?.credentialed ?? isCredentialed(x.req) });
+  resCtx.headers['x-request-id'] = x.id;
+}
+
+/** Publishes the end of an exchange (access log, metrics) and runs record handlers. */
+export function endExchange(x: Exchange): void {
+  const status = x.res.statusCode;
+  if (x.ctx !== undefined && x.target !== undefined) {
+    runRecordPhase(x.target.plan, x.ctx, { status, headers: x.res.getHeaders(), body: undefined, generated: x.decision !== 'allowed' });
+  }
+  publishRequestEnd(() => ({
+    requestId: x.id,
+    method: x.req.method ?? '',
+    path: x.path,
+    api: x.target?.api.name ?? '(none)',
+    operationId: x.target?.label ?? '(unmatched)',
+    status: x.res.headersSent ? status : 0,
+    durationS: Number(process.hrtime.bigint() - x.startedAt) / 1e9,
+    upstreamS: x.upstreamS,
+    bytesIn: x.bytesIn,
+    bytesOut: x.bytesOut,
+    client: x.client?.ip ?? x.req.socket.remoteAddress ?? '',
+    decision: x.decision,
+    code: x.code,
+    stage: x.stage,
+    headers: x.req.headers,
+    userAgent: x.req.headers['user-agent'],
+  }));
+}

@@ -1,0 +1,116 @@
+import { unwatchFile, watchFile } from 'node:fs';
+import type { Logger } from 'pino';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { publishConfigReload } from '../observability/channels.js';
+import type { StageRegistry } from '../pipeline/registry.js';
+import { compileRuntime } from '../runtime/compile.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { listenHttp, listenHttps, type Listener } from './listeners.js';
+import { createRequestHandler } from './request-handler.js';
+
+/** Options for {@link startGateway}. */
+export interface GatewayOptions {
+  readonly configFile: string;
+  readonly logger: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly registry?: StageRegistry;
+  /** Watch the config and its documents for changes (default: the config's `watch`). */
+  readonly watch?: boolean;
+  /** An already loaded config (saves loading it twice at start). */
+  readonly loaded?: LoadedConfig;
+}
+
+/** A running gateway: its listeners and its current runtime. */
+export interface Gateway {
+  readonly http: Listener | undefined;
+  readonly https: Listener | undefined;
+  runtime(): Runtime;
+  /** Rebuilds the runtime; on failure the old one keeps serving and false is returned. */
+  reload(reason: string): Promise<boolean>;
+  /** True until shutdown starts (readiness). */
+  ready(): boolean;
+  /** Stops accepting, drains in-flight requests (bounded by shutdownGraceMs), closes upstreams. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Loads and compiles the config, binds the public listeners and keeps the runtime
+ * current on SIGHUP-driven or file-watch reloads.
+ *
+ * @example
+ * const gw = await startGateway({ configFile: 'portcullis.yaml', logger });
+ * process.on('SIGHUP', () => void gw.reload('SIGHUP'));
+ */
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const loaded = opts.loaded ?? await loadConfig(opts.configFile, opts.env);
+  let runtime = await compileRuntime(loaded, opts.registry);
+  let accepting = true;
+  const cfg = loaded.config.server;
+
+  const current = () => runtime;
+  let httpListener: Listener | undefined;
+  let httpsListener: Listener | undefined;
+  if (cfg.http) httpListener = await listenHttp(cfg, createRequestHandler(current, { tls: false }));
+  if (cfg.tls !== undefined) {
+    httpsListener = await listenHttps(cfg, cfg.tls, createRequestHandler(current, { tls: true }),
+      (err) => opts.logger.error({ err: err.message }, 'TLS certificate reload failed; the previous certificate stays in use'),
+      () => opts.logger.info('TLS certificate reloaded'));
+  }
+
+  let reloading: Promise<boolean> | undefined;
+  const reload = async (reason: string): Promise<boolean> => {
+    const started = performance.now();
+    try {
+      const next = await compileRuntime(await loadConfig(opts.configFile, opts.env), opts.registry);
+      const old = runtime;
+      runtime = next;
+      warnOnListenerChange(opts.logger, old.loaded, next.loaded);
+      rewatch(next);
+      // Requests already running hold `old`; its pools close once they finish.
+      void old.close();
+      publishConfigReload({ ok: true, reason, durationMs: performance.now() - started });
+      return true;
+    } catch (err) {
+      publishConfigReload({ ok: false, reason, error: (err as Error).message, durationMs: performance.now() - started });
+      return false;
+    }
+  };
+  const serialReload = (reason: string): Promise<boolean> => {
+    // Reloads never overlap: a change during a reload triggers one more after it.
+    const run = (reloading ?? Promise.resolve(true)).then(() => reload(reason));
+    reloading = run;
+    return run;
+  };
+
+  const watching = opts.watch ?? loaded.config.watch;
+  const watched = new Set<string>();
+  const onChange = (cur: { mtimeMs: number }, prev: { mtimeMs: number }) => {
+    if (cur.mtimeMs !== prev.mtimeMs) void serialReload('file change');
+  };
+  const rewatch = (next: Runtime) => {
+    if (!watching) return;
+    for (const f of next.watchFiles) if (!watched.has(f)) { watchFile(f, { interval: 300, persistent: false }, onChange); watched.add(f); }
+    for (const f of [...watched]) if (!next.watchFiles.includes(f)) { unwatchFile(f, onChange); watched.delete(f); }
+  };
+  rewatch(runtime);
+
+  return {
+    http: httpListener,
+    https: httpsListener,
+    runtime: current,
+    reload: serialReload,
+    ready: () => accepting,
+    shutdown: async () => {
+      accepting = false;
+      for (const f of watched) unwatchFile(f, onChange);
+      await Promise.all([httpListener?.close(cfg.shutdownGraceMs), httpsListener?.close(cfg.shutdownGraceMs)]);
+      await runtime.close();
+    },
+  };
+}
+
+function warnOnListenerChange(logger: Logger, old: LoadedConfig, next: LoadedConfig): void {
+  if (JSON.stringify(old.config.server) !== JSON.stringify(next.config.server) || JSON.stringify(old.config.admin) !== JSON.stringify(next.config.admin)) {
+    logger.warn('listener settings (server/admin) changed: they take effect after a restart; routes, APIs and stages were reloaded');
+  }
+}

@@ -1,0 +1,118 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError } from '../errors/index.js';
+import type { RequestContext } from '../pipeline/context.js';
+import { runRequestPhases } from '../pipeline/runner.js';
+import { resolveClient } from '../proxy/client-address.js';
+import { acceptOrCreateRequestId } from '../proxy/request-id.js';
+import { normalizePath } from '../router/index.js';
+import type { RouteTarget, Runtime } from '../runtime/runtime.js';
+import { isPreflight } from '../stages/cors/index.js';
+import { hasBody, readBounded, tooLarge } from './body.js';
+import { endExchange, isCredentialed, sendGenerated, sendProblem, type Exchange } from './exchange.js';
+import { forward } from './forward.js';
+
+/**
+ * Builds the public listener's request handler. `current` is read once per request, so a
+ * reload never changes the runtime under a request in flight.
+ *
+ * @example
+ * http.createServer(createRequestHandler(() => runtime, { tls: false }));
+ */
+export function createRequestHandler(current: () => Runtime, opts: { tls: boolean }) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const x: Exchange = {
+      id: acceptOrCreateRequestId(req.headers['x-request-id']),
+      startedAt: process.hrtime.bigint(),
+      req,
+      res,
+      rt: current(),
+      tls: opts.tls,
+      path: req.url ?? '',
+      client: undefined,
+      target: undefined,
+      ctx: undefined,
+      upstreamS: undefined,
+      bytesIn: 0,
+      bytesOut: 0,
+      decision: 'allowed',
+      code: undefined,
+      stage: undefined,
+      bodyUnread: hasBody(req),
+    };
+    res.once('close', () => endExchange(x));
+    handle(x).catch((err: unknown) => sendProblem(x, err)).catch(() => res.destroy());
+  };
+}
+
+async function handle(x: Exchange): Promise<void> {
+  const { req, rt } = x;
+  const method = req.method ?? 'GET';
+  const { path, query } = normalizePath(req.url ?? '');
+  x.path = path;
+  const client = resolveClient({
+    peer: req.socket.remoteAddress ?? '',
+    peerPort: req.socket.remotePort ?? 0,
+    tls: x.tls,
+    headers: req.headers,
+  }, rt.trusted);
+  x.client = client;
+
+  const { target, params } = route(rt, method, path, req);
+  x.target = target;
+
+  const ctx: RequestContext = {
+    id: x.id,
+    startedAt: x.startedAt,
+    method,
+    path,
+    query,
+    headers: req.headers,
+    client,
+    route: { apiName: target.api.name, operationId: target.operationId, pathTemplate: target.template, tags: target.tags, params },
+    principal: undefined,
+    body: undefined,
+    findings: [],
+    timings: {},
+    responseHeaders: {},
+    credentialed: isCredentialed(req),
+  };
+  x.ctx = ctx;
+
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > target.maxBodySize) throw tooLarge(target.maxBodySize);
+
+  const decision = await runRequestPhases(target.plan, ctx);
+  if (decision.kind === 'reject') {
+    x.stage = decision.error.stage;
+    throw decision.error;
+  }
+  if (decision.kind === 'respond') {
+    await sendGenerated(x, decision.status, decision.headers, decision.body);
+    return;
+  }
+  if (target.plan.needsRequestBody && hasBody(req)) {
+    ctx.body = await readBounded(req, target.maxBodySize);
+    x.bytesIn = ctx.body.length;
+    x.bodyUnread = false;
+  }
+  await forward(x, ctx, target);
+}
+
+function route(rt: Runtime, method: string, path: string, req: IncomingMessage): { target: RouteTarget; params: Readonly<Record<string, string>> } {
+  let match = rt.router.find(method, path);
+  if (isPreflight({ method, headers: req.headers })) {
+    // A preflight is routed as the request it announces, so that operation's CORS policy answers it.
+    const announced = rt.router.find(String(req.headers['access-control-request-method']).toUpperCase(), path);
+    if (announced.kind === 'found' && announced.value.plan.stages.some((s) => s.name === 'cors')) match = announced;
+  }
+  if (match.kind === 'found') {
+    return { target: match.value, params: match.params };
+  }
+  if (match.kind === 'method-not-allowed') {
+    throw new GatewayError('PCL_METHOD_NOT_ALLOWED', {
+      detail: `${method} is not documented for this path.`,
+      headers: { allow: match.allow.join(', ') },
+    });
+  }
+  throw new GatewayError('PCL_ROUTE_NOT_FOUND', { detail: 'No documented operation matches this request.' });
+}
