@@ -14,6 +14,7 @@ const JwtSchema = Type.Object({
   leewaySeconds: Type.Integer({ minimum: 0, default: 30 }),
   mode: ModeSchema,
   onError: Type.Optional(Type.String()),
+  algorithm: Type.Union([Type.Literal('RS256'), Type.Literal('ES256')], { default: 'RS256' }),
 }, { additionalProperties: false });
 
 async function load(stage: string): Promise<{ file: string; loaded: LoadedConfig }> {
@@ -33,16 +34,17 @@ describe('validateValue', () => {
     assert.deepEqual(issues, []);
     assert.equal(value.leewaySeconds, 30);
     assert.equal(value.mode, 'enforce');
+    assert.equal(value.algorithm, 'RS256');
     assert.ok(Object.isFrozen(value));
     assert.notEqual(value, original);
     assert.equal((original as Record<string, unknown>).leewaySeconds, undefined);
   });
 
   it('reports issues with the same messages and lines as loading', async () => {
-    const { file, loaded } = await load('        issuer: ftp://idp\n        audiance: api\n        leewaySeconds: -5\n        mode: strict\n');
+    const { file, loaded } = await load('        issuer: ftp://idp\n        audiance: api\n        leewaySeconds: -5\n        algorithm: none\n');
     const { issues } = validateValue(JwtSchema, loaded.config.apis[0]?.stages?.jwt, BASE, loaded);
     assert.deepEqual(issues.map(formatIssue).sort(), [
-      `${file}:10 apis[0].stages.jwt.mode: must be one of: off, monitor, enforce`,
+      `${file}:10 apis[0].stages.jwt.algorithm: must be one of: RS256, ES256`,
       `${file}:6 apis[0].stages.jwt.audience: is required`,
       `${file}:7 apis[0].stages.jwt.issuer: must be an http(s) URL`,
       `${file}:8 apis[0].stages.jwt.audiance: unknown key "audiance" (did you mean "audience"?)`,
