@@ -10,6 +10,7 @@ describe('configJsonSchema', () => {
     assert.equal(schema.title, 'Portcullis configuration');
     assert.ok(schema.properties.apis);
     assert.ok(schema.properties.server);
+    assert.deepEqual((schema as { required?: string[] }).required, ['apis'], 'keys with defaults are optional to an editor');
     const text = JSON.stringify(schema);
     assert.deepEqual(JSON.parse(text), schema);
     assert.doesNotMatch(text, /http-url/, 'editors do not know the custom format');
