@@ -1,9 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError, formatIssue, loadConfig } from './load.js';
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 const FIXTURES = 'test/fixtures/config';
 const MINIMAL = 'apis:\n  - name: demo\n    upstream: http://127.0.0.1:3000\n    prefixes: [/]\n';
@@ -11,6 +14,7 @@ const MINIMAL = 'apis:\n  - name: demo\n    upstream: http://127.0.0.1:3000\n   
 /** Writes a config (and side files) into a fresh temp dir; returns the config path. */
 async function writeConfig(text: string, files: Record<string, string> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pcl-config-'));
+  dirs.push(dir);
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   const file = join(dir, 'portcullis.yaml');
   await writeFile(file, text);

@@ -1,14 +1,18 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { loadConfig } from './load.js';
 import { REDACTED, redactConfig } from './redact.js';
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 describe('redactConfig', () => {
   it('hides interpolated values and secret-looking keys, keeps references and names', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pcl-redact-'));
+    dirs.push(dir);
     await writeFile(join(dir, 'cert.pem'), 'x');
     await writeFile(join(dir, 'key.pem'), 'x');
     const file = join(dir, 'portcullis.yaml');

@@ -54,7 +54,12 @@ export const SecurityHeadersSchema = Type.Object({
   add: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Extra headers set on every response.' }),
 }, { ...Strict, default: {} });
 
-const StageMap = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Object({ mode: Type.Optional(Mode), onError: Type.Optional(OnError) }, { additionalProperties: true }), {
+const StageMap = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Object({
+  // No defaults here: Ajv would fill them into every entry, so an operation override would reset an
+  // API-level `mode: monitor` to enforce. Each stage's own schema supplies the defaults.
+  mode: Type.Optional(Type.Union(Mode.anyOf, { description: Mode.description })),
+  onError: Type.Optional(Type.Union(OnError.anyOf, { description: OnError.description })),
+}, { additionalProperties: true }), {
   // Without this, patternProperties only checks matching keys: a misspelt "Rate-Limit" would pass silently.
   additionalProperties: false,
   description: 'Stages by registered name, each with its own config (checked by the stage schema).',

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { compileSchema, mapErrors, type SchemaProblem } from './ajv.js';
-import type { ConfigIssue } from './issues.js';
+import { sortIssues, type ConfigIssue } from './issues.js';
 import type { LoadedConfig } from './load.js';
 import type { DocLocator } from './locate.js';
 import { renderPath, type ConfigPath } from './path.js';
@@ -54,12 +54,5 @@ export function validateValue<S extends TSchema>(schema: S, value: unknown, base
   const validate = compileSchema(schema);
   if (validate(copy)) return { value: deepFreeze(copy) as Static<S>, issues: [] };
   const issues = mapErrors(validate.errors ?? [], copy).map((p) => problemToIssue(loaded, { ...p, path: [...basePath, ...p.path] }));
-  const seen = new Set<string>();
-  return {
-    value: deepFreeze(copy) as Static<S>,
-    issues: issues.filter((i) => {
-      const key = `${i.path}\0${i.message}`;
-      return seen.has(key) ? false : (seen.add(key), true);
-    }),
-  };
+  return { value: deepFreeze(copy) as Static<S>, issues: sortIssues(issues) };
 }

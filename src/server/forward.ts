@@ -88,7 +88,9 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
         finish();
         return;
       }
-      if (kind === 'connect' && retriable && attempt < upstream.options.retries && !headWritten) {
+      // A request that got no response head may be retried if idempotent and bodiless (RFC 9110 9.2.2);
+      // timeouts are not retried, since that would multiply the client's wait.
+      if ((kind === 'connect' || kind === 'other') && retriable && attempt < upstream.options.retries && x.upstreamS === undefined) {
         attempt += 1;
         start();
         return;

@@ -14,6 +14,8 @@ export interface FakeUpstream {
   readonly url: string;
   readonly port: number;
   readonly seen: SeenRequest[];
+  /** Requests whose body never completed because the peer went away. */
+  aborted(): number;
   /** Open sockets from the gateway right now. */
   connections(): number;
   close(): Promise<void>;
@@ -38,7 +40,9 @@ const defaultResponder: Responder = (req, res, body) => {
 export async function startUpstream(respond: Responder = defaultResponder, opts: { readBody?: boolean } = {}): Promise<FakeUpstream> {
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
+  let aborted = 0;
   const server = http.createServer((req, res) => {
+    req.once('close', () => { if (!req.complete) aborted += 1; });
     if (opts.readBody === false) {
       const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.alloc(0) };
       seen.push(entry);
@@ -62,6 +66,7 @@ export async function startUpstream(respond: Responder = defaultResponder, opts:
     port,
     seen,
     connections: () => sockets.size,
+    aborted: () => aborted,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -1,0 +1,45 @@
+// autocannon ships no types; this declares the part of its programmatic API the bench uses.
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events';
+
+  namespace autocannon {
+    interface Options {
+      url: string;
+      connections?: number;
+      duration?: number;
+      pipelining?: number;
+      timeout?: number;
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
+    }
+    interface Histogram {
+      average: number;
+      mean: number;
+      stddev: number;
+      min: number;
+      max: number;
+      total: number;
+      p50: number;
+      p90: number;
+      p99: number;
+    }
+    interface Result {
+      duration: number;
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+      resets: number;
+      '2xx': number;
+      latency: Histogram;
+      requests: Histogram & { sent: number };
+      throughput: Histogram;
+      statusCodeStats: Record<string, { count: number }>;
+    }
+    interface Instance extends EventEmitter, PromiseLike<Result> {
+      stop(): void;
+    }
+  }
+  function autocannon(opts: autocannon.Options): autocannon.Instance;
+  export = autocannon;
+}

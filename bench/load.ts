@@ -1,0 +1,42 @@
+import autocannon from 'autocannon';
+import { percentile, type RunResult } from './report.js';
+
+/** What one load run sends. */
+export interface LoadOptions {
+  readonly url: string;
+  readonly connections: number;
+  readonly durationS: number;
+}
+
+/**
+ * Drives `url` with autocannon for `durationS` seconds and returns req/s, latency
+ * percentiles and failures. Latencies are collected from every response at full precision
+ * (autocannon's own histogram rounds to whole milliseconds, too coarse on loopback).
+ *
+ * @example
+ * const r = await runLoad({ url: 'http://127.0.0.1:8080/v1/items/42', connections: 50, durationS: 10 });
+ */
+export async function runLoad(opts: LoadOptions): Promise<RunResult> {
+  let latencies = new Float64Array(1 << 16);
+  let count = 0;
+  const instance = autocannon({ url: opts.url, connections: opts.connections, duration: opts.durationS, timeout: 10 });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
+    if (count === latencies.length) {
+      const grown = new Float64Array(latencies.length * 2);
+      grown.set(latencies);
+      latencies = grown;
+    }
+    latencies[count++] = responseTimeMs;
+  });
+  const result = await instance;
+  const sorted = latencies.subarray(0, count).sort();
+  const seconds = result.duration > 0 ? result.duration : opts.durationS;
+  return {
+    // Completed responses over the measured time: the same count the latencies come from.
+    rps: count / seconds,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}

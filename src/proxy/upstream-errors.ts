@@ -1,0 +1,82 @@
+import { GatewayError } from '../errors/index.js';
+
+/**
+ * What went wrong talking to an upstream.
+ * - `connect`: no connection was made (refused, DNS, connect timeout, TLS handshake): the
+ *   request was certainly not sent, so it is safe to retry. 502.
+ * - `timeout`: the upstream took too long for its response head or body. 504.
+ * - `aborted`: the request was aborted on our side (client went away, signal). No verdict on the upstream.
+ * - `other`: anything else, including resets after the request may have been sent. 502.
+ */
+export type UpstreamErrorKind = 'connect' | 'timeout' | 'aborted' | 'other';
+
+/**
+ * Codes that can only arise before a request is written to a socket. ETIMEDOUT, EHOSTUNREACH and
+ * ENETUNREACH are left out: Linux also reports them on an established connection.
+ */
+const CONNECT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
+  // TLS handshake failures with the upstream.
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_TLS_HANDSHAKE_TIMEOUT',
+]);
+
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+const ABORT_CODES: ReadonlySet<string> = new Set(['UND_ERR_ABORTED', 'UND_ERR_ABORT', 'ABORT_ERR']);
+
+/**
+ * Classifies an error from an undici request. ECONNRESET / EPIPE / UND_ERR_SOCKET count as
+ * `other`: undici reports them the same way before and after the request was written, and
+ * treating them as `connect` would invite retrying a non-idempotent request the upstream may
+ * have executed. Looks through `cause` chains (fetch's "fetch failed") and an AggregateError
+ * from happy-eyeballs connects.
+ *
+ * @example
+ * classifyUpstreamError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })); // 'connect'
+ */
+export function classifyUpstreamError(err: unknown): UpstreamErrorKind {
+  let current: unknown = err;
+  // Bounded: a cause chain is short, and a cyclic one must not hang the request path.
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const e = current as { code?: unknown; name?: unknown; errors?: unknown; cause?: unknown };
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    if (code !== undefined) {
+      if (CONNECT_CODES.has(code)) return 'connect';
+      if (TIMEOUT_CODES.has(code)) return 'timeout';
+      if (ABORT_CODES.has(code)) return 'aborted';
+    }
+    if (e.name === 'AbortError') return 'aborted';
+    if (e.name === 'TimeoutError') return 'timeout'; // AbortSignal.timeout()
+    if (code === undefined && Array.isArray(e.errors) && e.errors.length > 0) {
+      current = e.errors[0];
+      continue;
+    }
+    current = e.cause;
+  }
+  return 'other';
+}
+
+/**
+ * The client rejection for an upstream failure: 504 `PCL_UPSTREAM_TIMEOUT` for a timeout, 502
+ * `PCL_UPSTREAM_UNAVAILABLE` otherwise. The public detail is generic; the error code of the cause
+ * goes to `internal` (logs and audit only), never its message, which may name internal hosts.
+ *
+ * @example
+ * catch (err) { throw toGatewayError(classifyUpstreamError(err), err); }
+ */
+export function toGatewayError(kind: UpstreamErrorKind, cause?: unknown): GatewayError {
+  const code = errorCode(cause);
+  const internal = code === undefined ? `upstream ${kind} error` : `upstream ${kind} error: ${code}`;
+  if (kind === 'timeout') {
+    return new GatewayError('PCL_UPSTREAM_TIMEOUT', { detail: 'The upstream service did not answer in time.', stage: 'proxy', internal, cause });
+  }
+  return new GatewayError('PCL_UPSTREAM_UNAVAILABLE', { detail: 'The upstream service could not be reached.', stage: 'proxy', internal, cause });
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
