@@ -83,13 +83,25 @@ export function markdownTable(targets: readonly TargetSummary[], baselineId: str
   ];
   for (const t of targets) {
     if (t.failure !== undefined || t.runs.length === 0) {
-      lines.push(`| ${t.label} | failed: ${escapeCell(t.failure ?? 'no runs')} | | | | | | |`);
+      lines.push(`| ${t.label} | failed: ${escapeCell(failureSummary(t.failure ?? 'no runs'))} | | | | | | |`);
       continue;
     }
     const row = medianRow(t.runs);
     lines.push(`| ${t.label} | ${fmtInt(row.rps)} | ${fmtMs(row.p50Ms)} | ${fmtMs(row.p99Ms)} | ${row.non2xx} | ${row.errors} | ${ratio(row.rps, baseRow?.rps)} | ${ratio(row.p99Ms, baseRow?.p99Ms)} |`);
   }
   return lines.join('\n');
+}
+
+/**
+ * One line out of a failure text (often a child's whole stderr) for a table cell: the first
+ * line naming an error, else the first line.
+ *
+ * @example
+ * failureSummary('at x\nError [ERR_MODULE_NOT_FOUND]: Cannot find module'); // 'Error [ERR_MODULE_NOT_FOUND]: Cannot find module'
+ */
+export function failureSummary(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.find((l) => /^(\w*Error\b|error:|portcullis:)/i.test(l)) ?? lines[0] ?? text;
 }
 
 function ratio(value: number, base: number | undefined): string {

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TPartial, type TSchema } from '@sinclair/typebox';
 import { CorsSchema } from '../stages/cors/schema.js';
 
 /**
@@ -8,6 +8,16 @@ import { CorsSchema } from '../stages/cors/schema.js';
  */
 
 const Strict = { additionalProperties: false } as const;
+
+/**
+ * An override block: every property optional and without a default, so that an
+ * override holds only what the operator wrote and never masks a wider setting.
+ */
+function Override<T extends TObject>(schema: T): TPartial<T> {
+  const partial = Type.Partial(schema);
+  for (const prop of Object.values(partial.properties) as TSchema[]) delete (prop as { default?: unknown }).default;
+  return partial;
+}
 
 const Url = Type.String({ format: 'http-url', description: 'An http(s) URL.' });
 const Cidr = Type.String({ minLength: 2, description: 'An IPv4 or IPv6 address or CIDR block, e.g. 10.0.0.0/8 or ::1/128.' });
@@ -66,7 +76,7 @@ const StageMap = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type
 });
 
 export const OperationOverrideSchema = Type.Object({
-  limits: Type.Optional(Type.Partial(LimitsSchema)),
+  limits: Type.Optional(Override(LimitsSchema)),
   stages: Type.Optional(StageMap),
 }, Strict);
 
@@ -77,11 +87,11 @@ export const ApiSchema = Type.Object({
   basePath: Type.Optional(Type.String({ pattern: '^/', description: 'Public path prefix; defaults to the path of the document\'s first server URL.' })),
   prefixes: Type.Optional(Type.Array(Type.String({ pattern: '^/' }), { minItems: 1, description: 'Pass-through path prefixes for an API declared without a document.' })),
   stripBasePath: Type.Boolean({ default: false, description: 'Remove basePath before forwarding to the upstream.' }),
-  limits: Type.Optional(Type.Partial(LimitsSchema)),
-  timeouts: Type.Optional(Type.Partial(UpstreamTimeoutsSchema)),
+  limits: Type.Optional(Override(LimitsSchema)),
+  timeouts: Type.Optional(Override(UpstreamTimeoutsSchema)),
   retries: Type.Integer({ minimum: 0, maximum: 5, default: 1, description: 'Retries on connection failure, for idempotent methods without a body only.' }),
   maxConnections: Type.Integer({ minimum: 1, default: 128, description: 'Connections kept to the upstream; beyond that requests queue.' }),
-  circuitBreaker: Type.Optional(Type.Partial(CircuitBreakerSchema)),
+  circuitBreaker: Type.Optional(Override(CircuitBreakerSchema)),
   cors: Type.Optional(CorsSchema),
   stages: Type.Optional(StageMap),
   operations: Type.Optional(Type.Record(Type.String({ minLength: 1 }), OperationOverrideSchema, {
@@ -113,7 +123,7 @@ export const ServerSchema = Type.Object({
   keepAliveTimeoutMs: Type.Integer({ minimum: 0, default: 5_000 }),
   maxConnections: Type.Integer({ minimum: 1, default: 10_000, description: 'Open client connections beyond this are refused.' }),
   shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000, description: 'How long SIGTERM waits for in-flight requests before closing connections.' }),
-  limits: Type.Optional(Type.Partial(LimitsSchema)),
+  limits: Type.Optional(Override(LimitsSchema)),
 }, { ...Strict, default: {} });
 
 export const AdminSchema = Type.Object({

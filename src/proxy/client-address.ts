@@ -110,7 +110,7 @@ function walkXForwardedFor(value: string | undefined, trusted: CidrMatcher): Xff
   const parts = value.split(',');
   let last: string | undefined;
   for (let i = parts.length - 1, hop = 0; i >= 0; i--, hop++) {
-    const ip = parseXffNode((parts[i] as string).trim());
+    const ip = parseXffNode(trimOws(parts[i] as string));
     if (ip === undefined) return { ip: last, fromRight: hop - 1, count: parts.length };
     if (!trusted.has(ip)) return { ip, fromRight: hop, count: parts.length };
     last = ip;
@@ -152,11 +152,12 @@ function isPortSuffix(s: string, from: number): boolean {
 function pickAligned(header: string | string[] | undefined, xff: XffHop | undefined): string | undefined {
   const value = joinHeader(header);
   if (value === undefined) return undefined;
-  if (!value.includes(',')) return value.trim();
+  if (!value.includes(',')) return trimOws(value);
   if (xff === undefined || xff.fromRight < 0) return undefined;
   const parts = value.split(',');
   if (parts.length !== xff.count) return undefined;
-  return parts[parts.length - 1 - xff.fromRight]?.trim();
+  const part = parts[parts.length - 1 - xff.fromRight];
+  return part === undefined ? undefined : trimOws(part);
 }
 
 interface ForwardedHop {
@@ -186,11 +187,20 @@ function walkForwarded(value: string | undefined, trusted: CidrMatcher): Forward
 
 function parseProto(value: string | undefined): 'http' | 'https' | undefined {
   if (value === undefined) return undefined;
-  const v = value.trim().toLowerCase();
+  const v = trimOws(value).toLowerCase();
   return v === 'http' || v === 'https' ? v : undefined;
 }
 
 function joinHeader(value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined;
   return typeof value === 'string' ? value : value.join(',');
+}
+
+/** Strips spaces and tabs only (HTTP OWS); String#trim would also eat CR, LF and Unicode spaces. */
+function trimOws(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s.charCodeAt(start) === 32 || s.charCodeAt(start) === 9)) start++;
+  while (end > start && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }

@@ -10,7 +10,7 @@ import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 function handshake(port: number, opts: tls.ConnectionOptions): Promise<{ ok: boolean; protocol?: string | null; cipher?: string; subject?: string; error?: string }> {
   return new Promise((resolve) => {
     const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...opts }, () => {
-      const r = { ok: true, protocol: s.getProtocol(), cipher: s.getCipher().name, subject: s.getPeerCertificate().subject?.CN };
+      const r = { ok: true, protocol: s.getProtocol(), cipher: s.getCipher().name, subject: String(s.getPeerCertificate().subject?.CN) };
       s.end();
       resolve(r);
     });

@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway.js';
+import { startGatewayProcess } from '../helpers/gateway.js';
 import { booksConfig } from '../helpers/config.js';
 import { startUpstream } from '../helpers/upstream.js';
 
