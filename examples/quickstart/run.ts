@@ -122,8 +122,11 @@ async function main(): Promise<number> {
     });
   });
   // In a terminal Ctrl-C reaches the child too; forwarding covers `kill <pid>` and supervisors.
+  // A second signal means "now": the gateway's graceful drain is skipped.
+  let signals = 0;
   const forward = (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    signals += 1;
+    if (child.exitCode === null && child.signalCode === null) child.kill(signals > 1 ? 'SIGKILL' : signal);
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

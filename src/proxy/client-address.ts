@@ -73,29 +73,29 @@ export function resolveClient(input: ClientAddressInput, trusted: CidrMatcher, o
   const headers = input.headers;
   const listenerProto = input.tls ? 'https' : 'http';
   const hostHeader = typeof headers.host === 'string' ? parseHost(headers.host) ?? '' : '';
-  const base = { peer, port: input.peerPort, tls: input.tls };
-  if (!trusted.has(peer)) return { ...base, ip: peer, proto: listenerProto, host: hostHeader };
+  if (!trusted.has(peer)) return info(input, peer, peer, listenerProto, hostHeader);
 
   if (options.header === 'forwarded') {
     const hop = walkForwarded(joinHeader(headers.forwarded), trusted);
-    if (hop === undefined) return { ...base, ip: peer, proto: listenerProto, host: hostHeader };
-    return {
-      ...base,
-      ip: hop.ip ?? peer,
-      proto: parseProto(hop.element?.proto) ?? listenerProto,
-      host: (hop.element?.host === undefined ? undefined : parseHost(hop.element.host)) ?? hostHeader,
-    };
+    const element = hop?.element;
+    return info(
+      input, peer, hop?.ip ?? peer,
+      parseProto(element?.proto) ?? listenerProto,
+      (element?.host === undefined ? undefined : parseHost(element.host)) ?? hostHeader,
+    );
   }
 
   const xff = walkXForwardedFor(joinHeader(headers['x-forwarded-for']), trusted);
-  const proto = parseProto(pickAligned(headers['x-forwarded-proto'], xff));
   const xfh = pickAligned(headers['x-forwarded-host'], xff);
-  return {
-    ...base,
-    ip: xff?.ip ?? peer,
-    proto: proto ?? listenerProto,
-    host: (xfh === undefined ? undefined : parseHost(xfh)) ?? hostHeader,
-  };
+  return info(
+    input, peer, xff?.ip ?? peer,
+    parseProto(pickAligned(headers['x-forwarded-proto'], xff)) ?? listenerProto,
+    (xfh === undefined ? undefined : parseHost(xfh)) ?? hostHeader,
+  );
+}
+
+function info(input: ClientAddressInput, peer: string, ip: string, proto: 'http' | 'https', host: string): ClientInfo {
+  return { ip, peer, port: input.peerPort, tls: input.tls, proto, host };
 }
 
 /** Where a walk stopped: the client ip (undefined: use the peer) and its position from the right. */

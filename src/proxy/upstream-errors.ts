@@ -31,12 +31,19 @@ const ABORT_CODES: ReadonlySet<string> = new Set(['UND_ERR_ABORTED', 'UND_ERR_AB
  * `other`: undici reports them the same way before and after the request was written, and
  * treating them as `connect` would invite retrying a non-idempotent request the upstream may
  * have executed. Looks through `cause` chains (fetch's "fetch failed") and an AggregateError
- * from happy-eyeballs connects.
+ * from happy-eyeballs connects. Pass the request's `signal` so that an abort with a custom
+ * reason is still recognised.
  *
  * @example
  * classifyUpstreamError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })); // 'connect'
  */
-export function classifyUpstreamError(err: unknown): UpstreamErrorKind {
+export function classifyUpstreamError(err: unknown, signal?: AbortSignal): UpstreamErrorKind {
+  const kind = classify(err);
+  // Aborting with a custom reason rejects with that reason itself, which carries no abort marker.
+  return kind === 'other' && signal?.aborted === true ? 'aborted' : kind;
+}
+
+function classify(err: unknown): UpstreamErrorKind {
   let current: unknown = err;
   // Bounded: a cause chain is short, and a cyclic one must not hang the request path.
   for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {

@@ -48,7 +48,7 @@ async function handle(x: Exchange): Promise<void> {
   const { req, rt } = x;
   const method = req.method ?? 'GET';
   const { path, query } = normalizePath(req.url ?? '');
-  x.path = path;
+  x.path = query === '' ? path : `${path}?${query}`;
   const client = resolveClient({
     peer: req.socket.remoteAddress ?? '',
     peerPort: req.socket.remotePort ?? 0,
