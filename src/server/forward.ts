@@ -24,7 +24,7 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
   const breaker = upstream.breaker;
   if (breaker !== undefined && !breaker.canRequest()) {
     x.decision = 'upstream-error';
-    return sendProblem(x, new GatewayError('PCL_UPSTREAM_CIRCUIT_OPEN', { detail: 'The upstream service is temporarily unavailable.', headers: { 'retry-after': String(Math.ceil(upstream.options.breaker.cooldownMs / 1000)) } }));
+    return sendProblem(x, new GatewayError('PCL_UPSTREAM_CIRCUIT_OPEN', { detail: 'The upstream service is temporarily unavailable.', headers: { 'retry-after': String(Math.max(1, Math.ceil(breaker.msUntilRetry() / 1000))) } }));
   }
 
   let path = ctx.path;
@@ -32,7 +32,7 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
     path = path.slice(target.api.basePath.length) || '/';
   }
   const upstreamPath = upstream.basePath + path + (ctx.query === '' ? '' : `?${ctx.query}`);
-  const headers = buildUpstreamHeaders(req.headers, undefined, {
+  const headers = buildUpstreamHeaders(req.headers, {
     client: ctx.client,
     requestId: x.id,
     upstreamHost: upstream.host,
@@ -82,8 +82,10 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
         void sendProblem(x, err).finally(finish);
         return;
       }
-      const kind = classifyUpstreamError(err);
+      const kind = controller?.aborted === true && res.destroyed ? 'aborted' : classifyUpstreamError(err);
       if (kind === 'aborted' || res.destroyed) {
+        // The client left: neither a success nor a failure of the upstream.
+        breaker?.onAbort();
         res.destroy();
         finish();
         return;

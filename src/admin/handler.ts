@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors/index.js';
+
+/** An extra admin endpoint registered by the caller (config view, stats, …). */
+export interface AdminRoute {
+  /** Upper-case method. A GET route answers HEAD too. */
+  method: string;
+  /** Exact path, without query (`/config`). */
+  path: string;
+  handler(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+}
+
+/** What the health callback reports. */
+export interface HealthReport {
+  /** The process works; false only when it should be restarted. */
+  live: boolean;
+  /** The process should receive traffic; false while starting or draining. */
+  ready: boolean;
+  detail?: Record<string, unknown>;
+}
+
+/** A metrics exposition: body and its content type. */
+export interface Exposition {
+  contentType: string;
+  body: string;
+}
+
+/** Inputs of {@link createAdminHandler}. */
+export interface AdminHandlerOptions {
+  metrics: () => Promise<Exposition>;
+  health: () => HealthReport;
+  routes?: readonly AdminRoute[];
+  /** Called with failures of handlers and metric collection (they answer 500 either way). */
+  onError?: (err: unknown) => void;
+}
+
+type Handle = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendProblem(res: ServerResponse, err: GatewayError, id: string): void {
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  sendJson(res, err.status, toProblem(err, id), PROBLEM_CONTENT_TYPE);
+}
+
+function safeHealth(health: () => HealthReport): HealthReport {
+  try {
+    return health();
+  } catch {
+    // A health callback that throws is itself a sign the process is not well.
+    return { live: false, ready: false };
+  }
+}
+
+/**
+ * Builds the admin request handler: `GET /metrics`, `GET /healthz`, `GET /readyz` and
+ * the extra routes; 404 / 405 as problem+json. Every response carries
+ * `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`.
+ *
+ * @example
+ * const handle = createAdminHandler({ metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }), health });
+ * http.createServer(handle).listen(9901, '127.0.0.1');
+ */
+export function createAdminHandler(opts: AdminHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const table = new Map<string, Map<string, Handle>>();
+  const add = (method: string, path: string, handle: Handle): void => {
+    const byMethod = table.get(path) ?? new Map<string, Handle>();
+    const m = method.toUpperCase();
+    if (byMethod.has(m)) throw new Error(`admin route ${m} ${path} is registered twice`);
+    byMethod.set(m, handle);
+    if (m === 'GET' && !byMethod.has('HEAD')) byMethod.set('HEAD', handle);
+    table.set(path, byMethod);
+  };
+
+  add('GET', '/metrics', async (_req, res) => {
+    const { contentType, body } = await opts.metrics();
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  add('GET', '/healthz', (_req, res) => {
+    const h = safeHealth(opts.health);
+    sendJson(res, h.live ? 200 : 503, { status: h.live ? 'ok' : 'down' });
+  });
+  add('GET', '/readyz', (_req, res) => {
+    const h = safeHealth(opts.health);
+    const ready = h.live && h.ready;
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', ...(h.detail === undefined ? {} : { detail: h.detail }) });
+  });
+  for (const r of opts.routes ?? []) add(r.method, r.path, (req, res) => r.handler(req, res));
+
+  return (req, res) => {
+    const id = randomUUID();
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-request-id', id);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const byMethod = table.get(path);
+    if (byMethod === undefined) {
+      sendProblem(res, new GatewayError('PCL_ROUTE_NOT_FOUND'), id);
+      return;
+    }
+    const handle = byMethod.get(req.method ?? '');
+    if (handle === undefined) {
+      sendProblem(res, new GatewayError('PCL_METHOD_NOT_ALLOWED', { headers: { allow: [...byMethod.keys()].join(', ') } }), id);
+      return;
+    }
+    const fail = (err: unknown): void => {
+      opts.onError?.(err);
+      if (res.headersSent) res.destroy();
+      else sendProblem(res, new GatewayError('PCL_INTERNAL'), id);
+    };
+    try {
+      const out = handle(req, res);
+      if (out instanceof Promise) out.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
