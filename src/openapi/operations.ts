@@ -47,7 +47,7 @@ export function extractOperations(doc: Record<string, unknown>, version: '3.0' |
         if (typeof operationId !== 'string' || operationId === '') fail([...opAt, 'operationId'], 'must be a non-empty string');
         const previous = operationIds.get(operationId);
         if (previous !== undefined) {
-          fail(['paths'], `operationId "${operationId}" is used by both ${previous} and ${pointer(opAt)}`);
+          fail([...opAt, 'operationId'], `"${operationId}" is already the operationId of ${previous}`);
         }
         operationIds.set(operationId, pointer(opAt));
       }

@@ -51,26 +51,16 @@ export interface UpstreamHeaderOptions {
  * upstream that trusts only the gateway reads its rightmost entry. The client's earlier entries
  * are kept only when the peer is a trusted proxy; otherwise the lists are replaced.
  *
- * The three-argument form takes `req.rawHeaders` and ignores it: copying raw lines would forward
- * duplicates Node discarded (a second Authorization or Content-Type the stages never saw),
- * letting the upstream read a different value from the one that was checked.
+ * `req.rawHeaders` is deliberately not used: copying raw lines would forward duplicates Node
+ * discarded (a second Authorization the stages never saw), letting the upstream read a
+ * different value from the one that was checked.
  *
  * @example
  * const headers = buildUpstreamHeaders(req.headers, {
  *   client: ctx.client, requestId: ctx.id, upstreamHost: upstream.host, trustedPeer: runtime.trusted.has(ctx.client.peer),
  * });
  */
-export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, opts: UpstreamHeaderOptions): Record<string, string | string[]>;
-/** @deprecated Pass the options as the second argument; `rawHeaders` is ignored. */
-export function buildUpstreamHeaders(
-  incoming: IncomingHttpHeaders, rawHeaders: readonly string[] | undefined, opts: UpstreamHeaderOptions,
-): Record<string, string | string[]>;
-export function buildUpstreamHeaders(
-  incoming: IncomingHttpHeaders,
-  second: UpstreamHeaderOptions | readonly string[] | undefined,
-  third?: UpstreamHeaderOptions,
-): Record<string, string | string[]> {
-  const opts = third ?? (second as UpstreamHeaderOptions);
+export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, opts: UpstreamHeaderOptions): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const nominated = connectionOptions(incoming.connection);
   const trusted = opts.trustedPeer;
