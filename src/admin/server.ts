@@ -67,7 +67,7 @@ function listen(host: string, port: number, handler: http.RequestListener): Prom
  * // … on shutdown
  * await admin.close();
  */
-export function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
+export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
   const { registry } = opts;
   const metrics = async (): Promise<Exposition> => ({ contentType: registry.contentType, body: await registry.metrics() });
   return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}) }));
@@ -86,7 +86,7 @@ export function startAdminServer(opts: AdminServerOptions): Promise<AdminServer>
  *   await startClusterAdminServer({ host: '127.0.0.1', port: 9901, health: () => ({ live: true, ready: true }) });
  * }
  */
-export function startClusterAdminServer(opts: Omit<AdminServerOptions, 'registry'>): Promise<AdminServer> {
+export async function startClusterAdminServer(opts: Omit<AdminServerOptions, 'registry'>): Promise<AdminServer> {
   const aggregator = new AggregatorRegistry();
   const metrics = async (): Promise<Exposition> => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() });
   return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}) }));

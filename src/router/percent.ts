@@ -11,7 +11,7 @@
  * - control characters, `\`, and encoded `/`, `\` or control characters are refused.
  */
 
-/** A character that is kept as it is. */
+/** {@link CHAR_CLASS} value of a character that is kept as it is. */
 export const KEEP = 1;
 /** A character that is percent-encoded in the canonical form. */
 export const ENCODE = 2;
@@ -20,7 +20,12 @@ export const PERCENT = 3;
 /** A character refused outright (controls, backslash). */
 export const REFUSE = 0;
 
-/** Class of each ASCII code point (index = char code). */
+/**
+ * Class of each ASCII code point (index = char code): KEEP, ENCODE, PERCENT or REFUSE.
+ *
+ * @example
+ * CHAR_CLASS['|'.charCodeAt(0)] === ENCODE; // true
+ */
 export const CHAR_CLASS: Uint8Array = (() => {
   const table = new Uint8Array(128).fill(ENCODE);
   for (let c = 0; c < 0x20; c++) table[c] = REFUSE;
@@ -41,12 +46,22 @@ const UNRESERVED: Uint8Array = (() => {
 
 const HEX_DIGITS = '0123456789ABCDEF';
 
-/** True when `byte` is an unreserved ASCII character. */
+/**
+ * True when `byte` is an unreserved ASCII character (`A-Z a-z 0-9 - . _ ~`).
+ *
+ * @example
+ * isUnreserved(0x2e); // true ('.')
+ */
 export function isUnreserved(byte: number): boolean {
   return byte < 128 && UNRESERVED[byte] === 1;
 }
 
-/** Value of one hex digit, or -1. */
+/**
+ * Value of one hex digit (either case), or -1.
+ *
+ * @example
+ * hexValue('f'.charCodeAt(0)); // 15
+ */
 export function hexValue(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
   if (code >= 0x41 && code <= 0x46) return code - 0x37;
@@ -54,7 +69,12 @@ export function hexValue(code: number): number {
   return -1;
 }
 
-/** `%XX` with upper-case hex for one byte. */
+/**
+ * `%XX` with upper-case hex for one byte.
+ *
+ * @example
+ * encodeByte(0x7c); // '%7C'
+ */
 export function encodeByte(byte: number): string {
   return '%' + HEX_DIGITS[byte >> 4]! + HEX_DIGITS[byte & 15]!;
 }
@@ -62,7 +82,11 @@ export function encodeByte(byte: number): string {
 /**
  * Incremental UTF-8 validator for a run of percent-encoded bytes: rejects overlong forms
  * (`%C0%AE` is an old trick for `.`), surrogates, code points above U+10FFFF and truncated
- * sequences. Reset with `reset()` at the start of each run.
+ * sequences.
+ *
+ * @example
+ * const check = new Utf8Check();
+ * check.push(0xc0); // false: overlong
  */
 export class Utf8Check {
   #need = 0;
@@ -72,12 +96,6 @@ export class Utf8Check {
   /** True when no multi-byte sequence is open. */
   get complete(): boolean {
     return this.#need === 0;
-  }
-
-  reset(): void {
-    this.#need = 0;
-    this.#lower = 0x80;
-    this.#upper = 0xbf;
   }
 
   /** Feeds one byte; false when the byte cannot appear here in valid UTF-8. */

@@ -10,9 +10,9 @@ import {
   type UpstreamErrorMessage,
 } from '../channels.js';
 
-function describeError(error: unknown): { message: string; stack?: string; type?: string } {
-  if (error instanceof Error) return { type: error.name, message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }) };
-  return { message: String(error) };
+// pino's err serializer gives type, message, stack and the cause chain for real errors.
+function describeError(error: unknown): unknown {
+  return error instanceof Error ? error : { message: String(error) };
 }
 
 /**
