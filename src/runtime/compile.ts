@@ -36,7 +36,7 @@ export async function compileRuntime(loaded: LoadedConfig, registry: StageRegist
 
   for (const [index, api] of config.apis.entries()) {
     const apiPath: Path = ['apis', index];
-    let operations: OperationInfo[] = [];
+    let operations: readonly OperationInfo[] = [];
     let docBase = '';
     if (api.openapi !== undefined) {
       const file = resolve(loaded.baseDir, api.openapi);
@@ -194,7 +194,7 @@ function buildStage(
   }
 }
 
-function checkOverrideKeys(loaded: LoadedConfig, apiPath: Path, overrides: Record<string, unknown>, ops: OperationInfo[], issues: ConfigIssue[]): void {
+function checkOverrideKeys(loaded: LoadedConfig, apiPath: Path, overrides: Record<string, unknown>, ops: readonly OperationInfo[], issues: ConfigIssue[]): void {
   const ids = new Set(ops.map((o) => o.operationId).filter((x): x is string => x !== undefined));
   const tags = new Set(ops.flatMap((o) => o.tags));
   for (const key of Object.keys(overrides)) {

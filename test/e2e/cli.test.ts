@@ -77,7 +77,7 @@ apis:
     const r = await runCli(['validate', '-c', booksConfig('http://127.0.0.1:1', { apiExtra: '    stages:\n      firewall: {}\n    operations:\n      createBook:\n        stages:\n          cors: { allowOrigins: 5 }\n      nosuchop: {}' }).file]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /apis\[0\]\.stages\.firewall: unknown stage "firewall"/);
-    assert.match(r.stderr, /apis\[0\]\.operations\.createBook\.stages\.cors\.allowOrigins: must be array/);
+    assert.match(r.stderr, /apis\[0\]\.operations\.createBook\.stages\.cors\.allowOrigins: must be a list/);
     assert.match(r.stderr, /apis\[0\]\.operations\.nosuchop: no operation has operationId "nosuchop"/);
   });
 
