@@ -48,7 +48,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
         health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
       })
     : undefined;
-  logger.info({ http: gateway.http?.url, https: gateway.https?.url, admin: admin?.url, pid: process.pid }, 'portcullis listening');
+  logger.info({ http: gateway.http?.url, https: gateway.https?.url, admin: admin?.url }, 'portcullis listening');
   if (isWorker) process.send?.({ portcullis: 'ready' });
 
   process.on('SIGHUP', () => { void gateway.reload('SIGHUP'); });
@@ -92,7 +92,7 @@ async function runPrimary(loaded: LoadedConfig, count: number): Promise<number> 
         health: () => ({ live: true, ready: !stopping && ready.size === count, detail: { workers: ready.size } }),
       })
     : undefined;
-  logger.info({ workers: count, admin: admin?.url, pid: process.pid }, 'portcullis primary started');
+  logger.info({ workers: count, admin: admin?.url }, 'portcullis primary started');
   process.on('SIGHUP', () => { for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP'); });
   return new Promise<number>((resolve) => {
     const stop = () => {

@@ -5,6 +5,18 @@ import { startGatewayProcess } from '../helpers/gateway.js';
 import { booksConfig } from '../helpers/config.js';
 import { startUpstream } from '../helpers/upstream.js';
 
+/** Closes a raw server and every socket it still holds. */
+function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  for (const s of sockets) s.destroy();
+  return new Promise((r) => server.close(() => r()));
+}
+
+function track(server: net.Server): Set<net.Socket> {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+  return sockets;
+}
+
 async function freePort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -14,8 +26,13 @@ async function freePort(): Promise<number> {
 }
 
 describe('upstream failures', () => {
+  // Gateways stop first (closing their upstream connections), then the upstreams.
   const cleanup: (() => Promise<unknown>)[] = [];
-  after(async () => { for (const c of cleanup.reverse()) await c(); });
+  const servers: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const c of cleanup) await c();
+    for (const c of servers) await c();
+  });
 
   test('an unreachable upstream gets 502 problem+json without internals', async () => {
     const port = await freePort();
@@ -34,7 +51,7 @@ describe('upstream failures', () => {
       if (req.url === '/v1/slow') setTimeout(() => { res.end('late'); }, 1500);
       else res.end('ok');
     });
-    cleanup.push(() => up.close());
+    servers.push(() => up.close());
     const gw = await startGatewayProcess(booksConfig(up.url, { apiExtra: '    timeouts:\n      headersMs: 300' }).file);
     cleanup.push(() => gw.stop());
     const res = await fetch(`${gw.url}/v1/slow`);
@@ -54,8 +71,9 @@ describe('upstream failures', () => {
     assert.ok(open.headers.get('retry-after') !== null);
     // Bring the upstream up on that port; after the cooldown one trial request closes the circuit.
     const up = net.createServer((s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'));
+    const upSockets = track(up);
     await new Promise<void>((r) => up.listen(port, '127.0.0.1', r));
-    cleanup.push(() => new Promise((r) => up.close(r)));
+    servers.push(() => closeServer(up, upSockets));
     await new Promise((r) => setTimeout(r, 900));
     assert.equal((await fetch(`${gw.url}/v1/books`)).status, 200);
     assert.equal((await fetch(`${gw.url}/v1/books`)).status, 200);
@@ -69,8 +87,9 @@ describe('upstream failures', () => {
       if (connections % 2 === 1) { s.destroy(); return; }
       s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'));
     });
+    const flakySockets = track(flaky);
     await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise((r) => flaky.close(r)));
+    servers.push(() => closeServer(flaky, flakySockets));
     const gw = await startGatewayProcess(booksConfig(`http://127.0.0.1:${(flaky.address() as net.AddressInfo).port}`, { apiExtra: '    retries: 1' }).file);
     cleanup.push(() => gw.stop());
     const get = await fetch(`${gw.url}/v1/books`);
