@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TPartial, type TSchema } from '@sinclair/typebox';
 import { CorsSchema } from '../stages/cors/schema.js';
+import { ModeSchema, OnErrorSchema } from './common.js';
 
 /**
  * The root configuration schema: the single source of truth for the config file.
@@ -21,14 +22,8 @@ function Override<T extends TObject>(schema: T): TPartial<T> {
 
 const Url = Type.String({ format: 'http-url', description: 'An http(s) URL.' });
 const Cidr = Type.String({ minLength: 2, description: 'An IPv4 or IPv6 address or CIDR block, e.g. 10.0.0.0/8 or ::1/128.' });
-const Mode = Type.Union([Type.Literal('off'), Type.Literal('monitor'), Type.Literal('enforce')], {
-  default: 'enforce',
-  description: 'off: the stage does nothing. monitor: the decision is recorded (event + log) but nothing is blocked. enforce: the decision is applied.',
-});
-const OnError = Type.Union([Type.Literal('fail-closed'), Type.Literal('fail-open')], {
-  default: 'fail-closed',
-  description: 'What happens when the stage itself fails (e.g. a store is down): fail-closed rejects the request, fail-open lets it pass and records an event.',
-});
+const Mode = ModeSchema;
+const OnError = OnErrorSchema;
 
 export const LimitsSchema = Type.Object({
   maxBodySize: Type.Integer({ minimum: 0, default: 1_048_576, description: 'Largest request body in bytes; larger bodies get 413, enforced while streaming.' }),
@@ -153,6 +148,4 @@ export type ServerConfig = Static<typeof ServerSchema>;
 export type TlsConfig = Static<typeof TlsSchema>;
 export type SecurityHeadersConfig = Static<typeof SecurityHeadersSchema>;
 export type OperationOverride = Static<typeof OperationOverrideSchema>;
-export type StageMode = Static<typeof Mode>;
-export type StageOnError = Static<typeof OnError>;
-export { Mode as ModeSchema, OnError as OnErrorSchema };
+export { ModeSchema, OnErrorSchema, type StageMode, type StageOnError } from './common.js';

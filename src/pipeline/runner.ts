@@ -84,13 +84,17 @@ async function runOne(stage: Stage, ctx: RequestContext, call: () => unknown): P
 
 /**
  * Runs the request phases in order. Returns the first non-continue decision.
+ * `beforeInspect` runs between `limit` and `inspect` (the pipeline reads the body there).
  *
  * @example
  * const decision = await runRequestPhases(plan, ctx);
  * if (decision.kind === 'reject') sendProblem(decision.error);
  */
-export async function runRequestPhases(plan: CompiledPlan, ctx: RequestContext): Promise<Decision> {
+export async function runRequestPhases(plan: CompiledPlan, ctx: RequestContext, beforeInspect?: () => Promise<void>): Promise<Decision> {
   for (const phase of REQUEST_PHASES) {
+    // The body is read only once the request got past authentication and limits, so an
+    // anonymous flood cannot make the gateway buffer bodies.
+    if (phase === 'inspect' && beforeInspect !== undefined) await beforeInspect();
     for (const stage of plan.byPhase[phase]) {
       const handler = stage.handlers[phase]!;
       const decision = await runOne(stage, ctx, () => handler(ctx));

@@ -81,7 +81,14 @@ async function handle(x: Exchange): Promise<void> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > target.maxBodySize) throw tooLarge(target.maxBodySize);
 
-  const decision = await runRequestPhases(target.plan, ctx);
+  const readBody = target.plan.needsRequestBody && hasBody(req)
+    ? async () => {
+        ctx.body = await readBounded(req, target.maxBodySize);
+        x.bytesIn = ctx.body.length;
+        x.bodyUnread = false;
+      }
+    : undefined;
+  const decision = await runRequestPhases(target.plan, ctx, readBody);
   if (decision.kind === 'reject') {
     x.stage = decision.error.stage;
     throw decision.error;
@@ -89,11 +96,6 @@ async function handle(x: Exchange): Promise<void> {
   if (decision.kind === 'respond') {
     await sendGenerated(x, decision.status, decision.headers, decision.body);
     return;
-  }
-  if (target.plan.needsRequestBody && hasBody(req)) {
-    ctx.body = await readBounded(req, target.maxBodySize);
-    x.bytesIn = ctx.body.length;
-    x.bodyUnread = false;
   }
   await forward(x, ctx, target);
 }

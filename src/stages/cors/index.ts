@@ -11,10 +11,10 @@ export const meta: StageMeta = {
 };
 
 /** The CORS stage factory (configured by an API's `cors` block). */
-export const cors: StageFactory<CorsConfig & { mode?: 'off' | 'monitor' | 'enforce' }> = {
+export const cors: StageFactory<CorsConfig> = {
   meta,
   schema: CorsSchema,
-  create: (config) => createCorsStage(config, config.mode ?? 'enforce'),
+  create: (config) => createCorsStage(config),
 };
 export { createCorsStage, isPreflight } from './stage.js';
 export { CorsSchema, type CorsConfig } from './schema.js';

@@ -5,7 +5,7 @@ import type { RequestContext, ResponseContext } from '../../pipeline/context.js'
 import { createCorsStage } from './stage.js';
 import type { CorsConfig } from './schema.js';
 
-const base: CorsConfig = { allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], exposeHeaders: ['x-request-id'], allowCredentials: true, maxAgeSeconds: 600 };
+const base: CorsConfig = { mode: 'enforce', allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], exposeHeaders: ['x-request-id'], allowCredentials: true, maxAgeSeconds: 600 };
 
 function ctx(method: string, headers: IncomingHttpHeaders): RequestContext {
   return {

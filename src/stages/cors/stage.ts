@@ -2,7 +2,6 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { GatewayError } from '../../errors/index.js';
 import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, type Decision, type Stage } from '../../pipeline/stage.js';
-import type { StageMode } from '../../config/schema.js';
 import type { CorsConfig } from './schema.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -12,9 +11,9 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * allow-list; "*" is sent literally (never reflected) and never with credentials.
  *
  * @example
- * const stage = createCorsStage({ allowOrigins: ['https://app.example'], ... }, 'enforce');
+ * const stage = createCorsStage({ mode: 'enforce', allowOrigins: ['https://app.example'], ... });
  */
-export function createCorsStage(cfg: CorsConfig, mode: StageMode = 'enforce'): Stage {
+export function createCorsStage(cfg: CorsConfig): Stage {
   const anyOrigin = cfg.allowOrigins.includes('*');
   const origins = new Set(cfg.allowOrigins.filter((o) => o !== '*').map((o) => o.toLowerCase()));
   const methods = new Set(cfg.allowMethods.map((m) => m.toUpperCase()));
@@ -65,7 +64,7 @@ export function createCorsStage(cfg: CorsConfig, mode: StageMode = 'enforce'): S
   return {
     name: 'cors',
     order: 100,
-    mode,
+    mode: cfg.mode,
     onError: 'fail-closed',
     handlers: {
       'pre-auth': (ctx) => (isPreflight(ctx) ? preflight(ctx) : CONTINUE),
