@@ -9,6 +9,8 @@ export interface CompiledPlan {
   readonly byPhase: Readonly<Record<RequestPhase | 'respond' | 'record', readonly Stage[]>>;
   readonly needsRequestBody: boolean;
   readonly needsResponseBody: boolean;
+  /** Some stage has a request-phase handler (false lets the gateway skip the request phases). */
+  readonly hasRequestStages: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export function compilePlan(stages: readonly Stage[]): CompiledPlan {
     byPhase,
     needsRequestBody: active.some((s) => s.needsRequestBody === true),
     needsResponseBody: active.some((s) => s.needsResponseBody === true),
+    hasRequestStages: REQUEST_PHASES.some((p) => byPhase[p].length > 0),
   };
 }
 

@@ -109,26 +109,35 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
       }
     };
 
+    const writeHead = (resCtx: ResponseContext) => {
+      x.rt.securityHeaders(resCtx.headers, { tls: x.tls, credentialed: ctx.credentialed });
+      resCtx.headers['x-request-id'] = x.id;
+      if (res.destroyed) return;
+      res.writeHead(resCtx.status, resCtx.headers);
+      headWritten = true;
+      for (const chunk of pending.splice(0)) res.write(chunk);
+    };
+
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) { controller = c; },
       onResponseStart(c, statusCode, rawHeaders) {
         if (statusCode < 200) return;
         x.upstreamS = Number(process.hrtime.bigint() - started) / 1e9;
         breaker?.onSuccess();
-        c.pause();
         const resCtx: ResponseContext = { status: statusCode, headers: filterResponseHeaders(rawHeaders as Record<string, string | string[] | undefined>) as OutgoingHttpHeaders, body: undefined, generated: false };
         Object.assign(resCtx.headers, ctx.responseHeaders);
+        if (target.plan.byPhase.respond.length === 0) {
+          // No respond stage: write the head synchronously, no pause and no microtask.
+          writeHead(resCtx);
+          return;
+        }
+        c.pause();
         void runRespondPhase(target.plan, ctx, resCtx).then((decision) => {
           if (decision.kind === 'reject') {
             c.abort(decision.error);
             return;
           }
-          x.rt.securityHeaders(resCtx.headers, { tls: x.tls, credentialed: ctx.credentialed });
-          resCtx.headers['x-request-id'] = x.id;
-          if (res.destroyed) return;
-          res.writeHead(resCtx.status, resCtx.headers);
-          headWritten = true;
-          for (const chunk of pending.splice(0)) res.write(chunk);
+          writeHead(resCtx);
           c.resume();
         }, (err: unknown) => c.abort(err instanceof Error ? err : new Error(String(err))));
       },

@@ -88,14 +88,16 @@ async function handle(x: Exchange): Promise<void> {
         x.bodyUnread = false;
       }
     : undefined;
-  const decision = await runRequestPhases(target.plan, ctx, readBody);
-  if (decision.kind === 'reject') {
-    x.stage = decision.error.stage;
-    throw decision.error;
-  }
-  if (decision.kind === 'respond') {
-    await sendGenerated(x, decision.status, decision.headers, decision.body);
-    return;
+  if (target.plan.hasRequestStages) {
+    const decision = await runRequestPhases(target.plan, ctx, readBody);
+    if (decision.kind === 'reject') {
+      x.stage = decision.error.stage;
+      throw decision.error;
+    }
+    if (decision.kind === 'respond') {
+      await sendGenerated(x, decision.status, decision.headers, decision.body);
+      return;
+    }
   }
   await forward(x, ctx, target);
 }
