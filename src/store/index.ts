@@ -1,0 +1,2 @@
+export type { KeyValueStore, Clock } from './store.js';
+export { MemoryStore } from './memory.js';

@@ -1,0 +1,23 @@
+/**
+ * Shared state with TTLs (DESIGN.md "Store"): revocations, replay nonces, used one-time
+ * codes, penalties, bot and anomaly state. In memory (bounded) on one machine, Redis across
+ * instances. Every operation is atomic on its key.
+ *
+ * Keys are namespaced by the caller (`revoked:jti:<id>`, `nonce:<keyid>:<nonce>`).
+ */
+export interface KeyValueStore {
+  /** Reads a value; undefined when absent or expired. */
+  get(key: string): Promise<string | undefined>;
+  /** Writes a value that expires after ttlMs (0 = never; use sparingly). */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Writes only if absent. True when this call wrote it (first use of a nonce or code). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Adds delta to an integer counter, creating it with ttlMs; returns the new value and its remaining TTL. */
+  increment(key: string, delta: number, ttlMs: number): Promise<{ value: number; ttlMs: number }>;
+  delete(key: string): Promise<void>;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
+
+/** A clock in milliseconds; injected so tests never sleep. */
+export type Clock = () => number;
