@@ -133,11 +133,19 @@ export const LoggingSchema = Type.Object({
   redact: Type.Array(Type.String(), { default: [], description: 'Extra request header names (lower case) whose values are replaced by [REDACTED]. Authorization, cookies and API-key headers always are.' }),
 }, { ...Strict, default: {} });
 
+export const StoreSchema = Type.Object({
+  backend: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory', description: 'memory: this instance only (bounded). redis: shared by every instance (limits, revocations, nonces).' }),
+  redisUrl: Type.String({ default: 'redis://127.0.0.1:6379', description: 'Redis URL (redis:// or rediss://); used when backend is redis.' }),
+  keyPrefix: Type.String({ default: 'pcl:', description: 'Prefix of every key Portcullis writes, so several gateways can share one Redis.' }),
+  maxKeys: Type.Integer({ minimum: 1000, default: 100_000, description: 'Bound of the memory backend; least recently used keys are evicted beyond it.' }),
+}, { ...Strict, default: {} });
+
 export const ConfigSchema = Type.Object({
   server: ServerSchema,
   admin: AdminSchema,
   logging: LoggingSchema,
   securityHeaders: SecurityHeadersSchema,
+  store: StoreSchema,
   watch: Type.Boolean({ default: true, description: 'Reload when the config file or a referenced OpenAPI document changes (SIGHUP always reloads).' }),
   apis: Type.Array(ApiSchema, { minItems: 1, description: 'The APIs behind the gateway.' }),
 }, Strict);
@@ -145,6 +153,7 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 export type ApiConfig = Static<typeof ApiSchema>;
 export type ServerConfig = Static<typeof ServerSchema>;
+export type StoreConfig = Static<typeof StoreSchema>;
 export type TlsConfig = Static<typeof TlsSchema>;
 export type SecurityHeadersConfig = Static<typeof SecurityHeadersSchema>;
 export type OperationOverride = Static<typeof OperationOverrideSchema>;

@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { GatewayError } from '../errors/index.js';
 import type { StageMode, StageOnError } from '../config/schema.js';
 import type { RequestContext, ResponseContext } from './context.js';
+import type { KeyValueStore } from '../store/store.js';
 
 /**
  * The closed set of phases a stage may implement, in the order they run
@@ -63,6 +64,8 @@ export interface StageDeps {
   readonly operationId: string | undefined;
   /** Directory of the config file, for resolving relative paths. */
   readonly baseDir: string;
+  /** Shared state that outlives reloads (memory or Redis). */
+  readonly store: KeyValueStore;
 }
 
 /**

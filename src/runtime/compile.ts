@@ -6,7 +6,8 @@ import { loadOpenApi, type OperationInfo } from '../openapi/index.js';
 import { createBuiltinRegistry } from '../pipeline/builtins.js';
 import type { StageRegistry } from '../pipeline/registry.js';
 import { compilePlan } from '../pipeline/runner.js';
-import type { Stage } from '../pipeline/stage.js';
+import type { Stage, StageDeps } from '../pipeline/stage.js';
+import { MemoryStore, type KeyValueStore } from '../store/index.js';
 import { Upstream } from '../proxy/upstream.js';
 import { Router } from '../router/index.js';
 import { CidrMatcher } from '../util/cidr.js';
@@ -25,8 +26,15 @@ let generations = 0;
  *
  * @example
  * const runtime = await compileRuntime(await loadConfig('portcullis.yaml'));
+ *
+ * The store is created by the caller and passed to every reload, so shared state
+ * (revocations, counters) outlives a config change.
  */
-export async function compileRuntime(loaded: LoadedConfig, registry: StageRegistry = createBuiltinRegistry()): Promise<Runtime> {
+export async function compileRuntime(
+  loaded: LoadedConfig,
+  registry: StageRegistry = createBuiltinRegistry(),
+  store: KeyValueStore = new MemoryStore({ maxKeys: loaded.config.store.maxKeys }),
+): Promise<Runtime> {
   const config = loaded.config;
   const issues: ConfigIssue[] = [];
   const router = new Router<RouteTarget>();
@@ -56,7 +64,7 @@ export async function compileRuntime(loaded: LoadedConfig, registry: StageRegist
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path) => {
       const stages: Stage[] = [];
       for (const [name, stageConfig] of Object.entries(configs)) {
-        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir }, [...at, name], issues);
+        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store }, [...at, name], issues);
         if (stage !== undefined) stages.push(stage);
       }
       return compilePlan(stages);
@@ -174,7 +182,7 @@ function mergeStageConfigs(base: StageConfigs, override: StageConfigs): StageCon
 
 function buildStage(
   registry: StageRegistry, loaded: LoadedConfig, name: string, raw: Record<string, unknown>,
-  deps: { apiName: string; operationId: string | undefined; baseDir: string }, at: Path, issues: ConfigIssue[],
+  deps: StageDeps, at: Path, issues: ConfigIssue[],
 ): Stage | undefined {
   if (!registry.has(name)) {
     issues.push(loaded.issueAt(at, errorMessage(safe(() => registry.get(name)))));

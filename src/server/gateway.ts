@@ -4,6 +4,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { publishConfigReload } from '../observability/channels.js';
 import type { StageRegistry } from '../pipeline/registry.js';
 import { compileRuntime } from '../runtime/compile.js';
+import { MemoryStore, type KeyValueStore } from '../store/index.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { listenHttp, listenHttps, type Listener } from './listeners.js';
 import { createRequestHandler } from './request-handler.js';
@@ -18,6 +19,8 @@ export interface GatewayOptions {
   readonly watch?: boolean;
   /** An already loaded config (saves loading it twice at start). */
   readonly loaded?: LoadedConfig;
+  /** Shared state; default: a bounded memory store from the config. */
+  readonly store?: KeyValueStore;
 }
 
 /** A running gateway: its listeners and its current runtime. */
@@ -43,7 +46,9 @@ export interface Gateway {
  */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const loaded = opts.loaded ?? await loadConfig(opts.configFile, opts.env);
-  let runtime = await compileRuntime(loaded, opts.registry);
+  // One store for the gateway's lifetime: state survives reloads.
+  const store = opts.store ?? new MemoryStore({ maxKeys: loaded.config.store.maxKeys });
+  let runtime = await compileRuntime(loaded, opts.registry, store);
   let accepting = true;
   const cfg = loaded.config.server;
 
@@ -61,7 +66,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const reload = async (reason: string): Promise<boolean> => {
     const started = performance.now();
     try {
-      const next = await compileRuntime(await loadConfig(opts.configFile, opts.env), opts.registry);
+      const next = await compileRuntime(await loadConfig(opts.configFile, opts.env), opts.registry, store);
       const old = runtime;
       runtime = next;
       warnOnListenerChange(opts.logger, old.loaded, next.loaded);
@@ -105,6 +110,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       for (const f of watched) unwatchFile(f, onChange);
       await Promise.all([httpListener?.close(cfg.shutdownGraceMs), httpsListener?.close(cfg.shutdownGraceMs)]);
       await runtime.close();
+      if (opts.store === undefined) await store.close();
     },
   };
 }
