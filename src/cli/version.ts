@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPackageRoot } from '../util/package-root.js';
 
-/** The package version, read from package.json next to dist/. */
+/** The package version, from the package.json above this file (src/ or dist/src/). */
 export function packageVersion(): string {
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'portcullis' && pkg.version !== undefined) return pkg.version;
-    } catch { /* try the next layout */ }
-  }
-  return '0.0.0';
+  const pkg = JSON.parse(readFileSync(join(findPackageRoot(import.meta.url), 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
 }

@@ -1,18 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPackageRoot } from '../util/package-root.js';
 import type { TSchema } from '@sinclair/typebox';
 import { loadConfig } from './load.js';
 import { ConfigSchema } from './schema.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-const file = join(repoRoot(), 'portcullis.example.yaml');
+const file = join(findPackageRoot(import.meta.url), 'portcullis.example.yaml');
 
 /** Every property name reachable through object schemas (arrays and optional wrappers included). */
 function keys(schema: TSchema, out = new Set<string>()): Set<string> {

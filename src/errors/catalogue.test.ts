@@ -1,20 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPackageRoot } from '../util/package-root.js';
 import { CLIENT_ERRORS, OPERATOR_ERRORS } from './codes.js';
 import { GatewayError } from './gateway-error.js';
 import { rawProblemResponse, toProblem } from './problem.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 
-const doc = readFileSync(join(repoRoot(), 'docs', 'reference', 'errors.md'), 'utf8');
+const doc = readFileSync(join(findPackageRoot(import.meta.url), 'docs', 'reference', 'errors.md'), 'utf8');
 const rows = [...doc.matchAll(/^\| `(PCL_[A-Z_]+)` \|(?: (\d{3}) \|)?/gm)].map((m) => ({ code: m[1]!, status: m[2] }));
 
 test('docs/reference/errors.md lists exactly the codes in codes.ts', () => {

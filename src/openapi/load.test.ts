@@ -1,22 +1,15 @@
-import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { findPackageRoot } from '../util/package-root.js';
 import { PortcullisError } from '../errors/index.js';
 import { Router } from '../router/index.js';
 import { loadOpenApi } from './load.js';
 import type { OperationInfo } from './types.js';
 
-// The repo root is found upwards, so this runs from src/ (tsx) and from dist/src/ (compiled).
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-const FIXTURES = resolve(repoRoot(), 'test/fixtures/openapi');
+const FIXTURES = resolve(findPackageRoot(import.meta.url), 'test/fixtures/openapi');
 const fixture = (name: string) => join(FIXTURES, name);
 
 async function failure(file: string): Promise<string> {

@@ -1,13 +1,8 @@
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPackageRoot } from '../../src/util/package-root.js';
 
 /** The repository root, whether this runs from test/ (tsx) or dist/test/ (compiled). */
-export const REPO_ROOT: string = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-})();
+export const REPO_ROOT: string = findPackageRoot(import.meta.url);
 
 /** The compiled CLI entry point. */
 export const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
