@@ -37,13 +37,15 @@ export interface AdminHandlerOptions {
 
 type Handle = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
-function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+/** Writes a JSON body with its length. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function sendProblem(res: ServerResponse, err: GatewayError, id: string): void {
+/** Writes a rejection as problem+json, with its extra headers. */
+export function sendProblem(res: ServerResponse, err: GatewayError, id: string): void {
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   sendJson(res, err.status, toProblem(err, id), PROBLEM_CONTENT_TYPE);
 }

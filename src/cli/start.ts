@@ -1,12 +1,15 @@
 import cluster from 'node:cluster';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { createAdminApi } from '../admin/api.js';
 import { startAdminServer, startClusterAdminServer } from '../admin/server.js';
 import { createLogger } from '../observability/logging/logger.js';
 import { subscribeAccessLog } from '../observability/logging/access-log.js';
 import { subscribeEventLog } from '../observability/logging/event-log.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
+import { startAudit } from '../observability/audit/service.js';
 import { startGateway } from '../server/gateway.js';
 import { describeLoadError } from './validate.js';
+import { packageVersion } from './version.js';
 
 const WORKER_ENV = 'PORTCULLIS_CLUSTER_WORKER';
 
@@ -32,11 +35,22 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   if (loaded.config.logging.accessLog) subscribeAccessLog(logger, { redact: loaded.config.logging.redact });
   subscribeEventLog(logger);
   const metrics = createMetrics();
+  let audit;
+  try {
+    // Before the gateway starts, so no auditable event is published unheard; a trail that cannot open stops the start.
+    audit = loaded.config.audit.enabled
+      ? await startAudit(loaded.config.audit, loaded.baseDir, logger, { instanceSuffix: isWorker ? `-w${cluster.worker?.id ?? process.pid}` : '' })
+      : undefined;
+  } catch (e) {
+    process.stderr.write(`audit trail: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   let gateway;
   try {
     gateway = await startGateway({ configFile: loaded.file, loaded, logger });
   } catch (e) {
     process.stderr.write(`${describeLoadError(e)}\n`);
+    await audit?.close();
     logger.flush?.();
     return 1;
   }
@@ -46,6 +60,12 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
         port: loaded.config.admin.port,
         registry: metrics.registry,
         health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
+        routes: loaded.config.admin.token === undefined ? [] : createAdminApi(loaded.config.admin.token, {
+          runtime: gateway.runtime,
+          reload: gateway.reload,
+          startedAt: Date.now(),
+          version: packageVersion(),
+        }),
       })
     : undefined;
   logger.info({ http: gateway.http?.url, https: gateway.https?.url, admin: admin?.url }, 'portcullis listening');
@@ -58,7 +78,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down: draining in-flight requests');
-      void gateway.shutdown().then(() => admin?.close()).then(() => {
+      void gateway.shutdown().then(() => admin?.close()).then(() => audit?.close()).then(() => {
         logger.info('stopped');
         logger.flush?.();
         resolve(0);

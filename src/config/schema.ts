@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TPartial, type TSchema } from '@sinclair/typebox';
 import { CorsSchema } from '../stages/cors/schema.js';
+import { AuditSchema } from '../observability/audit/schema.js';
 import { ModeSchema, OnErrorSchema } from './common.js';
 
 /**
@@ -104,6 +105,8 @@ export const TlsSchema = Type.Object({
     default: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
     description: 'OpenSSL cipher list: forward-secret AEAD suites only (Mozilla "intermediate").',
   }),
+  clientCa: Type.Optional(Type.String({ minLength: 1, description: 'PEM bundle of the CAs that issue client certificates. When set, the listener asks for a client certificate but never fails the handshake: a missing or unverifiable certificate is answered by the authn stage (mtls scheme) with a 401 problem+json. Reloaded when it changes.' })),
+  crl: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'PEM CRL files checked against client certificates (needs clientCa); give one per issuing CA, and keep them fresh: an expired CRL refuses every certificate. Reloaded when they change.' }),
 }, Strict);
 
 export const ServerSchema = Type.Object({
@@ -125,6 +128,7 @@ export const AdminSchema = Type.Object({
   enabled: Type.Boolean({ default: true }),
   host: Type.String({ default: '127.0.0.1', description: 'Keep the admin listener off public interfaces.' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 9901 }),
+  token: Type.Optional(Type.String({ minLength: 24, description: 'Bearer token for the admin API (/admin/*); use ${ENV} or ${file:...}. Without it the admin API is off; metrics and health stay on.' })),
 }, { ...Strict, default: {} });
 
 export const LoggingSchema = Type.Object({
@@ -146,6 +150,7 @@ export const ConfigSchema = Type.Object({
   logging: LoggingSchema,
   securityHeaders: SecurityHeadersSchema,
   store: StoreSchema,
+  audit: AuditSchema,
   watch: Type.Boolean({ default: true, description: 'Reload when the config file or a referenced OpenAPI document changes (SIGHUP always reloads).' }),
   apis: Type.Array(ApiSchema, { minItems: 1, description: 'The APIs behind the gateway.' }),
 }, Strict);

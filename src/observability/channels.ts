@@ -12,6 +12,8 @@ export const CHANNELS = {
   circuitState: 'portcullis:proxy:circuitState',
   configReload: 'portcullis:config:reload',
   clientError: 'portcullis:server:clientError',
+  adminAction: 'portcullis:admin:action',
+  securityEvent: 'portcullis:security:event',
 } as const;
 
 export interface StageDecisionMessage { requestId: string; stage: string; decision: 'reject' | 'respond'; code: string; enforced: boolean }
@@ -19,7 +21,26 @@ export interface StageErrorMessage { requestId: string; stage: string; error: un
 export interface UpstreamErrorMessage { requestId: string; api: string; code: string; reason: string }
 export interface CircuitStateMessage { api: string; state: 'open' | 'half-open' | 'closed' }
 export interface ConfigReloadMessage { ok: boolean; reason: string; error?: string; durationMs: number }
+/** One call to the admin API, allowed or refused. */
+export interface AdminActionMessage { action: string; ok: boolean; peer: string; requestId: string }
 export interface ClientErrorMessage { code: string; peer: string }
+/** A security-relevant decision (DESIGN.md "Security event"): logs, metrics, alerts and audit subscribe. */
+export interface SecurityEventMessage {
+  /** e.g. 'authn.failure', 'authn.success'. */
+  kind: 'authn.failure' | 'authn.success' | (string & {});
+  /** Stable internal reason code (never sent to the client), e.g. 'expired', 'bad_signature'. */
+  reason: string;
+  requestId: string;
+  api: string;
+  operationId: string | undefined;
+  /** The client address. */
+  client: string;
+  /** The principal id, when one is known. */
+  principal?: string;
+  /** The security scheme (credential method) concerned. */
+  scheme?: string;
+  severity: 'info' | 'low' | 'medium' | 'high';
+}
 /** One per finished request: everything the access log and metrics need. */
 export interface RequestEndMessage {
   requestId: string;
@@ -50,6 +71,8 @@ const upstreamError = diagnostics_channel.channel(CHANNELS.upstreamError);
 const circuitState = diagnostics_channel.channel(CHANNELS.circuitState);
 const configReload = diagnostics_channel.channel(CHANNELS.configReload);
 const clientError = diagnostics_channel.channel(CHANNELS.clientError);
+const adminAction = diagnostics_channel.channel(CHANNELS.adminAction);
+const securityEvent = diagnostics_channel.channel(CHANNELS.securityEvent);
 
 // hasSubscribers checks keep the hot path free of message allocation when nobody listens.
 export function publishStageDecision(m: StageDecisionMessage): void { if (stageDecision.hasSubscribers) stageDecision.publish(m); }
@@ -59,3 +82,5 @@ export function publishUpstreamError(m: UpstreamErrorMessage): void { if (upstre
 export function publishCircuitState(m: CircuitStateMessage): void { if (circuitState.hasSubscribers) circuitState.publish(m); }
 export function publishConfigReload(m: ConfigReloadMessage): void { if (configReload.hasSubscribers) configReload.publish(m); }
 export function publishClientError(m: ClientErrorMessage): void { if (clientError.hasSubscribers) clientError.publish(m); }
+export function publishAdminAction(m: AdminActionMessage): void { if (adminAction.hasSubscribers) adminAction.publish(m); }
+export function publishSecurityEvent(build: () => SecurityEventMessage): void { if (securityEvent.hasSubscribers) securityEvent.publish(build()); }

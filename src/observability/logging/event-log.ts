@@ -1,6 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type pino from 'pino';
 import {
+  type AdminActionMessage,
   CHANNELS,
   type CircuitStateMessage,
   type ClientErrorMessage,
@@ -39,6 +40,10 @@ export function subscribeEventLog(logger: pino.Logger): () => void {
     [CHANNELS.stageError, (msg) => {
       const m = msg as StageErrorMessage;
       logger.error({ reqId: m.requestId, stage: m.stage, err: describeError(m.error) }, 'stage failed');
+    }],
+    [CHANNELS.adminAction, (msg) => {
+      const m = msg as AdminActionMessage;
+      logger.info({ action: m.action, ok: m.ok, peer: m.peer, reqId: m.requestId }, 'admin action');
     }],
     [CHANNELS.configReload, (msg) => {
       const m = msg as ConfigReloadMessage;
