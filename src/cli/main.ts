@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { configJsonSchema } from '../config/json-schema.js';
+import { auditCommand } from './audit.js';
 import { parseArgs } from './args.js';
 import { routesCommand } from './routes.js';
 import { startCommand } from './start.js';
 import { describeLoadError, validateCommand } from './validate.js';
+import { keysCommand } from './keys.js';
+import { totpCommand } from './totp.js';
 import { packageVersion } from './version.js';
 
 const USAGE = `Usage: portcullis <command> [options]
@@ -13,6 +16,9 @@ Commands:
   validate -c FILE             check a config and its OpenAPI documents; exit 0 or 1
   routes -c FILE               list every route, its operation and its stages
   schema                       print the config JSON Schema (for editor completion)
+  audit verify|search -c FILE  verify the audit trail (exit 1 if tampered) or search it
+  keys create|list|revoke|rotate --file F   manage API keys (prints a new key once)
+  totp enroll PRINCIPAL --file F            enrol a TOTP step-up secret (prints an otpauth:// URI)
   --version                    print the version
 `;
 
@@ -45,6 +51,12 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(`${describeLoadError(e)}\n`);
         return 1;
       }
+    case 'keys':
+      return keysCommand(argv.slice(argv.indexOf('keys') + 1));
+    case 'totp':
+      return totpCommand(argv.slice(argv.indexOf('totp') + 1));
+    case 'audit':
+      return auditCommand(config, argv);
     case 'schema':
       process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
       return 0;

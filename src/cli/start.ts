@@ -45,6 +45,10 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
     process.stderr.write(`audit trail: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
+  // Signal handlers go in before anything is announced: until a handler exists, the OS default
+  // for SIGHUP is to kill the process, and a supervisor may signal as soon as it sees the log line.
+  let reloadOnHup: (() => void) | undefined;
+  process.on('SIGHUP', () => reloadOnHup?.());
   let gateway;
   try {
     gateway = await startGateway({ configFile: loaded.file, loaded, logger });
@@ -68,10 +72,11 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
         }),
       })
     : undefined;
+  const started = gateway;
+  reloadOnHup = () => { void started.reload('SIGHUP'); };
   logger.info({ http: gateway.http?.url, https: gateway.https?.url, admin: admin?.url }, 'portcullis listening');
   if (isWorker) process.send?.({ portcullis: 'ready' });
 
-  process.on('SIGHUP', () => { void gateway.reload('SIGHUP'); });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
