@@ -1,4 +1,6 @@
+import type { TSchema } from '@sinclair/typebox';
 import type { RequestContext, Principal } from '../../pipeline/context.js';
+import type { StageDeps } from '../../pipeline/stage.js';
 
 /**
  * What a credential verifier concluded about one request.
@@ -32,4 +34,28 @@ export interface AuthProvider {
   verify(ctx: RequestContext): Promise<VerifyResult> | VerifyResult;
   /** Releases timers and connections (JWKS refresh, introspection pools). */
   close?(): Promise<void>;
+}
+
+/** What a provider factory may use at compile time: the stage's deps plus the scheme it serves. */
+export interface ProviderDeps extends StageDeps {
+  /** The scheme name (key of components.securitySchemes and of `schemes` in config). */
+  readonly scheme: string;
+  /** The OpenAPI Security Scheme Object of that name, when the document declares it. */
+  readonly securityScheme: Readonly<Record<string, unknown>> | undefined;
+  /** The realm for `WWW-Authenticate` challenges (the API name unless configured). */
+  readonly realm: string;
+}
+
+/**
+ * A provider kind the authn stage can build: its config schema (a TypeBox object with a
+ * literal `kind`) and a factory. Factories throw on config they cannot use; the error
+ * becomes a config issue located at the stage.
+ *
+ * @example
+ * const def: ProviderDefinition<JwtSchemeConfig> = { kind: 'jwt', schema: JwtSchemeSchema, create: createJwtProvider };
+ */
+export interface ProviderDefinition<C = never> {
+  readonly kind: string;
+  readonly schema: TSchema;
+  create(config: C, deps: ProviderDeps): AuthProvider;
 }

@@ -1,0 +1,63 @@
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+
+/**
+ * A file compiled into a value and recompiled when it changes, without a restart. The file is
+ * stat-ed at most once per `intervalMs`, on the request path but coalesced: one stat serves
+ * every concurrent request and no timer is left behind to clean up. A file that fails to
+ * compile keeps the previous value (`lastError` says why).
+ *
+ * @example
+ * const keys = new WatchedFile('/etc/portcullis/keys.yaml', (text) => compile(text), 1000);
+ * const map = await keys.current();
+ */
+export class WatchedFile<T> {
+  readonly #file: string;
+  readonly #compile: (text: string) => T;
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+  #value: T;
+  #sig: string;
+  #checkedAt: number;
+  #pending: Promise<void> | undefined;
+  /** The last reload failure; undefined once a reload succeeds. */
+  lastError: string | undefined;
+
+  /** Loads the file synchronously (at config load): a bad file throws and fails the config. */
+  constructor(file: string, compile: (text: string) => T, intervalMs: number, now: () => number = Date.now) {
+    this.#file = file;
+    this.#compile = compile;
+    this.#intervalMs = intervalMs;
+    this.#now = now;
+    this.#sig = signature(statSync(file));
+    this.#value = compile(readFileSync(file, 'utf8'));
+    this.#checkedAt = now();
+  }
+
+  /** The current value, after a reload if the file changed since the last check. */
+  async current(): Promise<T> {
+    if (this.#now() - this.#checkedAt >= this.#intervalMs) {
+      this.#pending ??= this.#check().finally(() => { this.#pending = undefined; });
+      await this.#pending;
+    }
+    return this.#value;
+  }
+
+  async #check(): Promise<void> {
+    this.#checkedAt = this.#now();
+    try {
+      const sig = signature(await stat(this.#file));
+      if (sig === this.#sig) return;
+      this.#value = this.#compile(await readFile(this.#file, 'utf8'));
+      this.#sig = sig;
+      this.lastError = undefined;
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+}
+
+// The inode catches an atomic replace (temp file + rename) within the mtime's resolution.
+function signature(st: { mtimeMs: number; size: number; ino: number }): string {
+  return `${st.mtimeMs}:${st.size}:${st.ino}`;
+}
