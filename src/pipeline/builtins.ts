@@ -1,4 +1,7 @@
+import { authn } from '../stages/authn/index.js';
 import { cors } from '../stages/cors/index.js';
+import { rateLimit } from '../stages/rate-limit/index.js';
+import { requestValidation } from '../stages/request-validation/index.js';
 import { StageRegistry } from './registry.js';
 
 /**
@@ -12,5 +15,8 @@ import { StageRegistry } from './registry.js';
 export function createBuiltinRegistry(): StageRegistry {
   const registry = new StageRegistry();
   registry.register(cors);
+  registry.register(authn);
+  registry.register(requestValidation);
+  registry.register(rateLimit);
   return registry;
 }

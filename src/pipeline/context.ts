@@ -12,6 +12,29 @@ export interface ClientInfo {
   readonly proto: 'http' | 'https';
   /** The Host the client asked for. */
   readonly host: string;
+  /** The client certificate presented on a TLS listener that asks for one (server.tls.clientCa). */
+  readonly certificate?: ClientCertificate;
+}
+
+/** A client certificate as the TLS socket saw it. Verification happens in the handshake; the verdict is `authorized`. */
+export interface ClientCertificate {
+  /** Chains to server.tls.clientCa, is within its validity and not on a configured CRL. */
+  readonly authorized: boolean;
+  /** OpenSSL's reason when not authorized (CERT_HAS_EXPIRED, CERT_REVOKED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...). */
+  readonly authorizationError: string | undefined;
+  /** Subject attributes (CN, O, OU, ...), each possibly multi-valued. */
+  readonly subject: Readonly<Record<string, readonly string[]>>;
+  readonly issuer: Readonly<Record<string, readonly string[]>>;
+  /** subjectAltName entries as `TYPE:value` (`DNS:a.example`, `URI:spiffe://...`, `email:...`, `IP Address:...`). */
+  readonly san: readonly string[];
+  /** SHA-256 of the DER certificate, base64url: the RFC 8705 `x5t#S256` value. */
+  readonly thumbprint: string;
+  readonly serialNumber: string;
+  /** Validity bounds in epoch milliseconds. */
+  readonly validFrom: number;
+  readonly validTo: number;
+  /** The DER certificate. */
+  readonly raw: Buffer;
 }
 
 /** An authenticated identity (filled by authentication stages). */
@@ -70,6 +93,12 @@ export interface RequestContext {
   readonly responseHeaders: OutgoingHttpHeaders;
   /** True when the request carried credentials (Authorization, cookies, client certificate). */
   readonly credentialed: boolean;
+  /**
+   * Header changes for the upstream request, applied after the gateway's own header rules:
+   * a string sets the header, null removes it (e.g. client-sent copies of principal headers).
+   * Created by the first stage that needs it.
+   */
+  upstreamHeaders?: Record<string, string | null>;
 }
 
 /** The response as the respond phase sees it. Stages may edit headers in place. */

@@ -3,6 +3,7 @@ import type { GatewayError } from '../errors/index.js';
 import type { StageMode, StageOnError } from '../config/schema.js';
 import type { RequestContext, ResponseContext } from './context.js';
 import type { KeyValueStore } from '../store/store.js';
+import type { OperationInfo } from '../openapi/types.js';
 
 /**
  * The closed set of phases a stage may implement, in the order they run
@@ -66,6 +67,12 @@ export interface StageDeps {
   readonly baseDir: string;
   /** Shared state that outlives reloads (memory or Redis). */
   readonly store: KeyValueStore;
+  /** The OpenAPI operation of the route (dereferenced; may contain cycles); undefined for pass-through routes and API-level plans. */
+  readonly operation?: OperationInfo;
+  /** Version of the API's OpenAPI document, when it has one. */
+  readonly openapiVersion?: '3.0' | '3.1';
+  /** The document's `components.securitySchemes` (dereferenced), when it has an OpenAPI document. */
+  readonly securitySchemes?: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -46,6 +46,8 @@ export async function compileRuntime(
     const apiPath: Path = ['apis', index];
     let operations: readonly OperationInfo[] = [];
     let docBase = '';
+    let docVersion: '3.0' | '3.1' | undefined;
+    let docSchemes: Record<string, unknown> | undefined;
     if (api.openapi !== undefined) {
       const file = resolve(loaded.baseDir, api.openapi);
       watchFiles.push(file);
@@ -53,6 +55,8 @@ export async function compileRuntime(
         const doc = await loadOpenApi(file);
         operations = doc.operations;
         docBase = doc.basePath;
+        docVersion = doc.version;
+        docSchemes = securitySchemesOf(doc.raw);
         for (const f of doc.files ?? []) if (!watchFiles.includes(f)) watchFiles.push(f);
       } catch (err) {
         issues.push(loaded.issueAt([...apiPath, 'openapi'], err instanceof Error ? err.message : String(err)));
@@ -61,10 +65,10 @@ export async function compileRuntime(
     }
     const compiled = compileApi(api, docBase);
     apis.push(compiled);
-    const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path) => {
+    const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
       for (const [name, stageConfig] of Object.entries(configs)) {
-        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store }, [...at, name], issues);
+        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store, ...(operation !== undefined ? { operation } : {}), ...(docVersion !== undefined ? { openapiVersion: docVersion } : {}), ...(docSchemes !== undefined ? { securitySchemes: docSchemes } : {}) }, [...at, name], issues);
         if (stage !== undefined) stages.push(stage);
       }
       return compilePlan(stages);
@@ -106,7 +110,7 @@ export async function compileRuntime(
         label: op.operationId ?? `${op.method} ${op.pathTemplate}`,
         template,
         tags: op.tags,
-        plan: buildPlan(stageConfigs, op.operationId, at),
+        plan: buildPlan(stageConfigs, op.operationId, at, op),
         maxBodySize: maxBody(bodyLimit),
         operation: op,
       };
@@ -213,6 +217,13 @@ function checkOverrideKeys(loaded: LoadedConfig, apiPath: Path, overrides: Recor
         : `no operation has operationId "${key}"`));
     }
   }
+}
+
+/** `components.securitySchemes` of a dereferenced document, or {} when it declares none. */
+function securitySchemesOf(raw: Record<string, unknown>): Record<string, unknown> {
+  const components = raw.components;
+  const schemes = components !== null && typeof components === 'object' ? (components as Record<string, unknown>).securitySchemes : undefined;
+  return schemes !== null && typeof schemes === 'object' ? schemes as Record<string, unknown> : {};
 }
 
 function safe(fn: () => unknown): unknown {

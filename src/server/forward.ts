@@ -4,8 +4,9 @@ import { GatewayError, isGatewayError } from '../errors/index.js';
 import { publishUpstreamError } from '../observability/channels.js';
 import type { RequestContext, ResponseContext } from '../pipeline/context.js';
 import { runRespondPhase } from '../pipeline/runner.js';
-import { buildUpstreamHeaders, filterResponseHeaders } from '../proxy/headers.js';
+import { buildUpstreamHeaders, filterRawResponseHeaders } from '../proxy/headers.js';
 import { classifyUpstreamError, toGatewayError } from '../proxy/upstream-errors.js';
+import type { Upstream } from '../proxy/upstream.js';
 import type { RouteTarget } from '../runtime/runtime.js';
 import { hasBody, limitStream } from './body.js';
 import { sendProblem, type Exchange } from './exchange.js';
@@ -15,17 +16,21 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /**
  * Forwards a request to its upstream with undici's dispatch API and streams the response
  * back with backpressure (no stream pipeline on the hot path). The respond phase sees the
- * upstream's head before anything is written to the client.
- * Resolves when the exchange is over, whatever happened.
+ * upstream's head before anything is written to the client. Never throws for upstream
+ * failures: they end the exchange with a problem response (or a destroyed socket).
+ *
+ * @example
+ * forward(x, ctx, target);
  */
-export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): Promise<void> {
+export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): void {
   const upstream = target.api.upstream;
-  const { req, res } = x;
   const breaker = upstream.breaker;
   if (breaker !== undefined && !breaker.canRequest()) {
     x.decision = 'upstream-error';
-    return sendProblem(x, new GatewayError('PCL_UPSTREAM_CIRCUIT_OPEN', { detail: 'The upstream service is temporarily unavailable.', headers: { 'retry-after': String(Math.max(1, Math.ceil(breaker.msUntilRetry() / 1000))) } }));
+    void sendProblem(x, new GatewayError('PCL_UPSTREAM_CIRCUIT_OPEN', { detail: 'The upstream service is temporarily unavailable.', headers: { 'retry-after': String(Math.max(1, Math.ceil(breaker.msUntilRetry() / 1000))) } }));
+    return;
   }
+  const req = x.req;
 
   let path = ctx.path;
   if (target.api.stripBasePath && target.api.basePath !== '' && path.startsWith(target.api.basePath)) {
@@ -38,6 +43,8 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
     upstreamHost: upstream.host,
     trustedPeer: x.rt.trusted.has(ctx.client.peer),
   });
+  // Stage-requested changes (principal forwarding) win over anything the client sent.
+  if (ctx.upstreamHeaders !== undefined) for (const [k, v] of Object.entries(ctx.upstreamHeaders)) { if (v === null) delete headers[k]; else headers[k] = v; }
 
   let body: Dispatcher.DispatchOptions['body'] = null;
   let retriable = IDEMPOTENT.has(ctx.method);
@@ -57,111 +64,151 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
     x.bodyUnread = false;
   }
 
-  const started = process.hrtime.bigint();
-  let attempt = 0;
+  const call = new UpstreamCall(x, ctx, target, upstream, { path: upstreamPath, method: ctx.method as Dispatcher.HttpMethod, headers, body, idempotent: retriable }, retriable);
+  // One 'close' listener per exchange (the request handler's) calls this: the client went away.
+  x.onClose = () => call.clientClosed();
+  call.start();
+}
 
-  return new Promise<void>((done) => {
-    let controller: Dispatcher.DispatchController | undefined;
-    let headWritten = false;
-    let finished = false;
-    const pending: Buffer[] = [];
-    const finish = () => { if (!finished) { finished = true; done(); } };
+/**
+ * One upstream call, as an undici handler of the callback kind (onConnect / onHeaders /
+ * onData / onComplete / onError): undici hands it the raw header list, without wrapping the
+ * handler or parsing the headers into an object first, and one object per request replaces a
+ * set of closures.
+ */
+class UpstreamCall implements Dispatcher.DispatchHandler {
+  readonly #x: Exchange;
+  readonly #ctx: RequestContext;
+  readonly #target: RouteTarget;
+  readonly #upstream: Upstream;
+  readonly #opts: Dispatcher.DispatchOptions;
+  readonly #retriable: boolean;
+  readonly #started = process.hrtime.bigint();
+  #attempt = 0;
+  #abort: ((err?: Error) => void) | undefined = undefined;
+  #aborted = false;
+  #resume: (() => void) | undefined = undefined;
+  #headWritten = false;
+  #pending: Buffer[] | undefined = undefined;
 
-    res.once('close', () => {
-      // The client went away: stop the upstream request so its socket is not leaked.
-      if (!res.writableFinished && controller !== undefined && !controller.aborted) {
-        controller.abort(new Error('client closed the connection'));
-      }
-      finish();
-    });
+  constructor(x: Exchange, ctx: RequestContext, target: RouteTarget, upstream: Upstream, opts: Dispatcher.DispatchOptions, retriable: boolean) {
+    this.#x = x;
+    this.#ctx = ctx;
+    this.#target = target;
+    this.#upstream = upstream;
+    this.#opts = opts;
+    this.#retriable = retriable;
+  }
 
-    const fail = (err: unknown) => {
-      if (isGatewayError(err)) {
-        // Raised by the gateway itself (the body limit while streaming): not the upstream's fault.
-        x.bodyUnread = true;
-        void sendProblem(x, err).finally(finish);
+  start(): void {
+    this.#upstream.dispatch(this.#opts, this);
+  }
+
+  /** The client went away: stop the upstream request so its socket is not leaked. */
+  clientClosed(): void {
+    if (!this.#x.res.writableFinished) this.#abortCall(new Error('client closed the connection'));
+  }
+
+  #abortCall(err: Error): void {
+    if (this.#abort !== undefined && !this.#aborted) {
+      this.#aborted = true;
+      this.#abort(err);
+    }
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    this.#aborted = false;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    const x = this.#x;
+    const ctx = this.#ctx;
+    x.upstreamS = Number(process.hrtime.bigint() - this.#started) / 1e9;
+    this.#upstream.breaker?.onSuccess();
+    this.#resume = resume;
+    const resCtx: ResponseContext = { status: statusCode, headers: filterRawResponseHeaders(rawHeaders) as OutgoingHttpHeaders, body: undefined, generated: false };
+    Object.assign(resCtx.headers, ctx.responseHeaders);
+    const plan = this.#target.plan;
+    if (plan.byPhase.respond.length === 0) {
+      // No respond stage: write the head synchronously, no pause and no microtask.
+      this.#writeHead(resCtx);
+      return true;
+    }
+    void runRespondPhase(plan, ctx, resCtx).then((decision) => {
+      if (decision.kind === 'reject') {
+        this.#abortCall(decision.error);
         return;
       }
-      const kind = controller?.aborted === true && res.destroyed ? 'aborted' : classifyUpstreamError(err);
-      if (kind === 'aborted' || res.destroyed) {
-        // The client left: neither a success nor a failure of the upstream.
-        breaker?.onAbort();
-        res.destroy();
-        finish();
-        return;
-      }
-      // A request that got no response head may be retried if idempotent and bodiless (RFC 9110 9.2.2);
-      // timeouts are not retried, since that would multiply the client's wait.
-      if ((kind === 'connect' || kind === 'other') && retriable && attempt < upstream.options.retries && x.upstreamS === undefined) {
-        attempt += 1;
-        start();
-        return;
-      }
-      breaker?.onFailure();
-      x.decision = 'upstream-error';
-      const gwErr = toGatewayError(kind);
-      publishUpstreamError({ requestId: x.id, api: target.api.name, code: gwErr.code, reason: err instanceof Error ? err.message : String(err) });
-      if (headWritten) {
-        res.destroy();
-        finish();
-      } else {
-        void sendProblem(x, gwErr).finally(finish);
-      }
-    };
+      this.#writeHead(resCtx);
+      resume();
+    }, (err: unknown) => this.#abortCall(err instanceof Error ? err : new Error(String(err))));
+    return false;
+  }
 
-    const writeHead = (resCtx: ResponseContext) => {
-      x.rt.securityHeaders(resCtx.headers, { tls: x.tls, credentialed: ctx.credentialed });
-      resCtx.headers['x-request-id'] = x.id;
-      if (res.destroyed) return;
-      res.writeHead(resCtx.status, resCtx.headers);
-      headWritten = true;
-      for (const chunk of pending.splice(0)) res.write(chunk);
-    };
+  #writeHead(resCtx: ResponseContext): void {
+    const x = this.#x;
+    x.rt.securityHeaders(resCtx.headers, { tls: x.tls, credentialed: this.#ctx.credentialed });
+    resCtx.headers['x-request-id'] = x.id;
+    const res = x.res;
+    if (res.destroyed) return;
+    res.writeHead(resCtx.status, resCtx.headers);
+    this.#headWritten = true;
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      this.#pending = undefined;
+      for (const chunk of pending) res.write(chunk);
+    }
+  }
 
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) { controller = c; },
-      onResponseStart(c, statusCode, rawHeaders) {
-        if (statusCode < 200) return;
-        x.upstreamS = Number(process.hrtime.bigint() - started) / 1e9;
-        breaker?.onSuccess();
-        const resCtx: ResponseContext = { status: statusCode, headers: filterResponseHeaders(rawHeaders as Record<string, string | string[] | undefined>) as OutgoingHttpHeaders, body: undefined, generated: false };
-        Object.assign(resCtx.headers, ctx.responseHeaders);
-        if (target.plan.byPhase.respond.length === 0) {
-          // No respond stage: write the head synchronously, no pause and no microtask.
-          writeHead(resCtx);
-          return;
-        }
-        c.pause();
-        void runRespondPhase(target.plan, ctx, resCtx).then((decision) => {
-          if (decision.kind === 'reject') {
-            c.abort(decision.error);
-            return;
-          }
-          writeHead(resCtx);
-          c.resume();
-        }, (err: unknown) => c.abort(err instanceof Error ? err : new Error(String(err))));
-      },
-      onResponseData(c, chunk) {
-        x.bytesOut += chunk.length;
-        if (!headWritten) { pending.push(chunk); return; }
-        if (!res.write(chunk)) {
-          c.pause();
-          res.once('drain', () => c.resume());
-        }
-      },
-      onResponseEnd() {
-        if (!headWritten) return; // aborted by the respond phase; onResponseError follows
-        res.end();
-        finish();
-      },
-      onResponseError(_c, err) {
-        fail(err);
-      },
-    };
+  onData(chunk: Buffer): boolean {
+    const x = this.#x;
+    x.bytesOut += chunk.length;
+    if (!this.#headWritten) {
+      (this.#pending ??= []).push(chunk);
+      return true;
+    }
+    if (x.res.write(chunk)) return true;
+    const resume = this.#resume;
+    if (resume !== undefined) x.res.once('drain', resume);
+    return false;
+  }
 
-    const start = () => {
-      upstream.dispatch({ path: upstreamPath, method: ctx.method as Dispatcher.HttpMethod, headers, body, idempotent: retriable }, handler);
-    };
-    start();
-  });
+  onComplete(): void {
+    if (!this.#headWritten) return; // aborted by the respond phase; onError follows
+    this.#x.res.end();
+  }
+
+  onError(err: Error): void {
+    const x = this.#x;
+    const res = x.res;
+    const breaker = this.#upstream.breaker;
+    if (isGatewayError(err)) {
+      // Raised by the gateway itself (the body limit while streaming): not the upstream's fault.
+      x.bodyUnread = true;
+      void sendProblem(x, err);
+      return;
+    }
+    const kind = this.#aborted && res.destroyed ? 'aborted' : classifyUpstreamError(err);
+    if (kind === 'aborted' || res.destroyed) {
+      // The client left: neither a success nor a failure of the upstream.
+      breaker?.onAbort();
+      res.destroy();
+      return;
+    }
+    // A request that got no response head may be retried if idempotent and bodiless (RFC 9110 9.2.2);
+    // timeouts are not retried, since that would multiply the client's wait.
+    if ((kind === 'connect' || kind === 'other') && this.#retriable && this.#attempt < this.#upstream.options.retries && x.upstreamS === undefined) {
+      this.#attempt += 1;
+      this.start();
+      return;
+    }
+    breaker?.onFailure();
+    x.decision = 'upstream-error';
+    const gwErr = toGatewayError(kind);
+    publishUpstreamError({ requestId: x.id, api: this.#target.api.name, code: gwErr.code, reason: err.message });
+    if (this.#headWritten) res.destroy();
+    else void sendProblem(x, gwErr);
+  }
 }

@@ -37,6 +37,10 @@ export function tlsOptions(tls: TlsConfig): https.ServerOptions {
       minVersion: tls.minVersion,
       ciphers: tls.ciphers,
       honorCipherOrder: true,
+      // mTLS: ask for a certificate but never fail the handshake, so the gateway can answer 401 problem+json.
+      ...(tls.clientCa !== undefined
+        ? { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: false, ...(tls.crl.length > 0 ? { crl: tls.crl.map((f) => readFileSync(f)) } : {}) }
+        : {}),
     };
   } catch (err) {
     throw new PortcullisError('PCL_ERR_TLS', `cannot load TLS certificate/key: ${(err as Error).message}`, { cause: err });
@@ -91,17 +95,16 @@ export function listenHttps(cfg: ServerConfig, tls: TlsConfig, handler: Handler,
   const reload = () => {
     try {
       const opts = tlsOptions(tls);
-      server.setSecureContext({ cert: opts.cert, key: opts.key, minVersion: tls.minVersion, ciphers: tls.ciphers, honorCipherOrder: true });
+      server.setSecureContext({ cert: opts.cert, key: opts.key, ca: opts.ca, crl: opts.crl, minVersion: tls.minVersion, ciphers: tls.ciphers, honorCipherOrder: true });
       onReload();
     } catch (err) {
       onReloadError(err as Error);
     }
   };
   const onChange = (cur: { mtimeMs: number }, prev: { mtimeMs: number }) => { if (cur.mtimeMs !== prev.mtimeMs) reload(); };
-  watchFile(tls.cert, { interval: 500, persistent: false }, onChange);
-  watchFile(tls.key, { interval: 500, persistent: false }, onChange);
+  const watched = [tls.cert, tls.key, ...(tls.clientCa !== undefined ? [tls.clientCa, ...tls.crl] : [])];
+  for (const f of watched) watchFile(f, { interval: 500, persistent: false }, onChange);
   return listen(server as unknown as http.Server, tls.host, tls.port, 'https', () => {
-    unwatchFile(tls.cert, onChange);
-    unwatchFile(tls.key, onChange);
+    for (const f of watched) unwatchFile(f, onChange);
   });
 }

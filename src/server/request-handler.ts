@@ -7,6 +7,7 @@ import { acceptOrCreateRequestId } from '../proxy/request-id.js';
 import { normalizePath } from '../router/index.js';
 import type { RouteTarget, Runtime } from '../runtime/runtime.js';
 import { isPreflight } from '../stages/cors/index.js';
+import { peerCertificateOf } from '../stages/authn/providers/mtls/peer-certificate.js';
 import { hasBody, readBounded, tooLarge } from './body.js';
 import { endExchange, isCredentialed, sendGenerated, sendProblem, type Exchange } from './exchange.js';
 import { forward } from './forward.js';
@@ -38,23 +39,42 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
       code: undefined,
       stage: undefined,
       bodyUnread: hasBody(req),
+      onClose: undefined,
     };
-    res.once('close', () => endExchange(x));
-    handle(x).catch((err: unknown) => sendProblem(x, err)).catch(() => res.destroy());
+    // The only 'close' listener of the exchange: publishing it, then letting the upstream call stop.
+    res.once('close', () => {
+      endExchange(x);
+      x.onClose?.();
+    });
+    try {
+      handle(x);
+    } catch (err) {
+      fail(x, err);
+    }
   };
 }
 
-async function handle(x: Exchange): Promise<void> {
+function fail(x: Exchange, err: unknown): void {
+  sendProblem(x, err).catch(() => x.res.destroy());
+}
+
+/**
+ * Routes a request and builds its context synchronously; only a plan with request stages
+ * goes async. A pass-through request thus costs no promise before it is forwarded.
+ */
+function handle(x: Exchange): void {
   const { req, rt } = x;
   const method = req.method ?? 'GET';
   const { path, query } = normalizePath(req.url ?? '');
   x.path = query === '' ? path : `${path}?${query}`;
-  const client = resolveClient({
+  let client = resolveClient({
     peer: req.socket.remoteAddress ?? '',
     peerPort: req.socket.remotePort ?? 0,
     tls: x.tls,
     headers: req.headers,
   }, rt.trusted);
+  const certificate = x.tls ? peerCertificateOf(req.socket) : undefined;
+  if (certificate !== undefined) client = { ...client, certificate };
   x.client = client;
 
   const { target, params } = route(rt, method, path, req);
@@ -81,6 +101,15 @@ async function handle(x: Exchange): Promise<void> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > target.maxBodySize) throw tooLarge(target.maxBodySize);
 
+  if (target.plan.hasRequestStages) {
+    runStages(x, ctx, target).catch((err: unknown) => fail(x, err));
+    return;
+  }
+  forward(x, ctx, target);
+}
+
+async function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget): Promise<void> {
+  const req = x.req;
   const readBody = target.plan.needsRequestBody && hasBody(req)
     ? async () => {
         ctx.body = await readBounded(req, target.maxBodySize);
@@ -88,18 +117,16 @@ async function handle(x: Exchange): Promise<void> {
         x.bodyUnread = false;
       }
     : undefined;
-  if (target.plan.hasRequestStages) {
-    const decision = await runRequestPhases(target.plan, ctx, readBody);
-    if (decision.kind === 'reject') {
-      x.stage = decision.error.stage;
-      throw decision.error;
-    }
-    if (decision.kind === 'respond') {
-      await sendGenerated(x, decision.status, decision.headers, decision.body);
-      return;
-    }
+  const decision = await runRequestPhases(target.plan, ctx, readBody);
+  if (decision.kind === 'reject') {
+    x.stage = decision.error.stage;
+    throw decision.error;
   }
-  await forward(x, ctx, target);
+  if (decision.kind === 'respond') {
+    await sendGenerated(x, decision.status, decision.headers, decision.body);
+    return;
+  }
+  forward(x, ctx, target);
 }
 
 function route(rt: Runtime, method: string, path: string, req: IncomingMessage): { target: RouteTarget; params: Readonly<Record<string, string>> } {

@@ -1,0 +1,96 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileSchema } from '../../../../config/ajv.js';
+import type { RequestContext } from '../../../../pipeline/context.js';
+import { MemoryStore } from '../../../../store/index.js';
+import { revokeSubject } from '../../revocation.js';
+import { startFakeIdp, type FakeIdp } from '../../../../../test/fixtures/authn/servers.js';
+import { now } from '../../../../../test/fixtures/authn/tokens.js';
+import { createIntrospectionProvider, type IntrospectionProvider } from './provider.js';
+import { IntrospectionSchemeSchema, type IntrospectionSchemeConfig } from './schema.js';
+
+function config(raw: unknown): IntrospectionSchemeConfig {
+  const value = structuredClone(raw);
+  const validate = compileSchema(IntrospectionSchemeSchema);
+  assert.ok(validate(value), JSON.stringify(validate.errors));
+  return value as IntrospectionSchemeConfig;
+}
+
+function ctx(token: string | undefined): RequestContext {
+  return {
+    id: 'r1', startedAt: 0n, method: 'GET', path: '/', query: '',
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    client: { ip: '127.0.0.1', peer: '127.0.0.1', port: 1, tls: false, proto: 'http', host: 'x' },
+    route: { apiName: 'books', operationId: 'op', pathTemplate: '/', tags: [], params: {} },
+    principal: undefined, body: undefined, findings: [], timings: {}, responseHeaders: {}, credentialed: true,
+  };
+}
+
+describe('introspection provider (RFC 7662)', () => {
+  let idp: FakeIdp;
+  let store: MemoryStore;
+  let provider: IntrospectionProvider;
+  const deps = () => ({ apiName: 'books', operationId: undefined, scheme: 'oauth', realm: 'books', baseDir: '.', store, securityScheme: undefined });
+
+  before(async () => {
+    idp = await startFakeIdp({ keys: [] });
+    store = new MemoryStore({ maxKeys: 100 });
+    idp.introspection.set('good-token', { active: true, sub: 'user-9', scope: 'books:read', client_id: 'app', exp: now() + 600, iss: 'https://as.example', aud: 'books-api' });
+    idp.introspection.set('expired-token', { active: true, sub: 'user-9', exp: now() - 10 });
+    idp.introspection.set('other-aud', { active: true, sub: 'user-9', aud: 'billing', exp: now() + 600 });
+    provider = createIntrospectionProvider(config({
+      kind: 'introspection', endpoint: `${idp.url}/introspect`, clientId: idp.client.id, clientSecret: idp.client.secret, audiences: ['books-api'],
+    }), deps());
+  });
+  after(async () => { await idp.close(); await store.close(); });
+
+  test('an active token gives a principal; repeats make no new call', async () => {
+    const calls = idp.hits['/introspect'] ?? 0;
+    for (let i = 0; i < 5; i++) {
+      const r = await provider.verify(ctx('good-token'));
+      assert.equal(r.kind, 'ok');
+      if (r.kind === 'ok') {
+        assert.equal(r.principal.id, 'user-9');
+        assert.deepEqual(r.principal.scopes, ['books:read']);
+        assert.equal(r.principal.clientId, 'app');
+      }
+    }
+    assert.equal(idp.hits['/introspect'], calls + 1);
+    assert.equal(provider.stats.calls, 1);
+  });
+
+  test('concurrent requests with one token share one call', async () => {
+    idp.introspection.set('concurrent', { active: true, sub: 'u', aud: 'books-api', exp: now() + 60 });
+    const before = provider.stats.calls;
+    const rs = await Promise.all(Array.from({ length: 10 }, () => provider.verify(ctx('concurrent'))));
+    assert.ok(rs.every((r) => r.kind === 'ok'));
+    assert.equal(provider.stats.calls, before + 1);
+  });
+
+  test('active:false is a failure, cached briefly (no new call on repeat)', async () => {
+    const before = provider.stats.calls;
+    assert.deepEqual(await provider.verify(ctx('unknown-token')), { kind: 'failed', reason: 'inactive', scheme: 'oauth' });
+    assert.deepEqual(await provider.verify(ctx('unknown-token')), { kind: 'failed', reason: 'inactive', scheme: 'oauth' });
+    assert.equal(provider.stats.calls, before + 1);
+  });
+
+  test('expired and wrong-audience answers are failures; no header is absent', async () => {
+    assert.deepEqual(await provider.verify(ctx('expired-token')), { kind: 'failed', reason: 'expired', scheme: 'oauth' });
+    assert.deepEqual(await provider.verify(ctx('other-aud')), { kind: 'failed', reason: 'wrong_audience', scheme: 'oauth' });
+    assert.deepEqual(await provider.verify(ctx(undefined)), { kind: 'absent' });
+  });
+
+  test('a revoked subject is refused even from the cache', async () => {
+    await revokeSubject(store, 'https://as.example', 'user-9', 60_000);
+    assert.deepEqual(await provider.verify(ctx('good-token')), { kind: 'failed', reason: 'revoked', scheme: 'oauth' });
+  });
+
+  test('wrong client credentials or an unreachable endpoint throw (the stage fails closed), never succeed', async () => {
+    const bad = createIntrospectionProvider(config({ kind: 'introspection', endpoint: `${idp.url}/introspect`, clientId: 'gateway', clientSecret: 'wrong' }), deps());
+    await assert.rejects(async () => bad.verify(ctx('good-token')), /HTTP 401/);
+  });
+
+  test('plain http to a non-loopback endpoint is a config error', () => {
+    assert.throws(() => createIntrospectionProvider(config({ kind: 'introspection', endpoint: 'http://as.example/introspect', clientId: 'a', clientSecret: 'b' }), deps()), /must use https/);
+  });
+});

@@ -1,0 +1,89 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { JWTVerifyOptions } from 'jose';
+import { localKeySet, RemoteJwks, type KeySetFunction } from './remote-jwks.js';
+import type { JwksOptions, JwtIssuerConfig } from './schema.js';
+
+/** One issuer compiled: its accepted algorithms, key source and jose verify options. */
+export interface CompiledIssuer {
+  readonly issuer: string;
+  readonly algorithms: ReadonlySet<string>;
+  /** Fixed key material (file or secret); undefined when keys come from `remote`. */
+  readonly key: KeySetFunction | KeyObject | Uint8Array | undefined;
+  readonly remote: RemoteJwks | undefined;
+  readonly options: JWTVerifyOptions;
+}
+
+const HMAC = /^HS\d{3}$/;
+
+/**
+ * Checks and compiles one issuer's config. Throws (a config error) when key sources are
+ * missing or ambiguous, or when HMAC algorithms are mixed with public keys (RFC 8725 3.1:
+ * an issuer with public keys never accepts HS*, which closes the algorithm-confusion attack).
+ *
+ * @example
+ * const issuer = compileIssuer(cfg, jwksOptions, '/etc/portcullis');
+ */
+export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: string): CompiledIssuer {
+  const sources = [cfg.jwksUri, cfg.discovery === true || cfg.discoveryUrl !== undefined ? true : undefined, cfg.keysFile, cfg.secret]
+    .filter((s) => s !== undefined);
+  const name = `issuer ${JSON.stringify(cfg.issuer)}`;
+  if (sources.length !== 1) {
+    throw new Error(`${name}: set exactly one key source (jwksUri, discovery/discoveryUrl, keysFile or secret); found ${sources.length}`);
+  }
+  const hmac = cfg.algorithms.filter((a) => HMAC.test(a));
+  if (cfg.secret !== undefined) {
+    if (hmac.length !== cfg.algorithms.length) throw new Error(`${name}: with a shared secret only HS256/HS384/HS512 are possible; set algorithms: [HS256]`);
+  } else if (hmac.length > 0) {
+    throw new Error(`${name}: ${hmac.join(', ')} needs a shared secret and is never accepted for an issuer with public keys (algorithm confusion)`);
+  }
+
+  let key: CompiledIssuer['key'];
+  let remote: RemoteJwks | undefined;
+  if (cfg.secret !== undefined) {
+    key = new TextEncoder().encode(cfg.secret);
+  } else if (cfg.keysFile !== undefined) {
+    key = readKeysFile(resolve(baseDir, cfg.keysFile), cfg.keysFile);
+  } else if (cfg.jwksUri !== undefined) {
+    remote = new RemoteJwks({ jwksUri: cfg.jwksUri }, jwks);
+  } else {
+    const discoveryUrl = cfg.discoveryUrl ?? `${cfg.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    remote = new RemoteJwks({ discoveryUrl, issuer: cfg.issuer }, jwks);
+  }
+
+  const options: JWTVerifyOptions = {
+    issuer: cfg.issuer,
+    audience: cfg.audiences,
+    algorithms: cfg.algorithms,
+    clockTolerance: cfg.clockToleranceSeconds,
+    requiredClaims: ['exp', 'iss', 'aud'],
+    ...(cfg.typ === undefined ? {} : { typ: cfg.typ }),
+    ...(cfg.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: cfg.maxTokenAgeSeconds }),
+  };
+  return { issuer: cfg.issuer, algorithms: new Set(cfg.algorithms), key, remote, options };
+}
+
+function readKeysFile(file: string, shown: string): KeySetFunction | KeyObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`keysFile ${shown}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (text.trimStart().startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`keysFile ${shown}: not valid JSON`);
+    }
+    return localKeySet(json, `keysFile ${shown}`);
+  }
+  if (/PRIVATE KEY/.test(text)) throw new Error(`keysFile ${shown}: holds a private key; give the public key or certificate only`);
+  try {
+    return createPublicKey(text);
+  } catch {
+    throw new Error(`keysFile ${shown}: neither a JWKS nor a PEM public key or certificate`);
+  }
+}

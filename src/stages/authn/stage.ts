@@ -1,0 +1,147 @@
+import { GatewayError } from '../../errors/index.js';
+import { publishSecurityEvent } from '../../observability/channels.js';
+import type { Principal, RequestContext } from '../../pipeline/context.js';
+import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
+import { compileForward } from './forward-headers.js';
+import type { AuthProvider, VerifyResult } from './provider.js';
+import { providerKind } from './providers/registry.js';
+import { compileSecurity, type RequiredScheme } from './requirements.js';
+import type { AuthnConfig } from './schema.js';
+import { sharedProvider } from './shared-providers.js';
+
+const NAME = 'authn';
+const ORDER = 300;
+
+/**
+ * Compiles the authn stage of one operation: the OpenAPI security requirements (or the
+ * config's `security` override) resolved to configured verifiers. On success `ctx.principal`
+ * is set and the principal is forwarded in headers; on failure a uniform 401/403 with an
+ * RFC 6750 challenge, while the precise reason goes to a `portcullis:security:event`.
+ *
+ * @example
+ * const stage = createAuthnStage(cfg, deps); // deps.operation?.security = [{ bearerAuth: [] }]
+ */
+export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
+  const realm = cfg.realm ?? deps.apiName.replace(/["\\]/g, '');
+  const where = deps.operationId === undefined ? `API ${deps.apiName}` : `operation ${deps.operationId}`;
+  const requirements = cfg.security ?? deps.operation?.security;
+  if (requirements === undefined && deps.operation === undefined) {
+    throw new Error(`${where}: authn on an API without an OpenAPI document needs \`security\` (e.g. [{ bearerAuth: [] }])`);
+  }
+  const providers = new Map<string, AuthProvider>();
+  const provider = (scheme: string): AuthProvider | undefined => {
+    const existing = providers.get(scheme);
+    if (existing !== undefined) return existing;
+    const config = (cfg.schemes as Record<string, { kind: string }>)[scheme];
+    if (config === undefined) return undefined;
+    const def = providerKind(config.kind);
+    if (def === undefined) throw new Error(`scheme "${scheme}": unknown kind "${config.kind}"`);
+    const securityScheme = deps.securitySchemes?.[scheme] as Record<string, unknown> | undefined;
+    let built: AuthProvider;
+    try {
+      built = sharedProvider(deps.store, deps.apiName, scheme, config, deps.baseDir,
+        () => def.create(config as never, { ...deps, scheme, securityScheme, realm }));
+    } catch (err) {
+      throw new Error(`scheme "${scheme}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    providers.set(scheme, built);
+    return built;
+  };
+  const security = compileSecurity(requirements, provider, where);
+  const forward = compileForward(cfg.forward);
+  const challenges = [...new Set((security ?? []).flat().map((m) => m.provider.challenge))].join(', ');
+  const api = deps.apiName;
+  const operationId = deps.operationId;
+
+  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'info' | 'low' | 'medium', scheme?: string, principal?: Principal) =>
+    publishSecurityEvent(() => ({
+      kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity,
+      ...(scheme === undefined ? {} : { scheme }),
+      ...(principal === undefined ? {} : { principal: principal.id }),
+    }));
+
+  const authenticate = async (ctx: RequestContext): Promise<Decision> => {
+    // Client-sent copies of the principal headers never reach the upstream, public operation or not.
+    ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.cleared };
+    if (security === undefined) return CONTINUE;
+    const results = new Map<AuthProvider, VerifyResult>();
+    const result = async (p: AuthProvider): Promise<VerifyResult> => {
+      let r = results.get(p);
+      if (r === undefined) {
+        r = await p.verify(ctx);
+        results.set(p, r);
+      }
+      return r;
+    };
+    let failure: { provider: AuthProvider; reason: string } | undefined;
+    let insufficient: { member: RequiredScheme; principal: Principal } | undefined;
+    for (const combination of security) {
+      const principals: Principal[] = [];
+      let passed = true;
+      for (const member of combination) {
+        const r = await result(member.provider);
+        if (r.kind === 'absent') { passed = false; break; }
+        if (r.kind === 'failed') { failure ??= { provider: member.provider, reason: r.reason }; passed = false; break; }
+        if (!member.scopes.every((s) => r.principal.scopes.includes(s))) {
+          insufficient ??= { member, principal: r.principal };
+          passed = false;
+          break;
+        }
+        principals.push(r.principal);
+      }
+      if (!passed) continue;
+      const principal = merge(principals);
+      if (principal !== undefined) {
+        ctx.principal = principal;
+        ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.headersFor(principal) };
+        event(ctx, 'authn.success', principal.kind, 'info', combination[0]?.provider.scheme, principal);
+      }
+      return CONTINUE;
+    }
+    if (failure !== undefined) {
+      event(ctx, 'authn.failure', failure.reason, 'medium', failure.provider.scheme);
+      return reject(new GatewayError('PCL_AUTHN_INVALID', {
+        detail: 'The presented credentials are not valid.',
+        headers: { 'www-authenticate': withParams(failure.provider.challenge, 'error="invalid_token"') },
+        stage: NAME,
+        internal: `${failure.provider.scheme}: ${failure.reason}`,
+      }));
+    }
+    if (insufficient !== undefined) {
+      const { member, principal } = insufficient;
+      event(ctx, 'authn.failure', 'insufficient_scope', 'low', member.provider.scheme, principal);
+      return reject(new GatewayError('PCL_AUTHN_INSUFFICIENT_SCOPE', {
+        detail: 'The credentials do not grant the scope this operation requires.',
+        headers: { 'www-authenticate': withParams(member.provider.challenge, `error="insufficient_scope", scope="${member.scopes.join(' ').replace(/["\\]/g, '')}"`) },
+        stage: NAME,
+        internal: `${member.provider.scheme}: principal ${principal.id} lacks ${member.scopes.filter((s) => !principal.scopes.includes(s)).join(' ')}`,
+      }));
+    }
+    event(ctx, 'authn.failure', 'missing_credentials', 'low');
+    return reject(new GatewayError('PCL_AUTHN_REQUIRED', {
+      detail: 'This operation requires authentication.',
+      headers: { 'www-authenticate': challenges },
+      stage: NAME,
+      internal: 'no credentials of an accepted kind',
+    }));
+  };
+
+  return { name: NAME, order: ORDER, mode: cfg.mode, onError: cfg.onError, handlers: { authenticate } };
+}
+
+/** RFC 6750 error attributes only make sense on Bearer challenges; other schemes get the bare challenge. */
+function withParams(challenge: string, params: string): string {
+  if (!/^bearer\b/i.test(challenge)) return challenge;
+  return /^\S+\s+\S/.test(challenge) ? `${challenge}, ${params}` : `${challenge} ${params}`;
+}
+
+/** The principal of a combination: the first one, with the scopes and roles of all. */
+function merge(principals: readonly Principal[]): Principal | undefined {
+  const [first, ...rest] = principals;
+  if (first === undefined || rest.length === 0) return first;
+  return {
+    ...first,
+    scopes: [...new Set(principals.flatMap((p) => p.scopes))],
+    roles: [...new Set(principals.flatMap((p) => p.roles))],
+  };
+}
