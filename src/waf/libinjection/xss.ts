@@ -1,0 +1,153 @@
+/**
+ * XSS verdict: tokenize the input as HTML in five starting contexts (text, and inside an
+ * unquoted / '...' / "..." / `...` attribute value) and flag dangerous tags, event-handler and
+ * URL-taking attributes with script-capable URLs, style attributes, and IE/XML comment tricks.
+ */
+import { type H5Start, Html5Tokenizer } from './html5.js';
+
+type AttrKind = 'none' | 'black' | 'url' | 'style' | 'indirect';
+
+const BLACK_TAGS = new Set([
+  'APPLET', 'BASE', 'COMMENT', 'EMBED', 'FRAME', 'FRAMESET', 'HANDLER', 'IFRAME', 'IMPORT', 'ISINDEX',
+  'LINK', 'LISTENER', 'META', 'NOSCRIPT', 'OBJECT', 'SCRIPT', 'STYLE', 'VMLFRAME', 'XML', 'XSS',
+]);
+
+const BLACK_ATTRS = new Map<string, AttrKind>([
+  ['ACTION', 'url'], ['ATTRIBUTENAME', 'indirect'], ['BY', 'url'], ['BACKGROUND', 'url'],
+  ['DATAFORMATAS', 'black'], ['DATASRC', 'black'], ['DYNSRC', 'url'], ['FILTER', 'style'],
+  ['FORMACTION', 'url'], ['FOLDER', 'url'], ['FROM', 'url'], ['HANDLER', 'url'], ['HREF', 'url'],
+  ['LOWSRC', 'url'], ['POSTER', 'url'], ['SRC', 'url'], ['STYLE', 'style'], ['TO', 'url'],
+  ['VALUES', 'url'], ['XLINK:HREF', 'url'],
+]);
+
+/** Browsers ignore NUL bytes inside names, so compare with them removed (ASCII upper-cased). */
+function normName(s: string): string {
+  return s.replace(/\0/g, '').replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
+function isBlackTag(name: string): boolean {
+  if (name.length < 3) return false;
+  if (BLACK_TAGS.has(normName(name))) return true;
+  const head = name.slice(0, 3).toLowerCase();
+  return head === 'svg' || head === 'xsl';
+}
+
+function blackAttr(name: string): AttrKind {
+  if (name.length < 2) return 'none';
+  if (name.length >= 5) {
+    if (/^on/i.test(name)) return 'black';
+    const head = normName(name.slice(0, 5));
+    if (head === 'XMLNS' || head === 'XLINK') return 'black';
+  }
+  return BLACK_ATTRS.get(normName(name)) ?? 'none';
+}
+
+const hexVal = (c: string | undefined): number => (c !== undefined && /^[0-9a-fA-F]$/.test(c) ? parseInt(c, 16) : -1);
+const decVal = (c: string | undefined): number => (c !== undefined && c >= '0' && c <= '9' ? c.charCodeAt(0) - 48 : -1);
+
+/** Decodes one (possibly numeric-entity-encoded) character at s[i]; returns [code, consumed]. */
+function decodeCharAt(s: string, i: number, end: number): [number, number] {
+  const len = end - i;
+  if (s[i] !== '&' || len < 2) return [s.charCodeAt(i), 1];
+  if (s[i + 1] !== '#') return [0x26, 1];
+  const hex = s[i + 2] === 'x' || s[i + 2] === 'X';
+  const digit = hex ? hexVal : decVal;
+  const base = hex ? 16 : 10;
+  let j = hex ? 3 : 2;
+  let val = digit(s[i + j]);
+  if (val < 0) return [0x26, 1];
+  for (j++; j < len; j++) {
+    const c = s[i + j];
+    if (c === ';') return [val, j + 1];
+    const d = digit(c);
+    if (d < 0) return [val, j];
+    val = val * base + d;
+    if (val > 0x1000ff) return [0x26, 1];
+  }
+  return [val, j];
+}
+
+/** Does the HTML-encoded value start with `prefix` (upper case), ignoring NUL, LF and leading controls? */
+function encodedStartsWith(prefix: string, s: string, from: number, end: number): boolean {
+  let k = 0;
+  let first = true;
+  let i = from;
+  while (i < end) {
+    if (k === prefix.length) return true;
+    const [code, used] = decodeCharAt(s, i, end);
+    i += used;
+    if (first && code <= 32) continue;
+    first = false;
+    if (code === 0 || code === 10) continue;
+    let c = code >= 0x61 && code <= 0x7a ? code - 0x20 : code;
+    c &= 0xff; // the reference compares as a char, truncating large entity values
+    if (prefix.charCodeAt(k) !== c) return false;
+    k++;
+  }
+  return k === prefix.length;
+}
+
+function isBlackUrl(value: string): boolean {
+  let i = 0;
+  while (i < value.length && (value.charCodeAt(i) <= 32 || value.charCodeAt(i) >= 127)) i++;
+  // "JAVA" covers javascript: and friends.
+  return ['DATA', 'VIEW-SOURCE', 'JAVA', 'VBSCRIPT'].some((p) => encodedStartsWith(p, value, i, value.length));
+}
+
+function isBlackComment(c: string): boolean {
+  if (c.includes('`')) return true; // IE ends tags at a backtick
+  if (c.length > 3 && (/^\[if/i.test(c) || /^xml/i.test(c))) return true;
+  if (c.length > 5) {
+    const head = normName(c.slice(0, 6));
+    if (head === 'IMPORT' || head === 'ENTITY') return true;
+  }
+  return false;
+}
+
+/**
+ * XSS check in one starting context.
+ * @example
+ * isXssIn('<script>alert(1)</script>', 'data') // true
+ */
+export function isXssIn(input: string, start: H5Start): boolean {
+  const h = new Html5Tokenizer(input, start);
+  let attr: AttrKind = 'none';
+  while (h.next()) {
+    const type = h.tokenType;
+    if (type !== 'ATTR_VALUE') attr = 'none';
+    switch (type) {
+      case 'DOCTYPE':
+        return true;
+      case 'TAG_NAME_OPEN':
+        if (isBlackTag(h.token)) return true;
+        break;
+      case 'ATTR_NAME':
+        attr = blackAttr(h.token);
+        break;
+      case 'ATTR_VALUE':
+        if (attr === 'black' || attr === 'style') return true;
+        if (attr === 'url' && isBlackUrl(h.token)) return true;
+        if (attr === 'indirect' && blackAttr(h.token) !== 'none') return true;
+        attr = 'none';
+        break;
+      case 'TAG_COMMENT':
+        if (isBlackComment(h.token)) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+const CONTEXTS: H5Start[] = ['data', 'value-no-quote', 'value-single-quote', 'value-double-quote', 'value-back-quote'];
+
+/**
+ * libinjection-style XSS detection over a byte string.
+ * @example
+ * isXss('<img src=x onerror=alert(1)>') // true
+ * isXss('hello <b>world</b>') // false
+ */
+export function isXss(input: string): boolean {
+  return CONTEXTS.some((c) => isXssIn(input, c));
+}
