@@ -1,0 +1,162 @@
+/**
+ * A bounded, single-pass JSON pre-scan run before `JSON.parse`.
+ *
+ * Hand-written because `JSON.parse` offers no hook before it has built the whole tree: it
+ * silently keeps the last of duplicate keys, recurses as deep as the input nests, and a
+ * reviver only sees keys once parsing is complete. This scanner walks the bytes once with
+ * an explicit stack (no recursion, no regular expressions), stops at the first limit
+ * exceeded, and reports duplicate and prototype-polluting keys. It accepts exactly the
+ * JSON grammar (RFC 8259); `JSON.parse` then runs on input already known to be safe.
+ */
+
+/** Limits checked while scanning. */
+export interface JsonLimits {
+  readonly maxDepth: number;
+  readonly maxStringLength: number;
+  readonly maxArrayLength: number;
+  readonly maxProperties: number;
+}
+
+/** Why a document was refused, with the JSON pointer (of the container) where it happened. */
+export interface ScanProblem {
+  readonly pointer: string;
+  readonly reason: string;
+}
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+interface Frame {
+  readonly array: boolean;
+  count: number;
+  keys: Set<string> | undefined;
+  path: string;
+}
+
+const WS = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * Scans `text`; returns undefined when it is well-formed and within limits.
+ *
+ * @example
+ * const problem = scanJson('{"a":1,"a":2}', limits); // { pointer: '/a', reason: 'duplicate key' }
+ */
+export function scanJson(text: string, limits: JsonLimits): ScanProblem | undefined {
+  const stack: Frame[] = [];
+  const n = text.length;
+  let i = 0;
+  const skip = (): void => { while (i < n && WS(text.charCodeAt(i))) i++; };
+  const here = (): string => stack[stack.length - 1]?.path ?? '';
+  // Syntax errors point at the whole body: where a malformed document breaks says little and may echo input.
+  const bad = (reason: string, pointer = here()): ScanProblem => ({ pointer: reason.startsWith('invalid JSON') ? '' : pointer, reason });
+
+  // Returns the end index (after the closing quote) or a problem.
+  const scanString = (at: string): number | ScanProblem => {
+    const start = i;
+    i++;
+    let escaped = false;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) { i++; return escaped ? -(i) : i; }
+      if (c < 0x20) return bad('invalid JSON: control character in string');
+      if (c === 0x5c) {
+        escaped = true;
+        const e = text.charCodeAt(i + 1);
+        if (e === 0x75) {
+          for (let k = 2; k < 6; k++) {
+            const h = text.charCodeAt(i + k);
+            if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) return bad('invalid JSON: bad escape');
+          }
+          i += 6;
+        } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+          i += 2;
+        } else {
+          return bad('invalid JSON: bad escape');
+        }
+      } else {
+        i++;
+      }
+      if (i - start - 1 > limits.maxStringLength) return bad('string too long', at);
+    }
+    return bad('invalid JSON: unterminated string');
+  };
+
+  const scanNumber = (): ScanProblem | undefined => {
+    const start = i;
+    if (text.charCodeAt(i) === 0x2d) i++;
+    const digits = (): number => { const s = i; while (i < n && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++; return i - s; };
+    const intStart = i;
+    const d = digits();
+    if (d === 0 || (d > 1 && text.charCodeAt(intStart) === 0x30)) return bad('invalid JSON: bad number');
+    if (text.charCodeAt(i) === 0x2e) { i++; if (digits() === 0) return bad('invalid JSON: bad number'); }
+    const e = text.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 0x2b || sign === 0x2d) i++;
+      if (digits() === 0) return bad('invalid JSON: bad number');
+    }
+    if (i - start > 1000) return bad('number too long');
+    return undefined;
+  };
+
+  // A value is expected at i. Containers push a frame; scalars are consumed whole.
+  const scanValue = (path: string): ScanProblem | undefined => {
+    skip();
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) {
+      if (stack.length >= limits.maxDepth) return bad('nesting too deep', path);
+      stack.push({ array: c === 0x5b, count: 0, keys: c === 0x7b ? new Set() : undefined, path });
+      i++;
+      return undefined;
+    }
+    if (c === 0x22) { const r = scanString(path); return typeof r === 'number' ? undefined : r; }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return scanNumber();
+    for (const lit of ['true', 'false', 'null']) {
+      if (text.startsWith(lit, i)) { i += lit.length; return undefined; }
+    }
+    return bad('invalid JSON', path);
+  };
+
+  const first = scanValue('');
+  if (first !== undefined) return first;
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    skip();
+    const c = text.charCodeAt(i);
+    const close = f.array ? 0x5d : 0x7d;
+    if (c === close && f.count === 0) { i++; stack.pop(); continue; }
+    if (f.count > 0) {
+      if (c === close) { i++; stack.pop(); continue; }
+      if (c !== 0x2c) return bad('invalid JSON');
+      i++;
+      skip();
+    }
+    f.count++;
+    if (f.array) {
+      if (f.count > limits.maxArrayLength) return bad('array too long');
+      const p = scanValue(`${f.path}/${f.count - 1}`);
+      if (p !== undefined) return p;
+      continue;
+    }
+    if (f.count > limits.maxProperties) return bad('too many properties');
+    if (text.charCodeAt(i) !== 0x22) return bad('invalid JSON: expected a key');
+    const start = i;
+    const end = scanString(f.path);
+    if (typeof end !== 'number') return end;
+    const raw = text.slice(start + 1, Math.abs(end) - 1);
+    // Escaped keys are decoded so "\u005f_proto__" is caught like "__proto__".
+    const key = end < 0 ? JSON.parse(text.slice(start, -end)) as string : raw;
+    const keyPath = `${f.path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (FORBIDDEN.has(key)) return bad('forbidden key', keyPath.length > 200 ? f.path : keyPath);
+    if (f.keys!.has(key)) return bad('duplicate key', keyPath.length > 200 ? f.path : keyPath);
+    f.keys!.add(key);
+    skip();
+    if (text.charCodeAt(i) !== 0x3a) return bad('invalid JSON: expected ":"');
+    i++;
+    const p = scanValue(keyPath);
+    if (p !== undefined) return p;
+  }
+  skip();
+  if (i !== n) return bad('invalid JSON: trailing data', '');
+  return undefined;
+}
