@@ -2,6 +2,7 @@ import { authn } from '../stages/authn/index.js';
 import { cors } from '../stages/cors/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
+import { responseFilter } from '../stages/response-filter/index.js';
 import { StageRegistry } from './registry.js';
 
 /**
@@ -17,6 +18,7 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(cors);
   registry.register(authn);
   registry.register(requestValidation);
+  registry.register(responseFilter);
   registry.register(rateLimit);
   return registry;
 }

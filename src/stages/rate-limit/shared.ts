@@ -1,0 +1,28 @@
+import { RedisStore } from '../../store/redis.js';
+import type { KeyValueStore } from '../../store/store.js';
+import { MemoryRateLimitStore } from './stores/memory.js';
+import { RedisRateLimitStore } from './stores/redis.js';
+import type { RateLimitStore } from './stores/store.js';
+
+interface Shared { primary: RateLimitStore; fallback: MemoryRateLimitStore }
+const byStore = new WeakMap<KeyValueStore, Shared>();
+
+/**
+ * The rate-limit store for the gateway's shared store: Redis scripts on the same connection when the
+ * gateway uses Redis, else a bounded memory store. Plans are compiled per operation and per reload,
+ * but counters must be shared by all of them, so one instance is kept per gateway store. The fallback
+ * is the local limiter fail-open limits use while Redis is unreachable.
+ *
+ * @example
+ * const { primary, fallback } = sharedRateLimitStores(deps.store, 100_000);
+ */
+export function sharedRateLimitStores(store: KeyValueStore, maxKeys: number): Shared {
+  let shared = byStore.get(store);
+  if (shared === undefined) {
+    const fallback = new MemoryRateLimitStore({ maxKeys });
+    const primary = store instanceof RedisStore ? new RedisRateLimitStore(store.client, store.keyPrefix) : new MemoryRateLimitStore({ maxKeys });
+    shared = { primary, fallback };
+    byStore.set(store, shared);
+  }
+  return shared;
+}

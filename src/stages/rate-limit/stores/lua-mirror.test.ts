@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RedisStore } from '../../../store/redis.js';
+import type { Algorithm, LimitRule } from '../algorithms/types.js';
+import { MemoryRateLimitStore } from './memory.js';
+import { RedisRateLimitStore } from './redis.js';
+import type { CheckRequest, RateLimitStore } from './store.js';
+
+// The Lua script mirrors the TypeScript algorithms; with the clock pinned, both must agree
+// decision for decision (allowed, remaining, reset, retry) over random request timings.
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `pcl-test:${randomUUID()}:`;
+const kv = new RedisStore({ url, keyPrefix: prefix });
+after(async () => {
+  // Contract windows are long (a year): remove this run's keys rather than leave them to expire.
+  const keys = await kv.client.keys(`{${prefix}*`);
+  if (keys.length > 0) await kv.client.del(...keys);
+  await kv.close();
+});
+
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('Lua script = TypeScript algorithms', () => {
+  const rules: [Algorithm, LimitRule][] = [
+    ['token-bucket', { algorithm: 'token-bucket', limit: 5, windowMs: 1000, burst: 3 }],
+    ['gcra', { algorithm: 'gcra', limit: 7, windowMs: 1000, burst: 2 }],
+    ['fixed-window', { algorithm: 'fixed-window', limit: 4, windowMs: 700, burst: 4 }],
+    ['sliding-window', { algorithm: 'sliding-window', limit: 6, windowMs: 900, burst: 6 }],
+    ['sliding-log', { algorithm: 'sliding-log', limit: 5, windowMs: 800, burst: 5 }],
+  ];
+  for (const seed of [1, 2, 3]) {
+    test(`seed ${seed}: every algorithm, several limits per request, penalties`, async () => {
+      let now = Date.UTC(2026, 0, 31, 23, 59, 50) + seed;
+      const mem: RateLimitStore = new MemoryRateLimitStore({ now: () => now });
+      const red: RateLimitStore = new RedisRateLimitStore(kv.client, prefix, { now: () => now });
+      const rnd = prng(seed);
+      const scope = `mirror-${randomUUID()}`;
+      for (let i = 0; i < 250; i++) {
+        const r = rnd();
+        now += r < 0.25 ? 0 : r < 0.85 ? Math.floor(rnd() * 90) : Math.floor(rnd() * 1500);
+        const picked = rules.filter(() => rnd() < 0.6);
+        const req: CheckRequest = {
+          scope,
+          limits: [
+            ...picked.map(([name, rule]) => ({ id: name, rule, cost: 1 + Math.floor(rnd() * 2) })),
+            { id: 'month', rule: { algorithm: 'fixed-window', limit: 400, windowMs: 0, burst: 400, calendar: 'month' }, cost: 1 },
+          ],
+          penalty: { id: 'pen', rule: { allowStrikes: 4, ladderMs: [150, 600], decayMs: 400 } },
+        };
+        const [a, b] = [await mem.check(req), await red.check(req)];
+        assert.deepEqual(b, a, `step ${i} at ${now}`);
+      }
+    });
+  }
+});
