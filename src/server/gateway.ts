@@ -4,7 +4,8 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { publishConfigReload } from '../observability/channels.js';
 import type { StageRegistry } from '../pipeline/registry.js';
 import { compileRuntime } from '../runtime/compile.js';
-import { MemoryStore, type KeyValueStore } from '../store/index.js';
+import type { KeyValueStore } from '../store/index.js';
+import { createStore } from '../store/create.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { listenHttp, listenHttps, type Listener } from './listeners.js';
 import { createRequestHandler } from './request-handler.js';
@@ -32,6 +33,8 @@ export interface Gateway {
   reload(reason: string): Promise<boolean>;
   /** True until shutdown starts (readiness). */
   ready(): boolean;
+  /** The shared store (revocations, nonces, used codes) every runtime of this gateway uses. */
+  readonly store: KeyValueStore;
   /** Stops accepting, drains in-flight requests (bounded by shutdownGraceMs), closes upstreams. */
   shutdown(): Promise<void>;
 }
@@ -47,7 +50,7 @@ export interface Gateway {
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const loaded = opts.loaded ?? await loadConfig(opts.configFile, opts.env);
   // One store for the gateway's lifetime: state survives reloads.
-  const store = opts.store ?? new MemoryStore({ maxKeys: loaded.config.store.maxKeys });
+  const store = opts.store ?? createStore(loaded.config.store);
   let runtime = await compileRuntime(loaded, opts.registry, store);
   let accepting = true;
   const cfg = loaded.config.server;
@@ -104,6 +107,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     https: httpsListener,
     runtime: current,
     reload: serialReload,
+    store,
     ready: () => accepting,
     shutdown: async () => {
       accepting = false;

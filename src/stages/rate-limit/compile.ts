@@ -4,7 +4,12 @@ import type { LimitConfig, RateLimitConfig } from './schema.js';
 
 const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** '10s' → 10000 (the schema guarantees the shape). */
+/**
+ * A duration string in ms (the schema guarantees the shape).
+ *
+ * @example
+ * parseDuration('10s'); // 10000
+ */
 export function parseDuration(s: string): number {
   const m = /^([0-9]+)(ms|s|m|h|d)$/.exec(s);
   if (m === null) throw new Error(`invalid duration "${s}"`);
@@ -26,7 +31,12 @@ export interface CompiledLimit {
   readonly windowSeconds: number;
 }
 
-/** Compiles the limits of one plan; throws on combinations the schema cannot express. */
+/**
+ * Compiles the limits of one plan; throws on combinations the schema cannot express.
+ *
+ * @example
+ * const limits = compileLimits(config, 'books', 'listBooks');
+ */
 export function compileLimits(config: RateLimitConfig, apiName: string, operationId: string | undefined): CompiledLimit[] {
   const names = new Set<string>();
   return config.limits.map((l) => {
@@ -53,7 +63,12 @@ export function compileLimits(config: RateLimitConfig, apiName: string, operatio
   });
 }
 
-/** The penalty rule, or undefined when penalties are off. */
+/**
+ * The penalty rule, or undefined when penalties are off.
+ *
+ * @example
+ * compilePenalty(config)?.ladderMs; // [60000, 600000, 3600000]
+ */
 export function compilePenalty(config: RateLimitConfig): PenaltyRule | undefined {
   if (!config.penalty.enabled) return undefined;
   return { allowStrikes: config.penalty.allowStrikes, ladderMs: config.penalty.ladder.map(parseDuration), decayMs: Math.max(1, parseDuration(config.penalty.decay)) };

@@ -4,7 +4,13 @@ import type { RequestContext } from '../../pipeline/context.js';
 
 const SAFE = /^[A-Za-z0-9._@/+=-]{1,128}$/;
 
-/** A key part as is when short and plain, else a hash: ids from tokens may hold `:`, `{`, newlines or megabytes. */
+/**
+ * A key part as is when short and plain, else a hash: ids from tokens may hold `:`, `{`, newlines or megabytes.
+ *
+ * @example
+ * safeKeyPart('alice'); // 'alice'
+ * safeKeyPart('a}:b'); // 'h.<sha256 base64url>'
+ */
 export function safeKeyPart(s: string): string {
   return SAFE.test(s) ? s : `h.${createHash('sha256').update(s).digest('base64url')}`;
 }
@@ -57,7 +63,12 @@ export function clientKey(ctx: RequestContext, opts: { ipv6Prefix: number; apiKe
   return { key: `ip.${safeKeyPart(ipv6Prefix(ctx.client.ip, opts.ipv6Prefix))}`, authenticated: false };
 }
 
-/** The key of an IP-keyed (pre-auth) limit. */
+/**
+ * The key of an IP-keyed (pre-auth) limit.
+ *
+ * @example
+ * ipKey(ctx, 64); // 'ip.2001:db8:1:2:0:0:0:0/64'
+ */
 export function ipKey(ctx: RequestContext, prefixBits: number): string {
   return `ip.${safeKeyPart(ipv6Prefix(ctx.client.ip, prefixBits))}`;
 }

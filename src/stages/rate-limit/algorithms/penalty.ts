@@ -11,7 +11,12 @@ export interface PenaltyRule {
 /** Penalty state: [strikes, blockedUntilMs, lastViolationMs]. */
 export type PenaltyState = readonly number[];
 
-/** Whether a client is blocked now, and the strikes left after decay. */
+/**
+ * Whether a client is blocked now, and the strikes left after decay.
+ *
+ * @example
+ * const { blocked, retryAfterMs } = penaltyStatus(rule, state, Date.now());
+ */
 export function penaltyStatus(rule: PenaltyRule, state: PenaltyState | undefined, now: number): { blocked: boolean; retryAfterMs: number; strikes: number } {
   if (state === undefined || state.length !== 3) return { blocked: false, retryAfterMs: 0, strikes: 0 };
   const [strikes, until, last] = state as [number, number, number];

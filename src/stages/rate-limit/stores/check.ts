@@ -9,7 +9,12 @@ export interface StateAccess {
   write(key: string, state: LimitState, ttlMs: number): void;
 }
 
-/** The key of a limit's state: the scope is hash-tagged so one client's keys share a Redis Cluster slot. */
+/**
+ * The key of a limit's state: the scope is hash-tagged so one client's keys share a Redis Cluster slot.
+ *
+ * @example
+ * stateKey('pcl:', 'ip.203.0.113.7', 'books:default'); // '{pcl:rl:ip.203.0.113.7}:books:default'
+ */
 export function stateKey(prefix: string, scope: string, id: string): string {
   return `{${prefix}rl:${scope}}:${id}`;
 }
