@@ -1,9 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { compileSchema } from '../config/ajv.js';
 import { redactConfig } from '../config/redact.js';
 import { GatewayError } from '../errors/index.js';
 import { publishAdminAction } from '../observability/channels.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { apiKeyRevocationKey } from '../stages/authn/providers/api-key/index.js';
+import { revokeJti, revokeSubject, unrevokeJti, unrevokeSubject } from '../stages/authn/revocation.js';
+import type { KeyValueStore } from '../store/store.js';
 import { timingSafeEqualString } from '../util/timing-safe.js';
 import type { AdminRoute } from './handler.js';
 import { sendJson, sendProblem } from './handler.js';
@@ -14,6 +19,50 @@ export interface AdminApiTarget {
   reload(reason: string): Promise<boolean>;
   readonly startedAt: number;
   readonly version: string;
+  /** The gateway's shared store: revocations written here are seen by every request (and instance, with Redis). */
+  readonly store: KeyValueStore;
+}
+
+const MAX_BODY_BYTES = 8192;
+const MAX_TTL_SECONDS = 366 * 24 * 3600;
+const PRINTABLE = '^[\\x21-\\x7e]+$';
+
+/** Body of `POST/DELETE /admin/revocations`. `issuer` goes with (and only with) `kind: subject`. */
+const RevocationSchema = Type.Object({
+  kind: Type.Union([Type.Literal('jti'), Type.Literal('subject'), Type.Literal('api-key')]),
+  value: Type.String({ minLength: 1, maxLength: 1024, pattern: PRINTABLE }),
+  issuer: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, pattern: PRINTABLE })),
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TTL_SECONDS })),
+}, { additionalProperties: false });
+type Revocation = Static<typeof RevocationSchema>;
+const validRevocation = compileSchema(RevocationSchema);
+
+/** Reads and checks a revocation body; a GatewayError (400/413/415) when it is not acceptable. */
+async function readRevocation(req: IncomingMessage, allowTtl: boolean): Promise<Revocation> {
+  const bad = (internal: string, code: 'PCL_BAD_REQUEST' | 'PCL_BODY_TOO_LARGE' | 'PCL_UNSUPPORTED_MEDIA_TYPE' = 'PCL_BAD_REQUEST') =>
+    new GatewayError(code, { detail: code === 'PCL_BAD_REQUEST' ? 'Expected a JSON object { kind: jti|subject|api-key, value, issuer?, ttlSeconds? }.' : undefined, internal });
+  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw bad('content-type is not application/json', 'PCL_UNSUPPORTED_MEDIA_TYPE');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw bad('declared body too large', 'PCL_BODY_TOO_LARGE');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw bad('body too large', 'PCL_BODY_TOO_LARGE');
+    chunks.push(chunk as Buffer);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw bad('body is not JSON');
+  }
+  if (!validRevocation(body)) throw bad('body does not match the revocation schema');
+  const r = body as Revocation;
+  if ((r.kind === 'subject') !== (r.issuer !== undefined)) throw bad('issuer goes with kind subject only');
+  if (!allowTtl && r.ttlSeconds !== undefined) throw bad('ttlSeconds on DELETE');
+  if (r.kind === 'api-key' && !/^[A-Za-z0-9]{8,64}$/.test(r.value)) throw bad('not an API key id');
+  return r;
 }
 
 /**
@@ -36,7 +85,14 @@ export function createAdminApi(token: string, target: AdminApiTarget): AdminRout
         }), id);
         return;
       }
-      await handler(req, res);
+      try {
+        await handler(req, res);
+      } catch (err) {
+        if (!(err instanceof GatewayError)) throw err;
+        // The body may be half read: close the connection rather than parse the rest as a request.
+        res.setHeader('connection', 'close');
+        sendProblem(res, err, id);
+      }
     };
 
   return [
@@ -76,6 +132,28 @@ export function createAdminApi(token: string, target: AdminApiTarget): AdminRout
         const ok = await target.reload('admin API');
         if (ok) sendJson(res, 200, { reloaded: true, configGeneration: target.runtime().generation, previous: before });
         else sendJson(res, 422, { reloaded: false, configGeneration: before, detail: 'The new configuration was rejected; the previous one keeps serving. See the gateway log for every problem.' });
+      }),
+    },
+    {
+      method: 'POST', path: '/admin/revocations',
+      handler: guard('revocation.create', async (req, res) => {
+        const r = await readRevocation(req, true);
+        // API keys have no natural end of life: without a TTL their revocation is kept until lifted.
+        const ttlMs = r.ttlSeconds === undefined ? undefined : r.ttlSeconds * 1000;
+        if (r.kind === 'jti') await revokeJti(target.store, r.value, ttlMs);
+        else if (r.kind === 'subject') await revokeSubject(target.store, r.issuer!, r.value, ttlMs);
+        else await target.store.set(apiKeyRevocationKey(r.value), String(Date.now()), ttlMs ?? 0);
+        sendJson(res, 201, { revoked: true, kind: r.kind, value: r.value, ...(r.issuer === undefined ? {} : { issuer: r.issuer }), ...(ttlMs === undefined ? {} : { expiresAt: new Date(Date.now() + ttlMs).toISOString() }) });
+      }),
+    },
+    {
+      method: 'DELETE', path: '/admin/revocations',
+      handler: guard('revocation.delete', async (req, res) => {
+        const r = await readRevocation(req, false);
+        if (r.kind === 'jti') await unrevokeJti(target.store, r.value);
+        else if (r.kind === 'subject') await unrevokeSubject(target.store, r.issuer!, r.value);
+        else await target.store.delete(apiKeyRevocationKey(r.value));
+        sendJson(res, 200, { revoked: false, kind: r.kind, value: r.value, ...(r.issuer === undefined ? {} : { issuer: r.issuer }) });
       }),
     },
   ];

@@ -5,6 +5,8 @@ import { startAdminServer, startClusterAdminServer } from '../admin/server.js';
 import { createLogger } from '../observability/logging/logger.js';
 import { subscribeAccessLog } from '../observability/logging/access-log.js';
 import { subscribeEventLog } from '../observability/logging/event-log.js';
+import { subscribeSecurityEventLog } from '../observability/logging/security-events.js';
+import { subscribeSecurityMetrics } from '../observability/metrics/security-metrics.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
 import { startAudit } from '../observability/audit/service.js';
 import { startGateway } from '../server/gateway.js';
@@ -34,7 +36,9 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   const logger = createLogger({ level: loaded.config.logging.level });
   if (loaded.config.logging.accessLog) subscribeAccessLog(logger, { redact: loaded.config.logging.redact });
   subscribeEventLog(logger);
+  subscribeSecurityEventLog(logger);
   const metrics = createMetrics();
+  subscribeSecurityMetrics(metrics.registry);
   let audit;
   try {
     // Before the gateway starts, so no auditable event is published unheard; a trail that cannot open stops the start.
@@ -69,6 +73,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
           reload: gateway.reload,
           startedAt: Date.now(),
           version: packageVersion(),
+          store: gateway.store,
         }),
       })
     : undefined;

@@ -27,7 +27,7 @@ export function compileSecurity(requirements: readonly unknown[] | undefined, pr
     return Object.entries(req as Record<string, unknown>).map(([scheme, scopes]) => {
       if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) throw new Error(`${where}: security[${i}].${scheme} must be a list of scopes`);
       const p = provider(scheme);
-      if (p === undefined) throw new Error(`${where}: security scheme "${scheme}" has no verifier; add it under stages.authn.schemes (kind: jwt, introspection, api-key or mtls)`);
+      if (p === undefined) throw new Error(`${where}: security scheme "${scheme}" has no verifier; add it under stages.authn.schemes (kind: jwt, introspection, api-key, mtls or http-signature)`);
       return { provider: p, scopes: scopes as string[] };
     });
   });

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, OnErrorSchema } from '../../config/common.js';
 import { PROVIDERS } from './providers/registry.js';
+import { StepUpSchema } from './providers/totp/schema.js';
 
 const HEADER = '^([!#$%&\'*+.^_`|~0-9A-Za-z-]+)?$';
 const HeaderName = (def: string, description: string) => Type.String({ pattern: HEADER, maxLength: 128, default: def, description });
@@ -50,10 +51,12 @@ export const AuthnSchema = Type.Object({
   realm: Type.Optional(Type.String({ pattern: '^[\\x20-\\x21\\x23-\\x5b\\x5d-\\x7e]*$', maxLength: 128, description: 'Realm of the WWW-Authenticate challenges. Default: the API name.' })),
   schemes: Type.Record(Type.String({ minLength: 1 }), SchemeSchema, {
     default: {},
-    description: 'Verifier per security scheme name (the keys of components.securitySchemes), chosen by `kind`: jwt, introspection, api-key, mtls. Every scheme an operation requires must have one (checked at load).',
+    description: 'Verifier per security scheme name (the keys of components.securitySchemes), chosen by `kind`: jwt, introspection, api-key, mtls, http-signature. Every scheme an operation requires must have one (checked at load).',
   }),
   security: Type.Optional(SecurityRequirementsSchema),
   forward: ForwardSchema,
+  stepUp: Type.Optional(StepUpSchema),
+  stepUpRequired: Type.Optional(Type.Boolean({ description: 'Whether the operations this config applies to need TOTP step-up (`stepUp`). Unset: those whose OpenAPI operation says `x-portcullis-step-up: true`.' })),
 }, { additionalProperties: false });
 
 export type AuthnConfig = Static<typeof AuthnSchema>;

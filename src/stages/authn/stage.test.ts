@@ -28,9 +28,9 @@ function config(raw: Record<string, unknown>): AuthnConfig {
   return value as unknown as AuthnConfig;
 }
 
-function deps(security: unknown[] | undefined, withOperation = true): StageDeps {
-  const operation = { method: 'GET', pathTemplate: '/books', operationId: 'listBooks', tags: [], parameters: [], responses: {}, pointer: '#', ...(security === undefined ? {} : { security }) } as OperationInfo;
-  return { apiName: 'books', operationId: 'listBooks', baseDir: tmpdir(), store, ...(withOperation ? { operation } : {}), securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } };
+function deps(security: unknown[] | undefined, withOperation = true, extensions: Record<string, unknown> = {}, baseDir = tmpdir()): StageDeps {
+  const operation = { method: 'GET', pathTemplate: '/books', operationId: 'listBooks', tags: [], parameters: [], responses: {}, pointer: '#', extensions, ...(security === undefined ? {} : { security }) } as OperationInfo;
+  return { apiName: 'books', operationId: 'listBooks', baseDir, store, ...(withOperation ? { operation } : {}), securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } };
 }
 
 function ctx(headers: Record<string, string> = {}): RequestContext {

@@ -8,6 +8,7 @@ import { providerKind } from './providers/registry.js';
 import { compileSecurity, type RequiredScheme } from './requirements.js';
 import type { AuthnConfig } from './schema.js';
 import { sharedProvider } from './shared-providers.js';
+import { sharedStepUp } from './shared-step-up.js';
 
 const NAME = 'authn';
 const ORDER = 300;
@@ -52,6 +53,12 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   const challenges = [...new Set((security ?? []).flat().map((m) => m.provider.challenge))].join(', ');
   const api = deps.apiName;
   const operationId = deps.operationId;
+  const needsStepUp = cfg.stepUpRequired ?? deps.operation?.extensions?.['x-portcullis-step-up'] === true;
+  if (needsStepUp && cfg.stepUp === undefined) throw new Error(`${where}: step-up is required (x-portcullis-step-up or stepUpRequired) but stages.authn.stepUp is not configured`);
+  const stepUp = needsStepUp && cfg.stepUp !== undefined ? sharedStepUp(cfg.stepUp, { ...deps, realm }) : undefined;
+  // Providers that can only finish once the body is read (HTTP message signatures over content-digest).
+  const bodyBound = [...providers.values()].filter((p): p is BodyBound => typeof (p as Partial<BodyBound>).verifyBody === 'function');
+  const authenticatedBy = new WeakMap<RequestContext, readonly AuthProvider[]>();
 
   const event = (ctx: RequestContext, kind: string, reason: string, severity: 'info' | 'low' | 'medium', scheme?: string, principal?: Principal) =>
     publishSecurityEvent(() => ({
@@ -90,10 +97,27 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
         principals.push(r.principal);
       }
       if (!passed) continue;
-      const principal = merge(principals);
+      let principal = merge(principals);
+      if (stepUp !== undefined) {
+        const authenticated = principal;
+        ctx.principal = authenticated;
+        const r = await stepUp(ctx);
+        if (r.kind !== 'ok') {
+          ctx.principal = undefined;
+          event(ctx, 'authn.failure', r.kind === 'failed' ? r.reason : 'otp_required', 'medium', r.kind === 'failed' ? r.scheme : undefined, authenticated);
+          return reject(new GatewayError('PCL_AUTHN_STEP_UP_REQUIRED', {
+            detail: 'This operation requires a current one-time code.',
+            headers: { 'www-authenticate': stepUp.challenge },
+            stage: NAME,
+            internal: `step-up: ${r.kind === 'failed' ? r.reason : r.kind}`,
+          }));
+        }
+        principal = r.principal;
+      }
       if (principal !== undefined) {
         ctx.principal = principal;
         ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.headersFor(principal) };
+        if (bodyBound.length > 0) authenticatedBy.set(ctx, combination.map((m) => m.provider));
         event(ctx, 'authn.success', principal.kind, 'info', combination[0]?.provider.scheme, principal);
       }
       return CONTINUE;
@@ -126,7 +150,34 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
     }));
   };
 
-  return { name: NAME, order: ORDER, mode: cfg.mode, onError: cfg.onError, handlers: { authenticate } };
+  // The body is read just before `inspect`: a signature that covered content-digest is only
+  // proven once the body matches it, so the request is held here until then.
+  const inspect = (ctx: RequestContext): Decision => {
+    const by = authenticatedBy.get(ctx);
+    if (by === undefined) return CONTINUE;
+    for (const p of bodyBound) {
+      if (!by.includes(p)) continue;
+      const r = p.verifyBody(ctx);
+      if (r.kind !== 'failed') continue;
+      event(ctx, 'authn.failure', r.reason, 'medium', p.scheme, ctx.principal);
+      ctx.principal = undefined;
+      return reject(new GatewayError('PCL_AUTHN_INVALID', {
+        detail: 'The presented credentials are not valid.',
+        headers: { 'www-authenticate': p.challenge },
+        stage: NAME,
+        internal: `${p.scheme}: ${r.reason}`,
+      }));
+    }
+    return CONTINUE;
+  };
+
+  if (bodyBound.length === 0) return { name: NAME, order: ORDER, mode: cfg.mode, onError: cfg.onError, handlers: { authenticate } };
+  return { name: NAME, order: ORDER, mode: cfg.mode, onError: cfg.onError, needsRequestBody: true, handlers: { authenticate, inspect } };
+}
+
+/** A provider that must also check the request body once it is read (see BodyBoundAuthProvider). */
+interface BodyBound extends AuthProvider {
+  verifyBody(ctx: RequestContext): VerifyResult;
 }
 
 /** RFC 6750 error attributes only make sense on Bearer challenges; other schemes get the bare challenge. */

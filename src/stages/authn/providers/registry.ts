@@ -1,5 +1,6 @@
 import type { ProviderDefinition } from '../provider.js';
 import { ApiKeyProviderSchema, createApiKeyProvider, type ApiKeyProviderConfig } from './api-key/index.js';
+import { httpSignatureProvider } from './http-signature/index.js';
 import { introspectionProvider } from './introspection/index.js';
 import { jwtProvider } from './jwt/index.js';
 import { createMtlsProvider, MtlsProviderSchema, type MtlsProviderConfig } from './mtls/index.js';
@@ -18,7 +19,7 @@ const mtlsProvider: ProviderDefinition<MtlsProviderConfig> = {
  * @example
  * PROVIDERS.find((p) => p.kind === 'jwt');
  */
-export const PROVIDERS: readonly ProviderDefinition<never>[] = [jwtProvider, introspectionProvider, apiKeyProvider, mtlsProvider];
+export const PROVIDERS: readonly ProviderDefinition<never>[] = [jwtProvider, introspectionProvider, apiKeyProvider, mtlsProvider, httpSignatureProvider];
 
 /** The definition of a provider kind; undefined when no such kind is registered. */
 export function providerKind(kind: string): ProviderDefinition<never> | undefined {

@@ -3,6 +3,7 @@ import { bearerToken } from '../../bearer.js';
 import { fetchJson, isLoopbackUrl } from '../../http-json.js';
 import type { AuthProvider, ProviderDeps, VerifyResult } from '../../provider.js';
 import { isRevoked } from '../../revocation.js';
+import { bindingFailure } from '../mtls/binding.js';
 import { TokenCache } from '../../token-cache.js';
 import type { IntrospectionSchemeConfig } from './schema.js';
 
@@ -78,6 +79,8 @@ export function createIntrospectionProvider(cfg: IntrospectionSchemeConfig, deps
     }
     if (!outcome.ok) return failed(outcome.reason);
     const p = outcome.principal;
+    const unbound = bindingFailure(p.claims, ctx.client.certificate, cfg.requireCertificateBinding === true);
+    if (unbound !== undefined) return failed(unbound);
     const jti = typeof p.claims.jti === 'string' ? p.claims.jti : undefined;
     if (await isRevoked(deps.store, { jti, issuer: p.issuer, subject: p.id })) return failed('revoked');
     return { kind: 'ok', principal: p };

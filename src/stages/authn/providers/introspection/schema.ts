@@ -14,6 +14,7 @@ export const IntrospectionSchemeSchema = Type.Object({
   cacheMaxEntries: Type.Integer({ minimum: 0, default: 10_000, description: 'Bound of each result cache; the oldest entries are evicted first.' }),
   maxTokenBytes: Type.Integer({ minimum: 16, maximum: 65_536, default: 8_192, description: 'Longer tokens are refused without calling the endpoint.' }),
   scopeClaim: Type.String({ minLength: 1, default: 'scope', description: 'Response member holding the space-separated scopes.' }),
+  requireCertificateBinding: Type.Boolean({ default: false, description: 'Every token must be certificate-bound (RFC 8705: the response\'s `cnf["x5t#S256"]`) and presented over mTLS with that certificate. Bound tokens are always checked, whatever this says.' }),
 }, { additionalProperties: false });
 
 export type IntrospectionSchemeConfig = Static<typeof IntrospectionSchemeSchema>;

@@ -3,6 +3,7 @@ import type { Principal, RequestContext } from '../../../../pipeline/context.js'
 import { bearerToken } from '../../bearer.js';
 import type { AuthProvider, ProviderDeps, VerifyResult } from '../../provider.js';
 import { isRevoked } from '../../revocation.js';
+import { bindingFailure } from '../mtls/binding.js';
 import { TokenCache } from '../../token-cache.js';
 import { decodeCompact } from './compact.js';
 import { compileIssuer, type CompiledIssuer } from './issuer.js';
@@ -35,7 +36,11 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
   const scheme = deps.scheme;
   const failed = (reason: string): VerifyResult => ({ kind: 'failed', reason, scheme });
 
-  const checkRevoked = async (p: Principal): Promise<VerifyResult> => {
+  const bindingRequired = new Set(cfg.issuers.filter((i) => i.requireCertificateBinding === true).map((i) => i.issuer));
+  // Runs on every request, cached verification or not: the certificate and revocations are per request.
+  const checkRevoked = async (p: Principal, ctx: RequestContext): Promise<VerifyResult> => {
+    const unbound = bindingFailure(p.claims, ctx.client.certificate, p.issuer !== undefined && bindingRequired.has(p.issuer));
+    if (unbound !== undefined) return failed(unbound);
     const jti = typeof p.claims.jti === 'string' ? p.claims.jti : undefined;
     if (await isRevoked(deps.store, { jti, issuer: p.issuer, subject: p.id })) return failed('revoked');
     return { kind: 'ok', principal: p };
@@ -50,7 +55,7 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
     const cached = cache.get(token);
     if (cached !== undefined) {
       stats.cacheHits += 1;
-      return checkRevoked(cached);
+      return checkRevoked(cached, ctx);
     }
 
     const decoded = decodeCompact(token);
@@ -71,7 +76,7 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
     const principal = toPrincipal(payload, issuer.issuer, cfg);
     const ttlEnd = Date.now() + cfg.cacheTtlSeconds * 1000;
     cache.set(token, principal, Math.min(ttlEnd, (payload.exp ?? 0) * 1000));
-    return checkRevoked(principal);
+    return checkRevoked(principal, ctx);
   };
 
   return {

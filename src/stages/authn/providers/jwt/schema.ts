@@ -19,6 +19,7 @@ export const JwtIssuerSchema = Type.Object({
   typ: Type.Optional(Type.String({ minLength: 1, description: 'Required `typ` header, e.g. `at+jwt` for RFC 9068 access tokens. Unset: not checked.' })),
   clockToleranceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'Clock skew allowed when checking `exp`, `nbf` and `iat`.' }),
   maxTokenAgeSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'Refuse tokens whose `iat` is older than this (requires `iat`).' })),
+  requireCertificateBinding: Type.Boolean({ default: false, description: 'Every token of this issuer must be certificate-bound (RFC 8705 `cnf["x5t#S256"]`) and presented over mTLS with that certificate. Bound tokens are always checked, whatever this says.' }),
 }, { additionalProperties: false });
 
 /** JWKS fetching and caching, shared by every issuer of the scheme. */

@@ -21,6 +21,22 @@ export function checkCertificateBinding(claims: Readonly<Record<string, unknown>
   return timingSafeEqualString(expected, certThumbprint) ? 'bound' : 'cert_mismatch';
 }
 
+/**
+ * The binding verdict of one token for one request as a failure reason, or undefined when the
+ * token may be used: bound tokens must match the verified certificate; with `required`, a
+ * token without `cnf["x5t#S256"]` fails too (`cnf_required`).
+ *
+ * @example
+ * const bad = bindingFailure(principal.claims, ctx.client.certificate, issuerRequiresBinding);
+ * if (bad !== undefined) return failed(bad);
+ */
+export function bindingFailure(claims: Readonly<Record<string, unknown>>, cert: ClientCertificate | undefined, required: boolean): string | undefined {
+  const b = checkCertificateBinding(claims, verifiedThumbprint(cert));
+  if (b === 'bound') return undefined;
+  if (b === 'ok') return required ? 'cnf_required' : undefined;
+  return b;
+}
+
 /** The thumbprint of a presented certificate that passed verification, else undefined. */
 export function verifiedThumbprint(cert: ClientCertificate | undefined): string | undefined {
   return cert !== undefined && cert.authorized ? cert.thumbprint : undefined;

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { publishSecurityEvent, type SecurityEventMessage } from '../channels.js';
+import { createLogger } from './logger.js';
+import { subscribeSecurityEventLog } from './security-events.js';
+
+function capture(level: string) {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ level, destination: { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } } });
+  return { logger, lines };
+}
+
+const failure: SecurityEventMessage = { kind: 'authn.failure', reason: 'expired', requestId: 'r1', api: 'books', operationId: 'listBooks', client: '203.0.113.9', scheme: 'bearerAuth', severity: 'medium' };
+const success: SecurityEventMessage = { kind: 'authn.success', reason: 'jwt', requestId: 'r2', api: 'books', operationId: 'listBooks', client: '203.0.113.9', principal: 'alice', severity: 'info' };
+
+test('failures are logged at warn with their reason; successes are not logged at info', (t) => {
+  const { logger, lines } = capture('info');
+  t.after(subscribeSecurityEventLog(logger));
+  publishSecurityEvent(() => failure);
+  publishSecurityEvent(() => success);
+  assert.equal(lines.length, 1);
+  assert.deepEqual(
+    { level: lines[0]!.level, msg: lines[0]!.msg, event: lines[0]!.event, reason: lines[0]!.reason, scheme: lines[0]!.scheme, client: lines[0]!.client, reqId: lines[0]!.reqId },
+    { level: 'warn', msg: 'security event', event: 'authn.failure', reason: 'expired', scheme: 'bearerAuth', client: '203.0.113.9', reqId: 'r1' },
+  );
+});
+
+test('at debug, successes are logged too (at debug, with the principal)', (t) => {
+  const { logger, lines } = capture('debug');
+  t.after(subscribeSecurityEventLog(logger));
+  publishSecurityEvent(() => success);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0]!.level, 'debug');
+  assert.equal(lines[0]!.principal, 'alice');
+});
+
+test('after unsubscribing nothing is logged', () => {
+  const { logger, lines } = capture('debug');
+  subscribeSecurityEventLog(logger)();
+  publishSecurityEvent(() => failure);
+  assert.equal(lines.length, 0);
+});
