@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { request as undiciRequest } from 'undici';
 import type { ClientInfo } from '../pipeline/context.js';
-import { buildUpstreamHeaders, filterResponseHeaders } from './headers.js';
+import { buildUpstreamHeaders, filterRawResponseHeaders, filterResponseHeaders } from './headers.js';
 
 const client: ClientInfo = { ip: '203.0.113.9', peer: '203.0.113.9', port: 40000, tls: false, proto: 'http', host: 'api.example.com' };
 const base = { client, requestId: 'req-12345678', upstreamHost: 'backend.internal:3000', trustedPeer: false };
@@ -104,6 +104,29 @@ describe('buildUpstreamHeaders', () => {
   it('keeps multi-valued fields as arrays', () => {
     const out = buildUpstreamHeaders({ 'x-multi': ['a', 'b'] } as IncomingHttpHeaders, base);
     assert.deepEqual(out['x-multi'], ['a', 'b']);
+  });
+});
+
+describe('filterRawResponseHeaders', () => {
+  const raw = (...pairs: string[]) => pairs.map((p) => Buffer.from(p, 'latin1'));
+
+  it('lower-cases names, drops hop-by-hop fields and joins repeated ones into arrays', () => {
+    const out = filterRawResponseHeaders(raw(
+      'Content-Type', 'application/json', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5',
+      'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'Set-Cookie', 'c=3', 'ETag', '"x"',
+    ));
+    assert.deepEqual(out, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2', 'c=3'], etag: '"x"' });
+  });
+
+  it('drops the fields the upstream nominates in Connection, but never the body framing', () => {
+    const out = filterRawResponseHeaders(raw('Connection', 'X-Internal, close', 'connection', 'Content-Length', 'X-Internal', 'secret', 'Content-Length', '2', 'X-Other', 'ok'));
+    assert.deepEqual(out, { 'content-length': '2', 'x-other': 'ok' });
+  });
+
+  it('keeps non-ASCII value bytes unchanged (latin1 round trip)', () => {
+    const value = Buffer.from('café €', 'utf8');
+    const out = filterRawResponseHeaders([Buffer.from('x-name'), value]);
+    assert.deepEqual(Buffer.from(out['x-name'] as string, 'latin1'), value);
   });
 });
 

@@ -107,9 +107,42 @@ export function filterResponseHeaders(headers: Record<string, string | string[] 
   return out;
 }
 
+/**
+ * Like {@link filterResponseHeaders}, from the raw `[name, value, ...]` Buffer list undici's
+ * dispatch API gives, so the proxy path parses each field once. Names are lower-cased, repeated
+ * fields become arrays (Set-Cookie), and values are decoded as latin1: Node writes header
+ * values back as latin1, so the upstream's bytes reach the client unchanged.
+ *
+ * @example
+ * res.writeHead(statusCode, filterRawResponseHeaders(rawHeaders));
+ */
+export function filterRawResponseHeaders(raw: readonly (Buffer | string)[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  let connection: string | string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    if (HOP_BY_HOP.has(name)) {
+      if (name === 'connection') connection = connection === undefined ? value : [...[connection].flat(), value];
+      continue;
+    }
+    const prior = out[name];
+    if (prior === undefined) out[name] = value;
+    else if (typeof prior === 'string') out[name] = [prior, value];
+    else prior.push(value);
+  }
+  if (connection !== undefined) {
+    // Rare (upstreams seldom nominate fields): deleting is fine off the common path.
+    for (const name of connectionOptions(connection) ?? []) delete out[name];
+  }
+  return out;
+}
+
 /** Lower-case field names listed in a Connection header (without the protected ones); undefined when none. */
 function connectionOptions(value: string | string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined;
+  // The values nearly every request carries name no field: skip the split.
+  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return undefined;
   const text = typeof value === 'string' ? value : value.join(',');
   let names: string[] | undefined;
   for (const part of text.split(',')) {

@@ -28,6 +28,8 @@ export interface Exchange {
   stage: string | undefined;
   /** The request body was not read (or only partly): the connection must not be reused. */
   bodyUnread: boolean;
+  /** Called once when the client connection closes, after the exchange is published (aborts an upstream call). */
+  onClose: (() => void) | undefined;
 }
 
 /** True when the request carries credentials, so the response must not be cached. */
@@ -91,7 +93,8 @@ export async function finishHeaders(x: Exchange, resCtx: ResponseContext): Promi
 /** Publishes the end of an exchange (access log, metrics) and runs record handlers. */
 export function endExchange(x: Exchange): void {
   const status = x.res.statusCode;
-  if (x.ctx !== undefined && x.target !== undefined) {
+  // getHeaders() copies the header map: only worth it when a record stage will read it.
+  if (x.ctx !== undefined && x.target !== undefined && x.target.plan.byPhase.record.length > 0) {
     runRecordPhase(x.target.plan, x.ctx, { status, headers: x.res.getHeaders(), body: undefined, generated: x.decision !== 'allowed' });
   }
   publishRequestEnd(() => ({
