@@ -1,0 +1,28 @@
+/**
+ * The engine works on "byte strings": one UTF-16 code unit per byte (latin1),
+ * the way ModSecurity sees raw bytes. These helpers convert at the edges.
+ */
+
+/**
+ * @example
+ * toByteString('é') // '\u00c3\u00a9'
+ */
+export function toByteString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/**
+ * @example
+ * bytesToByteString(new Uint8Array([0x41])) // 'A'
+ */
+export function bytesToByteString(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+
+/**
+ * @example
+ * byteStringToUtf8('\u00c3\u00a9') // 'é'
+ */
+export function byteStringToUtf8(s: string): string {
+  return Buffer.from(s, 'latin1').toString('utf8');
+}

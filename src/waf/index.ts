@@ -1,0 +1,18 @@
+/**
+ * Public surface of the WAF engine (no HTTP here): load SecLang, build a
+ * Transaction from plain values, evaluate phases.
+ *
+ * @example
+ * const rs = loadRuleFiles(['crs-setup.conf', 'rules/*.conf']);
+ * const tx = new Transaction({ method: 'GET', uri: '/?q=1', headers: [['Host', 'a']] });
+ * const res = evaluate(rs, tx, 1);
+ */
+export { loadRuleFiles, loadRuleString, SecLangLoader } from './rules/parser.js';
+export { RuleSet, type EngineSettings } from './rules/ruleset.js';
+export { WafLoadError } from './rules/errors.js';
+export { Transaction, type TransactionInput, type ResponseInput } from './transaction.js';
+export { evaluate, type EvaluateResult, type EvaluateOptions, type WafMatch } from './engine.js';
+export { operators, type OperatorFactory } from './operators/builtins.js';
+export { transformations } from './transformations/builtins.js';
+export { actions } from './actions/builtins.js';
+export { setRegexEngine, hybridRegexEngine, jsRegexEngine, nonLinearPatterns, type RegexEngine } from './regex/engine.js';

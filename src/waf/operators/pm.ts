@@ -1,0 +1,26 @@
+/**
+ * Description: case-insensitive phrase match against a space-separated list (Aho–Corasick).
+ * Arguments: phrases separated by spaces.
+ * Returns: true when any phrase occurs in the input; the phrase is captured as TX.0.
+ * Example: `SecRule REQUEST_HEADERS:User-Agent "@pm nikto sqlmap" "id:2,deny"`
+ */
+import type { Operator, OperatorInit } from '../types.js';
+import { AhoCorasick } from './aho-corasick.js';
+
+/** Builds an operator from an already-split phrase list. @example pmFromList(['a']) */
+export function pmFromList(phrases: readonly string[]): Operator {
+  const ac = new AhoCorasick(phrases);
+  return {
+    evaluate(input, _tx, capture) {
+      const hit = ac.search(input);
+      if (hit === undefined) return false;
+      if (capture) capture([hit]);
+      return true;
+    },
+  };
+}
+
+/** @example pm({ argument: 'foo bar', ...init }).evaluate('a BAR', tx, undefined) // true */
+export function pm(init: OperatorInit): Operator {
+  return pmFromList(init.argument.split(/\s+/).filter((s) => s !== ''));
+}

@@ -1,0 +1,71 @@
+/**
+ * Resolves a rule's targets against a transaction: collections, selectors,
+ * exclusions (rule-level and ctl-level) and `&` counting.
+ */
+import type { Transaction } from './transaction.js';
+import type { VariableSpec, Selector } from './rules/variables.js';
+import type { Rule } from './types.js';
+
+/** One value to inspect and the name it is reported under (`ARGS:id`). */
+export interface Target {
+  readonly name: string;
+  readonly key: string;
+  readonly value: string;
+}
+
+function selects(sel: Selector, key: string): boolean {
+  if (sel.kind === 'all') return true;
+  if (sel.kind === 'key') return sel.key === key.toLowerCase();
+  return sel.regex.test(key);
+}
+
+function excluded(collection: string, key: string, rule: Rule, tx: Transaction, ruleId: number): boolean {
+  for (const ex of rule.exclusions) {
+    if (ex.collection === collection && selects(ex.selector, key)) return true;
+  }
+  const ctl = tx.removedTargets.get(ruleId);
+  if (ctl) {
+    for (const t of ctl) if (t.collection === collection && (t.key === undefined || t.key === key.toLowerCase() || regexKey(t.key, key))) return true;
+  }
+  if (tx.removedTargetsByTag.length > 0) {
+    for (const t of tx.removedTargetsByTag) {
+      if (rule.tags.includes(t.tag) && t.collection === collection && (t.key === undefined || t.key === key.toLowerCase() || regexKey(t.key, key))) return true;
+    }
+  }
+  return false;
+}
+
+function regexKey(sel: string, key: string): boolean {
+  if (sel.length < 2 || !sel.startsWith('/') || !sel.endsWith('/')) return false;
+  try { return new RegExp(sel.slice(1, -1), 'i').test(key); } catch { return false; }
+}
+
+const DYNAMIC: Record<string, (tx: Transaction) => string> = {
+  DURATION: (tx) => String(Math.round((performance.now() - tx.startedAt) * 1000)),
+  TIME_EPOCH: () => String(Math.floor(Date.now() / 1000)),
+  TIME: () => new Date().toISOString().slice(11, 19),
+};
+
+/**
+ * @example
+ * resolveTarget(tx, { collection: 'ARGS', selector: { kind: 'all' }, count: false, exclude: false }, rule, 942100)
+ */
+export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, ruleId: number): Target[] {
+  const name = spec.collection;
+  let out: Target[];
+  const dyn = DYNAMIC[name];
+  const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
+  if (scalar !== undefined) {
+    out = excluded(name, '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ name, key: '', value: scalar }];
+  } else {
+    out = [];
+    const col = tx.collection(name);
+    for (const e of col.all()) {
+      if (!selects(spec.selector, e.key)) continue;
+      if (excluded(name, e.key, rule, tx, ruleId)) continue;
+      out.push({ name: `${name}:${e.key}`, key: e.key, value: e.value });
+    }
+  }
+  if (spec.count) return [{ name: `&${name}`, key: '', value: String(out.length) }];
+  return out;
+}

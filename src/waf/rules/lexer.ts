@@ -1,0 +1,81 @@
+/**
+ * SecLang lexer: turns a rule file into directives (name + raw arguments) with
+ * their source position, so every later error can say file:line.
+ */
+import { WafLoadError } from './errors.js';
+
+/** One directive as written: `SecRule ARGS "@rx x" "id:1"` → name + 3 args. */
+export interface RawDirective {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly file: string;
+  readonly line: number;
+}
+
+/**
+ * Splits SecLang text into directives: joins `\`-continued lines, drops
+ * comments and blank lines, and splits arguments honouring double quotes.
+ *
+ * @example
+ * lexSecLang('SecRuleEngine On\n', 'a.conf') // [{ name: 'SecRuleEngine', args: ['On'], file: 'a.conf', line: 1 }]
+ */
+export function lexSecLang(text: string, file: string): RawDirective[] {
+  const out: RawDirective[] = [];
+  const lines = text.split(/\r?\n/);
+  let buf = '';
+  let startLine = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] ?? '';
+    if (buf === '') {
+      const t = raw.trim();
+      if (t === '' || t.startsWith('#')) continue;
+      startLine = i + 1;
+    }
+    // A trailing backslash joins the next physical line (ModSecurity keeps no separator).
+    const trimmedEnd = raw.replace(/\s+$/, '');
+    if (trimmedEnd.endsWith('\\')) {
+      buf += trimmedEnd.slice(0, -1);
+      continue;
+    }
+    buf += raw;
+    const d = splitDirective(buf.trim(), file, startLine);
+    if (d) out.push(d);
+    buf = '';
+  }
+  if (buf.trim() !== '') {
+    const d = splitDirective(buf.trim(), file, startLine);
+    if (d) out.push(d);
+  }
+  return out;
+}
+
+function splitDirective(text: string, file: string, line: number): RawDirective | undefined {
+  const args: string[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    while (i < n && /\s/.test(text[i] ?? '')) i++;
+    if (i >= n) break;
+    if (text[i] === '"') {
+      i++;
+      let s = '';
+      let closed = false;
+      while (i < n) {
+        const c = text[i] as string;
+        if (c === '\\' && text[i + 1] === '"') { s += '"'; i += 2; continue; }
+        if (c === '"') { closed = true; i++; break; }
+        s += c;
+        i++;
+      }
+      if (!closed) throw new WafLoadError('unterminated double quote', file, line);
+      args.push(s);
+    } else {
+      let s = '';
+      while (i < n && !/\s/.test(text[i] ?? '')) { s += text[i]; i++; }
+      args.push(s);
+    }
+  }
+  const name = args.shift();
+  if (name === undefined) return undefined;
+  return { name, args, file, line };
+}

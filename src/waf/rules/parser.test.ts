@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { findPackageRoot } from '../../util/package-root.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { lexSecLang } from './lexer.js';
+import { parseVariables } from './variables.js';
+import { parseActionList } from './actions-parse.js';
+import { loadRuleString, loadRuleFiles, SecLangLoader } from './parser.js';
+import { WafLoadError } from './errors.js';
+
+const CRS = join(process.env['PCL_CONFORMANCE_DIR'] ?? [join(findPackageRoot(import.meta.url), '..', 'shared', 'conformance'), '/work/shared/conformance'].find((d) => existsSync(d)) ?? '/work/shared/conformance', 'crs-4-rules');
+
+test('lexer joins continuations, skips comments, honours quotes', () => {
+  const d = lexSecLang('# c\nSecRule ARGS \\\n  "@rx a\\"b c" \\\n  "id:1"\n\nSecRuleEngine On\n', 'f.conf');
+  assert.equal(d.length, 2);
+  assert.deepEqual(d[0]?.args, ['ARGS', '@rx a"b c', 'id:1']);
+  assert.equal(d[0]?.line, 2);
+  assert.equal(d[1]?.line, 6);
+});
+
+test('lexer reports an unterminated quote with file:line', () => {
+  assert.throws(() => lexSecLang('\nSecRule ARGS "@rx a', 'bad.conf'), (e: unknown) => e instanceof WafLoadError && e.message === 'bad.conf:2: unterminated double quote');
+});
+
+test('variables: selectors, regex selectors with |, exclusions, counting', () => {
+  const v = parseVariables("ARGS:foo|ARGS:/^x|y/|!REQUEST_COOKIES:/^_ga/|&TX:score|REQUEST_HEADERS:'User-Agent'", 'f', 1);
+  assert.equal(v.length, 5);
+  assert.deepEqual(v[0]?.selector, { kind: 'key', key: 'foo' });
+  assert.equal(v[1]?.selector.kind, 'regex');
+  assert.equal(v[2]?.exclude, true);
+  assert.equal(v[3]?.count, true);
+  assert.deepEqual(v[4]?.selector, { kind: 'key', key: 'user-agent' });
+  assert.throws(() => parseVariables('NOPE', 'f.conf', 9), /f.conf:9: unknown variable NOPE/);
+});
+
+test('actions: quoted values with commas, t: list, bare flags', () => {
+  const a = parseActionList("id:1,msg:'a, b',t:none,t:lowercase,setvar:'tx.x=+%{tx.y}',pass");
+  assert.deepEqual(a.map((x) => x.name), ['id', 'msg', 't', 't', 'setvar', 'pass']);
+  assert.equal(a[1]?.value, 'a, b');
+  assert.equal(a[4]?.value, 'tx.x=+%{tx.y}');
+});
+
+test('SecRule with negated operator, chain and SecMarker compiles', () => {
+  const rs = loadRuleString(`
+SecDefaultAction "phase:2,log,auditlog,pass"
+SecRule REQUEST_METHOD "!@rx ^GET$" "id:10,phase:1,deny,status:405,chain"
+  SecRule &ARGS "@eq 0" "t:none"
+SecMarker END
+SecAction "id:11,phase:1,pass,nolog,setvar:tx.a=1"
+`);
+  const r = rs.byId(10);
+  assert.ok(r);
+  assert.equal(r.negated, true);
+  assert.equal(r.chain?.operatorName, 'eq');
+  assert.equal(r.chain?.phase, 1);
+  assert.equal(rs.phase(1).filter((x) => x.kind === 'SecMarker').length, 1);
+});
+
+test('unsupported directives and bad rules are load errors with file:line', () => {
+  assert.throws(() => loadRuleString('SecFoo On', 'a.conf'), /a.conf:1: unsupported directive SecFoo/);
+  assert.throws(() => loadRuleString('SecRule ARGS "@rx a"', 'a.conf'), /a.conf:1: rule has no id/);
+  assert.throws(() => loadRuleString('SecRule ARGS "@nope a" "id:1"', 'a.conf'), /a.conf:1: unknown operator/);
+  assert.throws(() => loadRuleString('SecRule ARGS "@rx (a)\\1" "id:1"', 'a.conf'), /a.conf:1: .*not RE2-compatible: backreference/);
+  assert.throws(() => loadRuleString('SecRule ARGS "@rx a" "id:1,t:nope"', 'a.conf'), /a.conf:1: unknown transformation/);
+  assert.throws(() => loadRuleString('SecRule ARGS "@rx a" "id:1,frob"', 'a.conf'), /a.conf:1: unknown action/);
+  assert.throws(() => loadRuleString('SecRule ARGS "@rx a" "id:1,chain"', 'a.conf'), /a.conf:1: rule chain not terminated/);
+  assert.throws(() => loadRuleString('SecRule ARGS "@rx a" "id:1"\nSecRule ARGS "@rx b" "id:1"', 'a.conf'), /a.conf:2: duplicate rule id 1/);
+  assert.throws(() => loadRuleString('SecRuleEngine Maybe', 'a.conf'), /a.conf:1: SecRuleEngine expects/);
+});
+
+test('Include expands globs relative to the including file, in order', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'waf-inc-'));
+  mkdirSync(join(dir, 'rules'));
+  writeFileSync(join(dir, 'rules', 'b.conf'), 'SecAction "id:2,pass"\n');
+  writeFileSync(join(dir, 'rules', 'a.conf'), 'SecAction "id:1,pass"\n');
+  writeFileSync(join(dir, 'main.conf'), 'Include rules/*.conf\n');
+  const rs = loadRuleFiles([join(dir, 'main.conf')]);
+  assert.deepEqual(rs.rules.map((r) => r.id), [1, 2]);
+  writeFileSync(join(dir, 'bad.conf'), 'Include nothing/*.conf\n');
+  assert.throws(() => loadRuleFiles([join(dir, 'bad.conf')]), /bad.conf:1: Include matched no files/);
+});
+
+test('SecRuleRemoveById / UpdateTargetById / RemoveByTag change loaded rules', () => {
+  const rs = loadRuleString(`
+SecRule ARGS "@rx a" "id:1,tag:'x'"
+SecRule ARGS "@rx b" "id:2"
+SecRule ARGS "@rx c" "id:3,tag:'drop-me'"
+SecRuleRemoveById 1
+SecRuleRemoveByTag drop-me
+SecRuleUpdateTargetById 2 "!ARGS:token|REQUEST_HEADERS:X"
+`);
+  assert.deepEqual(rs.rules.map((r) => r.id), [2]);
+  assert.equal(rs.byId(2)?.exclusions[0]?.collection, 'ARGS');
+  assert.equal(rs.byId(2)?.targets.length, 2);
+});
+
+test('the whole CRS v4 rule set (setup + every rules/*.conf) loads with zero errors', async () => {
+  const { operators } = await import('../operators/builtins.js');
+  assert.ok(operators.has('detectSQLi'));
+  const l = new SecLangLoader();
+  l.loadFile(join(CRS, 'crs-setup.conf.example'));
+  const files = readdirSync(join(CRS, 'rules')).filter((f) => f.endsWith('.conf')).sort();
+  assert.ok(files.length >= 25);
+  for (const f of files) l.loadFile(join(CRS, 'rules', f));
+  const rs = l.finish();
+  assert.ok(rs.rules.filter((r) => r.kind !== 'SecMarker').length > 600);
+  assert.deepEqual(rs.ignoredDirectives, []);
+  assert.deepEqual(rs.settings.componentSignatures, ['OWASP_CRS/4.28.0']);
+});

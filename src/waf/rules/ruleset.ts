@@ -1,0 +1,47 @@
+/**
+ * The compiled rule set: rules per phase in file order plus engine settings.
+ */
+import type { Rule, DisruptiveKind } from '../types.js';
+
+/** Engine-wide settings from configuration directives. */
+export interface EngineSettings {
+  ruleEngine: 'On' | 'DetectionOnly' | 'Off';
+  requestBodyAccess: boolean;
+  requestBodyLimit: number;
+  responseBodyAccess: boolean;
+  responseBodyLimit: number;
+  responseBodyMimeTypes: string[];
+  collectionTimeout: number;
+  componentSignatures: string[];
+}
+
+/** A loaded, compiled rule set; immutable once `finish()` ran. */
+export class RuleSet {
+  /** Chain heads and markers in definition order. */
+  readonly rules: Rule[] = [];
+  readonly settings: EngineSettings = {
+    ruleEngine: 'On', requestBodyAccess: false, requestBodyLimit: 13107200, responseBodyAccess: false,
+    responseBodyLimit: 524288, responseBodyMimeTypes: ['text/plain', 'text/html'], collectionTimeout: 3600, componentSignatures: [],
+  };
+  /** Default disruptive action per phase (SecDefaultAction), used by `block`. */
+  readonly defaultDisruptive = new Map<number, DisruptiveKind>();
+  /** Directives that were accepted but have no effect in this engine, with where they were. */
+  readonly ignoredDirectives: string[] = [];
+  #byPhase: Rule[][] = [];
+
+  /** Rules (and markers) for one phase, in order. */
+  phase(p: number): readonly Rule[] {
+    return this.#byPhase[p] ?? [];
+  }
+
+  byId(id: number): Rule | undefined {
+    return this.rules.find((r) => r.id === id);
+  }
+
+  /** Indexes rules per phase; call after the last directive. */
+  finish(): this {
+    this.#byPhase = [];
+    for (let p = 1; p <= 5; p++) this.#byPhase[p] = this.rules.filter((r) => r.kind === 'SecMarker' || r.phase === p);
+    return this;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Shared shapes of the WAF engine: compiled rules, operators, transformations.
+ */
+import type { Macro } from './macro.js';
+import type { VariableSpec } from './rules/variables.js';
+import type { Transaction } from './transaction.js';
+
+/** A transformation is pure: same input, same output; `changed` drives multiMatch. */
+export type Transformation = (input: string) => { value: string; changed: boolean };
+
+/** A compiled operator instance (argument already parsed / compiled at load). */
+export interface Operator {
+  /** `capture` receives regex groups 0..9 when the rule has the `capture` action. */
+  evaluate(input: string, tx: Transaction, capture: ((groups: readonly string[]) => void) | undefined): boolean;
+}
+
+/** What an operator factory may use at load time. */
+export interface OperatorInit {
+  readonly argument: string;
+  readonly baseDir: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** An action bound to one rule, run when the rule (chain) matches. */
+export interface BoundAction {
+  readonly name: string;
+  run(tx: Transaction, rule: Rule): void;
+}
+
+/** Disruptive outcome a rule asks for. `block` defers to SecDefaultAction. */
+export type DisruptiveKind = 'deny' | 'drop' | 'block' | 'pass' | 'allow' | 'redirect';
+
+/** A rule after loading: everything compiled, nothing parsed per request. */
+export interface Rule {
+  id: number;
+  phase: number;
+  readonly file: string;
+  readonly line: number;
+  targets: VariableSpec[];
+  exclusions: VariableSpec[];
+  operator: Operator;
+  operatorName: string;
+  operatorArgument: string;
+  negated: boolean;
+  transforms: Array<{ readonly name: string; readonly fn: Transformation }>;
+  actions: BoundAction[];
+  disruptive: DisruptiveKind | undefined;
+  status: number | undefined;
+  msg: Macro | undefined;
+  logdata: Macro | undefined;
+  tags: string[];
+  severity: string | undefined;
+  ver: string | undefined;
+  rev: string | undefined;
+  maturity: string | undefined;
+  accuracy: string | undefined;
+  capture: boolean;
+  multiMatch: boolean;
+  log: boolean | undefined;
+  auditlog: boolean | undefined;
+  hasChainAction: boolean;
+  chain: Rule | undefined;
+  skip: number;
+  skipAfter: string | undefined;
+  /** SecMarker rules have no operator and only mark a position. */
+  marker: string | undefined;
+  /** 'SecRule' | 'SecAction' | 'SecMarker' */
+  readonly kind: 'SecRule' | 'SecAction' | 'SecMarker';
+}

@@ -1,0 +1,48 @@
+/**
+ * Runs every CRS v4 regression case and summarises per rule file, plus the
+ * rules that took the most time. Shared by the conformance test and the report script.
+ */
+import { join } from 'node:path';
+import { loadCases, runCase, type FtwResult } from './ftw.js';
+import { loadCrs4ForTests, CONFORMANCE_DIR } from './crs-setup.js';
+
+/** Aggregated outcome of a suite run. */
+export interface SuiteSummary {
+  readonly results: FtwResult[];
+  readonly perFile: Map<string, { pass: number; fail: number; skip: number }>;
+  readonly slowest: Array<[number, number]>;
+  readonly pass: number;
+  readonly fail: number;
+  readonly skip: number;
+  readonly rate: number;
+}
+
+/** @example const s = runCrs4Suite(); s.rate // 0.97 */
+export function runCrs4Suite(filter: (ruleFile: string, ruleId: number) => boolean = () => true): SuiteSummary {
+  const rs = loadCrs4ForTests();
+  const cases = loadCases(join(CONFORMANCE_DIR, 'crs-4-tests', 'tests')).filter((c) => filter(c.ruleFile, c.ruleId));
+  const profile = new Map<number, number>();
+  const results: FtwResult[] = [];
+  const perFile = new Map<string, { pass: number; fail: number; skip: number }>();
+  for (const c of cases) {
+    let r: FtwResult;
+    try {
+      r = runCase(rs, c, profile);
+    } catch (e) {
+      r = { case: c, status: 'fail', reason: `threw ${String(e)}` };
+    }
+    results.push(r);
+    const k = perFile.get(c.ruleFile) ?? { pass: 0, fail: 0, skip: 0 };
+    k[r.status]++;
+    perFile.set(c.ruleFile, k);
+  }
+  const pass = results.filter((r) => r.status === 'pass').length;
+  const fail = results.filter((r) => r.status === 'fail').length;
+  return {
+    results, perFile, pass, fail, skip: results.length - pass - fail, rate: pass / Math.max(1, pass + fail),
+    slowest: [...profile].sort((a, b) => b[1] - a[1]).slice(0, 15),
+  };
+}
+
+/** Stable key of a case in known-failures.json. */
+export const caseKey = (r: FtwResult): string => `${r.case.ruleId}-${r.case.testId}`;
