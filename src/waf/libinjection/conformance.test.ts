@@ -7,7 +7,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { BUILTIN_SQLI_DATA } from './sqli-builtin.js';
 import { type SqliData, loadSqliDataFile } from './sqli-data.js';
@@ -16,10 +15,10 @@ import { isSqli } from './sqli.js';
 import { FLAG_QUOTE_NONE, FLAG_SQL_ANSI, SqliState, type SqliToken } from './sqli-state.js';
 import { tokenize } from './sqli-tokenizer.js';
 import { Html5Tokenizer } from './html5.js';
+import { findPackageRoot } from '../../util/package-root.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const candidates = [
-  resolve(here, '../../../../shared/conformance/libinjection-tests'),
+  resolve(findPackageRoot(import.meta.url), '../shared/conformance/libinjection-tests'),
   '/work/shared/conformance/libinjection-tests',
 ];
 const root = candidates.find((p) => existsSync(join(p, 'tests')));

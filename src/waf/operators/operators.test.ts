@@ -8,9 +8,10 @@ import { AhoCorasick } from './aho-corasick.js';
 import { Transaction } from '../transaction.js';
 import { WafLoadError } from '../rules/errors.js';
 import { translatePcre, UnsupportedPatternError } from '../regex/translate.js';
+import { findPackageRoot } from '../../util/package-root.js';
 
 interface Case { op: string; arg: string; input: string; match: boolean }
-const cases = JSON.parse(readFileSync(new URL('./testdata/cases.json', import.meta.url), 'utf8')) as Case[];
+const cases = JSON.parse(readFileSync(join(findPackageRoot(import.meta.url), 'src/waf/operators/testdata/cases.json'), 'utf8')) as Case[];
 const tx = new Transaction({ method: 'GET', uri: '/', headers: [] });
 const init = (argument: string) => ({ argument, baseDir: '', file: join(tmpdir(), 'x.conf'), line: 1 });
 

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { transformations } from './builtins.js';
 import { UnknownEntryError } from '../registry.js';
+import { findPackageRoot } from '../../util/package-root.js';
+import { join } from 'node:path';
 
 interface Case { name: string; input: string; output?: string; outputHex?: string }
-const cases = JSON.parse(readFileSync(new URL('./testdata/cases.json', import.meta.url), 'utf8')) as Case[];
+const cases = JSON.parse(readFileSync(join(findPackageRoot(import.meta.url), 'src/waf/transformations/testdata/cases.json'), 'utf8')) as Case[];
 
 for (const c of cases) {
   test(`t:${c.name} ${JSON.stringify(c.input)}`, () => {

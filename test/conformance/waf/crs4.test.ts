@@ -7,8 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { runCrs4Suite, caseKey } from './run-suite.js';
+import { findPackageRoot } from '../../../src/util/package-root.js';
+import { join } from 'node:path';
 
-const known = JSON.parse(readFileSync(new URL('./known-failures.json', import.meta.url), 'utf8')) as { floor: number; failures: Record<string, string> };
+const known = JSON.parse(readFileSync(join(findPackageRoot(import.meta.url), 'test/conformance/waf/known-failures.json'), 'utf8')) as { floor: number; failures: Record<string, string> };
 
 test('CRS v4 regression tests: pass-rate floor and no new failures', { timeout: 1_200_000 }, () => {
   const s = runCrs4Suite();

@@ -6,6 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { runCrs4Suite, caseKey } from './run-suite.js';
+import { findPackageRoot } from '../../../src/util/package-root.js';
+import { join } from 'node:path';
 
 const t0 = performance.now();
 const s = runCrs4Suite();
@@ -18,6 +20,6 @@ console.log(`slowest rules (total ms over the suite): ${s.slowest.map(([id, ms])
 if (process.argv.includes('--write-known')) {
   const known: Record<string, string> = {};
   for (const r of s.results) if (r.status === 'fail') known[caseKey(r)] = r.reason.slice(0, 200);
-  writeFileSync(new URL('./known-failures.json', import.meta.url), `${JSON.stringify({ floor: Math.floor(s.rate * 10000) / 10000, failures: known }, null, 2)}\n`);
+  writeFileSync(join(findPackageRoot(import.meta.url), 'test/conformance/waf/known-failures.json'), `${JSON.stringify({ floor: Math.floor(s.rate * 10000) / 10000, failures: known }, null, 2)}\n`);
   console.log(`wrote known-failures.json (${Object.keys(known).length} entries)`);
 }
