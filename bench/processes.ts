@@ -133,3 +133,24 @@ export async function rssKb(pid: number): Promise<number | undefined> {
     return undefined;
   }
 }
+
+/**
+ * CPU time (user + system) a process has used so far, in microseconds, from `/proc/<pid>/stat`;
+ * undefined off Linux or when the process is gone. Per-request CPU is steadier than req/s on a
+ * shared machine: a neighbour's load lowers throughput far more than it changes the work done.
+ *
+ * @example
+ * const before = await cpuUs(pid); // ... load ... ; (after - before) / responses = µs per request
+ */
+export async function cpuUs(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[11]) + Number(rest[12]);
+    // USER_HZ is 100 on every mainstream Linux build.
+    return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,7 +4,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { runLoad } from './load.js';
-import { rssKb, startScript, type TargetProcess } from './processes.js';
+import { cpuUs, rssKb, startScript, type TargetProcess } from './processes.js';
 import { repoRoot } from './repo-root.js';
 import { growthPercent, markdownTable, type RunResult, type TargetSummary } from './report.js';
 import { BENCH_PATH, targetDefs, type TargetDef } from './targets.js';
@@ -67,7 +67,13 @@ async function startTarget(def: TargetDef, owned: TargetProcess[]): Promise<Runn
 async function measure(t: Running, args: BenchArgs, durationS: number): Promise<RunResult> {
   const url = `http://127.0.0.1:${t.proc!.port}${BENCH_PATH}`;
   if (args.warmup > 0) await runLoad({ url, connections: args.connections, durationS: args.warmup });
-  return runLoad({ url, connections: args.connections, durationS });
+  // pid 0 is the shared upstream of the direct target: no process of its own to account.
+  const pid = t.proc!.pid;
+  const before = pid > 0 ? await cpuUs(pid) : undefined;
+  const r = await runLoad({ url, connections: args.connections, durationS });
+  const after = before === undefined ? undefined : await cpuUs(pid);
+  const responses = r.rps * durationS;
+  return after === undefined || before === undefined || responses === 0 ? r : { ...r, cpuUsPerReq: (after - before) / responses };
 }
 
 async function compare(args: BenchArgs, defs: readonly TargetDef[], owned: TargetProcess[]): Promise<void> {
@@ -88,7 +94,7 @@ async function compare(args: BenchArgs, defs: readonly TargetDef[], owned: Targe
       try {
         const r = await measure(t, args, args.duration);
         t.runs.push(r);
-        log(`round ${round}/${args.rounds}  ${t.def.label}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+        log(`round ${round}/${args.rounds}  ${t.def.label}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, CPU ${r.cpuUsPerReq === undefined ? 'n/a' : Math.round(r.cpuUsPerReq)} µs/req`);
       } catch (err) {
         t.failure = err instanceof Error ? err.message : String(err);
         log(`${t.def.label}: failed: ${t.failure}`);

@@ -23,18 +23,19 @@ describe('bench report', () => {
 
   it('reduces runs to medians and sums failures', () => {
     const row = medianRow([run(100, 1, 10, 2, 1), run(300, 3, 30, 0, 4)]);
-    assert.deepEqual(row, { rps: 200, p50Ms: 2, p99Ms: 20, non2xx: 2, errors: 5 });
+    assert.deepEqual(row, { rps: 200, p50Ms: 2, p99Ms: 20, non2xx: 2, errors: 5, cpuUsPerReq: Number.NaN });
+    assert.equal(medianRow([{ ...run(1, 1, 1), cpuUsPerReq: 80 }, run(1, 1, 1), { ...run(1, 1, 1), cpuUsPerReq: 100 }]).cpuUsPerReq, 90);
   });
 
   it('renders ratios against the minimal proxy', () => {
     const table = markdownTable([
-      { id: 'b', label: 'minimal', runs: [run(1000, 2, 10)] },
-      { id: 'c', label: 'gateway', runs: [run(500, 4, 25, 3)] },
+      { id: 'b', label: 'minimal', runs: [{ ...run(1000, 2, 10), cpuUsPerReq: 70 }] },
+      { id: 'c', label: 'gateway', runs: [{ ...run(500, 4, 25, 3), cpuUsPerReq: 84 }] },
     ], 'b');
     const lines = table.split('\n');
     assert.equal(lines.length, 4);
-    assert.equal(lines[2], '| minimal | 1000 | 2.00 | 10.00 | 0 | 0 | 1.00x | 1.00x |');
-    assert.equal(lines[3], '| gateway | 500 | 4.00 | 25.00 | 3 | 0 | 0.50x | 2.50x |');
+    assert.equal(lines[2], '| minimal | 1000 | 2.00 | 10.00 | 0 | 0 | 1.00x | 1.00x | 70 | 1.00x |');
+    assert.equal(lines[3], '| gateway | 500 | 4.00 | 25.00 | 3 | 0 | 0.50x | 2.50x | 84 | 1.20x |');
   });
 
   it('writes n/a ratios without a baseline and a one-line failure cell', () => {
@@ -44,10 +45,10 @@ describe('bench report', () => {
       { id: 'd', label: 'openapi', runs: [], failure: 'gateway exited with 1: node:internal\n  at x\nError [ERR_X]: a | b' },
     ], 'b');
     const lines = table.split('\n');
-    assert.equal(lines[2], '| minimal | failed: could not start | | | | | | |');
-    assert.equal(lines[3], '| gateway | 500 | 4.00 | 25.00 | 0 | 0 | n/a | n/a |');
+    assert.equal(lines[2], '| minimal | failed: could not start | | | | | | | | |');
+    assert.equal(lines[3], '| gateway | 500 | 4.00 | 25.00 | 0 | 0 | n/a | n/a | n/a | n/a |');
     // A pipe inside the message must not break the table's columns.
-    assert.equal(lines[4], '| openapi | failed: Error [ERR_X]: a \\| b | | | | | | |');
+    assert.equal(lines[4], '| openapi | failed: Error [ERR_X]: a \\| b | | | | | | | | |');
   });
 
   it('picks the error line out of a stack dump', () => {

@@ -6,6 +6,8 @@ export interface RunResult {
   readonly non2xx: number;
   /** Socket errors and timeouts (no response at all). */
   readonly errors: number;
+  /** CPU time of the target process per response, in µs (Linux only; not for the direct target). */
+  readonly cpuUsPerReq?: number;
 }
 
 /** A target's row: its runs reduced to medians, or why it could not run. */
@@ -49,6 +51,8 @@ export interface MedianRow {
   readonly p99Ms: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** NaN when no run measured CPU. */
+  readonly cpuUsPerReq: number;
 }
 
 /**
@@ -64,6 +68,7 @@ export function medianRow(runs: readonly RunResult[]): MedianRow {
     p99Ms: median(runs.map((r) => r.p99Ms)),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
     errors: runs.reduce((n, r) => n + r.errors, 0),
+    cpuUsPerReq: median(runs.flatMap((r) => (r.cpuUsPerReq === undefined ? [] : [r.cpuUsPerReq]))),
   };
 }
 
@@ -78,16 +83,16 @@ export function markdownTable(targets: readonly TargetSummary[], baselineId: str
   const base = targets.find((t) => t.id === baselineId && t.failure === undefined && t.runs.length > 0);
   const baseRow = base === undefined ? undefined : medianRow(base.runs);
   const lines = [
-    '| target | req/s | p50 ms | p99 ms | non-2xx | errors | req/s vs minimal proxy | p99 vs minimal proxy |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s | p50 ms | p99 ms | non-2xx | errors | req/s vs minimal proxy | p99 vs minimal proxy | CPU µs/req | CPU vs minimal proxy |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const t of targets) {
     if (t.failure !== undefined || t.runs.length === 0) {
-      lines.push(`| ${t.label} | failed: ${escapeCell(failureSummary(t.failure ?? 'no runs'))} | | | | | | |`);
+      lines.push(`| ${t.label} | failed: ${escapeCell(failureSummary(t.failure ?? 'no runs'))} | | | | | | | | |`);
       continue;
     }
     const row = medianRow(t.runs);
-    lines.push(`| ${t.label} | ${fmtInt(row.rps)} | ${fmtMs(row.p50Ms)} | ${fmtMs(row.p99Ms)} | ${row.non2xx} | ${row.errors} | ${ratio(row.rps, baseRow?.rps)} | ${ratio(row.p99Ms, baseRow?.p99Ms)} |`);
+    lines.push(`| ${t.label} | ${fmtInt(row.rps)} | ${fmtMs(row.p50Ms)} | ${fmtMs(row.p99Ms)} | ${row.non2xx} | ${row.errors} | ${ratio(row.rps, baseRow?.rps)} | ${ratio(row.p99Ms, baseRow?.p99Ms)} | ${fmtInt(row.cpuUsPerReq)} | ${ratio(row.cpuUsPerReq, baseRow?.cpuUsPerReq)} |`);
   }
   return lines.join('\n');
 }
