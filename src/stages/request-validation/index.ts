@@ -24,4 +24,4 @@ export const requestValidation: StageFactory<RequestValidationConfig> = {
 export { createRequestValidationStage, type ContextWithUploads } from './stage.js';
 export { RequestValidationSchema, type RequestValidationConfig } from './schema.js';
 export type { UploadedPart } from './bodies.js';
-export { toJsonSchema, type ConvertOptions } from './json-schema.js';
+export { toJsonSchema, type ConvertOptions } from '../../openapi/json-schema.js';

@@ -1,9 +1,9 @@
 import type { RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
-import { ajvFor, type ValidateFunction } from './ajv.js';
+import { ajvFor, type ValidateFunction } from '../../openapi/ajv.js';
 import { readForm, readMultipart, readXml, type UploadedPart } from './bodies.js';
 import { scanJson } from './json-scan.js';
-import { toJsonSchema } from './json-schema.js';
+import { toJsonSchema } from '../../openapi/json-schema.js';
 import { bodyKind, matchMediaType, parseMediaType, type BodyKind } from './media-type.js';
 import {
   compileParams, isMalformed, paramSchema, parseCookies, parseQuery, readPath, readQuery, readSimple, seg,

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors/index.js';
-import type { ErrorObject } from './ajv.js';
+import type { ErrorObject } from '../../openapi/ajv.js';
 import { seg, type Violation } from './params.js';
 
 /** At most this many violations are returned to the client. */

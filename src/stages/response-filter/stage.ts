@@ -2,8 +2,8 @@ import { GatewayError } from '../../errors/index.js';
 import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 // Shared OpenAPI → JSON Schema machinery; to move to src/openapi/ (see docs/reference/validation.md).
-import { ajvFor, type ValidateFunction } from '../request-validation/ajv.js';
-import { toJsonSchema } from '../request-validation/json-schema.js';
+import { ajvFor, type ValidateFunction } from '../../openapi/ajv.js';
+import { toJsonSchema } from '../../openapi/json-schema.js';
 import { buildViews, filterValue, type FilterReport, type SchemaView } from './filter.js';
 import type { ResponseFilterConfig } from './schema.js';
 
