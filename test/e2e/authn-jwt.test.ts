@@ -9,19 +9,12 @@ import { rawRequest } from '../helpers/raw.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { startFakeIdp, type FakeIdp } from '../fixtures/authn/servers.js';
 import { b64, craft, now } from '../fixtures/authn/tokens.js';
+import { E2E_PREAMBLE } from '../helpers/config.js';
 
 const AUD = 'books-api';
 
 function gatewayConfig(up: string, idp: string, authnExtra = ''): { dir: string; file: string } {
-  return writeConfig(`server:
-  port: 0
-  host: 127.0.0.1
-admin:
-  port: 0
-logging:
-  level: info
-watch: false
-apis:
+  return writeConfig(`${E2E_PREAMBLE}apis:
   - name: books
     upstream: ${up}
     openapi: ./secure-books.yaml

@@ -7,20 +7,13 @@ import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '.
 import { fixture } from '../helpers/paths.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { createTestCa, pem, type IssuedCert, type TestCa } from '../fixtures/authn-keys/pki.js';
+import { E2E_PREAMBLE } from '../helpers/config.js';
 
 const PEPPER = 'e2e-pepper-0123456789-abcdefghijklmnop';
 const env = { PCL_E2E_PEPPER: PEPPER };
 
 function gatewayConfig(up: string, allowQuery: boolean): { dir: string; file: string } {
-  return writeConfig(`server:
-  port: 0
-  host: 127.0.0.1
-admin:
-  port: 0
-logging:
-  level: info
-watch: false
-apis:
+  return writeConfig(`${E2E_PREAMBLE}apis:
   - name: books
     upstream: ${up}
     openapi: ./keys-books.yaml

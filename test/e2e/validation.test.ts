@@ -5,6 +5,7 @@ import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helper
 import { fixture } from '../helpers/paths.js';
 import { rawRequest } from '../helpers/raw.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { E2E_PREAMBLE } from '../helpers/config.js';
 
 interface Problem { status: number; code: string; errors?: { pointer: string; reason: string }[] }
 
@@ -13,15 +14,7 @@ describe('OpenAPI request validation through a real gateway', () => {
   let gw: GatewayProcess;
   before(async () => {
     up = await startUpstream();
-    const yaml = `server:
-  port: 0
-  host: 127.0.0.1
-admin:
-  port: 0
-logging:
-  level: info
-watch: false
-apis:
+    const yaml = `${E2E_PREAMBLE}apis:
   - name: shop
     upstream: ${up.url}
     openapi: ./shop.yaml
@@ -162,15 +155,7 @@ describe('response-filter through a real gateway (head checks; bodies are stream
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 1, name: 'Rex' }));
     });
-    const yaml = `server:
-  port: 0
-  host: 127.0.0.1
-admin:
-  port: 0
-logging:
-  level: info
-watch: false
-apis:
+    const yaml = `${E2E_PREAMBLE}apis:
   - name: pets
     upstream: ${up.url}
     openapi: ./pets.yaml

@@ -3,6 +3,12 @@ import { fixture } from './paths.js';
 import { writeConfig } from './gateway.js';
 
 /**
+ * The config head every e2e gateway shares: loopback, ports 0 (the listening log line gives the
+ * bound ports), info logs (tests read them), no file watching. Follow it with `apis:`.
+ */
+export const E2E_PREAMBLE = `server:\n  port: 0\n  host: 127.0.0.1\nadmin:\n  port: 0\nlogging:\n  level: info\nwatch: false\n`;
+
+/**
  * A gateway config for e2e tests: ports 0, admin on 0, no file watching unless asked,
  * the books OpenAPI document copied beside it. `apiExtra` is YAML indented for the API entry.
  */
