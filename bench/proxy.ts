@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, extname, join } from 'node:path';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { runLoad } from './load.js';
 import { cpuUs, rssKb, startScript, type TargetProcess } from './processes.js';
-import { repoRoot } from './repo-root.js';
+import { findPackageRoot } from '../src/util/package-root.js';
 import { growthPercent, markdownTable, type RunResult, type TargetSummary } from './report.js';
 import { BENCH_PATH, targetDefs, type TargetDef } from './targets.js';
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const self = fileURLToPath(import.meta.url);
   const ext = extname(self);
-  const root = repoRoot(dirname(self));
+  const root = findPackageRoot(import.meta.url);
   const tmp = await mkdtemp(join(tmpdir(), 'portcullis-bench-'));
   const owned: TargetProcess[] = [];
   const cleanup = async () => {

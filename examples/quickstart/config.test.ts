@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
-import { findRepoRoot, readPorts } from './run.js';
+import { readPorts } from './run.js';
+import { findPackageRoot } from '../../src/util/package-root.js';
 
 // Tests run from examples/ (tsx) or dist/examples/ (compiled); YAML files stay in examples/.
-const dir = join(findRepoRoot(dirname(fileURLToPath(import.meta.url))), 'examples', 'quickstart');
+const dir = join(findPackageRoot(import.meta.url), 'examples', 'quickstart');
 
 describe('quickstart files', () => {
   it('the gateway config passes the config schema and says what the quickstart promises', async () => {

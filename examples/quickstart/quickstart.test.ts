@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../../test/helpers/gateway.js';
-import { findRepoRoot } from './run.js';
 import { startDemoUpstream, type DemoUpstream } from './upstream.js';
+import { findPackageRoot } from '../../src/util/package-root.js';
 
 // Every curl line the quickstart banner prints, checked against the real gateway process.
 // The config is the quickstart's own, with ports set to 0 and the upstream moved to the
 // test's demo instance, so the example cannot drift from what is tested.
 
-const dir = join(findRepoRoot(dirname(fileURLToPath(import.meta.url))), 'examples', 'quickstart');
+const dir = join(findPackageRoot(import.meta.url), 'examples', 'quickstart');
 
 function raw(url: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   // fetch would normalise "/../"; the traversal case must reach the gateway as typed (curl --path-as-is).

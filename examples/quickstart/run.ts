@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { startDemoUpstream, type DemoUpstream } from './upstream.js';
+import { findPackageRoot } from '../../src/util/package-root.js';
 
 /** The ports the quickstart config declares; read from the file so they never drift apart. */
 export interface QuickstartPorts {
@@ -12,23 +13,6 @@ export interface QuickstartPorts {
   readonly upstreamPort: number;
 }
 
-/**
- * Finds the repository root (the folder holding Portcullis's package.json) above `from`,
- * so this file works both from `examples/` (tsx) and from `dist/examples/` (compiled).
- *
- * @example
- * findRepoRoot(dirname(fileURLToPath(import.meta.url))); // '/path/to/portcullis'
- */
-export function findRepoRoot(from: string): string {
-  let dir = from;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'portcullis') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no Portcullis package.json above ${from}`);
-    dir = parent;
-  }
-}
 
 /**
  * Reads the public, admin and upstream ports out of a quickstart-shaped config.
@@ -95,8 +79,7 @@ function banner(p: QuickstartPorts): string {
 }
 
 async function main(): Promise<number> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const root = findRepoRoot(here);
+  const root = findPackageRoot(import.meta.url);
   const config = join(root, 'examples', 'quickstart', 'portcullis.yaml');
   const cli = join(root, 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(cli)) {
