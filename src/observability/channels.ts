@@ -40,6 +40,14 @@ export interface SecurityEventMessage {
   /** The security scheme (credential method) concerned. */
   scheme?: string;
   severity: 'info' | 'low' | 'medium' | 'high';
+  /** The stage that raised it (e.g. 'authn', 'waf', 'authz', 'rate-limit'). */
+  stage?: string;
+  /** Rule ids that decided it (WAF rule ids, authorization rule names). */
+  ruleIds?: readonly string[];
+  /** A short, redacted excerpt of what matched (never a secret, never more than a few hundred characters). */
+  excerpt?: string;
+  /** Whether the request was refused because of it (false in monitor / detection-only mode). */
+  enforced?: boolean;
 }
 /** One per finished request: everything the access log and metrics need. */
 export interface RequestEndMessage {
