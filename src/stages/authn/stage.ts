@@ -7,6 +7,7 @@ import type { AuthProvider, VerifyResult } from './provider.js';
 import { providerKind } from './providers/registry.js';
 import { compileSecurity, type RequiredScheme } from './requirements.js';
 import type { AuthnConfig } from './schema.js';
+import { schemeTypeMismatch } from './scheme-types.js';
 import { sharedProvider } from './shared-providers.js';
 import { sharedStepUp } from './shared-step-up.js';
 
@@ -28,6 +29,11 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   const requirements = cfg.security ?? deps.operation?.security;
   if (requirements === undefined && deps.operation === undefined) {
     throw new Error(`${where}: authn on an API without an OpenAPI document needs \`security\` (e.g. [{ bearerAuth: [] }])`);
+  }
+  // Checked for every configured scheme, used by this operation or not: the mapping is wrong either way.
+  for (const [scheme, config] of Object.entries(cfg.schemes as Record<string, { kind: string }>)) {
+    const mismatch = schemeTypeMismatch(config.kind, deps.securitySchemes?.[scheme] as Record<string, unknown> | undefined);
+    if (mismatch !== undefined) throw new Error(`schemes.${scheme}.kind: ${mismatch}`);
   }
   const providers = new Map<string, AuthProvider>();
   const provider = (scheme: string): AuthProvider | undefined => {
