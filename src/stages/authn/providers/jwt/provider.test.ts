@@ -213,6 +213,25 @@ describe('jwt provider (RFC 8725)', () => {
     assert.equal(await reasonOf(other2), 'revoked');
   });
 
+  test('a keys file is watched: a rotated file is used without a reload, and a removed key stops working at once', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'pcl-jwt-rotate-'));
+    const [first, second] = [await generateKeyPair('ES256', { extractable: true }), await generateKeyPair('ES256', { extractable: true })];
+    const write = async (...keys: [CryptoKey, string][]) => writeFileSync(join(d, 'keys.json'),
+      JSON.stringify({ keys: await Promise.all(keys.map(async ([k, kid]) => ({ ...await exportJWK(k), kid, alg: 'ES256' }))) }));
+    await write([first.publicKey, 'one']);
+    const p = createJwtProvider(config({ kind: 'jwt', keysFileCheckMs: 0, issuers: [{ issuer: 'https://file.example', audiences: [AUD], keysFile: 'keys.json', algorithms: ['ES256'] }] }),
+      { apiName: 'books', operationId: undefined, scheme: 'fileAuth', realm: 'books', baseDir: d, store, securityScheme: undefined });
+    const token = (key: CryptoKey, kid: string) => new SignJWT(claims({ iss: 'https://file.example' })).setProtectedHeader({ alg: 'ES256', kid }).sign(key);
+    const oldToken = await token(first.privateKey, 'one');
+    assert.equal((await p.verify(ctx(oldToken))).kind, 'ok');
+    assert.deepEqual(await p.verify(ctx(await token(second.privateKey, 'two'))), { kind: 'failed', reason: 'unknown_kid', scheme: 'fileAuth' });
+    await write([second.publicKey, 'two']);
+    assert.equal((await p.verify(ctx(await token(second.privateKey, 'two')))).kind, 'ok', 'the new key is picked up');
+    assert.deepEqual(await p.verify(ctx(oldToken)), { kind: 'failed', reason: 'unknown_kid', scheme: 'fileAuth' }, 'a cached token of the removed key is verified again');
+    writeFileSync(join(d, 'keys.json'), '{ not json');
+    assert.equal((await p.verify(ctx(await token(second.privateKey, 'two')))).kind, 'ok', 'a broken file keeps the previous keys');
+  });
+
   test('the JWKS is fetched once for many tokens; a new kid triggers one refetch (rotation)', async () => {
     const fetchesBefore = idp.hits['/jwks'] ?? 0;
     for (let i = 0; i < 10; i++) assert.equal((await verify(await signed(rsa.privateKey, 'RS256', 'rsa-1', { jti: `many-${i}` }))).kind, 'ok');
