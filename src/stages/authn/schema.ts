@@ -55,6 +55,7 @@ export const AuthnSchema = Type.Object({
   }),
   security: Type.Optional(SecurityRequirementsSchema),
   forward: ForwardSchema,
+  requireClientCertificate: Type.Optional(Type.Boolean({ description: 'The operations this config applies to need a client certificate that verified against server.tls.clientCa, whatever their security requirements: none is 401 PCL_AUTHN_REQUIRED, an unverified one 401 PCL_AUTHN_INVALID (challenge `Mutual`). For a whole listener use server.tls.clientCertificate: require.' })),
   stepUp: Type.Optional(StepUpSchema),
   stepUpRequired: Type.Optional(Type.Boolean({ description: 'Whether the operations this config applies to need TOTP step-up (`stepUp`). Unset: those whose OpenAPI operation says `x-portcullis-step-up: true`.' })),
 }, { additionalProperties: false });

@@ -2,6 +2,7 @@ import { GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import type { Principal, RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
+import { clientCertificateRefusal } from './client-cert-requirement.js';
 import { compileForward } from './forward-headers.js';
 import type { AuthProvider, VerifyResult } from './provider.js';
 import { providerKind } from './providers/registry.js';
@@ -76,6 +77,13 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   const authenticate = async (ctx: RequestContext): Promise<Decision> => {
     // Client-sent copies of the principal headers never reach the upstream, public operation or not.
     ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.cleared };
+    if (cfg.requireClientCertificate === true) {
+      const refused = clientCertificateRefusal(ctx, realm);
+      if (refused !== undefined) {
+        event(ctx, 'authn.failure', refused.reason, 'medium');
+        return reject(refused.error);
+      }
+    }
     if (security === undefined) return CONTINUE;
     const results = new Map<AuthProvider, VerifyResult>();
     const result = async (p: AuthProvider): Promise<VerifyResult> => {
