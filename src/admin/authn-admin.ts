@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { GatewayError } from '../errors/index.js';
+import { internalTokenJwks } from '../stages/authn/internal-token/index.js';
 import { enrolTotp, unenrolTotp } from '../stages/authn/providers/totp/index.js';
 import { listRevocations } from '../stages/authn/revocation-list.js';
 import type { AdminApiTarget } from './api.js';
@@ -51,6 +52,21 @@ export function authnAdminRoutes(guard: AdminGuard, target: AdminApiTarget): Adm
       }),
     },
   ];
+}
+
+/**
+ * `GET /.well-known/jwks.json`: the public keys of the internal tokens this gateway signs for
+ * upstreams (`forward.internalToken`). Public by nature, so served without the admin token,
+ * on the admin listener only (upstreams reach it on the internal network).
+ *
+ * @example
+ * routes.push(internalJwksRoute());
+ */
+export function internalJwksRoute(): AdminRoute {
+  return {
+    method: 'GET', path: '/.well-known/jwks.json',
+    handler: (_req, res) => sendJson(res, 200, internalTokenJwks(), 'application/jwk-set+json'),
+  };
 }
 
 /** The principal named by the path and the one secrets file it belongs in. */

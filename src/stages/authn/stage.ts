@@ -4,6 +4,7 @@ import type { Principal, RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { clientCertificateRefusal } from './client-cert-requirement.js';
 import { compileForward } from './forward-headers.js';
+import { internalTokenSigner } from './internal-token/index.js';
 import type { AuthProvider, VerifyResult } from './provider.js';
 import { providerKind } from './providers/registry.js';
 import { compileSecurity, type RequiredScheme } from './requirements.js';
@@ -57,6 +58,8 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   };
   const security = compileSecurity(requirements, provider, where);
   const forward = compileForward(cfg.forward);
+  const internal = cfg.forward.internalToken === undefined ? undefined : internalTokenSigner(cfg.forward.internalToken, deps.baseDir);
+  const cleared = internal === undefined ? forward.cleared : { ...forward.cleared, [internal.header]: null };
   const challenges = [...new Set((security ?? []).flat().map((m) => m.provider.challenge))].join(', ');
   const api = deps.apiName;
   const operationId = deps.operationId;
@@ -76,7 +79,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
 
   const authenticate = async (ctx: RequestContext): Promise<Decision> => {
     // Client-sent copies of the principal headers never reach the upstream, public operation or not.
-    ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.cleared };
+    ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...cleared };
     if (cfg.requireClientCertificate === true) {
       const refused = clientCertificateRefusal(ctx, realm);
       if (refused !== undefined) {
@@ -130,7 +133,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
       }
       if (principal !== undefined) {
         ctx.principal = principal;
-        ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.headersFor(principal) };
+        ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.headersFor(principal), ...(internal === undefined ? {} : { [internal.header]: await internal.sign(principal) }) };
         if (bodyBound.length > 0) authenticatedBy.set(ctx, combination.map((m) => m.provider));
         event(ctx, 'authn.success', principal.kind, 'info', combination[0]?.provider.scheme, principal);
       }
