@@ -16,6 +16,7 @@ export interface InternalTokenSigner {
 }
 
 const MAX_CACHED = 10_000;
+const MAX_SIGNERS = 64;
 const signers = new Map<string, InternalTokenSigner>();
 
 /**
@@ -32,6 +33,8 @@ export function internalTokenSigner(cfg: InternalTokenConfig, baseDir: string): 
   const existing = signers.get(id);
   if (existing !== undefined) return existing;
   const built = createSigner(cfg, baseDir);
+  // Bounded like the other per-config caches: a long-lived process may see many configs.
+  if (signers.size >= MAX_SIGNERS) signers.delete(signers.keys().next().value!);
   signers.set(id, built);
   publishKey(built.jwk);
   return built;
