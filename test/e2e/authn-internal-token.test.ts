@@ -77,6 +77,10 @@ describe('internal JWT for the upstream, and JWT keys from a watched file', () =
     assert.equal(payload.auth_iss, ISS);
     assert.equal(payload.tenant_id, 't-1');
     assert.equal(payload.exp! - payload.iat!, 60);
+    // Same scopes and tenant, another subject: the upstream must be told bob, not alice's cached token.
+    assert.equal((await fetch(`${generated.url}/v1/books`, { headers: { authorization: `Bearer ${await clientToken(idpKey.privateKey, 'idp-1', { sub: 'bob' })}` } })).status, 200);
+    const bob = await jwtVerify(String(lastSeen().headers['x-portcullis-token']), createRemoteJWKSet(new URL(`${generated.adminUrl}/.well-known/jwks.json`)), { issuer: 'https://gateway.internal', audience: AUDIENCE });
+    assert.equal(bob.payload.sub, 'bob');
   });
 
   test('attack: on a public operation a client-sent internal token is stripped and none is minted', async () => {

@@ -53,7 +53,8 @@ function createSigner(cfg: InternalTokenConfig, baseDir: string): InternalTokenS
 
   const sign = async (p: Principal): Promise<string> => {
     const claims = claimsOf(p, cfg);
-    const key = JSON.stringify(claims);
+    // The subject is part of the key: two principals with the same facts must never share a token.
+    const key = JSON.stringify([p.id, claims]);
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const now = Date.now();
