@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { createAdminApi } from '../admin/api.js';
+import { internalJwksRoute } from '../admin/authn-admin.js';
 import { startAdminServer, startClusterAdminServer } from '../admin/server.js';
 import { createLogger } from '../observability/logging/logger.js';
 import { subscribeAccessLog } from '../observability/logging/access-log.js';
@@ -68,13 +69,13 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
         port: loaded.config.admin.port,
         registry: metrics.registry,
         health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
-        routes: loaded.config.admin.token === undefined ? [] : createAdminApi(loaded.config.admin.token, {
+        routes: [internalJwksRoute(), ...loaded.config.admin.token === undefined ? [] : createAdminApi(loaded.config.admin.token, {
           runtime: gateway.runtime,
           reload: gateway.reload,
           startedAt: Date.now(),
           version: packageVersion(),
           store: gateway.store,
-        }),
+        })],
       })
     : undefined;
   const started = gateway;
