@@ -10,7 +10,7 @@ import type { TransactionInput } from '../../waf/index.js';
  * @example
  * const tx = new Transaction(transactionInput(ctx));
  */
-export function transactionInput(ctx: RequestContext): TransactionInput {
+export function transactionInput(ctx: RequestContext, maxBodyBytes: number = Number.POSITIVE_INFINITY): TransactionInput {
   const headers: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(ctx.headers)) {
     if (value === undefined) continue;
@@ -23,6 +23,6 @@ export function transactionInput(ctx: RequestContext): TransactionInput {
     headers,
     remoteAddr: ctx.client.ip,
     remotePort: ctx.client.port,
-    ...(ctx.body !== undefined && ctx.body.length > 0 ? { body: ctx.body } : {}),
+    ...(ctx.body !== undefined && ctx.body.length > 0 ? { body: ctx.body.length > maxBodyBytes ? ctx.body.subarray(0, maxBodyBytes) : ctx.body } : {}),
   };
 }

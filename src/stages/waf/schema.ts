@@ -37,6 +37,8 @@ export const WafSchema = Type.Object({
   inboundAnomalyThreshold: Type.Integer({ minimum: 1, default: 5, description: 'CRS inbound anomaly score at which a request is blocked (one critical match scores 5).' }),
   outboundAnomalyThreshold: Type.Integer({ minimum: 1, default: 4, description: 'CRS outbound anomaly score threshold (response rules; the stage inspects requests only, so this only matters to custom phase-1/2 logic reading it).' }),
   exclusions: ExclusionsSchema,
+  maxInspectBytes: Type.Integer({ minimum: 0, default: 131_072, description: 'Largest request body the rules inspect (ModSecurity\'s SecRequestBodyNoFilesLimit default, 128 KiB). Rule evaluation is linear in the body size but costs CPU on the event loop: raise it only for operations that need it.' }),
+  oversize: Type.Union([Type.Literal('block'), Type.Literal('partial')], { default: 'block', description: 'A body above maxInspectBytes: block = 413 PCL_BODY_TOO_LARGE (fail closed); partial = inspect only its first maxInspectBytes bytes (ModSecurity ProcessPartial).' }),
   customRules: Type.String({ default: '', description: 'SecLang loaded after the CRS setup and before the CRS rules: your own SecRule/SecAction directives (ids 1-99999 are the local range), including ctl: exclusions at phase 1.' }),
 }, { additionalProperties: false });
 

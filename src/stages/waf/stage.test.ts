@@ -137,3 +137,14 @@ test('excerpts are truncated, escape control characters and redact credentials',
   const long = matchExcerpt({ variable: 'ARGS:q', data: 'x'.repeat(500) });
   assert.equal(long, `ARGS:q: ${'x'.repeat(120)}...`);
 });
+
+test('a body above maxInspectBytes is refused with 413 (block) or inspected in part (partial)', () => {
+  const big = `x=${'a'.repeat(100)}&q=1 union select 2`;
+  const block = createWafStage(cfg({ maxInspectBytes: 50 }), deps());
+  const d = run(block, ctx('POST', '/a', '', { 'content-type': 'application/x-www-form-urlencoded' }, big));
+  assert.ok(d.kind === 'reject' && d.error instanceof GatewayError);
+  assert.equal(d.error.code, 'PCL_BODY_TOO_LARGE');
+  const partial = createWafStage(cfg({ maxInspectBytes: 50, oversize: 'partial' }), deps());
+  assert.equal(run(partial, ctx('POST', '/a', '', { 'content-type': 'application/x-www-form-urlencoded' }, big)).kind, 'continue');
+  assert.equal(run(partial, ctx('POST', '/a', '', { 'content-type': 'application/x-www-form-urlencoded' }, 'q=1 union select 2')).kind, 'reject');
+});

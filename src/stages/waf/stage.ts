@@ -10,6 +10,7 @@ import type { WafConfig } from './schema.js';
 
 /** The one message every WAF refusal carries: which rule matched is for logs only. */
 const BLOCK_DETAIL = 'The request was refused by the web application firewall.';
+const OVERSIZE_DETAIL = 'The request body is larger than the web application firewall inspects.';
 
 /**
  * Compiles the WAF stage: the rule set is loaded once per distinct settings per config
@@ -29,7 +30,11 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
 
   const inspect = (ctx: RequestContext): Decision => {
     if (rules === undefined) return CONTINUE;
-    const tx = new Transaction(transactionInput(ctx), ctx.id);
+    const size = ctx.body?.length ?? 0;
+    if (size > cfg.maxInspectBytes && cfg.oversize === 'block') {
+      return reject(new GatewayError('PCL_BODY_TOO_LARGE', { detail: OVERSIZE_DETAIL, stage: 'waf', internal: `body of ${size} bytes above waf.maxInspectBytes ${cfg.maxInspectBytes}` }));
+    }
+    const tx = new Transaction(transactionInput(ctx, cfg.maxInspectBytes), ctx.id);
     tx.engineMode = engineMode;
     const matches: WafMatch[] = [];
     let interrupted = false;
