@@ -26,7 +26,6 @@ export function matchExcerpt(m: Pick<WafMatch, 'variable' | 'data'>): string {
 }
 
 function clip(s: string): string {
-  // eslint-disable-next-line no-control-regex
   const safe = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return safe.length > MAX_EXCERPT ? `${safe.slice(0, MAX_EXCERPT)}...` : safe;
 }
