@@ -1,7 +1,7 @@
 /**
  * Prints the gateway replay of the CRS v4 subset: pass / fail / refused-before-WAF / skip,
  * and each failure. `--write-known` rewrites known-failures.json from this run (reasons
- * then need a human pass: see the README in this folder).
+ * then need a human pass: see README.md in this folder).
  *
  * Usage (after `npx tsc -p .`): node dist/test/conformance/waf-gateway/report.js [--write-known] [--stride N]
  */
@@ -12,7 +12,7 @@ import { replayThroughGateway, selectCases } from './replay.js';
 
 const file = join(findPackageRoot(import.meta.url), 'test/conformance/waf-gateway/known-failures.json');
 const strideArg = process.argv.indexOf('--stride');
-const cases = selectCases(strideArg > 0 ? Number(process.argv[strideArg + 1]) : undefined);
+const cases = strideArg > 0 ? selectCases(Number(process.argv[strideArg + 1]), Number.POSITIVE_INFINITY) : selectCases();
 const t0 = performance.now();
 const s = await replayThroughGateway(cases);
 for (const r of s.results) if (r.status === 'fail' || r.status === 'refused') console.log(`${r.status.padEnd(8)} ${r.key.padEnd(12)} ${r.reason}`);
