@@ -78,6 +78,12 @@ export interface StageDeps {
   readonly openapiVersion?: '3.0' | '3.1';
   /** The document's `components.securitySchemes` (dereferenced), when it has an OpenAPI document. */
   readonly securitySchemes?: Readonly<Record<string, unknown>>;
+  /**
+   * A map that lives for one config load and is shared by every stage compiled in it: a
+   * factory memoises costly artefacts there (e.g. one WAF rule set for all operations with
+   * the same settings) so they are built once per load, never per request.
+   */
+  readonly compileCache?: Map<string, unknown>;
 }
 
 /**
