@@ -7,6 +7,7 @@ import { subscribeAccessLog } from '../observability/logging/access-log.js';
 import { subscribeEventLog } from '../observability/logging/event-log.js';
 import { subscribeSecurityEventLog } from '../observability/logging/security-events.js';
 import { subscribeSecurityMetrics } from '../observability/metrics/security-metrics.js';
+import { subscribeRateLimitMetrics } from '../observability/metrics/rate-limit-metrics.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
 import { startAudit } from '../observability/audit/service.js';
 import { startGateway } from '../server/gateway.js';
@@ -39,6 +40,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   subscribeSecurityEventLog(logger);
   const metrics = createMetrics();
   subscribeSecurityMetrics(metrics.registry);
+  subscribeRateLimitMetrics(metrics.registry);
   let audit;
   try {
     // Before the gateway starts, so no auditable event is published unheard; a trail that cannot open stops the start.

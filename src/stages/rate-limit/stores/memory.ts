@@ -14,6 +14,7 @@ interface Entry { state: LimitState; expiresAt: number }
  * const store = new MemoryRateLimitStore({ maxKeys: 100_000 });
  */
 export class MemoryRateLimitStore implements RateLimitStore {
+  readonly backend = 'memory';
   readonly #map = new Map<string, Entry>();
   readonly #maxKeys: number;
   readonly #now: Clock;
