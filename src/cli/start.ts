@@ -11,6 +11,8 @@ import { subscribeRateLimitMetrics } from '../observability/metrics/rate-limit-m
 import { createMetrics } from '../observability/metrics/metrics.js';
 import { startAudit } from '../observability/audit/service.js';
 import { startGateway } from '../server/gateway.js';
+import { ClusterStoreClient } from '../store/cluster.js';
+import { hostClusterStore } from './cluster-store.js';
 import { describeLoadError } from './validate.js';
 import { packageVersion } from './version.js';
 
@@ -57,7 +59,9 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   process.on('SIGHUP', () => reloadOnHup?.());
   let gateway;
   try {
-    gateway = await startGateway({ configFile: loaded.file, loaded, logger });
+    // Workers share the primary's memory store, so limits hold across them (Redis is shared anyway).
+    const store = isWorker && loaded.config.store.backend === 'memory' ? new ClusterStoreClient() : undefined;
+    gateway = await startGateway({ configFile: loaded.file, loaded, logger, ...(store !== undefined ? { store } : {}) });
   } catch (e) {
     process.stderr.write(`${describeLoadError(e)}\n`);
     await audit?.close();
@@ -105,8 +109,10 @@ async function runPrimary(loaded: LoadedConfig, count: number): Promise<number> 
   const logger = createLogger({ level: loaded.config.logging.level });
   let stopping = false;
   const ready = new Set<number>();
+  const connectStore = loaded.config.store.backend === 'memory' ? hostClusterStore(loaded.config.store) : undefined;
   const fork = () => {
     const w = cluster.fork({ [WORKER_ENV]: '1' });
+    connectStore?.(w);
     w.on('message', (m: { portcullis?: string }) => { if (m?.portcullis === 'ready') ready.add(w.id); });
     w.on('exit', (code, signal) => {
       ready.delete(w.id);
