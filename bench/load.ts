@@ -51,6 +51,7 @@ export async function runLoad(opts: LoadOptions): Promise<RunResult> {
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     non2xx: result.non2xx,
+    responses: count,
     errors: result.errors + result.timeouts,
   };
 }

@@ -4,6 +4,8 @@ export interface RunResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly non2xx: number;
+  /** Responses received (2xx and others); with non2xx, how many a limit allowed. */
+  readonly responses?: number;
   /** Socket errors and timeouts (no response at all). */
   readonly errors: number;
   /** CPU time of the target process per response, in µs (Linux only; not for the direct target). */

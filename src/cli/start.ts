@@ -8,9 +8,12 @@ import { subscribeAccessLog } from '../observability/logging/access-log.js';
 import { subscribeEventLog } from '../observability/logging/event-log.js';
 import { subscribeSecurityEventLog } from '../observability/logging/security-events.js';
 import { subscribeSecurityMetrics } from '../observability/metrics/security-metrics.js';
+import { subscribeRateLimitMetrics } from '../observability/metrics/rate-limit-metrics.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
 import { startAudit } from '../observability/audit/service.js';
 import { startGateway } from '../server/gateway.js';
+import { ClusterStoreClient } from '../store/cluster.js';
+import { hostClusterStore } from './cluster-store.js';
 import { describeLoadError } from './validate.js';
 import { packageVersion } from './version.js';
 
@@ -40,6 +43,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   subscribeSecurityEventLog(logger);
   const metrics = createMetrics();
   subscribeSecurityMetrics(metrics.registry);
+  subscribeRateLimitMetrics(metrics.registry);
   let audit;
   try {
     // Before the gateway starts, so no auditable event is published unheard; a trail that cannot open stops the start.
@@ -56,7 +60,9 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   process.on('SIGHUP', () => reloadOnHup?.());
   let gateway;
   try {
-    gateway = await startGateway({ configFile: loaded.file, loaded, logger });
+    // Workers share the primary's memory store, so limits hold across them (Redis is shared anyway).
+    const store = isWorker && loaded.config.store.backend === 'memory' ? new ClusterStoreClient() : undefined;
+    gateway = await startGateway({ configFile: loaded.file, loaded, logger, ...(store !== undefined ? { store } : {}) });
   } catch (e) {
     process.stderr.write(`${describeLoadError(e)}\n`);
     await audit?.close();
@@ -104,8 +110,10 @@ async function runPrimary(loaded: LoadedConfig, count: number): Promise<number> 
   const logger = createLogger({ level: loaded.config.logging.level });
   let stopping = false;
   const ready = new Set<number>();
+  const connectStore = loaded.config.store.backend === 'memory' ? hostClusterStore(loaded.config.store) : undefined;
   const fork = () => {
     const w = cluster.fork({ [WORKER_ENV]: '1' });
+    connectStore?.(w);
     w.on('message', (m: { portcullis?: string }) => { if (m?.portcullis === 'ready') ready.add(w.id); });
     w.on('exit', (code, signal) => {
       ready.delete(w.id);

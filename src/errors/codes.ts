@@ -39,6 +39,10 @@ export const CLIENT_ERRORS = {
   PCL_RATE_LIMITED: { status: 429, title: 'Too Many Requests' },
   PCL_RATE_LIMIT_PENALTY: { status: 429, title: 'Too Many Requests' },
   PCL_RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
+  PCL_BOT_THROTTLED: { status: 429, title: 'Too Many Requests' },
+  PCL_BOT_BLOCKED: { status: 403, title: 'Forbidden' },
+  PCL_BOT_STEP_UP_REQUIRED: { status: 401, title: 'Step-Up Authentication Required' },
+  PCL_BOT_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   PCL_STAGE_FAILED: { status: 500, title: 'Internal Server Error' },
   PCL_INTERNAL: { status: 500, title: 'Internal Server Error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -14,6 +14,8 @@ export const CHANNELS = {
   clientError: 'portcullis:server:clientError',
   adminAction: 'portcullis:admin:action',
   securityEvent: 'portcullis:security:event',
+  riskScore: 'portcullis:risk:score',
+  rateLimitStore: 'portcullis:ratelimit:store',
 } as const;
 
 export interface StageDecisionMessage { requestId: string; stage: string; decision: 'reject' | 'respond'; code: string; enforced: boolean }
@@ -49,6 +51,25 @@ export interface SecurityEventMessage {
   /** Whether the request was refused because of it (false in monitor / detection-only mode). */
   enforced?: boolean;
 }
+/** A client's risk score was raised by a security event (src/security/risk). */
+export interface RiskScoreMessage {
+  /** Whose score: a client address or a principal (never the value itself: it may be personal). */
+  subject: 'ip' | 'principal';
+  /** The event kind that raised it. */
+  kind: string;
+  points: number;
+  /** The score after the raise. */
+  score: number;
+}
+/** One rate-limit store call (one per limited request and phase). */
+export interface RateLimitStoreMessage {
+  /** memory | redis | cluster (the primary-hosted store of `--workers`). */
+  backend: string;
+  ok: boolean;
+  durationS: number;
+  /** Index of the risk band that tightened the limits, or -1. */
+  riskBand: number;
+}
 /** One per finished request: everything the access log and metrics need. */
 export interface RequestEndMessage {
   requestId: string;
@@ -81,6 +102,8 @@ const configReload = diagnostics_channel.channel(CHANNELS.configReload);
 const clientError = diagnostics_channel.channel(CHANNELS.clientError);
 const adminAction = diagnostics_channel.channel(CHANNELS.adminAction);
 const securityEvent = diagnostics_channel.channel(CHANNELS.securityEvent);
+const riskScore = diagnostics_channel.channel(CHANNELS.riskScore);
+const rateLimitStore = diagnostics_channel.channel(CHANNELS.rateLimitStore);
 
 // hasSubscribers checks keep the hot path free of message allocation when nobody listens.
 export function publishStageDecision(m: StageDecisionMessage): void { if (stageDecision.hasSubscribers) stageDecision.publish(m); }
@@ -92,3 +115,5 @@ export function publishConfigReload(m: ConfigReloadMessage): void { if (configRe
 export function publishClientError(m: ClientErrorMessage): void { if (clientError.hasSubscribers) clientError.publish(m); }
 export function publishAdminAction(m: AdminActionMessage): void { if (adminAction.hasSubscribers) adminAction.publish(m); }
 export function publishSecurityEvent(build: () => SecurityEventMessage): void { if (securityEvent.hasSubscribers) securityEvent.publish(build()); }
+export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasSubscribers) riskScore.publish(m); }
+export function publishRateLimitStore(build: () => RateLimitStoreMessage): void { if (rateLimitStore.hasSubscribers) rateLimitStore.publish(build()); }

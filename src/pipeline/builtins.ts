@@ -1,4 +1,5 @@
 import { authn } from '../stages/authn/index.js';
+import { bot } from '../stages/bot/index.js';
 import { cors } from '../stages/cors/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
@@ -22,5 +23,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(responseFilter);
   registry.register(rateLimit);
   registry.register(waf);
+  registry.register(bot);
   return registry;
 }
