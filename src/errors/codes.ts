@@ -25,6 +25,7 @@ export const CLIENT_ERRORS = {
   PCL_AUTHN_INVALID: { status: 401, title: 'Invalid Credentials' },
   PCL_AUTHN_INSUFFICIENT_SCOPE: { status: 403, title: 'Insufficient Scope' },
   PCL_AUTHN_STEP_UP_REQUIRED: { status: 401, title: 'Step-Up Authentication Required' },
+  PCL_AUTHZ_DENIED: { status: 403, title: 'Forbidden' },
   PCL_VALIDATION_FAILED: { status: 400, title: 'Request Validation Failed' },
   PCL_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type' },
   PCL_RESPONSE_CONTRACT_VIOLATION: { status: 502, title: 'Bad Gateway' },
