@@ -1,4 +1,5 @@
 import { authn } from '../stages/authn/index.js';
+import { authz } from '../stages/authz/index.js';
 import { cors } from '../stages/cors/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
@@ -20,5 +21,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(requestValidation);
   registry.register(responseFilter);
   registry.register(rateLimit);
+  registry.register(authz);
   return registry;
 }
