@@ -43,6 +43,11 @@ export interface Stage {
   readonly needsRequestBody?: boolean;
   /** The stage reads the response body; the pipeline buffers it (bounded) before `respond`. */
   readonly needsResponseBody?: boolean;
+  /**
+   * The largest response body this stage wants buffered (default 1 MiB). A larger body is
+   * not buffered: the respond phase then sees `res.body` undefined and decides (block or report).
+   */
+  readonly maxResponseBodySize?: number;
   readonly handlers: Partial<Record<RequestPhase, RequestHandler>> & {
     readonly respond?: ResponseHandler;
     readonly record?: RecordHandler;
