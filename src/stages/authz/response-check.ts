@@ -24,9 +24,10 @@ export function checkResponse(rules: readonly CompiledResponseRule[], res: Respo
   const ids = rules.map((r) => r.id);
   const block = (message: string, ruleIds: readonly string[] = ids): ResponseOutcome => ({ kind: 'block', ruleIds, message });
   if (res.body === undefined) {
+    // Larger than the buffering limit (or not buffered at all while framing announces a body).
     const len = res.headers['content-length'];
-    const hasBody = (len !== undefined && String(len) !== '0') || res.headers['transfer-encoding'] !== undefined;
-    return hasBody ? block('response body was not buffered (too large?)') : OK;
+    const hasBody = res.oversize === true || (len !== undefined && String(len) !== '0') || res.headers['transfer-encoding'] !== undefined;
+    return hasBody ? block('response body was not buffered (larger than maxResponseBodySize)') : OK;
   }
   if (res.body.length === 0) return OK;
   const enc = res.headers['content-encoding'];

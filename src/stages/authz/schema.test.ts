@@ -6,7 +6,7 @@ import { AuthzSchema } from './schema.js';
 test('defaults: enforce, defaultDeny on, admin tag "admin", no rules', () => {
   assert.deepEqual(Value.Default(AuthzSchema, {}), {
     mode: 'enforce', defaultDeny: true, adminTags: ['admin'], adminExtension: 'x-portcullis-admin',
-    conditions: {}, roles: {}, rules: [], responseRules: [],
+    conditions: {}, roles: {}, rules: [], maxResponseBodySize: 1_048_576, responseRules: [],
   });
   const rule = Value.Default(AuthzSchema, { rules: [{ id: 'a' }], responseRules: [{ id: 'b', when: 'true' }] }) as { rules: { effect: string }[]; responseRules: { action: string }[] };
   assert.equal(rule.rules[0]!.effect, 'allow');

@@ -50,10 +50,13 @@ export const AuthzSchema = Type.Object({
   adminExtension: Type.String({ minLength: 1, default: 'x-portcullis-admin', description: 'Operation extension marking an admin operation (`x-portcullis-admin: true`).' }),
   conditions: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ minLength: 1 }), {
     default: {},
+    // Without this, a name not matching the pattern would pass unchecked.
+    additionalProperties: false,
     description: 'Named, reusable CEL expressions over `principal`, `request` (and `response`, `item` in response rules), referenced by name from `when`.',
   }),
   roles: Type.Record(Type.String({ minLength: 1 }), RoleGrantSchema, { default: {}, description: 'RBAC: role → operations it may call (decided by rule id `role:<name>`). Roles come from principal.roles (token claim, API key metadata, certificate mapping).' }),
   rules: Type.Array(AuthzRuleSchema, { default: [], description: 'Request-side rules, deny first, then allow.' }),
+  maxResponseBodySize: Type.Integer({ minimum: 1, default: 1_048_576, description: 'Largest response body buffered for the response rules; a larger 2xx body on an operation with response rules is refused (403): ownership that cannot be checked is not granted.' }),
   responseRules: Type.Array(AuthzResponseRuleSchema, { default: [], description: 'Response-side ownership checks on 2xx JSON bodies; the gateway buffers the response body for operations they target.' }),
 }, { additionalProperties: false });
 

@@ -98,6 +98,7 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
     onError: 'fail-closed',
     needsRequestBody: policy.needsRequestBody,
     needsResponseBody: policy.response.length > 0,
+    maxResponseBodySize: cfg.maxResponseBodySize,
     handlers: policy.response.length > 0 ? { authorize, respond } : { authorize },
   };
 }
