@@ -20,7 +20,7 @@ export type DenyReason = 'deny_rule' | 'no_rule_allowed' | 'default_deny' | 'adm
  * Compiles the authorization of one operation: deny rules, then RBAC grants and allow rules
  * (first match wins), then `defaultDeny` for operations no rule targets; on the way back,
  * ownership checks over the upstream's JSON. Every decision records the rule that made it
- * in `ctx.findings` and in an `authz.allowed` / `authz.denied` security event.
+ * in `ctx.findings` and in an `authz.success` / `authz.denied` security event.
  *
  * @example
  * const stage = createAuthzStage(cfg, deps); // cfg.rules = [{ id: 'self', when: 'request.params.userId == principal.id' }]
@@ -38,7 +38,7 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
   const record = (ctx: RequestContext, allowed: boolean, reason: string, ruleIds: readonly string[], message: string): void => {
     ctx.findings.push({ stage: NAME, code: allowed ? 'authz.allowed' : 'authz.denied', message, enforced: enforce, ruleIds });
     publishSecurityEvent(() => ({
-      kind: allowed ? 'authz.allowed' : 'authz.denied', reason, requestId: ctx.id, api: deps.apiName, operationId: deps.operationId,
+      kind: allowed ? 'authz.success' : 'authz.denied', reason, requestId: ctx.id, api: deps.apiName, operationId: deps.operationId,
       client: ctx.client.ip, severity: allowed ? 'info' : 'medium', stage: NAME, ruleIds, enforced: !allowed && enforce,
       ...(ctx.principal === undefined ? {} : { principal: ctx.principal.id }),
     }));
