@@ -6,6 +6,10 @@ export interface LoadOptions {
   readonly url: string;
   readonly connections: number;
   readonly durationS: number;
+  /** Defaults to GET without a body. */
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
 }
 
 /**
@@ -19,7 +23,12 @@ export interface LoadOptions {
 export async function runLoad(opts: LoadOptions): Promise<RunResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
-  const instance = autocannon({ url: opts.url, connections: opts.connections, duration: opts.durationS, timeout: 10 });
+  const instance = autocannon({
+    url: opts.url, connections: opts.connections, duration: opts.durationS, timeout: 10,
+    ...(opts.method === undefined ? {} : { method: opts.method }),
+    ...(opts.headers === undefined ? {} : { headers: opts.headers }),
+    ...(opts.body === undefined ? {} : { body: opts.body }),
+  });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
     if (count === latencies.length) {
       const grown = new Float64Array(latencies.length * 2);

@@ -1,5 +1,6 @@
 import { compileCondition, type CompiledCondition } from './cel.js';
 import type { AuthzConfig } from './schema.js';
+import type { RequestFields } from './variables.js';
 
 /** The operation a stage is compiled for, as the rules see it. */
 export interface OperationFacts {
@@ -27,6 +28,9 @@ export interface CompiledPolicy {
   /** Role grants first (cheap), then allow rules in config order. */
   readonly allow: readonly CompiledRule[];
   readonly response: readonly CompiledResponseRule[];
+  /** `request` fields read by the request-side rules, and by the response rules. */
+  readonly requestFields: RequestFields;
+  readonly responseRequestFields: RequestFields;
   readonly needsRequestBody: boolean;
 }
 
@@ -75,8 +79,22 @@ export function compilePolicy(cfg: AuthzConfig, op: OperationFacts): CompiledPol
     if (!targets(op, r.operations, r.tags, true)) return;
     response.push({ id: r.id, roles: r.roles, when, action: r.action, items: r.items === undefined ? undefined : pointerTokens(r.items) });
   });
-  const readsBody = (rules: readonly CompiledRule[]) => rules.some((r) => r.when.some((c) => c.requestFields === 'all' || c.requestFields.has('body')));
-  return { deny, allow, response, needsRequestBody: readsBody(deny) || readsBody(allow) };
+  const requestFields = fieldsOf([...deny, ...allow]);
+  const responseRequestFields = fieldsOf(response);
+  const readsBody = (f: RequestFields) => f === 'all' || f.has('body');
+  return { deny, allow, response, requestFields, responseRequestFields, needsRequestBody: readsBody(requestFields) || readsBody(responseRequestFields) };
+}
+
+/** The union of the `request` fields the rules' conditions select. */
+function fieldsOf(rules: readonly CompiledRule[]): RequestFields {
+  const out = new Set<string>();
+  for (const r of rules) {
+    for (const c of r.when) {
+      if (c.requestFields === 'all') return 'all';
+      for (const f of c.requestFields) out.add(f);
+    }
+  }
+  return out;
 }
 
 /**

@@ -50,7 +50,7 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
 
   const authorize = (ctx: RequestContext): Decision => {
     const roles = ctx.principal?.roles ?? [];
-    const vars = { principal: principalVar(ctx.principal), request: requestVar(ctx) };
+    const vars = { principal: principalVar(ctx.principal), request: requestVar(ctx, policy.requestFields) };
     for (const rule of policy.deny) {
       if (!appliesTo(rule, roles)) continue;
       const r = holds(rule, vars);
@@ -78,7 +78,7 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
     const roles = ctx.principal?.roles ?? [];
     const rules = policy.response.filter((r) => appliesTo(r, roles));
     if (rules.length === 0) return CONTINUE;
-    const outcome = checkResponse(rules, res, { principal: principalVar(ctx.principal), request: requestVar(ctx) });
+    const outcome = checkResponse(rules, res, { principal: principalVar(ctx.principal), request: requestVar(ctx, policy.responseRequestFields) });
     if (outcome.kind === 'ok') return CONTINUE;
     if (outcome.kind === 'filtered') {
       record(ctx, false, 'response_filtered', outcome.ruleIds, `${outcome.removed} list element(s) removed`);

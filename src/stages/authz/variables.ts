@@ -1,8 +1,8 @@
-import type { CelInput } from '@bufbuild/cel';
+import { celMap, type CelInput } from '@bufbuild/cel';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Principal, RequestContext, ResponseContext } from '../../pipeline/context.js';
 
-const ANONYMOUS = Object.freeze({ id: '', kind: 'anonymous', roles: [], scopes: [], claims: {}, authenticated: false });
+const ANONYMOUS = celMap(new Map<string, unknown>([['id', ''], ['kind', 'anonymous'], ['roles', []], ['scopes', []], ['claims', {}], ['authenticated', false]]) as never);
 
 /**
  * The `principal` CEL variable: id, kind, roles, scopes, claims and `authenticated`.
@@ -10,56 +10,45 @@ const ANONYMOUS = Object.freeze({ id: '', kind: 'anonymous', roles: [], scopes: 
  * so `principal.id == request.params.userId` is simply false for it.
  *
  * @example
- * principalVar(ctx.principal).roles; // ['user']
+ * principalVar(ctx.principal); // a CEL map: principal.roles, principal.claims.tenant, ...
  */
 export function principalVar(p: Principal | undefined): CelInput {
-  if (p === undefined) return ANONYMOUS as unknown as CelInput;
-  return { id: p.id, kind: p.kind, roles: p.roles, scopes: p.scopes, claims: p.claims, authenticated: true } as unknown as CelInput;
+  if (p === undefined) return ANONYMOUS;
+  return celMap(new Map<string, unknown>([['id', p.id], ['kind', p.kind], ['roles', p.roles], ['scopes', p.scopes], ['claims', p.claims], ['authenticated', true]]) as never);
 }
 
+/** Which `request` fields a policy reads: only those are computed per request. */
+export type RequestFields = ReadonlySet<string> | 'all';
+
 /**
- * The `request` CEL variable. Costly fields (query, headers, body, time) are getters,
- * computed on first use and kept, so an expression pays only for what it reads.
+ * The `request` CEL variable, with only the fields the policy reads: the CEL library turns a
+ * plain object into a map of all its entries at once, so costly fields (query, headers, body,
+ * time) are computed only when some expression names them.
  *
  * @example
- * requestVar(ctx).params.userId;
+ * requestVar(ctx, new Set(['params', 'method']));
  */
-export function requestVar(ctx: RequestContext): CelInput {
-  let query: Record<string, string> | undefined;
-  let headers: Record<string, string> | undefined;
-  let body: unknown;
-  let bodyRead = false;
-  let time: unknown;
-  return {
-    method: ctx.method,
-    path: ctx.path,
-    operationId: ctx.route.operationId ?? '',
-    tags: ctx.route.tags,
-    params: ctx.route.params,
-    ip: ctx.client.ip,
-    get query() { return (query ??= parseQuery(ctx.query)); },
-    get headers() { return (headers ??= flatHeaders(ctx.headers)); },
-    get body() {
-      if (!bodyRead) { bodyRead = true; body = jsonBody(ctx.headers['content-type'], ctx.body); }
-      return body;
-    },
-    get time() { return (time ??= timestampFromDate(new Date())); },
-  } as unknown as CelInput;
+export function requestVar(ctx: RequestContext, fields: RequestFields): CelInput {
+  const all = fields === 'all';
+  const m = new Map<string, unknown>([['method', ctx.method], ['path', ctx.path], ['params', ctx.route.params], ['ip', ctx.client.ip]]);
+  if (all || fields.has('operationId')) m.set('operationId', ctx.route.operationId ?? '');
+  if (all || fields.has('tags')) m.set('tags', ctx.route.tags);
+  if (all || fields.has('query')) m.set('query', parseQuery(ctx.query));
+  // Node already joins repeated request headers (set-cookie aside, which requests do not carry).
+  if (all || fields.has('headers')) m.set('headers', new Map(Object.entries(ctx.headers)));
+  if (all || fields.has('body')) m.set('body', jsonBody(ctx.headers['content-type'], ctx.body));
+  if (all || fields.has('time')) m.set('time', timestampFromDate(new Date()));
+  return celMap(m as never);
 }
 
 /**
  * The `response` CEL variable: status, headers and the parsed JSON body.
  *
  * @example
- * responseVar(res, parsed).body.ownerId;
+ * responseVar(res, parsed); // response.body.ownerId, response.status, response.headers['etag']
  */
 export function responseVar(res: ResponseContext, body: unknown): CelInput {
-  let headers: Record<string, string> | undefined;
-  return {
-    status: res.status,
-    get headers() { return (headers ??= flatHeaders(res.headers)); },
-    body,
-  } as unknown as CelInput;
+  return celMap(new Map<string, unknown>([['status', res.status], ['headers', flatHeaders(res.headers)], ['body', body]]) as never);
 }
 
 /** First value of each query parameter (a repeated parameter is validated elsewhere). */
