@@ -50,7 +50,9 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
 
   const authorize = (ctx: RequestContext): Decision => {
     const roles = ctx.principal?.roles ?? [];
-    const vars = { principal: principalVar(ctx.principal), request: requestVar(ctx, policy.requestFields) };
+    // Built on first use: pure RBAC decisions never pay for the CEL variables.
+    let built: Record<string, CelInput> | undefined;
+    const vars = () => (built ??= { principal: principalVar(ctx.principal), request: requestVar(ctx, policy.requestFields) });
     for (const rule of policy.deny) {
       if (!appliesTo(rule, roles)) continue;
       const r = holds(rule, vars);
@@ -111,9 +113,9 @@ function appliesTo(rule: CompiledRule, roles: readonly string[]): boolean {
  * Whether every condition of a rule is true. An evaluation error is returned as its message,
  * which the caller reads as "deny" for a deny rule and "no" for an allow rule.
  */
-function holds(rule: CompiledRule, vars: Record<string, CelInput>): boolean | string {
+function holds(rule: CompiledRule, vars: () => Record<string, CelInput>): boolean | string {
   for (const c of rule.when) {
-    const r = c.evaluate(vars);
+    const r = c.evaluate(vars());
     if (r !== true) return r;
   }
   return true;
