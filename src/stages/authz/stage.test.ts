@@ -188,3 +188,13 @@ test('operations without response rules do not ask for the response body', async
   assert.equal(s.needsResponseBody, false);
   assert.equal(s.handlers.respond, undefined);
 });
+
+test('operations with response rules never get a 304 or a range from the upstream: conditional headers are dropped', async () => {
+  const s = await authzStage('getNote', policy);
+  const c = authzCtx(alice, { params: { noteId: 'n1' } });
+  assert.equal((await s.handlers.authorize!(c)).kind, 'continue');
+  assert.deepEqual(c.upstreamHeaders, { 'if-none-match': null, 'if-modified-since': null, range: null, 'if-range': null });
+  const u = authzCtx(alice, { params: { tenantId: 'acme', userId: 'alice' } });
+  await (await authzStage('getUser', policy)).handlers.authorize!(u);
+  assert.equal(u.upstreamHeaders, undefined);
+});
