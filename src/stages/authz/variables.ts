@@ -48,23 +48,15 @@ export function requestVar(ctx: RequestContext, fields: RequestFields): CelInput
  * responseVar(res, parsed); // response.body.ownerId, response.status, response.headers['etag']
  */
 export function responseVar(res: ResponseContext, body: unknown): CelInput {
-  return celMap(new Map<string, unknown>([['status', res.status], ['headers', flatHeaders(res.headers)], ['body', body]]) as never);
+  // Header names are already lower case here; a repeated header (set-cookie) stays a list.
+  return celMap(new Map<string, unknown>([['status', res.status], ['headers', new Map(Object.entries(res.headers))], ['body', body]]) as never);
 }
 
-/** First value of each query parameter (a repeated parameter is validated elsewhere). */
-function parseQuery(raw: string): Record<string, string> {
-  const out: Record<string, string> = {};
+/** First value of each query parameter (a repeated parameter is validated elsewhere). A Map, so "__proto__" is just a name. */
+function parseQuery(raw: string): Map<string, string> {
+  const out = new Map<string, string>();
   if (raw === '') return out;
-  for (const [k, v] of new URLSearchParams(raw)) if (!Object.hasOwn(out, k)) defineOwn(out, k, v);
-  return out;
-}
-
-function flatHeaders(h: Readonly<Record<string, string | string[] | number | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    defineOwn(out, k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v));
-  }
+  for (const [k, v] of new URLSearchParams(raw)) if (!out.has(k)) out.set(k, v);
   return out;
 }
 
@@ -78,9 +70,4 @@ function jsonBody(contentType: string | undefined, raw: Buffer | undefined): unk
   } catch {
     return null;
   }
-}
-
-// A "__proto__" query or header name stays an own property instead of changing the prototype.
-function defineOwn(o: Record<string, string>, k: string, v: string): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
