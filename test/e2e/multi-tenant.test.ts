@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { parse, stringify } from 'yaml';
 import { startNotesUpstream, type NotesUpstream } from '../../examples/multi-tenant/upstream.js';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
+import { localIssuer } from '../helpers/jwt.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { parseRaw, rawRequest } from '../helpers/raw.js';
 
@@ -30,7 +30,6 @@ function exampleConfig(upstream: string, jwks: string, edit: (cfg: Record<string
 describe('multi-tenant example end to end: BOLA, BFLA, mass assignment, data exposure', () => {
   let up: NotesUpstream;
   let gw: GatewayProcess;
-  let key: { privateKey: CryptoKey; publicKey: CryptoKey };
   const tokens: Record<string, string> = {};
 
   const call = async (who: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -57,18 +56,14 @@ describe('multi-tenant example end to end: BOLA, BFLA, mass assignment, data exp
   };
 
   before(async () => {
-    key = await generateKeyPair('ES256', { extractable: true });
-    const jwks = JSON.stringify({ keys: [{ ...await exportJWK(key.publicKey), kid: 'notes-1', alg: 'ES256', use: 'sig' }] });
-    const sign = (sub: string, tenant: string, roles: string[], extra: Record<string, unknown> = {}) =>
-      new SignJWT({ tenant, roles, ...extra }).setProtectedHeader({ alg: 'ES256', kid: 'notes-1' })
-        .setIssuer(ISS).setAudience('notes-api').setSubject(sub).setIssuedAt().setExpirationTime('10m').sign(key.privateKey);
-    tokens.alice = await sign('alice', 'acme', ['user']);
-    tokens.bob = await sign('bob', 'acme', ['user']);
-    tokens.root = await sign('root', 'acme', ['admin']);
-    tokens.rootMfa = await sign('root', 'acme', ['admin'], { mfa: true });
-    tokens.gina = await sign('gina', 'globex', ['user']);
+    const idp = await localIssuer(ISS, 'notes-api');
+    tokens.alice = await idp.sign('alice', { tenant: 'acme', roles: ['user'] });
+    tokens.bob = await idp.sign('bob', { tenant: 'acme', roles: ['user'] });
+    tokens.root = await idp.sign('root', { tenant: 'acme', roles: ['admin'] });
+    tokens.rootMfa = await idp.sign('root', { tenant: 'acme', roles: ['admin'], mfa: true });
+    tokens.gina = await idp.sign('gina', { tenant: 'globex', roles: ['user'] });
     up = await startNotesUpstream();
-    gw = await startGatewayProcess(exampleConfig(up.url, jwks).file);
+    gw = await startGatewayProcess(exampleConfig(up.url, idp.jwks).file);
   });
   after(async () => { await gw?.stop(); await up?.close(); });
 
