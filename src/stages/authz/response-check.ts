@@ -61,8 +61,8 @@ export function checkResponse(rules: readonly CompiledResponseRule[], res: Respo
     }
     if (kept.length !== list.length) {
       // Edit in place so later rules (and the rewritten body) see the filtered list.
-      list.length = 0;
-      list.push(...kept);
+      list.length = kept.length;
+      for (let i = 0; i < kept.length; i++) list[i] = kept[i];
     }
   }
   if (removed === 0) return OK;
