@@ -14,7 +14,7 @@ import { findPackageRoot } from '../src/util/package-root.js';
 
 // `node dist/bench/authz.js [--duration N] [--warmup N] [--connections N] [--rounds N]`:
 // a POST with a 1 KB JSON body through request validation + authorization (CEL) + response
-// filtering, beside the same POST passed through, interleaved in one run; then the in-process
+// filtering, beside the same POST passed through and the same route without authz, interleaved in one run; then the in-process
 // per-request cost of validation + CEL. See docs/performance.md, "Authorization and validation".
 
 const PATH = '/v1/tenants/acme/items/42';
@@ -56,6 +56,15 @@ async function main(): Promise<void> {
         }),
         runs: [],
       },
+      {
+        // The same route without authz: what authorization itself adds is the difference to the row above.
+        label: 'Portcullis + request-validation + response-filter (no authz)',
+        proc: await gateway('no-authz', {
+          openapi: join(root, 'bench', 'fixtures', 'authz-openapi.yaml'),
+          stages: { 'request-validation': {}, 'response-filter': { action: 'filter' } },
+        }),
+        runs: [],
+      },
     ];
     const body = benchBody();
     const load = { method: 'POST', headers: { 'content-type': 'application/json' }, body };
@@ -78,7 +87,8 @@ async function main(): Promise<void> {
       }
     }
     const micro = await microBench(root, MICRO_ITERATIONS, FIXED_BODY);
-    const [base, prot] = targets.map((t) => medianRow(t.runs)) as [ReturnType<typeof medianRow>, ReturnType<typeof medianRow>];
+    const rows = targets.map((t) => medianRow(t.runs));
+    const base = rows[0]!;
     const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} %`;
     const cpu = cpus();
     process.stdout.write([
@@ -90,7 +100,7 @@ async function main(): Promise<void> {
       '| target | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req | req/s vs pass-through |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...targets.map((t, i) => {
-        const row = i === 0 ? base : prot;
+        const row = rows[i]!;
         return `| ${t.label} | ${Math.round(row.rps)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.non2xx} | ${row.errors} | ${Number.isFinite(row.cpuUsPerReq) ? Math.round(row.cpuUsPerReq) : 'n/a'} | ${pct(row.rps, base.rps)} |`;
       }),
       '',
