@@ -192,8 +192,12 @@ test('operations without response rules do not ask for the response body', async
 test('operations with response rules never get a 304 or a range from the upstream: conditional headers are dropped', async () => {
   const s = await authzStage('getNote', policy);
   const c = authzCtx(alice, { params: { noteId: 'n1' } });
+  (c.headers as Record<string, string>)['if-none-match'] = '"v1"';
   assert.equal((await s.handlers.authorize!(c)).kind, 'continue');
   assert.deepEqual(c.upstreamHeaders, { 'if-none-match': null, 'if-modified-since': null, range: null, 'if-range': null });
+  const plain = authzCtx(alice, { params: { noteId: 'n1' } });
+  await s.handlers.authorize!(plain);
+  assert.equal(plain.upstreamHeaders, undefined);
   const u = authzCtx(alice, { params: { tenantId: 'acme', userId: 'alice' } });
   await (await authzStage('getUser', policy)).handlers.authorize!(u);
   assert.equal(u.upstreamHeaders, undefined);

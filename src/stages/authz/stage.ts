@@ -15,6 +15,7 @@ const DETAIL = 'You are not allowed to perform this operation on this resource.'
 
 /** Request headers removed on operations with response rules, so the upstream always sends the whole body. */
 const UNCONDITIONAL = Object.freeze({ 'if-none-match': null, 'if-modified-since': null, range: null, 'if-range': null });
+const CONDITIONAL = Object.keys(UNCONDITIONAL);
 
 /** Why a request was refused (the security event `reason`). */
 export type DenyReason = 'deny_rule' | 'no_rule_allowed' | 'default_deny' | 'admin_operation' | 'response_check';
@@ -53,7 +54,7 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
 
   const authorize = (ctx: RequestContext): Decision => {
     // Ownership is checked on a full body: no 304 or 206 that would skip the check.
-    if (policy.response.length > 0) ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...UNCONDITIONAL };
+    if (policy.response.length > 0 && CONDITIONAL.some((h) => ctx.headers[h] !== undefined)) ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...UNCONDITIONAL };
     const roles = ctx.principal?.roles ?? [];
     // Built on first use: pure RBAC decisions never pay for the CEL variables.
     let built: Record<string, CelInput> | undefined;
