@@ -1,5 +1,6 @@
 import { authn } from '../stages/authn/index.js';
 import { bot } from '../stages/bot/index.js';
+import { authz } from '../stages/authz/index.js';
 import { cors } from '../stages/cors/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
@@ -24,5 +25,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(rateLimit);
   registry.register(waf);
   registry.register(bot);
+  registry.register(authz);
   return registry;
 }

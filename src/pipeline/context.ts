@@ -57,6 +57,18 @@ export interface Finding {
   readonly ruleIds?: readonly string[];
 }
 
+/** A file part of a multipart body, set on the request context by request validation for later upload checks. */
+export interface UploadedPart {
+  /** The form field name. */
+  readonly field: string;
+  /** The client-supplied file name (untrusted; never use it as a path). */
+  readonly filename: string;
+  /** The client-declared media type (untrusted). */
+  readonly mimeType: string;
+  readonly size: number;
+  readonly data: Buffer;
+}
+
 /** The operation a request matched. */
 export interface MatchedRoute {
   readonly apiName: string;
@@ -99,6 +111,8 @@ export interface RequestContext {
    * Created by the first stage that needs it.
    */
   upstreamHeaders?: Record<string, string | null>;
+  /** File parts of a multipart body, set by request validation for the upload checks. */
+  uploads?: UploadedPart[];
 }
 
 /** The response as the respond phase sees it. Stages may edit headers in place. */

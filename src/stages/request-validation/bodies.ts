@@ -1,20 +1,12 @@
 import busboy from 'busboy';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { UploadedPart } from '../../pipeline/context.js';
 import type { Violation } from './params.js';
 import { parseQuery } from './params.js';
 import type { RequestValidationConfig } from './schema.js';
 
-/** A file part of a multipart body, kept on the request context for later upload checks. */
-export interface UploadedPart {
-  /** The form field name. */
-  readonly field: string;
-  /** The client-supplied file name (untrusted; never use it as a path). */
-  readonly filename: string;
-  /** The client-declared media type (untrusted). */
-  readonly mimeType: string;
-  readonly size: number;
-  readonly data: Buffer;
-}
+// The type lives with the request context, which carries the parts to later stages.
+export type { UploadedPart } from '../../pipeline/context.js';
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 

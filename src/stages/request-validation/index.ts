@@ -21,7 +21,7 @@ export const requestValidation: StageFactory<RequestValidationConfig> = {
   schema: RequestValidationSchema,
   create: (config, deps) => createRequestValidationStage(config, deps),
 };
-export { createRequestValidationStage, type ContextWithUploads } from './stage.js';
+export { createRequestValidationStage } from './stage.js';
 export { RequestValidationSchema, type RequestValidationConfig } from './schema.js';
 export type { UploadedPart } from './bodies.js';
 export { toJsonSchema, type ConvertOptions } from '../../openapi/json-schema.js';

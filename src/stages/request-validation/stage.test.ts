@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequestValidationStage } from './stage.js';
 import { config, ctx, doc, outcome, run, stageFor, type Req } from './test-support.js';
-import type { ContextWithUploads } from './stage.js';
 import { MemoryStore } from '../../store/index.js';
 
 const F = 'validation/shop-3.1.yaml';
@@ -146,7 +145,7 @@ function multipart(parts: { name: string; filename?: string; data: string }[]): 
 test('multipart bodies: fields validated, file parts recorded for upload checks', async () => {
   const { body, ct } = multipart([{ name: 'name', data: 'pen' }, { name: 'file', filename: 'a.txt', data: 'hello' }]);
   const s = await stageFor(F, 'createItem');
-  const c = ctx({ method: 'POST', headers: { 'content-type': ct, 'x-tenant': 't' }, body }) as ContextWithUploads;
+  const c = ctx({ method: 'POST', headers: { 'content-type': ct, 'x-tenant': 't' }, body });
   assert.equal(outcome(await s.handlers.inspect!(c)), 'continue');
   assert.equal(c.uploads?.length, 1);
   assert.equal(c.uploads[0]!.filename, 'a.txt');

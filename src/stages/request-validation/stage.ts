@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { ajvFor, type ValidateFunction } from '../../openapi/ajv.js';
-import { readForm, readMultipart, readXml, type UploadedPart } from './bodies.js';
+import { readForm, readMultipart, readXml } from './bodies.js';
 import { scanJson } from './json-scan.js';
 import { toJsonSchema } from '../../openapi/json-schema.js';
 import { bodyKind, matchMediaType, parseMediaType, type BodyKind } from './media-type.js';
@@ -16,9 +16,6 @@ interface MediaValidator {
   readonly kind: BodyKind;
   readonly validate: ValidateFunction | undefined;
 }
-
-/** The request context as this stage leaves it: multipart file parts for later upload checks. */
-export type ContextWithUploads = RequestContext & { uploads?: UploadedPart[] };
 
 const LOCATIONS = ['path', 'query', 'header', 'cookie'] as const;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -121,7 +118,7 @@ export function createRequestValidationStage(cfg: RequestValidationConfig, deps:
       case 'multipart':
         return readMultipart(raw, ct!, cfg.multipart).then((r) => {
           if ('pointer' in r) { out.push(r); return finish(out); }
-          (ctx as ContextWithUploads).uploads = r.files;
+          ctx.uploads = r.files;
           return validate(r.fields);
         });
       default:

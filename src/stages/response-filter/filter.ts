@@ -34,16 +34,17 @@ const MAX_DEPTH = 64;
  * Builds views for every object schema reachable from `root`.
  *
  * @example
- * const views = buildViews(schema, 'x-portcullis-visible-to');
+ * const views = buildViews(schema, 'x-portcullis-visible-to', undefined, new Map([['lastLoginIp', ['admin']]]));
  */
-export function buildViews(root: unknown, ext: string, views = new Map<object, SchemaView>()): Map<object, SchemaView> {
+export function buildViews(root: unknown, ext: string, views = new Map<object, SchemaView>(), byName: ReadonlyMap<string, readonly string[]> = new Map()): Map<object, SchemaView> {
   const pending: unknown[] = [root];
   while (pending.length > 0) {
     const s = pending.pop();
     if (!isObj(s) || views.has(s)) continue;
     const props = new Map<string, Obj>();
     const writeOnly = new Set<string>();
-    const visibleTo = new Map<string, readonly string[]>();
+    // Config-named properties are limited wherever they appear, declared or not; the schema extension adds to that.
+    const visibleTo = new Map<string, readonly string[]>(byName);
     let open = false;
     let items: Obj | undefined;
     // Members of compositions describe the same instance: merge them (bounded by a seen set).
@@ -59,7 +60,11 @@ export function buildViews(root: unknown, ext: string, views = new Map<object, S
           if (!props.has(k)) props.set(k, v);
           if (v.writeOnly === true) writeOnly.add(k);
           const roles = v[ext];
-          if (Array.isArray(roles)) visibleTo.set(k, roles.map(String));
+          if (Array.isArray(roles)) {
+            // Both the document and the config must allow a role.
+            const fromConfig = byName.get(k);
+            visibleTo.set(k, roles.map(String).filter((r) => fromConfig === undefined || fromConfig.includes(r)));
+          }
           pending.push(v);
         }
       }

@@ -5,7 +5,7 @@ import { ResponseFilterSchema } from './schema.js';
 
 test('defaults: filter, 1 MiB, oversize blocked', () => {
   const v = Value.Default(ResponseFilterSchema, {}) as Record<string, unknown>;
-  assert.deepEqual(v, { mode: 'enforce', action: 'filter', maxBodySize: 1_048_576, oversize: 'block', visibilityExtension: 'x-portcullis-visible-to' });
+  assert.deepEqual(v, { mode: 'enforce', action: 'filter', maxBodySize: 1_048_576, oversize: 'block', visibleTo: {}, visibilityExtension: 'x-portcullis-visible-to' });
 });
 
 test('unknown actions and keys are refused', () => {

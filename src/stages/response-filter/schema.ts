@@ -13,6 +13,7 @@ export const ResponseFilterSchema = Type.Object({
   }),
   maxBodySize: Type.Integer({ minimum: 1, default: 1_048_576, description: 'Largest response body buffered for checking. The gateway must not buffer more (see oversize).' }),
   oversize: Type.Union([Type.Literal('block'), Type.Literal('report')], { default: 'block', description: 'What to do with a response body larger than maxBodySize (it was not buffered, so it cannot be filtered).' }),
+  visibleTo: Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 })), { default: {}, description: 'Role-based visibility from config: property name → roles allowed to see it, applied to properties of that name anywhere in the response (declared or not). [] hides it from everyone. Combines with the schema extension.' }),
   visibilityExtension: Type.String({ default: 'x-portcullis-visible-to', description: 'Schema extension listing the roles allowed to see a property; principals without one of them never receive it.' }),
 }, { additionalProperties: false });
 

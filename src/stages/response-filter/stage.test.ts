@@ -134,3 +134,14 @@ test('an unbuffered (oversize) JSON body: blocked by default, reported when conf
   assert.ok(d.kind === 'reject' && d.error.code === 'PCL_RESPONSE_CONTRACT_VIOLATION');
   assert.equal((await go(await stage('validation/shop-3.1.yaml', 'getItem', { oversize: 'report' }), ctx(), big())).kind, 'continue');
 });
+
+test('visibleTo in config hides a property by name wherever it appears, unless the principal has the role', async () => {
+  const s = await stage('validation/shop-3.1.yaml', 'listItems', { visibleTo: { name: ['admin'], secret: [] } });
+  const body = [{ id: 1, name: 'a', secret: 's' }, { id: 2, name: 'b' }];
+  const r = res(200, body);
+  await go(s, ctx(['user']), r);
+  assert.deepEqual(JSON.parse(r.body!.toString()), [{ id: 1 }, { id: 2 }]);
+  const r2 = res(200, body);
+  await go(s, ctx(['admin']), r2);
+  assert.deepEqual(JSON.parse(r2.body!.toString()), [{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+});

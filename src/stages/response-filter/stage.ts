@@ -30,6 +30,7 @@ export function createResponseFilterStage(cfg: ResponseFilterConfig, deps: Stage
   const docKey = (deps as { openapi?: unknown }).openapi;
   const ajv = ajvFor(typeof docKey === 'object' && docKey !== null ? docKey : op);
   const views = new Map<object, SchemaView>();
+  const byName = new Map(Object.entries(cfg.visibleTo));
   const responses = new Map<string, CompiledMedia[]>();
   for (const [status, r] of Object.entries((op.responses ?? {}) as Record<string, { content?: Record<string, { schema?: unknown }> }>)) {
     const list: CompiledMedia[] = [];
@@ -43,7 +44,7 @@ export function createResponseFilterStage(cfg: ResponseFilterConfig, deps: Stage
         } catch (err) {
           throw new Error(`${op.pointer}/responses/${status}: schema cannot be compiled: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
-        buildViews(entry.schema, cfg.visibilityExtension, views);
+        buildViews(entry.schema, cfg.visibilityExtension, views, byName);
       }
       list.push({ essence, json, schema: entry?.schema, validate });
     }
