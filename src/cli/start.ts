@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { createAdminApi } from '../admin/api.js';
+import { setupAdmin } from '../admin/setup.js';
 import { startAdminServer, startClusterAdminServer } from '../admin/server.js';
 import { createLogger } from '../observability/logging/logger.js';
 import { subscribeAccessLog } from '../observability/logging/access-log.js';
@@ -62,19 +62,15 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
     logger.flush?.();
     return 1;
   }
-  const admin = !isWorker && loaded.config.admin.enabled
+  const setup = loaded.config.admin.enabled && !isWorker ? setupAdmin(loaded, gateway, audit, packageVersion()) : undefined;
+  const admin = !isWorker && setup !== undefined
     ? await startAdminServer({
         host: loaded.config.admin.host,
         port: loaded.config.admin.port,
         registry: metrics.registry,
         health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
-        routes: loaded.config.admin.token === undefined ? [] : createAdminApi(loaded.config.admin.token, {
-          runtime: gateway.runtime,
-          reload: gateway.reload,
-          startedAt: Date.now(),
-          version: packageVersion(),
-          store: gateway.store,
-        }),
+        routes: setup.routes,
+        ...(setup.tls === undefined ? {} : { tls: setup.tls }),
       })
     : undefined;
   const started = gateway;

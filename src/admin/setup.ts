@@ -1,0 +1,68 @@
+import type https from 'node:https';
+import { resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { AuditService } from '../observability/audit/service.js';
+import { tlsOptions } from '../server/listeners.js';
+import type { Gateway } from '../server/gateway.js';
+import { createAdminApi } from './api.js';
+import { createDashboardRoutes } from './dashboard.js';
+import { EventRing } from './events.js';
+import { adminGuard, type AdminAuth } from './guard.js';
+import type { AdminRoute } from './handler.js';
+import { createInsightApi } from './insight-api.js';
+import { LiveStats } from './stats.js';
+
+/** What the admin listener of one gateway process serves beyond metrics and health. */
+export interface AdminSetup {
+  readonly routes: AdminRoute[];
+  /** HTTPS options when admin.tls is set. */
+  readonly tls: https.ServerOptions | undefined;
+  /** Whether the admin API and dashboard are on (a token or an admin client CA is configured). */
+  readonly apiEnabled: boolean;
+  /** Unsubscribes the live statistics and the event ring. */
+  close(): void;
+}
+
+/**
+ * The admin auth configured: the token, and mTLS when the admin listener has a client CA.
+ *
+ * @example
+ * adminAuth(config.admin); // { token: '…', mtls: false }
+ */
+export function adminAuth(admin: LoadedConfig['config']['admin']): AdminAuth {
+  return { token: admin.token, mtls: admin.tls?.clientCa !== undefined };
+}
+
+/**
+ * Builds the admin listener's routes for one gateway process: the admin API, the operator's
+ * insight endpoints (stats, events, audit, penalties, APIs) and the dashboard, plus the HTTPS
+ * options. The statistics and event ring subscribe here, so they count from this moment.
+ *
+ * @example
+ * const setup = setupAdmin(loaded, gateway, audit, version);
+ * await startAdminServer({ ..., routes: setup.routes, tls: setup.tls });
+ */
+export function setupAdmin(loaded: LoadedConfig, gateway: Gateway, audit: AuditService | undefined, version: string): AdminSetup {
+  const admin = loaded.config.admin;
+  const tls = admin.tls === undefined ? undefined : tlsOptions({
+    ...admin.tls,
+    cert: resolve(loaded.baseDir, admin.tls.cert),
+    key: resolve(loaded.baseDir, admin.tls.key),
+    ...(admin.tls.clientCa === undefined ? {} : { clientCa: resolve(loaded.baseDir, admin.tls.clientCa) }),
+    crl: admin.tls.crl.map((f) => resolve(loaded.baseDir, f)),
+  });
+  const auth = adminAuth(admin);
+  if (auth.token === undefined && !auth.mtls) return { routes: [], tls, apiEnabled: false, close: () => {} };
+  const stats = new LiveStats();
+  const events = new EventRing(1000);
+  const stops = [stats.subscribe(), events.subscribe()];
+  const routes = [
+    ...createAdminApi(auth, { runtime: gateway.runtime, reload: gateway.reload, startedAt: Date.now(), version, store: gateway.store }),
+    ...createInsightApi(adminGuard(auth), {
+      stats, events, store: gateway.store, runtime: gateway.runtime,
+      audit: audit === undefined ? undefined : { store: audit.store, instance: audit.instance, publicKey: audit.publicKey },
+    }),
+    ...createDashboardRoutes(),
+  ];
+  return { routes, tls, apiEnabled: true, close: () => { for (const stop of stops) stop(); } };
+}
