@@ -134,7 +134,7 @@ function Apis() {
       <${Table} testid=${`api-${a.name}`} rows=${a.operations} cols=${[
         { key: 'method', label: 'Method' }, { key: 'path', label: 'Path' }, { key: 'operation', label: 'Operation' },
         { key: 'security', label: 'Requires', render: (o) => (o.security === undefined ? '–' : o.security.length === 0 ? 'none' : o.security.map((s) => s.join(' + ')).join(' or ')) },
-        { key: 'stages', label: 'Stages', render: (o) => o.stages.map((s) => html`<span class=${`stage ${s.mode}`} title=${`${s.mode}, ${s.onError}`}>${s.name}</span>`) },
+        { key: 'stages', label: 'Stages', render: (o) => o.stages.map((s) => html`<span class=${`pill ${s.mode}`} title=${`${s.mode}, ${s.onError}`}>${s.name}</span>`) },
       ]} />
     </div>`)}
   </${Panel}>`;

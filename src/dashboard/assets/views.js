@@ -16,7 +16,7 @@ export function Table({ cols, rows, empty = 'Nothing yet.', testid }) {
   if (!rows || rows.length === 0) return html`<p class="empty" data-testid=${testid ? `${testid}-empty` : undefined}>${empty}</p>`;
   return html`<table data-testid=${testid}>
     <thead><tr>${cols.map((c) => html`<th>${c.label}</th>`)}</tr></thead>
-    <tbody>${rows.map((r) => html`<tr>${cols.map((c) => html`<td class=${c.key}>${c.render ? c.render(r) : String(r[c.key] ?? '')}</td>`)}</tr>`)}</tbody>
+    <tbody>${rows.map((r) => html`<tr>${cols.map((c) => html`<td class=${`c-${c.key}`}>${c.render ? c.render(r) : String(r[c.key] ?? '')}</td>`)}</tr>`)}</tbody>
   </table>`;
 }
 
