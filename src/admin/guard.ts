@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { GatewayError } from '../errors/index.js';
 import { publishAdminAction, publishSecurityEvent } from '../observability/channels.js';
 import { timingSafeEqualString } from '../util/timing-safe.js';
+import { callerOf } from './cluster-proxy.js';
 import { sendProblem } from './handler.js';
 
 /** How an admin caller may prove who it is: the bearer token, a client certificate verified against the admin client CA, or both. */
@@ -11,6 +12,8 @@ export interface AdminAuth {
   readonly token?: string | undefined;
   /** Accept a client certificate the admin listener verified (needs `admin.tls.clientCa`). */
   readonly mtls: boolean;
+  /** In a `--workers` worker: the secret that marks calls forwarded by the primary (see cluster-proxy.ts). */
+  readonly proxySecret?: string | undefined;
 }
 
 /** A handler behind the guard. */
@@ -18,20 +21,22 @@ export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => unknow
 /** Wraps a handler: authenticates, audits, maps GatewayErrors to problem+json. */
 export type AdminGuard = (action: string, handler: AdminHandler) => (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-interface Caller { readonly ok: boolean; readonly principal: string | undefined; readonly presented: boolean }
+interface Caller { readonly ok: boolean; readonly principal: string | undefined; readonly presented: boolean; readonly peer: string }
 
 function authenticate(auth: AdminAuth, req: IncomingMessage): Caller {
+  const { peer, cert, forwarded } = callerOf(req, auth.proxySecret);
   const presented = /^Bearer ([^\s]+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (presented !== undefined && auth.token !== undefined && timingSafeEqualString(presented, auth.token)) {
-    return { ok: true, principal: 'admin-token', presented: true };
+    return { ok: true, principal: 'admin-token', presented: true, peer };
   }
+  if (forwarded) return cert !== undefined && auth.mtls && presented === undefined ? { ok: true, principal: cert, presented: true, peer } : { ok: false, principal: undefined, presented: presented !== undefined, peer };
   const socket = req.socket as Partial<TLSSocket>;
   if (auth.mtls && presented === undefined && socket.authorized === true && typeof socket.getPeerCertificate === 'function') {
-    const cert = socket.getPeerCertificate();
+    const c = socket.getPeerCertificate();
     // The fingerprint names the certificate even when its subject is not unique.
-    return { ok: true, principal: `cert:${cert.subject?.CN ?? ''}:${cert.fingerprint256 ?? ''}`, presented: true };
+    return { ok: true, principal: `cert:${c.subject?.CN ?? ''}:${c.fingerprint256 ?? ''}`, presented: true, peer };
   }
-  return { ok: false, principal: undefined, presented: presented !== undefined };
+  return { ok: false, principal: undefined, presented: presented !== undefined, peer };
 }
 
 /**
@@ -48,7 +53,7 @@ export function adminGuard(auth: AdminAuth): AdminGuard {
   return (action, handler) => async (req, res) => {
     const id = randomUUID();
     const caller = authenticate(auth, req);
-    const peer = req.socket.remoteAddress ?? '';
+    const peer = caller.peer;
     const read = req.method === 'GET' || req.method === 'HEAD';
     publishAdminAction({ action, ok: caller.ok, peer, requestId: id });
     publishSecurityEvent(() => ({

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { PortcullisError } from '../errors/index.js';
-import { createAdminHandler, type AdminRoute, type Exposition, type HealthReport } from './handler.js';
+import { createAdminHandler, type AdminHandlerOptions, type AdminRoute, type Exposition, type HealthReport } from './handler.js';
 
 export type { AdminRoute, HealthReport } from './handler.js';
 
@@ -21,6 +21,8 @@ export interface AdminServerOptions {
   onError?: (err: unknown) => void;
   /** Serve HTTPS with these options (certificate, key, and for mTLS the client CA). */
   tls?: https.ServerOptions;
+  /** Unmatched paths under these prefixes go to this handler (the `--workers` primary forwards the admin API). */
+  fallback?: AdminHandlerOptions['fallback'];
 }
 
 /** A running admin listener. */
@@ -74,7 +76,7 @@ function listen(host: string, port: number, handler: http.RequestListener, tls?:
 export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
   const { registry } = opts;
   const metrics = async (): Promise<Exposition> => ({ contentType: registry.contentType, body: await registry.metrics() });
-  return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}) }), opts.tls);
+  return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.fallback ? { fallback: opts.fallback } : {}) }), opts.tls);
 }
 
 /**
@@ -93,5 +95,5 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
 export async function startClusterAdminServer(opts: Omit<AdminServerOptions, 'registry'>): Promise<AdminServer> {
   const aggregator = new AggregatorRegistry();
   const metrics = async (): Promise<Exposition> => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() });
-  return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}) }), opts.tls);
+  return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.fallback ? { fallback: opts.fallback } : {}) }), opts.tls);
 }

@@ -34,24 +34,31 @@ export function adminAuth(admin: LoadedConfig['config']['admin']): AdminAuth {
 }
 
 /**
+ * The admin listener's HTTPS options (paths relative to the config file), when admin.tls is set.
+ *
+ * @example
+ * const tls = adminTls(loaded);
+ */
+export function adminTls(loaded: LoadedConfig): https.ServerOptions | undefined {
+  const t = loaded.config.admin.tls;
+  if (t === undefined) return undefined;
+  const abs = (f: string) => resolve(loaded.baseDir, f);
+  return tlsOptions({ ...t, cert: abs(t.cert), key: abs(t.key), ...(t.clientCa === undefined ? {} : { clientCa: abs(t.clientCa) }), crl: t.crl.map(abs) });
+}
+
+/**
  * Builds the admin listener's routes for one gateway process: the admin API, the operator's
  * insight endpoints (stats, events, audit, penalties, APIs) and the dashboard, plus the HTTPS
  * options. The statistics and event ring subscribe here, so they count from this moment.
+ * `proxySecret` (workers only) authenticates calls forwarded by the `--workers` primary.
  *
  * @example
  * const setup = setupAdmin(loaded, gateway, audit, version);
  * await startAdminServer({ ..., routes: setup.routes, tls: setup.tls });
  */
-export function setupAdmin(loaded: LoadedConfig, gateway: Gateway, audit: AuditService | undefined, version: string): AdminSetup {
-  const admin = loaded.config.admin;
-  const tls = admin.tls === undefined ? undefined : tlsOptions({
-    ...admin.tls,
-    cert: resolve(loaded.baseDir, admin.tls.cert),
-    key: resolve(loaded.baseDir, admin.tls.key),
-    ...(admin.tls.clientCa === undefined ? {} : { clientCa: resolve(loaded.baseDir, admin.tls.clientCa) }),
-    crl: admin.tls.crl.map((f) => resolve(loaded.baseDir, f)),
-  });
-  const auth = adminAuth(admin);
+export function setupAdmin(loaded: LoadedConfig, gateway: Gateway, audit: AuditService | undefined, version: string, opts: { proxySecret?: string | undefined } = {}): AdminSetup {
+  const tls = adminTls(loaded);
+  const auth = { ...adminAuth(loaded.config.admin), proxySecret: opts.proxySecret };
   if (auth.token === undefined && !auth.mtls) return { routes: [], tls, apiEnabled: false, close: () => {} };
   const stats = new LiveStats();
   const events = new EventRing(1000);

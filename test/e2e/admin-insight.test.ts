@@ -173,3 +173,28 @@ describe('admin API over mTLS', () => {
     assert.ok(reads.records.some((r) => /^cert:admin-client:/.test(r.principal ?? '')));
   });
 });
+
+describe('admin API with --workers', () => {
+  test('the primary forwards the admin API and dashboard to a worker; forged proxy headers are refused and audited', async (t) => {
+    const up = await startUpstream();
+    t.after(() => up.close());
+    const gw = await startGatewayProcess(config(up.url).file, { args: ['--workers', '2'], env: { ADMIN_TOKEN: TOKEN } });
+    t.after(() => gw.stop());
+    const primary = await gw.waitForLog((l) => l.msg === 'portcullis primary started');
+    const adminUrl = String(primary.admin);
+    const status = await until(() => fetch(`${adminUrl}/admin/status`, { headers: auth }), (r) => r.status === 200);
+    assert.equal(status.status, 200);
+    const body = await status.json() as { pid: number; apis: string[] };
+    assert.deepEqual(body.apis, ['books']);
+    assert.notEqual(body.pid, gw.child.pid, 'answered by a worker, not the primary');
+    const page = await fetch(`${adminUrl}/dashboard`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    // A caller cannot pose as the primary: a forged proxy header is stripped and the call is refused.
+    const forged = await fetch(`${adminUrl}/admin/status`, { headers: { 'x-portcullis-admin-proxy': 'guess', 'x-portcullis-admin-cert': 'cert:x:y' } });
+    assert.equal(forged.status, 401);
+    const denied = await until(async () => (await (await fetch(`${adminUrl}/admin/audit?kind=admin.denied`, { headers: auth })).json() as { records: AuditRecord[] }).records, (r) => r.length >= 1);
+    assert.equal(denied[0]!.client, '127.0.0.1');
+    assert.equal((await fetch(`${adminUrl}/admin/nope`, { headers: auth })).status, 404);
+  });
+});
