@@ -39,6 +39,7 @@ export function loadDashboardAssets(): Asset[] {
     ['uPlot.min.css', join(dir('uplot'), 'uPlot.min.css')],
   ];
   const assets: Asset[] = OWN.map((f) => ({ path: f === 'index.html' ? '/dashboard' : `/dashboard/${f}`, type: typeOf(f), body: readFileSync(join(own, f)) }));
+  assets.push({ ...assets[0]!, path: '/dashboard/' });
   for (const [name, file] of vendor) {
     let text = readFileSync(file, 'utf8');
     if (name === 'hooks.module.js') text = text.replaceAll(/from\s*["']preact["']/g, 'from"/dashboard/vendor/preact.module.js"');

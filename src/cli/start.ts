@@ -64,7 +64,16 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
     logger.flush?.();
     return 1;
   }
-  const setup = loaded.config.admin.enabled ? setupAdmin(loaded, gateway, audit, packageVersion(), { proxySecret: process.env[PROXY_SECRET_ENV] }) : undefined;
+  let setup;
+  try {
+    setup = loaded.config.admin.enabled ? setupAdmin(loaded, gateway, audit, packageVersion(), { proxySecret: process.env[PROXY_SECRET_ENV] }) : undefined;
+  } catch (e) {
+    // admin.tls files that cannot be read: stop cleanly, as for any other startup problem.
+    process.stderr.write(`${describeLoadError(e)}\n`);
+    await gateway.shutdown();
+    await audit?.close();
+    return 1;
+  }
   // A worker serves the admin API and dashboard on a loopback port of its own; the primary forwards to it.
   const admin = setup !== undefined && (!isWorker || setup.apiEnabled)
     ? await startAdminServer({
