@@ -21,7 +21,8 @@ export function subscribeSecurityEventLog(logger: pino.Logger): () => void {
       ...(m.scheme === undefined ? {} : { scheme: m.scheme }),
       ...(m.principal === undefined ? {} : { principal: m.principal }),
     };
-    if (m.kind.endsWith('.success')) {
+    // Successes and info-level events (e.g. allowed admin reads, which a dashboard polls) are routine: debug only.
+    if (m.kind.endsWith('.success') || m.severity === 'info') {
       if (logger.isLevelEnabled('debug')) logger.debug(fields, 'security event');
     } else {
       logger.warn(fields, 'security event');
