@@ -178,7 +178,8 @@ describe('admin API with --workers', () => {
   test('the primary forwards the admin API and dashboard to a worker; forged proxy headers are refused and audited', async (t) => {
     const up = await startUpstream();
     t.after(() => up.close());
-    const gw = await startGatewayProcess(config(up.url).file, { args: ['--workers', '2'], env: { ADMIN_TOKEN: TOKEN } });
+    // Two workers on a busy two-core machine can take a while to start: a generous wait, not a timing assertion.
+    const gw = await startGatewayProcess(config(up.url).file, { args: ['--workers', '2'], env: { ADMIN_TOKEN: TOKEN }, timeoutMs: 90_000 });
     t.after(() => gw.stop());
     const primary = await gw.waitForLog((l) => l.msg === 'portcullis primary started');
     const adminUrl = String(primary.admin);

@@ -1,6 +1,6 @@
 import { api, qs } from '/dashboard/api.js';
 import { Field, Panel, Table, html } from '/dashboard/views.js';
-import { useEffect, useState } from '/dashboard/vendor/hooks.module.js';
+import { useEffect, useRef, useState } from '/dashboard/vendor/hooks.module.js';
 
 const COLS = [
   { key: 'seq', label: 'Seq' },
@@ -31,9 +31,13 @@ export function AuditPanel({ onError }) {
   const [result, setResult] = useState(null);
   const [chain, setChain] = useState(null);
   const verify = () => api('/admin/audit/verify').then(setChain, (e) => { setChain({ error: e.message }); onError(e); });
+  const latest = useRef(0);
   const search = (e) => {
     e?.preventDefault();
-    api(`/admin/audit${qs({ ...form, limit: 200 })}`).then(setResult, (err) => { setResult({ error: err.message }); onError(err); });
+    // Only the newest search may show its answer: an older, slower one must not overwrite it.
+    const n = ++latest.current;
+    const show = (r) => { if (n === latest.current) setResult(r); };
+    api(`/admin/audit${qs({ ...form, limit: 200 })}`).then(show, (err) => { show({ error: err.message }); onError(err); });
   };
   useEffect(() => { verify(); search(); }, []);
   return html`<${Panel} id="audit" title="Audit trail">
