@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { internalJwksRoute } from '../admin/authn-admin.js';
 import { forwardToWorker, newProxySecret } from '../admin/cluster-proxy.js';
 import { adminTls, setupAdmin } from '../admin/setup.js';
 import { startAdminServer, startClusterAdminServer } from '../admin/server.js';
@@ -81,7 +82,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
         port: isWorker ? 0 : loaded.config.admin.port,
         registry: metrics.registry,
         health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
-        routes: setup.routes,
+        routes: [internalJwksRoute(), ...setup.routes],
         ...(setup.tls === undefined || isWorker ? {} : { tls: setup.tls }),
       })
     : undefined;

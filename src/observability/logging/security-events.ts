@@ -20,6 +20,10 @@ export function subscribeSecurityEventLog(logger: pino.Logger): () => void {
       event: m.kind, reason: m.reason, severity: m.severity, reqId: m.requestId, api: m.api, operation: m.operationId, client: m.client,
       ...(m.scheme === undefined ? {} : { scheme: m.scheme }),
       ...(m.principal === undefined ? {} : { principal: m.principal }),
+      ...(m.stage === undefined ? {} : { stage: m.stage }),
+      ...(m.ruleIds === undefined ? {} : { ruleIds: m.ruleIds }),
+      ...(m.excerpt === undefined ? {} : { excerpt: m.excerpt }),
+      ...(m.enforced === undefined ? {} : { enforced: m.enforced }),
     };
     // Successes and info-level events (e.g. allowed admin reads, which a dashboard polls) are routine: debug only.
     if (m.kind.endsWith('.success') || m.severity === 'info') {
