@@ -1,17 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Type, type Static } from '@sinclair/typebox';
 import { compileSchema } from '../config/ajv.js';
 import { redactConfig } from '../config/redact.js';
 import { GatewayError } from '../errors/index.js';
-import { publishAdminAction } from '../observability/channels.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { revoke, unrevoke } from '../stages/authn/revocation-list.js';
 import type { KeyValueStore } from '../store/store.js';
-import { timingSafeEqualString } from '../util/timing-safe.js';
 import { authnAdminRoutes } from './authn-admin.js';
+import { readJsonBody } from './body.js';
+import { adminGuard, type AdminAuth } from './guard.js';
 import type { AdminRoute } from './handler.js';
-import { sendJson, sendProblem } from './handler.js';
+import { sendJson } from './handler.js';
 
 /** What the admin API needs from the running gateway. */
 export interface AdminApiTarget {
@@ -23,7 +22,6 @@ export interface AdminApiTarget {
   readonly store: KeyValueStore;
 }
 
-const MAX_BODY_BYTES = 8192;
 const MAX_TTL_SECONDS = 366 * 24 * 3600;
 const PRINTABLE = '^[\\x21-\\x7e]+$';
 
@@ -39,24 +37,9 @@ const validRevocation = compileSchema(RevocationSchema);
 
 /** Reads and checks a revocation body; a GatewayError (400/413/415) when it is not acceptable. */
 async function readRevocation(req: IncomingMessage, allowTtl: boolean): Promise<Revocation> {
-  const bad = (internal: string, code: 'PCL_BAD_REQUEST' | 'PCL_BODY_TOO_LARGE' | 'PCL_UNSUPPORTED_MEDIA_TYPE' = 'PCL_BAD_REQUEST') =>
-    new GatewayError(code, { detail: code === 'PCL_BAD_REQUEST' ? 'Expected a JSON object { kind: jti|subject|api-key, value, issuer?, ttlSeconds? }.' : undefined, internal });
-  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw bad('content-type is not application/json', 'PCL_UNSUPPORTED_MEDIA_TYPE');
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw bad('declared body too large', 'PCL_BODY_TOO_LARGE');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw bad('body too large', 'PCL_BODY_TOO_LARGE');
-    chunks.push(chunk as Buffer);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw bad('body is not JSON');
-  }
+  const detail = 'Expected a JSON object { kind: jti|subject|api-key, value, issuer?, ttlSeconds? }.';
+  const bad = (internal: string) => new GatewayError('PCL_BAD_REQUEST', { detail, internal });
+  const body = await readJsonBody(req, detail);
   if (!validRevocation(body)) throw bad('body does not match the revocation schema');
   const r = body as Revocation;
   if ((r.kind === 'subject') !== (r.issuer !== undefined)) throw bad('issuer goes with kind subject only');
@@ -67,33 +50,14 @@ async function readRevocation(req: IncomingMessage, allowTtl: boolean): Promise<
 
 /**
  * The authenticated admin API (`/admin/*`): status, redacted config, routes, reload.
- * Every call, allowed or refused, is published as an admin action for the audit trail.
+ * Every call, allowed or refused, is published as an admin action and audited (see {@link adminGuard}).
+ * `auth` is the bearer token, or token and/or mTLS.
  *
  * @example
  * startAdminServer({ ..., routes: createAdminApi(token, gateway) });
  */
-export function createAdminApi(token: string, target: AdminApiTarget): AdminRoute[] {
-  const guard = (action: string, handler: (req: IncomingMessage, res: ServerResponse) => unknown | Promise<unknown>) =>
-    async (req: IncomingMessage, res: ServerResponse) => {
-      const id = randomUUID();
-      const presented = /^Bearer ([^\s]+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      const ok = presented !== undefined && timingSafeEqualString(presented, token);
-      publishAdminAction({ action, ok, peer: req.socket.remoteAddress ?? '', requestId: id });
-      if (!ok) {
-        sendProblem(res, new GatewayError(presented === undefined ? 'PCL_AUTHN_REQUIRED' : 'PCL_AUTHN_INVALID', {
-          headers: { 'www-authenticate': presented === undefined ? 'Bearer realm="portcullis-admin"' : 'Bearer realm="portcullis-admin", error="invalid_token"' },
-        }), id);
-        return;
-      }
-      try {
-        await handler(req, res);
-      } catch (err) {
-        if (!(err instanceof GatewayError)) throw err;
-        // The body may be half read: close the connection rather than parse the rest as a request.
-        res.setHeader('connection', 'close');
-        sendProblem(res, err, id);
-      }
-    };
+export function createAdminApi(auth: string | AdminAuth, target: AdminApiTarget): AdminRoute[] {
+  const guard = adminGuard(typeof auth === 'string' ? { token: auth, mtls: false } : auth);
 
   return [
     {

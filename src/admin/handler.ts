@@ -35,6 +35,8 @@ export interface AdminHandlerOptions {
   routes?: readonly AdminRoute[];
   /** Called with failures of handlers and metric collection (they answer 500 either way). */
   onError?: (err: unknown) => void;
+  /** Answers paths under these prefixes that no route matches (instead of 404): the `--workers` primary forwards them. */
+  fallback?: { readonly prefixes: readonly string[]; readonly handle: Handle };
 }
 
 type Handle = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -107,6 +109,11 @@ export function createAdminHandler(opts: AdminHandlerOptions): (req: IncomingMes
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const byMethod = table.get(path) ?? table.get(prefixes.find((p) => path.startsWith(`${p}/`)) ?? '');
+    if (byMethod === undefined && opts.fallback?.prefixes.some((p) => path === p || path.startsWith(`${p}/`)) === true) {
+      const out = opts.fallback.handle(req, res);
+      if (out instanceof Promise) out.catch((err: unknown) => { opts.onError?.(err); res.destroy(); });
+      return;
+    }
     if (byMethod === undefined) {
       sendProblem(res, new GatewayError('PCL_ROUTE_NOT_FOUND'), id);
       return;

@@ -1,7 +1,8 @@
 import http from 'node:http';
+import https from 'node:https';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { PortcullisError } from '../errors/index.js';
-import { createAdminHandler, type AdminRoute, type Exposition, type HealthReport } from './handler.js';
+import { createAdminHandler, type AdminHandlerOptions, type AdminRoute, type Exposition, type HealthReport } from './handler.js';
 
 export type { AdminRoute, HealthReport } from './handler.js';
 
@@ -18,6 +19,10 @@ export interface AdminServerOptions {
   routes?: AdminRoute[];
   /** Called with errors of route handlers and metric collection. */
   onError?: (err: unknown) => void;
+  /** Serve HTTPS with these options (certificate, key, and for mTLS the client CA). */
+  tls?: https.ServerOptions;
+  /** Unmatched paths under these prefixes go to this handler (the `--workers` primary forwards the admin API). */
+  fallback?: AdminHandlerOptions['fallback'];
 }
 
 /** A running admin listener. */
@@ -30,9 +35,10 @@ export interface AdminServer {
 
 const CLOSE_GRACE_MS = 1_000;
 
-function listen(host: string, port: number, handler: http.RequestListener): Promise<AdminServer> {
+function listen(host: string, port: number, handler: http.RequestListener, tls?: https.ServerOptions): Promise<AdminServer> {
   // The admin listener answers operators and scrapers: small heads, short deadlines.
-  const server = http.createServer({ maxHeaderSize: 8_192, headersTimeout: 5_000, requestTimeout: 15_000, keepAliveTimeout: 5_000 }, handler);
+  const limits = { maxHeaderSize: 8_192, headersTimeout: 5_000, requestTimeout: 15_000, keepAliveTimeout: 5_000 };
+  const server = tls === undefined ? http.createServer(limits, handler) : https.createServer({ ...tls, ...limits }, handler);
   server.maxConnections = 256;
   return new Promise((resolve, reject) => {
     server.once('error', (err) => reject(new PortcullisError('PCL_ERR_LISTEN', `cannot listen on ${host}:${port} (admin): ${err.message}`, { cause: err })));
@@ -41,7 +47,7 @@ function listen(host: string, port: number, handler: http.RequestListener): Prom
       const bound = typeof addr === 'object' && addr !== null ? addr.port : port;
       const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://${shown}:${bound}`,
+        url: `${tls === undefined ? 'http' : 'https'}://${shown}:${bound}`,
         port: bound,
         close: () => new Promise<void>((done) => {
           const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
@@ -70,7 +76,7 @@ function listen(host: string, port: number, handler: http.RequestListener): Prom
 export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
   const { registry } = opts;
   const metrics = async (): Promise<Exposition> => ({ contentType: registry.contentType, body: await registry.metrics() });
-  return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}) }));
+  return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.fallback ? { fallback: opts.fallback } : {}) }), opts.tls);
 }
 
 /**
@@ -89,5 +95,5 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
 export async function startClusterAdminServer(opts: Omit<AdminServerOptions, 'registry'>): Promise<AdminServer> {
   const aggregator = new AggregatorRegistry();
   const metrics = async (): Promise<Exposition> => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() });
-  return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}) }));
+  return listen(opts.host, opts.port, createAdminHandler({ metrics, health: opts.health, routes: opts.routes ?? [], ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.fallback ? { fallback: opts.fallback } : {}) }), opts.tls);
 }

@@ -1,7 +1,8 @@
 import cluster from 'node:cluster';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { createAdminApi } from '../admin/api.js';
 import { internalJwksRoute } from '../admin/authn-admin.js';
+import { forwardToWorker, newProxySecret } from '../admin/cluster-proxy.js';
+import { adminTls, setupAdmin } from '../admin/setup.js';
 import { startAdminServer, startClusterAdminServer } from '../admin/server.js';
 import { createLogger } from '../observability/logging/logger.js';
 import { subscribeAccessLog } from '../observability/logging/access-log.js';
@@ -18,11 +19,12 @@ import { describeLoadError } from './validate.js';
 import { packageVersion } from './version.js';
 
 const WORKER_ENV = 'PORTCULLIS_CLUSTER_WORKER';
+const PROXY_SECRET_ENV = 'PORTCULLIS_ADMIN_PROXY_SECRET';
 
 /**
  * `portcullis start -c FILE [--workers N]`. With N > 1 the primary forks N workers that
  * share the public port (node:cluster) and serves the admin listener itself, with
- * metrics summed over the workers.
+ * metrics summed over the workers; admin API and dashboard calls are forwarded to one worker.
  */
 export async function startCommand(file: string, workers: number): Promise<number> {
   let loaded: LoadedConfig;
@@ -69,24 +71,31 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
     logger.flush?.();
     return 1;
   }
-  const admin = !isWorker && loaded.config.admin.enabled
+  let setup;
+  try {
+    setup = loaded.config.admin.enabled ? setupAdmin(loaded, gateway, audit, packageVersion(), { proxySecret: process.env[PROXY_SECRET_ENV] }) : undefined;
+  } catch (e) {
+    // admin.tls files that cannot be read: stop cleanly, as for any other startup problem.
+    process.stderr.write(`${describeLoadError(e)}\n`);
+    await gateway.shutdown();
+    await audit?.close();
+    return 1;
+  }
+  // A worker serves the admin API and dashboard on a loopback port of its own; the primary forwards to it.
+  const admin = setup !== undefined && (!isWorker || setup.apiEnabled)
     ? await startAdminServer({
-        host: loaded.config.admin.host,
-        port: loaded.config.admin.port,
+        host: isWorker ? '127.0.0.1' : loaded.config.admin.host,
+        port: isWorker ? 0 : loaded.config.admin.port,
         registry: metrics.registry,
         health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
-        routes: [internalJwksRoute(), ...loaded.config.admin.token === undefined ? [] : createAdminApi(loaded.config.admin.token, {
-          runtime: gateway.runtime,
-          reload: gateway.reload,
-          startedAt: Date.now(),
-          version: packageVersion(),
-          store: gateway.store,
-        })],
+        routes: [internalJwksRoute(), ...setup.routes],
+        ...(setup.tls === undefined || isWorker ? {} : { tls: setup.tls }),
       })
     : undefined;
+  if (isWorker && admin !== undefined) process.send?.({ portcullis: 'admin', port: admin.port });
   const started = gateway;
   reloadOnHup = () => { void started.reload('SIGHUP'); };
-  logger.info({ http: gateway.http?.url, https: gateway.https?.url, admin: admin?.url }, 'portcullis listening');
+  logger.info({ http: gateway.http?.url, https: gateway.https?.url, [isWorker ? 'workerAdmin' : 'admin']: admin?.url }, 'portcullis listening');
   if (isWorker) process.send?.({ portcullis: 'ready' });
 
   return new Promise<number>((resolve) => {
@@ -111,12 +120,18 @@ async function runPrimary(loaded: LoadedConfig, count: number): Promise<number> 
   let stopping = false;
   const ready = new Set<number>();
   const connectStore = loaded.config.store.backend === 'memory' ? hostClusterStore(loaded.config.store) : undefined;
+  const secret = newProxySecret();
+  const adminPorts = new Map<number, number>();
   const fork = () => {
-    const w = cluster.fork({ [WORKER_ENV]: '1' });
+    const w = cluster.fork({ [WORKER_ENV]: '1', [PROXY_SECRET_ENV]: secret });
     connectStore?.(w);
-    w.on('message', (m: { portcullis?: string }) => { if (m?.portcullis === 'ready') ready.add(w.id); });
+    w.on('message', (m: { portcullis?: string; port?: number }) => {
+      if (m?.portcullis === 'ready') ready.add(w.id);
+      if (m?.portcullis === 'admin' && typeof m.port === 'number') adminPorts.set(w.id, m.port);
+    });
     w.on('exit', (code, signal) => {
       ready.delete(w.id);
+      adminPorts.delete(w.id);
       if (!stopping) {
         logger.error({ worker: w.id, code, signal }, 'worker exited unexpectedly; starting a new one');
         fork();
@@ -124,11 +139,15 @@ async function runPrimary(loaded: LoadedConfig, count: number): Promise<number> 
     });
   };
   for (let i = 0; i < count; i++) fork();
+  const tls = adminTls(loaded);
   const admin = loaded.config.admin.enabled
     ? await startClusterAdminServer({
         host: loaded.config.admin.host,
         port: loaded.config.admin.port,
         health: () => ({ live: true, ready: !stopping && ready.size === count, detail: { workers: ready.size } }),
+        // The admin API and dashboard of the worker with the lowest id (its own stats and events; the audit trail is shared).
+        fallback: { prefixes: ['/admin', '/dashboard'], handle: forwardToWorker(() => adminPorts.get(Math.min(...adminPorts.keys())), secret) },
+        ...(tls === undefined ? {} : { tls }),
       })
     : undefined;
   logger.info({ workers: count, admin: admin?.url }, 'portcullis primary started');

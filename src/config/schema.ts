@@ -129,7 +129,8 @@ export const AdminSchema = Type.Object({
   enabled: Type.Boolean({ default: true }),
   host: Type.String({ default: '127.0.0.1', description: 'Keep the admin listener off public interfaces.' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 9901 }),
-  token: Type.Optional(Type.String({ minLength: 24, description: 'Bearer token for the admin API (/admin/*); use ${ENV} or ${file:...}. Without it the admin API is off; metrics and health stay on.' })),
+  token: Type.Optional(Type.String({ minLength: 24, description: 'Bearer token for the admin API (/admin/*); use ${ENV} or ${file:...}. Without it (and without admin.tls.clientCa) the admin API is off; metrics and health stay on.' })),
+  tls: Type.Optional(Type.Object(TlsSchema.properties, { ...Strict, description: 'Serve the admin listener over HTTPS. With clientCa, a client certificate verified against it authenticates admin API calls (mTLS) as an alternative to the token.' })),
 }, { ...Strict, default: {} });
 
 export const LoggingSchema = Type.Object({

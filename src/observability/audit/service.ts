@@ -1,7 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import type pino from 'pino';
 import { auditLocation, createAuditStore, openSigner } from './open.js';
 import { applyRetention } from './retention.js';
 import type { AuditConfig } from './schema.js';
+import type { AuditStore } from './store.js';
 import { subscribeAudit } from './subscribe.js';
 import { AuditWriter } from './writer.js';
 
@@ -9,6 +11,9 @@ import { AuditWriter } from './writer.js';
 export interface AuditService {
   readonly writer: AuditWriter;
   readonly instance: string;
+  /** The store and the checkpoint key, for the admin API's search and verify. */
+  readonly store: AuditStore;
+  readonly publicKey: KeyObject;
   /** Unsubscribes, flushes, writes a final checkpoint and closes the store. */
   close(): Promise<void>;
 }
@@ -55,6 +60,8 @@ export async function startAudit(c: AuditConfig, baseDir: string, logger: pino.L
   return {
     writer,
     instance: loc.instance,
+    store,
+    publicKey: signer.publicKey,
     close: async () => {
       unsubscribe();
       if (timer !== undefined) clearInterval(timer);

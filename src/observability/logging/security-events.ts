@@ -25,7 +25,8 @@ export function subscribeSecurityEventLog(logger: pino.Logger): () => void {
       ...(m.excerpt === undefined ? {} : { excerpt: m.excerpt }),
       ...(m.enforced === undefined ? {} : { enforced: m.enforced }),
     };
-    if (m.kind.endsWith('.success')) {
+    // Successes and info-level events (e.g. allowed admin reads, which a dashboard polls) are routine: debug only.
+    if (m.kind.endsWith('.success') || m.severity === 'info') {
       if (logger.isLevelEnabled('debug')) logger.debug(fields, 'security event');
     } else {
       logger.warn(fields, 'security event');

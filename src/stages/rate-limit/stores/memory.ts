@@ -45,6 +45,17 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return this.#map.size;
   }
 
+  /** Live entries as [key, state, expiresAt] (for the admin API's penalty listing). */
+  *entries(): IterableIterator<[string, LimitState, number]> {
+    const now = this.#now();
+    for (const [k, e] of this.#map) if (e.expiresAt > now) yield [k, e.state, e.expiresAt];
+  }
+
+  /** Forgets one key (the admin API lifting a penalty); true when it existed. */
+  delete(key: string): boolean {
+    return this.#map.delete(key);
+  }
+
   async check(request: CheckRequest): Promise<CheckResult> {
     return checkAll(request, this.#now(), this.#access, '');
   }
