@@ -129,7 +129,7 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     }
     if (skipAfter !== undefined) continue;
     if (skip > 0) { skip--; continue; }
-    if (removed(rule, tx)) continue;
+    if (rule.unsupported !== undefined || removed(rule, tx)) continue;
     tx.collection('MATCHED_VARS').clear();
     tx.collection('MATCHED_VARS_NAMES').clear();
     let link: Rule | undefined = rule;

@@ -15,6 +15,15 @@ export interface EngineSettings {
   componentSignatures: string[];
 }
 
+/** A load-time report about one rule's pattern. */
+export interface RegexReport {
+  readonly ruleId: number;
+  readonly file: string;
+  readonly line: number;
+  readonly kind: 'disabled' | 'approximated';
+  readonly reason: string;
+}
+
 /** A loaded, compiled rule set; immutable once `finish()` ran. */
 export class RuleSet {
   /** Chain heads and markers in definition order. */
@@ -27,6 +36,11 @@ export class RuleSet {
   readonly defaultDisruptive = new Map<number, DisruptiveKind>();
   /** Directives that were accepted but have no effect in this engine, with where they were. */
   readonly ignoredDirectives: string[] = [];
+  /**
+   * Rules whose pattern no linear-time engine can run (`disabled`: the rule never runs)
+   * or runs in an approximated form (`approximated`), one entry per rule, in load order.
+   */
+  readonly regexReports: RegexReport[] = [];
   #byPhase: Rule[][] = [];
 
   /** Rules (and markers) for one phase, in order. */
