@@ -29,6 +29,8 @@ export interface FtwCase {
   readonly ruleFile: string;
   readonly ruleId: number;
   readonly testId: number;
+  /** ftw v1's test_title (CRS 3.3), which is the case's name there, e.g. `944200-0FP`. */
+  readonly title?: string;
   readonly stages: ReadonlyArray<{ input: FtwInput; output: FtwOutput }>;
 }
 /** The outcome of one case. */
@@ -50,7 +52,7 @@ export function loadCases(dir: string): FtwCase[] {
       };
       for (const [i, t] of (doc?.tests ?? []).entries()) {
         out.push({
-          file: `${sub}/${f}`, ruleFile: sub, ruleId: doc?.rule_id ?? Number(basename(f, '.yaml')), testId: t.test_id ?? titleNumber(t.test_title, i),
+          file: `${sub}/${f}`, ruleFile: sub, ruleId: doc?.rule_id ?? Number(basename(f, '.yaml')), testId: t.test_id ?? titleNumber(t.test_title, i), ...(t.test_title ? { title: t.test_title } : {}),
           stages: t.stages.map((s) => ({ input: s.input ?? s.stage?.input ?? {}, output: fromFtwV1(s.output ?? s.stage?.output ?? {}) })),
         });
       }
@@ -101,7 +103,8 @@ function fromRaw(raw: Buffer): TransactionInput {
 /** Builds the request go-ftw would send, including its header autocompletion. */
 export function toInput(i: FtwInput): TransactionInput {
   if (i.encoded_request) return fromRaw(Buffer.from(i.encoded_request, 'base64'));
-  if (i.raw_request) return fromRaw(Buffer.from(i.raw_request, 'latin1'));
+  // ftw sent raw_request as UTF-8: "\xac" in the YAML is U+00AC on the wire as C2 AC (944200-0FP relies on it).
+  if (i.raw_request) return fromRaw(Buffer.from(i.raw_request, 'utf8'));
   const headers: Array<[string, string]> = Object.entries(i.headers ?? {}).map(([k, v]) => [k, String(v)]);
   const data = Array.isArray(i.data) ? i.data.join('\r\n') : i.data;
   const body = data === undefined ? undefined : latin1Bytes(data);

@@ -4,7 +4,7 @@
  * `--write-known` rewrites the version's known-failures file from this run, keeping the
  * reasons already written for cases that still fail.
  *
- * Usage: npx tsx test/conformance/waf/report.ts [--crs3] [--write-known]
+ * Usage: npx tsx test/conformance/waf/report.ts [--crs3] [--rules=920460,942130] [--write-known]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runCrs4Suite, runCrs3Suite, caseKey } from './run-suite.js';
@@ -12,8 +12,9 @@ import { findPackageRoot } from '../../../src/util/package-root.js';
 import { join } from 'node:path';
 
 const crs3 = process.argv.includes('--crs3');
+const only = process.argv.find((a) => a.startsWith('--rules='))?.slice(8).split(',').map(Number);
 const t0 = performance.now();
-const s = crs3 ? runCrs3Suite() : runCrs4Suite();
+const s = crs3 ? runCrs3Suite((c) => !only || only.includes(c.ruleId)) : runCrs4Suite((_f, id) => !only || only.includes(id));
 for (const [file, k] of [...s.perFile].sort()) {
   const rate = (100 * k.pass) / Math.max(1, k.pass + k.fail);
   console.log(`${file.padEnd(50)} pass ${String(k.pass).padStart(4)} fail ${String(k.fail).padStart(3)} skip ${String(k.skip).padStart(2)}  ${rate.toFixed(1)}%`);

@@ -54,4 +54,4 @@ export function runSuite(rs: RuleSet, cases: readonly FtwCase[]): SuiteSummary {
 }
 
 /** Stable key of a case in known-failures.json. */
-export const caseKey = (r: FtwResult): string => `${r.case.ruleId}-${r.case.testId}`;
+export const caseKey = (r: FtwResult): string => r.case.title ?? `${r.case.ruleId}-${r.case.testId}`;
