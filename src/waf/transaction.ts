@@ -56,7 +56,15 @@ export class Transaction implements MacroScope {
   readonly removedTargets = new Map<number, Array<{ collection: string; key: string | undefined }>>();
   readonly removedTargetsByTag: Array<{ tag: string; collection: string; key: string | undefined }> = [];
   engineMode: 'On' | 'DetectionOnly' | 'Off' | undefined;
-  bodyProcessor: string | undefined;
+  #bodyProcessor: string | undefined;
+  /** The request body processor; REQBODY_PROCESSOR follows it from phase 1 on (CRS 920400/920540 read it there). */
+  get bodyProcessor(): string | undefined {
+    return this.#bodyProcessor;
+  }
+  set bodyProcessor(name: string | undefined) {
+    this.#bodyProcessor = name;
+    this.scalars.set('REQBODY_PROCESSOR', name ?? '');
+  }
   bodyProcessed = false;
   initialised = false;
   forceRequestBodyVariable = false;
@@ -96,7 +104,6 @@ export class Transaction implements MacroScope {
     const limited = raw.byteLength > this.requestBodyLimit ? raw.subarray(0, this.requestBodyLimit) : raw;
     const body = bytesToByteString(limited);
     this.scalars.set('REQUEST_BODY_LENGTH', String(raw.byteLength));
-    this.scalars.set('REQBODY_PROCESSOR', this.bodyProcessor ?? '');
     const res = processBody(this.bodyProcessor, body, this.scalars.get('REQUEST_CONTENT_TYPE') ?? '', this);
     if (res.exposeRawBody || this.forceRequestBodyVariable) this.scalars.set('REQUEST_BODY', body);
     this.scalars.set('REQBODY_ERROR', res.error ? '1' : '0');

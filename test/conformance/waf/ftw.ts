@@ -100,13 +100,18 @@ function fromRaw(raw: Buffer): TransactionInput {
   return { method, uri: Buffer.from(uri, 'latin1').toString('utf8'), protocol, headers, body: new Uint8Array(Buffer.from(body, 'latin1')) };
 }
 
+/** go-ftw expands `{{ "x" | repeat N }}` in data (920400's large upload). */
+function expandTemplates(data: string | undefined): string | undefined {
+  return data?.replace(/\{\{\s*"([^"]*)"\s*\|\s*repeat\s+(\d+)\s*\}\}/g, (_m, s: string, n: string) => s.repeat(Number(n)));
+}
+
 /** Builds the request go-ftw would send, including its header autocompletion. */
 export function toInput(i: FtwInput): TransactionInput {
   if (i.encoded_request) return fromRaw(Buffer.from(i.encoded_request, 'base64'));
   // ftw sent raw_request as UTF-8: "\xac" in the YAML is U+00AC on the wire as C2 AC (944200-0FP relies on it).
   if (i.raw_request) return fromRaw(Buffer.from(i.raw_request, 'utf8'));
   const headers: Array<[string, string]> = Object.entries(i.headers ?? {}).map(([k, v]) => [k, String(v)]);
-  const data = Array.isArray(i.data) ? i.data.join('\r\n') : i.data;
+  const data = expandTemplates(Array.isArray(i.data) ? i.data.join('\r\n') : i.data);
   const body = data === undefined ? undefined : latin1Bytes(data);
   const has = (n: string): boolean => headers.some(([k]) => k.toLowerCase() === n);
   if (i.autocomplete_headers !== false && i.stop_magic !== true && body !== undefined) {
@@ -143,7 +148,8 @@ export function runCase(rs: RuleSet, c: FtwCase, profile?: Map<number, number>):
     } else {
       tx.setResponse({ status: 200, headers: [['Content-Type', 'text/html']], body: new Uint8Array() });
     }
-    for (const p of [3, 4]) matches.push(...evaluate(rs, tx, p, opts).matches);
+    // Phase 5 (logging) too: CRS's 980xxx reporting rules run there.
+    for (const p of [3, 4, 5]) matches.push(...evaluate(rs, tx, p, opts).matches);
     const ids = new Set(matches.map((m) => m.ruleId));
     const missing = (log.expect_ids ?? []).filter((id) => !ids.has(id));
     if (missing.length > 0) return { case: c, status: 'fail', reason: `missing ${missing.join(',')}; got ${[...ids].join(',')}` };
