@@ -123,8 +123,11 @@ export function toInput(i: FtwInput): TransactionInput {
   return { method: i.method ?? 'GET', uri: i.uri ?? '/', protocol: i.version ?? 'HTTP/1.1', headers, ...(body && framed ? { body } : {}) };
 }
 
+// ModSecurity's error log escapes control bytes (\x0d\x0a), so one match stays one line.
+const logEscape = (v: string): string => v.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 function logLines(matches: readonly WafMatch[]): string {
-  return matches.map((m) => `Matched Data: ${m.data} found within ${m.variable} [id "${m.ruleId}"] [msg "${m.msg}"] [data "${m.data}"]`).join('\n');
+  return matches.map((m) => logEscape(`Matched Data: ${m.data} found within ${m.variable} [id "${m.ruleId}"] [msg "${m.msg}"] [data "${m.data}"]`)).join('\n');
 }
 
 /** Runs one case; `profile` collects per-rule milliseconds. @example runCase(rs, c) */
