@@ -101,7 +101,11 @@ export class Transaction implements MacroScope {
       this.scalars.set('REQUEST_BODY_LENGTH', String(raw?.byteLength ?? 0));
       return;
     }
-    const limited = raw.byteLength > this.requestBodyLimit ? raw.subarray(0, this.requestBodyLimit) : raw;
+    // Over the limit only the first bytes are parsed; INBOUND_DATA_ERROR says so (ModSecurity),
+    // and evaluate() rejects the request first unless SecRequestBodyLimitAction is ProcessPartial.
+    const over = raw.byteLength > this.requestBodyLimit;
+    this.scalars.set('INBOUND_DATA_ERROR', over ? '1' : '0');
+    const limited = over ? raw.subarray(0, this.requestBodyLimit) : raw;
     const body = bytesToByteString(limited);
     this.scalars.set('REQUEST_BODY_LENGTH', String(raw.byteLength));
     const res = processBody(this.bodyProcessor, body, this.scalars.get('REQUEST_CONTENT_TYPE') ?? '', this);

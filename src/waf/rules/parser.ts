@@ -21,7 +21,7 @@ const NO_EFFECT = new Set([
   'secauditlogstoragedir', 'secauditlogdirmode', 'secauditlogfilemode', 'secauditlogformat', 'secdebuglog', 'secdebugloglevel',
   'secdatadir', 'sectmpdir', 'secuploaddir', 'secuploadkeepfiles', 'secuploadfilemode', 'secuploadfilelimit', 'secpcrematchlimit',
   'secpcrematchlimitrecursion', 'secargumentseparator', 'seccookieformat', 'secstatusengine', 'secunicodemapfile',
-  'secrequestbodyinmemorylimit', 'secrequestbodynofileslimit', 'secrequestbodylimitaction', 'secresponsebodylimitaction',
+  'secrequestbodyinmemorylimit', 'secrequestbodynofileslimit', 'secresponsebodylimitaction',
   'secwebappid', 'secargumentslimit', 'secrequestbodyjsondepthlimit', 'sectmpsaveuploadedfiles', 'secserversignature',
   'seccontentinjection', 'secstreamoutbodyinspection', 'secstreaminbodyinspection', 'secxmlexternalentity', 'secconnengine',
 ]);
@@ -109,6 +109,13 @@ export class SecLangLoader {
       case 'secrequestbodyaccess': s.requestBodyAccess = onOff(); return;
       case 'secresponsebodyaccess': s.responseBodyAccess = onOff(); return;
       case 'secrequestbodylimit': s.requestBodyLimit = num(); return;
+      case 'secrequestbodylimitaction': {
+        const v = (d.args[0] ?? '').toLowerCase();
+        if (v === 'reject') s.requestBodyLimitAction = 'Reject';
+        else if (v === 'processpartial') s.requestBodyLimitAction = 'ProcessPartial';
+        else throw new WafLoadError('SecRequestBodyLimitAction expects Reject or ProcessPartial', d.file, d.line);
+        return;
+      }
       case 'secresponsebodylimit': s.responseBodyLimit = num(); return;
       case 'secresponsebodymimetype': s.responseBodyMimeTypes.push(...d.args.join(' ').split(/\s+/)); return;
       case 'secresponsebodymimetypesclear': s.responseBodyMimeTypes = []; return;

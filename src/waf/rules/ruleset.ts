@@ -8,6 +8,8 @@ export interface EngineSettings {
   ruleEngine: 'On' | 'DetectionOnly' | 'Off';
   requestBodyAccess: boolean;
   requestBodyLimit: number;
+  /** Over the limit: `Reject` (ModSecurity's default; 413 when the engine is On) or `ProcessPartial` (inspect the first bytes). */
+  requestBodyLimitAction: 'Reject' | 'ProcessPartial';
   responseBodyAccess: boolean;
   responseBodyLimit: number;
   responseBodyMimeTypes: string[];
@@ -29,7 +31,7 @@ export class RuleSet {
   /** Chain heads and markers in definition order. */
   readonly rules: Rule[] = [];
   readonly settings: EngineSettings = {
-    ruleEngine: 'On', requestBodyAccess: false, requestBodyLimit: 13107200, responseBodyAccess: false,
+    ruleEngine: 'On', requestBodyAccess: false, requestBodyLimit: 13107200, requestBodyLimitAction: 'Reject', responseBodyAccess: false,
     responseBodyLimit: 524288, responseBodyMimeTypes: ['text/plain', 'text/html'], collectionTimeout: 3600, componentSignatures: [],
   };
   /** Default disruptive action per phase (SecDefaultAction), used by `block`. */
