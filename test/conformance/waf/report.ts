@@ -20,6 +20,17 @@ for (const [file, k] of [...s.perFile].sort()) {
   console.log(`${file.padEnd(50)} pass ${String(k.pass).padStart(4)} fail ${String(k.fail).padStart(3)} skip ${String(k.skip).padStart(2)}  ${rate.toFixed(1)}%`);
 }
 console.log(`TOTAL pass ${s.pass} fail ${s.fail} skip ${s.skip}: ${(100 * s.rate).toFixed(2)}% in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+// Per paranoia level of the rule under test (the `paranoia-level/N` tag), for comparison with
+// figures quoted for paranoia level 1 only.
+const byLevel = new Map<string, { pass: number; fail: number }>();
+for (const r of s.results) {
+  if (r.status === 'skip') continue;
+  const level = s.ruleSet?.byId(r.case.ruleId)?.tags.find((t) => t.startsWith('paranoia-level/'))?.slice(15) ?? 'untagged';
+  const k = byLevel.get(level) ?? { pass: 0, fail: 0 };
+  k[r.status]++;
+  byLevel.set(level, k);
+}
+console.log(`by paranoia level of the rule: ${[...byLevel].sort().map(([l, k]) => `PL${l} ${k.pass}/${k.pass + k.fail} (${((100 * k.pass) / (k.pass + k.fail)).toFixed(2)}%)`).join(', ')}`);
 console.log(`slowest rules (total ms over the suite): ${s.slowest.map(([id, ms]) => `${id}=${ms.toFixed(0)}`).join(' ')}`);
 for (const r of s.results) if (r.status === 'fail') console.log(`FAIL ${caseKey(r)} ${r.reason.slice(0, 160)}`);
 if (process.argv.includes('--write-known')) {

@@ -16,6 +16,8 @@ export interface SuiteSummary {
   readonly fail: number;
   readonly skip: number;
   readonly rate: number;
+  /** The rule set the cases ran against (e.g. to group results by paranoia level). */
+  readonly ruleSet?: RuleSet;
 }
 
 /** @example const s = runCrs4Suite(); s.rate // 0.97 */
@@ -48,7 +50,7 @@ export function runSuite(rs: RuleSet, cases: readonly FtwCase[]): SuiteSummary {
   const pass = results.filter((r) => r.status === 'pass').length;
   const fail = results.filter((r) => r.status === 'fail').length;
   return {
-    results, perFile, pass, fail, skip: results.length - pass - fail, rate: pass / Math.max(1, pass + fail),
+    results, perFile, pass, fail, skip: results.length - pass - fail, rate: pass / Math.max(1, pass + fail), ruleSet: rs,
     slowest: [...profile].sort((a, b) => b[1] - a[1]).slice(0, 15),
   };
 }
