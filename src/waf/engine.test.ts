@@ -156,3 +156,17 @@ test('XML character references and predefined entities are decoded before inspec
 SecRule XML:/* "@streq x & y" "id:2,phase:2,pass"`, tx);
   assert.deepEqual(r.ids, [1, 2]);
 });
+
+test('SecRequestBodyLimit: Reject (the default) refuses an oversized body with 413; ProcessPartial inspects the prefix and flags INBOUND_DATA_ERROR', () => {
+  const body = enc(`a=${'x'.repeat(100)}&b=<script>`);
+  const big = () => req({ method: 'POST', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body });
+  const rules = `SecRequestBodyLimit 64
+SecRule ARGS "@contains <script" "id:1,phase:2,deny"
+SecRule INBOUND_DATA_ERROR "@eq 1" "id:2,phase:2,pass"`;
+  assert.deepEqual(run(rules, big()).interrupted, { status: 413, ruleId: 0, action: 'deny' });
+  const partial = run(`SecRequestBodyLimitAction ProcessPartial\n${rules}`, big());
+  assert.equal(partial.interrupted, undefined);
+  assert.deepEqual(partial.ids, [2]);
+  assert.equal(run(rules, req({ method: 'POST', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: enc('b=<script>') })).interrupted?.ruleId, 1);
+  assert.throws(() => loadRuleString('SecRequestBodyLimitAction Sometimes', 'l.conf'), /l.conf:1: SecRequestBodyLimitAction expects/);
+});

@@ -118,7 +118,16 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
   }
   const mode = (): string => tx.engineMode ?? rs.settings.ruleEngine;
   if (mode() === 'Off' || tx.allowed || tx.interrupted) return { matches };
-  if (phase === 2) tx.processRequestBody();
+  if (phase === 2) {
+    const size = tx.input.body?.byteLength ?? 0;
+    if (tx.requestBodyAccess && size > tx.requestBodyLimit && rs.settings.requestBodyLimitAction === 'Reject' && mode() === 'On') {
+      // Inspecting only a prefix would let a payload hide after the limit: refuse the body (413).
+      const interrupted = { status: 413, ruleId: 0, action: 'deny' };
+      tx.interrupted = interrupted;
+      return { interrupted, matches };
+    }
+    tx.processRequestBody();
+  }
   const rules = rs.phase(phase);
   let skipAfter: string | undefined;
   let skip = 0;
@@ -129,7 +138,7 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     }
     if (skipAfter !== undefined) continue;
     if (skip > 0) { skip--; continue; }
-    if (removed(rule, tx)) continue;
+    if (rule.unsupported !== undefined || removed(rule, tx)) continue;
     tx.collection('MATCHED_VARS').clear();
     tx.collection('MATCHED_VARS_NAMES').clear();
     let link: Rule | undefined = rule;

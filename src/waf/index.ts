@@ -8,11 +8,13 @@
  * const res = evaluate(rs, tx, 1);
  */
 export { loadRuleFiles, loadRuleString, SecLangLoader } from './rules/parser.js';
-export { RuleSet, type EngineSettings } from './rules/ruleset.js';
+export { RuleSet, type EngineSettings, type RegexReport } from './rules/ruleset.js';
 export { WafLoadError } from './rules/errors.js';
 export { Transaction, type TransactionInput, type ResponseInput } from './transaction.js';
 export { evaluate, type EvaluateResult, type EvaluateOptions, type WafMatch } from './engine.js';
 export { operators, type OperatorFactory } from './operators/builtins.js';
 export { transformations } from './transformations/builtins.js';
 export { actions } from './actions/builtins.js';
-export { setRegexEngine, hybridRegexEngine, jsRegexEngine, nonLinearPatterns, type RegexEngine } from './regex/engine.js';
+export { setRegexEngine, regexEngine, hybridRegexEngine, jsRegexEngine, v8LinearRegexEngine, nonLinearPatterns, type RegexEngine, type CompiledRegex } from './regex/engine.js';
+export { re2jsRegexEngine } from './regex/re2js-engine.js';
+export { UnsupportedPatternError } from './regex/translate.js';

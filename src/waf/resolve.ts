@@ -2,6 +2,7 @@
  * Resolves a rule's targets against a transaction: collections, selectors,
  * exclusions (rule-level and ctl-level) and `&` counting.
  */
+import { compileKeySelector } from './regex/key-selector.js';
 import type { Transaction } from './transaction.js';
 import type { VariableSpec, Selector } from './rules/variables.js';
 import type { Rule } from './types.js';
@@ -37,7 +38,7 @@ function excluded(collection: string, key: string, rule: Rule, tx: Transaction, 
 
 function regexKey(sel: string, key: string): boolean {
   if (sel.length < 2 || !sel.startsWith('/') || !sel.endsWith('/')) return false;
-  try { return new RegExp(sel.slice(1, -1), 'i').test(key); } catch { return false; }
+  try { return compileKeySelector(sel.slice(1, -1)).test(key); } catch { return false; }
 }
 
 const DYNAMIC: Record<string, (tx: Transaction) => string> = {

@@ -34,7 +34,7 @@ export interface ResponseInput {
 const COLLECTION_NAMES = [
   'ARGS', 'ARGS_GET', 'ARGS_POST', 'ARGS_NAMES', 'ARGS_GET_NAMES', 'ARGS_POST_NAMES',
   'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'REQUEST_COOKIES', 'REQUEST_COOKIES_NAMES',
-  'FILES', 'FILES_NAMES', 'FILES_SIZES', 'FILES_TMPNAMES', 'MULTIPART_PART_HEADERS', 'MULTIPART_FILENAME', 'MULTIPART_NAME', 'XML', 'TX', 'IP', 'GLOBAL', 'SESSION', 'USER', 'ENV',
+  'FILES', 'FILES_NAMES', 'FILES_SIZES', 'FILES_TMPNAMES', 'MULTIPART_PART_HEADERS', 'MULTIPART_FILENAME', 'MULTIPART_NAME', 'XML', 'TX', 'IP', 'GLOBAL', 'SESSION', 'USER', 'ENV', 'GEO',
   'MATCHED_VARS', 'MATCHED_VARS_NAMES', 'RESPONSE_HEADERS', 'RESPONSE_HEADERS_NAMES', 'RULE',
 ] as const;
 
@@ -56,7 +56,15 @@ export class Transaction implements MacroScope {
   readonly removedTargets = new Map<number, Array<{ collection: string; key: string | undefined }>>();
   readonly removedTargetsByTag: Array<{ tag: string; collection: string; key: string | undefined }> = [];
   engineMode: 'On' | 'DetectionOnly' | 'Off' | undefined;
-  bodyProcessor: string | undefined;
+  #bodyProcessor: string | undefined;
+  /** The request body processor; REQBODY_PROCESSOR follows it from phase 1 on (CRS 920400/920540 read it there). */
+  get bodyProcessor(): string | undefined {
+    return this.#bodyProcessor;
+  }
+  set bodyProcessor(name: string | undefined) {
+    this.#bodyProcessor = name;
+    this.scalars.set('REQBODY_PROCESSOR', name ?? '');
+  }
   bodyProcessed = false;
   initialised = false;
   forceRequestBodyVariable = false;
@@ -93,10 +101,13 @@ export class Transaction implements MacroScope {
       this.scalars.set('REQUEST_BODY_LENGTH', String(raw?.byteLength ?? 0));
       return;
     }
-    const limited = raw.byteLength > this.requestBodyLimit ? raw.subarray(0, this.requestBodyLimit) : raw;
+    // Over the limit only the first bytes are parsed; INBOUND_DATA_ERROR says so (ModSecurity),
+    // and evaluate() rejects the request first unless SecRequestBodyLimitAction is ProcessPartial.
+    const over = raw.byteLength > this.requestBodyLimit;
+    this.scalars.set('INBOUND_DATA_ERROR', over ? '1' : '0');
+    const limited = over ? raw.subarray(0, this.requestBodyLimit) : raw;
     const body = bytesToByteString(limited);
     this.scalars.set('REQUEST_BODY_LENGTH', String(raw.byteLength));
-    this.scalars.set('REQBODY_PROCESSOR', this.bodyProcessor ?? '');
     const res = processBody(this.bodyProcessor, body, this.scalars.get('REQUEST_CONTENT_TYPE') ?? '', this);
     if (res.exposeRawBody || this.forceRequestBodyVariable) this.scalars.set('REQUEST_BODY', body);
     this.scalars.set('REQBODY_ERROR', res.error ? '1' : '0');

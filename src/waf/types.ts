@@ -63,6 +63,8 @@ export interface Rule {
   chain: Rule | undefined;
   skip: number;
   skipAfter: string | undefined;
+  /** Why this rule never runs (its pattern has no linear-time form); reported at load. */
+  unsupported: string | undefined;
   /** SecMarker rules have no operator and only mark a position. */
   marker: string | undefined;
   /** 'SecRule' | 'SecAction' | 'SecMarker' */

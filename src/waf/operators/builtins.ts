@@ -12,6 +12,7 @@ import { unconditionalMatch, noMatch } from './constant.js';
 import { ipMatch, ipMatchFromFile } from './ip-match.js';
 import { validateByteRange, validateUrlEncoding, validateUtf8Encoding } from './validate.js';
 import { detectSQLi, detectXSS } from './libinjection.js';
+import { geoLookup, rbl } from './external-lookup.js';
 
 /** Builds an operator from its argument at load time. */
 export type OperatorFactory = (init: OperatorInit) => Operator;
@@ -32,3 +33,6 @@ const table: Array<[string, OperatorFactory]> = [
   ['detectSQLi', detectSQLi], ['detectXSS', detectXSS],
 ];
 for (const [name, f] of table) operators.register(name, f, stable);
+const inert = { status: 'experimental', posture: 'no outside lookup is made: never matches, so the rules using it stay inactive' } as const;
+operators.register('geoLookup', geoLookup, inert);
+operators.register('rbl', rbl, inert);

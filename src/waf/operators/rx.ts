@@ -1,20 +1,49 @@
 /**
  * Description: regular-expression match (PCRE syntax, RE2 subset) through the swappable regex engine.
- * Arguments: the pattern; macros are not expanded (compiled once at load).
+ * Arguments: the pattern. A pattern with macros (CRS 3.3's 920480:
+ * `^%{tx.allowed_request_content_type_charset}$`) is compiled per distinct expansion,
+ * from a small bounded cache; a pattern without macros is compiled once at load.
  * Returns: true when the pattern matches anywhere; groups 0-9 go to TX.0-9 with `capture`.
  * Example: `SecRule ARGS "@rx (?i)union\s+select" "id:1,deny"`
  */
 import type { Operator, OperatorInit } from '../types.js';
-import { regexEngine } from '../regex/engine.js';
+import { regexEngine, type CompiledRegex } from '../regex/engine.js';
+import { compileMacro } from '../macro.js';
+
+// Expansions come from TX values the rules set, so they are few; the bound keeps a rule
+// that expands request data from growing memory without limit.
+const MAX_EXPANSIONS = 32;
 
 /** @example rx({ argument: 'a+', ...init }).evaluate('caat', tx, undefined) // true */
 export function rx(init: OperatorInit): Operator {
-  const re = regexEngine().compile(init.argument);
+  const macro = compileMacro(init.argument);
+  let compiled: (tx: Parameters<Operator['evaluate']>[1]) => CompiledRegex;
+  if (macro.isConstant) {
+    const re = regexEngine().compile(init.argument);
+    compiled = () => re;
+  } else {
+    const engine = regexEngine();
+    const cache = new Map<string, CompiledRegex>();
+    compiled = (tx) => {
+      const source = macro.expand(tx);
+      let re = cache.get(source);
+      if (!re) {
+        // An expansion RE2 cannot compile throws out of evaluate(); the gateway fails the request closed.
+        re = engine.compile(source);
+        if (cache.size >= MAX_EXPANSIONS) cache.delete(cache.keys().next().value as string);
+        cache.set(source, re);
+      }
+      return re;
+    };
+  }
   return {
-    evaluate(input, _tx, capture) {
+    evaluate(input, tx, capture) {
+      const re = compiled(tx);
+      // Without `capture` only the yes/no answer counts: engines answer that faster (re2js: DFA).
+      if (!capture) return re.test ? re.test(input) : re.exec(input) !== null;
       const m = re.exec(input);
       if (m === null) return false;
-      if (capture) capture(m.slice(0, 10));
+      capture(m.slice(0, 10));
       return true;
     },
   };

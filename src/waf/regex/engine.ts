@@ -2,18 +2,23 @@
  * The regex engine behind @rx, behind one interface so it can be swapped (for
  * example for an RE2 port such as re2js) without touching operators.
  *
- * Default: a hybrid on V8's own engines. Short inputs use the backtracking
- * engine (fast); inputs longer than `LINEAR_THRESHOLD` use V8's linear-time
- * engine (`l` flag, enabled at startup with --enable-experimental-regexp-engine),
- * so super-linear patterns cannot stall the event loop on large bodies.
- * `translatePcre` refuses what neither RE2 nor the linear engine can run.
+ * Default: re2js (RE2 semantics, linear time for every input; ADR 0004). The
+ * alternatives stay for measurement: V8's linear engine (`l` flag, cannot compile
+ * 22 CRS v4 patterns), and a hybrid that backtracks on inputs up to
+ * `LINEAR_THRESHOLD` (not linear-time on short inputs: never the default).
+ * No engine silently falls back to backtracking: a pattern an engine cannot run
+ * throws UnsupportedPatternError and the loader reports the rule.
  */
 import { setFlagsFromString } from 'node:v8';
-import { translatePcre } from './translate.js';
+import { translatePcre, UnsupportedPatternError } from './translate.js';
+import { relaxPossessive } from './possessive.js';
+import { re2jsRegexEngine } from './re2js-engine.js';
 
 /** A compiled pattern: `exec` returns groups 0..n or null. */
 export interface CompiledRegex {
   exec(input: string): readonly string[] | null;
+  /** Match without captures (engines may answer faster); absent means `exec(input) !== null`. */
+  test?(input: string): boolean;
 }
 
 /** Something that compiles PCRE-flavoured SecLang patterns. */
@@ -44,11 +49,13 @@ export const jsRegexEngine: RegexEngine = {
 };
 
 let linearEnabled = false;
-const nonLinear: string[] = [];
 
-/** Patterns compiled so far that have no linear-time form in this engine. @example nonLinearPatterns() // ['^bytes=(?:...){63}'] */
+/**
+ * @deprecated Nothing falls back any more; read `RuleSet.regexReports` instead. Always empty.
+ * @example nonLinearPatterns() // []
+ */
 export function nonLinearPatterns(): readonly string[] {
-  return nonLinear;
+  return [];
 }
 
 function enableLinear(): void {
@@ -57,6 +64,28 @@ function enableLinear(): void {
   setFlagsFromString('--enable-experimental-regexp-engine');
   linearEnabled = true;
 }
+
+/**
+ * V8's linear-time engine for every input. Patterns it cannot compile (counted
+ * repeats of groups, lazy bounded repeats) throw UnsupportedPatternError.
+ *
+ * @example
+ * v8LinearRegexEngine.compile('(a+)+$').exec('a'.repeat(100000) + 'b') // null, in linear time
+ */
+export const v8LinearRegexEngine: RegexEngine = {
+  name: 'v8-linear',
+  compile(pattern: string): CompiledRegex {
+    enableLinear();
+    const { source, flags } = translatePcre(relaxPossessive(pattern).source, { expandCase: true });
+    let re: RegExp;
+    try {
+      re = new RegExp(source, `${flags}l`);
+    } catch (e) {
+      throw new UnsupportedPatternError(`V8 linear engine: ${(e as Error).message}`);
+    }
+    return { exec: (input) => groups(re.exec(input)), test: (input) => re.test(input) };
+  },
+};
 
 /**
  * Backtracking for short inputs, V8 linear-time engine for long ones.
@@ -73,17 +102,16 @@ export const hybridRegexEngine: RegexEngine = {
     let linear: RegExp;
     try {
       linear = new RegExp(source, `${flags}l`);
-    } catch {
-      // V8's linear engine refuses some RE2-valid forms (large counted repeats of groups).
-      // Keep backtracking for them and list them so the loader can report them.
-      nonLinear.push(pattern);
-      return fast;
+    } catch (e) {
+      // V8's linear engine refuses some RE2-valid forms (large counted repeats of groups):
+      // refuse the pattern (the loader reports it) rather than backtrack on long inputs.
+      throw new UnsupportedPatternError(`V8 linear engine: ${(e as Error).message}`);
     }
     return { exec: (input) => (input.length > LINEAR_THRESHOLD ? groups(linear.exec(input)) : fast.exec(input)) };
   },
 };
 
-let current: RegexEngine = hybridRegexEngine;
+let current: RegexEngine = re2jsRegexEngine;
 
 /** The engine @rx compiles with (set before loading rules). */
 export function regexEngine(): RegexEngine {

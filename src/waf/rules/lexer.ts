@@ -62,7 +62,9 @@ function splitDirective(text: string, file: string, line: number): RawDirective 
       let closed = false;
       while (i < n) {
         const c = text[i] as string;
-        if (c === '\\' && text[i + 1] === '"') { s += '"'; i += 2; continue; }
+        // Apache's config reader (ModSecurity 2, CRS's reference) unescapes \" and \\ inside quotes:
+        // CRS 3.3 writes a literal backslash in a pattern as \\\\ (920460, 932200...).
+        if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) { s += text[i + 1]; i += 2; continue; }
         if (c === '"') { closed = true; i++; break; }
         s += c;
         i++;

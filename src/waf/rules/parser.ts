@@ -12,6 +12,7 @@ import { buildSecRule, buildSecAction, blankRule, applyActions } from './rule-bu
 import { parseVariables } from './variables.js';
 import { parseIdRanges } from '../actions/ctl.js';
 import type { Rule } from '../types.js';
+import { relaxPossessive } from '../regex/possessive.js';
 
 // Directives whose job belongs to the gateway (audit/debug logs, temp files) or to
 // persistence we do not keep: accepted so stock configs load, listed on the RuleSet.
@@ -20,7 +21,7 @@ const NO_EFFECT = new Set([
   'secauditlogstoragedir', 'secauditlogdirmode', 'secauditlogfilemode', 'secauditlogformat', 'secdebuglog', 'secdebugloglevel',
   'secdatadir', 'sectmpdir', 'secuploaddir', 'secuploadkeepfiles', 'secuploadfilemode', 'secuploadfilelimit', 'secpcrematchlimit',
   'secpcrematchlimitrecursion', 'secargumentseparator', 'seccookieformat', 'secstatusengine', 'secunicodemapfile',
-  'secrequestbodyinmemorylimit', 'secrequestbodynofileslimit', 'secrequestbodylimitaction', 'secresponsebodylimitaction',
+  'secrequestbodyinmemorylimit', 'secrequestbodynofileslimit', 'secresponsebodylimitaction',
   'secwebappid', 'secargumentslimit', 'secrequestbodyjsondepthlimit', 'sectmpsaveuploadedfiles', 'secserversignature',
   'seccontentinjection', 'secstreamoutbodyinspection', 'secstreaminbodyinspection', 'secxmlexternalentity', 'secconnengine',
 ]);
@@ -35,16 +36,20 @@ export class SecLangLoader {
   readonly ruleSet = new RuleSet();
   #defaults = new Map<number, RawAction[]>();
   #pendingChain: Rule | undefined;
+  #chainHead: Rule | undefined;
+  // Reports wait for finish(): a chain head's id is known before its links, but a
+  // SecRuleRemoveById later in the files may still drop the rule.
+  #pendingReports: Array<{ head: Rule; file: string; line: number; kind: 'disabled' | 'approximated'; reason: string }> = [];
   #depth = 0;
 
   loadFile(path: string): void {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      bytes = readFileSync(path);
     } catch (e) {
       throw new WafLoadError(`cannot read: ${(e as Error).message}`, path, 0);
     }
-    this.loadString(text, path);
+    this.loadString(decodeRuleFile(bytes, path), path);
   }
 
   loadString(text: string, file: string): void {
@@ -53,6 +58,8 @@ export class SecLangLoader {
 
   finish(): RuleSet {
     if (this.#pendingChain) throw new WafLoadError('rule chain not terminated (last rule has `chain`)', this.#pendingChain.file, this.#pendingChain.line);
+    const kept = new Set(this.ruleSet.rules);
+    for (const { head, ...r } of this.#pendingReports) if (kept.has(head)) this.ruleSet.regexReports.push({ ruleId: head.id, ...r });
     return this.ruleSet.finish();
   }
 
@@ -102,6 +109,13 @@ export class SecLangLoader {
       case 'secrequestbodyaccess': s.requestBodyAccess = onOff(); return;
       case 'secresponsebodyaccess': s.responseBodyAccess = onOff(); return;
       case 'secrequestbodylimit': s.requestBodyLimit = num(); return;
+      case 'secrequestbodylimitaction': {
+        const v = (d.args[0] ?? '').toLowerCase();
+        if (v === 'reject') s.requestBodyLimitAction = 'Reject';
+        else if (v === 'processpartial') s.requestBodyLimitAction = 'ProcessPartial';
+        else throw new WafLoadError('SecRequestBodyLimitAction expects Reject or ProcessPartial', d.file, d.line);
+        return;
+      }
       case 'secresponsebodylimit': s.responseBodyLimit = num(); return;
       case 'secresponsebodymimetype': s.responseBodyMimeTypes.push(...d.args.join(' ').split(/\s+/)); return;
       case 'secresponsebodymimetypesclear': s.responseBodyMimeTypes = []; return;
@@ -124,7 +138,8 @@ export class SecLangLoader {
         applyActions(rule, parseActionList(d.args[1] ?? '', d.file, d.line).filter((a) => a.name !== 'id'), d.file, d.line);
         return;
       }
-      case 'include': return this.#include(d);
+      case 'include': return this.#include(d, false);
+      case 'includeoptional': return this.#include(d, true);
       default:
         if (NO_EFFECT.has(name)) { this.ruleSet.ignoredDirectives.push(`${d.file}:${d.line}: ${d.name}`); return; }
         throw new WafLoadError(`unsupported directive ${d.name}`, d.file, d.line);
@@ -132,6 +147,8 @@ export class SecLangLoader {
   }
 
   #addRule(rule: Rule): void {
+    const head = this.#pendingChain ? this.#chainHead : rule;
+    if (head && rule.kind === 'SecRule') this.#report(head, rule);
     if (this.#pendingChain) {
       if (rule.kind !== 'SecRule') throw new WafLoadError('a chain must continue with SecRule', rule.file, rule.line);
       rule.phase = this.#pendingChain.phase;
@@ -142,7 +159,20 @@ export class SecLangLoader {
     if (rule.id === 0) throw new WafLoadError('rule has no id', rule.file, rule.line);
     if (this.ruleSet.byId(rule.id)) throw new WafLoadError(`duplicate rule id ${rule.id}`, rule.file, rule.line);
     this.ruleSet.rules.push(rule);
-    if (rule.hasChainAction) this.#pendingChain = rule;
+    if (rule.hasChainAction) { this.#pendingChain = rule; this.#chainHead = rule; }
+  }
+
+  /** Lists a link whose pattern cannot run (the whole chain then never runs) or runs approximated. */
+  #report(head: Rule, link: Rule): void {
+    const at = { file: link.file, line: link.line };
+    if (link.unsupported !== undefined) {
+      head.unsupported ??= link.unsupported;
+      this.#pendingReports.push({ head, ...at, kind: 'disabled', reason: link.unsupported });
+    } else if (link.operatorName.toLowerCase() === 'rx') {
+      // Greedy matches a superset: more matches for a plain rule, fewer for a negated one.
+      const effect = link.negated ? '; negated rule, so it may match less' : '';
+      for (const a of relaxPossessive(link.operatorArgument).approximations) this.#pendingReports.push({ head, ...at, kind: 'approximated', reason: `@rx: ${a}${effect}` });
+    }
   }
 
   #removeRules(pred: (r: Rule) => boolean): void {
@@ -168,13 +198,34 @@ export class SecLangLoader {
     }
   }
 
-  #include(d: RawDirective): void {
+  #include(d: RawDirective, optional: boolean): void {
     if (++this.#depth > 16) throw new WafLoadError('Include nested too deeply', d.file, d.line);
     const pattern = resolve(dirname(d.file), d.args[0] ?? '');
     const files = expandGlob(pattern);
+    if (files.length === 0 && optional) { this.#depth--; return; }
     if (files.length === 0) throw new WafLoadError(`Include matched no files: ${d.args[0] ?? ''}`, d.file, d.line);
     for (const f of files) this.loadFile(f);
     this.#depth--;
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Rule files must be UTF-8: a stray byte would otherwise turn into U+FFFD inside a pattern unnoticed. */
+function decodeRuleFile(bytes: Buffer, file: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // Find the first bad byte's line: decode growing prefixes line by line.
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      try { strictUtf8.decode(bytes.subarray(start, i)); } catch { break; }
+      line++;
+      start = i + 1;
+    }
+    throw new WafLoadError('invalid UTF-8 in rule file', file, line);
   }
 }
 

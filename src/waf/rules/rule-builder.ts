@@ -10,6 +10,7 @@ import { operators } from '../operators/builtins.js';
 import { transformations } from '../transformations/builtins.js';
 import { actions } from '../actions/builtins.js';
 import { unconditionalMatch } from '../operators/constant.js';
+import { UnsupportedPatternError } from '../regex/translate.js';
 
 /** Creates an empty rule shell at a source position. @example blankRule('SecAction', 'a.conf', 1) */
 export function blankRule(kind: Rule['kind'], file: string, line: number): Rule {
@@ -19,7 +20,7 @@ export function blankRule(kind: Rule['kind'], file: string, line: number): Rule 
     disruptive: undefined, status: undefined, msg: undefined, logdata: undefined, tags: [], severity: undefined,
     ver: undefined, rev: undefined, maturity: undefined, accuracy: undefined, capture: false, multiMatch: false,
     log: undefined, auditlog: undefined, hasChainAction: false, chain: undefined, skip: 0, skipAfter: undefined,
-    marker: undefined, kind,
+    marker: undefined, unsupported: undefined, kind,
   };
 }
 
@@ -80,7 +81,10 @@ export function buildSecRule(args: readonly string[], file: string, line: number
     rule.operator = factory({ argument: arg, baseDir: '', file, line });
   } catch (e) {
     if (e instanceof WafLoadError) throw e;
-    throw new WafLoadError(`@${name}: ${(e as Error).message}`, file, line);
+    // A pattern no linear-time engine can run: the rule is kept in place (skip counts stay
+    // right) but never runs; the loader reports it with its id. Never a backtracking fallback.
+    if (e instanceof UnsupportedPatternError) rule.unsupported = `@${name}: ${e.message}`;
+    else throw new WafLoadError(`@${name}: ${(e as Error).message}`, file, line);
   }
   rule.operatorName = name;
   rule.operatorArgument = arg;

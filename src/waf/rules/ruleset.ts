@@ -8,6 +8,8 @@ export interface EngineSettings {
   ruleEngine: 'On' | 'DetectionOnly' | 'Off';
   requestBodyAccess: boolean;
   requestBodyLimit: number;
+  /** Over the limit: `Reject` (ModSecurity's default; 413 when the engine is On) or `ProcessPartial` (inspect the first bytes). */
+  requestBodyLimitAction: 'Reject' | 'ProcessPartial';
   responseBodyAccess: boolean;
   responseBodyLimit: number;
   responseBodyMimeTypes: string[];
@@ -15,18 +17,32 @@ export interface EngineSettings {
   componentSignatures: string[];
 }
 
+/** A load-time report about one rule's pattern. */
+export interface RegexReport {
+  readonly ruleId: number;
+  readonly file: string;
+  readonly line: number;
+  readonly kind: 'disabled' | 'approximated';
+  readonly reason: string;
+}
+
 /** A loaded, compiled rule set; immutable once `finish()` ran. */
 export class RuleSet {
   /** Chain heads and markers in definition order. */
   readonly rules: Rule[] = [];
   readonly settings: EngineSettings = {
-    ruleEngine: 'On', requestBodyAccess: false, requestBodyLimit: 13107200, responseBodyAccess: false,
+    ruleEngine: 'On', requestBodyAccess: false, requestBodyLimit: 13107200, requestBodyLimitAction: 'Reject', responseBodyAccess: false,
     responseBodyLimit: 524288, responseBodyMimeTypes: ['text/plain', 'text/html'], collectionTimeout: 3600, componentSignatures: [],
   };
   /** Default disruptive action per phase (SecDefaultAction), used by `block`. */
   readonly defaultDisruptive = new Map<number, DisruptiveKind>();
   /** Directives that were accepted but have no effect in this engine, with where they were. */
   readonly ignoredDirectives: string[] = [];
+  /**
+   * Rules whose pattern no linear-time engine can run (`disabled`: the rule never runs)
+   * or runs in an approximated form (`approximated`), one entry per rule, in load order.
+   */
+  readonly regexReports: RegexReport[] = [];
   #byPhase: Rule[][] = [];
 
   /** Rules (and markers) for one phase, in order. */

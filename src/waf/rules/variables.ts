@@ -2,12 +2,13 @@
  * Parses SecRule target lists: `ARGS|!ARGS:foo|&TX:x|REQUEST_COOKIES:/^_ga/`.
  */
 import { WafLoadError } from './errors.js';
+import { compileKeySelector, type KeyMatcher } from '../regex/key-selector.js';
 
 /** A selector narrows a collection to keys equal to a name or matching a regex. */
 export type Selector =
   | { readonly kind: 'all' }
   | { readonly kind: 'key'; readonly key: string }
-  | { readonly kind: 'regex'; readonly source: string; readonly regex: RegExp };
+  | { readonly kind: 'regex'; readonly source: string; readonly regex: KeyMatcher };
 
 /** One entry of a target list. `count` is `&`, `exclude` is `!`. */
 export interface VariableSpec {
@@ -31,7 +32,7 @@ export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
   'DURATION', 'TIME', 'TIME_EPOCH', 'AUTH_TYPE', 'RESPONSE_BODY', 'RESPONSE_HEADERS', 'RESPONSE_HEADERS_NAMES',
   'RESPONSE_STATUS', 'RESPONSE_PROTOCOL', 'RESPONSE_CONTENT_TYPE', 'RESPONSE_CONTENT_LENGTH', 'STATUS_LINE',
   'RULE', 'WEBSERVER_ERROR_LOG', 'INBOUND_DATA_ERROR', 'OUTBOUND_DATA_ERROR', 'HIGHEST_SEVERITY', 'FULL_REQUEST',
-  'FULL_REQUEST_LENGTH', 'REQUEST_BODY_ERROR', 'URLENCODED_ERROR', 'STATUS',
+  'FULL_REQUEST_LENGTH', 'REQUEST_BODY_ERROR', 'URLENCODED_ERROR', 'STATUS', 'GEO',
 ]);
 
 /**
@@ -86,7 +87,7 @@ function parseOne(part: string, file: string, line: number): VariableSpec {
   if (sel.length >= 2 && sel.startsWith('/') && sel.endsWith('/')) {
     const source = sel.slice(1, -1);
     try {
-      selector = { kind: 'regex', source, regex: new RegExp(source, 'i') };
+      selector = { kind: 'regex', source, regex: compileKeySelector(source) };
     } catch (e) {
       throw new WafLoadError(`bad selector regex ${source}: ${(e as Error).message}`, file, line);
     }

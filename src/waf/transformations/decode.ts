@@ -7,13 +7,14 @@ const NAMED: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', n
 
 /**
  * Decodes `&#NN;`, `&#xHH;` and the common named entities (semicolon optional for numeric ones).
+ * Leading zeros are skipped however many there are (`&#000…0123;` is `{`, a Log4Shell evasion).
  *
  * @example
  * htmlEntityDecode('&lt;&#x41;&#66').value // '<AB'
  */
 export const htmlEntityDecode: Transformation = (s) => {
   if (!s.includes('&')) return { value: s, changed: false };
-  const value = s.replace(/&(?:#[xX]([0-9a-fA-F]{1,8});?|#([0-9]{1,10});?|(quot|amp|lt|gt|nbsp|apos);)/gi, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+  const value = s.replace(/&(?:#[xX]0*([0-9a-fA-F]{1,8});?|#0*([0-9]{1,10});?|(quot|amp|lt|gt|nbsp|apos);)/gi, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
     if (hex !== undefined) return String.fromCharCode(parseInt(hex, 16) & 0xff);
     if (dec !== undefined) return String.fromCharCode(parseInt(dec, 10) & 0xff);
     return NAMED[(name ?? '').toLowerCase()] ?? m;

@@ -6,7 +6,7 @@
 import { SecLangLoader } from '../../../src/waf/rules/parser.js';
 import type { RuleSet } from '../../../src/waf/rules/ruleset.js';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
 import { findPackageRoot } from '../../../src/util/package-root.js';
 
 /**
@@ -34,5 +34,37 @@ export function loadCrs4ForTests(): RuleSet {
   l.loadFile(join(dir, 'crs-setup.conf.example'));
   l.loadString(TEST_SETUP, join(dir, 'test-setup.conf'));
   for (const f of readdirSync(join(dir, 'rules')).filter((n) => n.endsWith('.conf')).sort()) l.loadFile(join(dir, 'rules', f));
+  return l.finish();
+}
+
+/**
+ * Where Debian's modsecurity-crs package (3.3.x) puts the rules and its setup file;
+ * PCL_CRS3_RULES / PCL_CRS3_SETUP point elsewhere (e.g. a CRS v3.3.4 checkout).
+ */
+export const CRS3_RULES_DIR = process.env['PCL_CRS3_RULES'] ?? '/usr/share/modsecurity-crs/rules';
+export const CRS3_SETUP_FILE = process.env['PCL_CRS3_SETUP'] ?? '/etc/modsecurity/crs/crs-setup.conf';
+
+// CRS 3.3 names the paranoia level tx.paranoia_level; the limits are those of CRS's test setup.
+const TEST_SETUP_3 = `
+SecRequestBodyAccess On
+SecResponseBodyAccess On
+SecResponseBodyMimeType text/plain text/html text/xml application/json
+SecAction "id:900005,phase:1,nolog,pass,ctl:ruleEngine=DetectionOnly,ctl:ruleRemoveById=910000-910999,\\
+  setvar:tx.paranoia_level=4,setvar:tx.crs_validate_utf8_encoding=1,setvar:tx.arg_name_length=100,\\
+  setvar:tx.arg_length=400,setvar:tx.total_arg_length=64000,setvar:tx.max_num_args=255,\\
+  setvar:tx.max_file_size=64100,setvar:tx.combined_file_sizes=65535"
+`;
+
+/** Whether the CRS 3.3 rules are installed here. @example if (!crs3Available()) t.skip() */
+export function crs3Available(): boolean {
+  return existsSync(CRS3_RULES_DIR) && existsSync(CRS3_SETUP_FILE);
+}
+
+/** Loads Debian's CRS 3.3 the way CRS 3.3's tests expect (paranoia 4, DetectionOnly). @example const rs = loadCrs3ForTests() */
+export function loadCrs3ForTests(): RuleSet {
+  const l = new SecLangLoader();
+  l.loadFile(CRS3_SETUP_FILE);
+  l.loadString(TEST_SETUP_3, join(dirname(CRS3_SETUP_FILE), 'test-setup.conf'));
+  for (const f of readdirSync(CRS3_RULES_DIR).filter((n) => n.endsWith('.conf')).sort()) l.loadFile(join(CRS3_RULES_DIR, f));
   return l.finish();
 }

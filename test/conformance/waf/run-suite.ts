@@ -3,8 +3,9 @@
  * rules that took the most time. Shared by the conformance test and the report script.
  */
 import { join } from 'node:path';
-import { loadCases, runCase, type FtwResult } from './ftw.js';
-import { loadCrs4ForTests, CONFORMANCE_DIR } from './crs-setup.js';
+import { loadCases, runCase, type FtwResult, type FtwCase } from './ftw.js';
+import { loadCrs4ForTests, loadCrs3ForTests, CONFORMANCE_DIR } from './crs-setup.js';
+import type { RuleSet } from '../../../src/waf/rules/ruleset.js';
 
 /** Aggregated outcome of a suite run. */
 export interface SuiteSummary {
@@ -15,12 +16,22 @@ export interface SuiteSummary {
   readonly fail: number;
   readonly skip: number;
   readonly rate: number;
+  /** The rule set the cases ran against (e.g. to group results by paranoia level). */
+  readonly ruleSet?: RuleSet;
 }
 
 /** @example const s = runCrs4Suite(); s.rate // 0.97 */
 export function runCrs4Suite(filter: (ruleFile: string, ruleId: number) => boolean = () => true): SuiteSummary {
-  const rs = loadCrs4ForTests();
-  const cases = loadCases(join(CONFORMANCE_DIR, 'crs-4-tests', 'tests')).filter((c) => filter(c.ruleFile, c.ruleId));
+  return runSuite(loadCrs4ForTests(), loadCases(join(CONFORMANCE_DIR, 'crs-4-tests', 'tests')).filter((c) => filter(c.ruleFile, c.ruleId)));
+}
+
+/** CRS v3.3.4's regression tests against the installed 3.3 rules (Debian's package). @example runCrs3Suite().rate */
+export function runCrs3Suite(filter: (c: FtwCase) => boolean = () => true): SuiteSummary {
+  return runSuite(loadCrs3ForTests(), loadCases(join(CONFORMANCE_DIR, 'crs-3.3-tests', 'tests')).filter(filter));
+}
+
+/** Runs cases against a rule set. @example runSuite(rs, cases).pass */
+export function runSuite(rs: RuleSet, cases: readonly FtwCase[]): SuiteSummary {
   const profile = new Map<number, number>();
   const results: FtwResult[] = [];
   const perFile = new Map<string, { pass: number; fail: number; skip: number }>();
@@ -39,10 +50,10 @@ export function runCrs4Suite(filter: (ruleFile: string, ruleId: number) => boole
   const pass = results.filter((r) => r.status === 'pass').length;
   const fail = results.filter((r) => r.status === 'fail').length;
   return {
-    results, perFile, pass, fail, skip: results.length - pass - fail, rate: pass / Math.max(1, pass + fail),
+    results, perFile, pass, fail, skip: results.length - pass - fail, rate: pass / Math.max(1, pass + fail), ruleSet: rs,
     slowest: [...profile].sort((a, b) => b[1] - a[1]).slice(0, 15),
   };
 }
 
 /** Stable key of a case in known-failures.json. */
-export const caseKey = (r: FtwResult): string => `${r.case.ruleId}-${r.case.testId}`;
+export const caseKey = (r: FtwResult): string => r.case.title ?? `${r.case.ruleId}-${r.case.testId}`;
