@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { publishSecurityEvent, type SecurityEventMessage } from '../channels.js';
+import { publishSecurityEvent, type SecurityEventInput } from '../channels.js';
 import { securityLabels, subscribeSecurityMetrics } from './security-metrics.js';
 
-const event = (kind: string, reason: string): SecurityEventMessage => ({ kind, reason, requestId: 'r', api: 'a', operationId: undefined, client: '127.0.0.1', severity: 'medium' });
+const event = (kind: string, reason: string): SecurityEventInput => ({ kind, reason, requestId: 'r', api: 'a', operationId: undefined, client: '127.0.0.1', severity: 'medium' });
 
 test('events are counted by kind and reason', async (t) => {
   const registry = new Registry();

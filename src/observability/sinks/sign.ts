@@ -1,0 +1,40 @@
+import { createHmac } from 'node:crypto';
+
+/** Header names of a signed webhook delivery. */
+export const SIGNATURE_HEADER = 'x-portcullis-signature';
+export const TIMESTAMP_HEADER = 'x-portcullis-timestamp';
+
+/**
+ * The signature of a webhook body: `sha256=` + hex HMAC-SHA256 over `timestamp + "." + body`.
+ * Covering the timestamp lets a receiver refuse replays older than its tolerance.
+ *
+ * @example
+ * signBody('s3cret', 1767225600, '{"events":[]}'); // 'sha256=9f...'
+ */
+export function signBody(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** Headers of a JSON POST, signed when a secret is set. */
+export function signedHeaders(secret: string, body: string, extra: Readonly<Record<string, string>>, nowMs = Date.now()): Record<string, string> {
+  const headers: Record<string, string> = { ...extra, 'content-type': 'application/json' };
+  if (secret !== '') {
+    const ts = Math.floor(nowMs / 1000);
+    headers[TIMESTAMP_HEADER] = String(ts);
+    headers[SIGNATURE_HEADER] = signBody(secret, ts, body);
+  }
+  return headers;
+}
+
+/**
+ * POSTs a JSON body; any non-2xx status is an error (so the batch is retried).
+ *
+ * @example
+ * await postJson('https://siem.example/hook', body, headers, 5000);
+ */
+export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<void> {
+  const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  // Drain so the connection can be reused.
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.status < 200 || res.status > 299) throw new Error(`${url}: HTTP ${res.status}`);
+}
