@@ -128,10 +128,13 @@ export class DeliveryQueue<T> {
    */
   async close(graceMs = 2_000): Promise<void> {
     this.#closed = true;
+    // Whatever waits for its flush interval goes now.
+    if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined; }
     const deadline = Date.now() + graceMs;
     while ((this.#items.length > 0 || this.#inFlight !== undefined) && Date.now() < deadline) {
       if (this.#inFlight === undefined && this.#timer === undefined) this.#kick(0);
-      await sleep(10);
+      // Referenced, unlike the delivery timers: whoever awaits close() keeps the process up until it is done.
+      await new Promise((r) => setTimeout(r, 10));
     }
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#droppedFailed += this.#items.length;
