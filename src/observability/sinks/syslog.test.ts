@@ -78,3 +78,18 @@ test('messages longer than maxMessageBytes are cut', async () => {
   assert.equal(r.messages.length, 1);
   assert.ok(Buffer.byteLength(r.messages[0]!.cef.ext['msg'] ?? '') < 480);
 });
+
+test('a TLS receiver that accepts but never completes the handshake: attempts time out, the connection is reset, the batch is dropped', async () => {
+  const { startHangingServer } = await import('../../../test/helpers/siem.js');
+  const { sinkQueue } = await import('./service.js');
+  const hang = await startHangingServer();
+  const c = cfg({ transport: 'tls', port: hang.port, timeoutMs: 100, maxRetries: 1, backoffMs: 1, flushIntervalMs: 1 });
+  const t = createSyslogTransport(c, '/', product);
+  const q = sinkQueue(c, t, undefined);
+  q.offer(ev(1));
+  await waitFor(() => q.stats.droppedFailed === 1, 5000, 'drop');
+  assert.equal(q.stats.sent, 0);
+  await q.close(10);
+  await t.close();
+  await hang.close();
+});
