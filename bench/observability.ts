@@ -60,9 +60,12 @@ async function startTarget(root: string, tmp: string, upstreamPort: number, name
   return { ...(await startGatewayProcess(join(root, 'dist', 'src', 'cli', 'main.js'), file, port, adminPort)), adminPort };
 }
 
-function everythingOn(tmp: string, r: { syslogPort: number; httpUrl: string }): Record<string, unknown> {
+function auditOn(tmp: string): Record<string, unknown> {
+  return { audit: { enabled: true, dataDir: join(tmp, 'audit'), kinds: ['*'] } };
+}
+
+function sinksOn(tmp: string, r: { syslogPort: number; httpUrl: string }): Record<string, unknown> {
   return {
-    audit: { enabled: true, dataDir: join(tmp, 'audit'), kinds: ['*'] },
     sinks: {
       syslog: [{ name: 'syslog', transport: 'tcp', host: '127.0.0.1', port: r.syslogPort }],
       file: [{ name: 'file', path: join(tmp, 'events.jsonl'), maxBytes: 50_000_000, keep: 1 }],
@@ -76,6 +79,9 @@ function everythingOn(tmp: string, r: { syslogPort: number; httpUrl: string }): 
   };
 }
 
+const VARIANTS = ['off', 'sinks', 'audit', 'on'] as const;
+type Variant = (typeof VARIANTS)[number];
+
 interface Scenario { readonly id: string; readonly path: string; readonly label: string }
 const SCENARIOS: readonly Scenario[] = [
   { id: 'allowed', path: '/v1/items/42', label: 'allowed request (200, no event)' },
@@ -86,37 +92,35 @@ async function gatewayBench(root: string, tmp: string, o: { duration: number; ro
   const ext = extname(new URL(import.meta.url).pathname);
   const upstream = await startScript(new URL(`./fixed-upstream${ext}`, import.meta.url), { PORT: '0' });
   const receivers = await startReceivers();
-  const targets: Record<'off' | 'on', (TargetProcess & { adminPort: number }) | undefined> = { off: undefined, on: undefined };
+  const targets = new Map<Variant, TargetProcess & { adminPort: number }>();
   try {
-    targets.off = await startTarget(root, tmp, upstream.port, 'off', {});
-    targets.on = await startTarget(root, tmp, upstream.port, 'on', everythingOn(tmp, receivers));
+    const configs: Record<Variant, Record<string, unknown>> = {
+      off: {}, sinks: sinksOn(tmp, receivers), audit: auditOn(join(tmp, 'a1')), on: { ...sinksOn(tmp, receivers), ...auditOn(join(tmp, 'a2')) },
+    };
+    for (const v of VARIANTS) targets.set(v, await startTarget(root, tmp, upstream.port, v, configs[v]));
     const runs = new Map<string, RunResult[]>();
     for (let round = 1; round <= o.rounds; round++) {
       for (const s of SCENARIOS) {
-        for (const which of ['off', 'on'] as const) {
-          const r = await runLoad({ url: `http://127.0.0.1:${targets[which]!.port}${s.path}`, connections: o.connections, durationS: o.duration });
-          log(`round ${round} ${s.id} ${which}: ${r.rps.toFixed(0)} req/s p50 ${r.p50Ms.toFixed(2)} ms, errors ${r.errors}`);
-          const key = `${s.id}/${which}`;
+        for (const v of VARIANTS) {
+          const r = await runLoad({ url: `http://127.0.0.1:${targets.get(v)!.port}${s.path}`, connections: o.connections, durationS: o.duration });
+          log(`round ${round} ${s.id} ${v}: ${r.rps.toFixed(0)} req/s p50 ${r.p50Ms.toFixed(2)} ms, errors ${r.errors}`);
+          const key = `${s.id}/${v}`;
           runs.set(key, [...(runs.get(key) ?? []), r]);
         }
       }
     }
-    const rows = SCENARIOS.map((s) => {
-      const off = runs.get(`${s.id}/off`)!;
-      const on = runs.get(`${s.id}/on`)!;
-      const rOff = median(off.map((r) => r.rps));
-      const rOn = median(on.map((r) => r.rps));
-      return `| ${s.label} | ${rOff.toFixed(0)} | ${rOn.toFixed(0)} | ${((rOn / rOff) * 100).toFixed(1)} % | ${median(off.map((r) => r.p50Ms)).toFixed(2)} / ${median(on.map((r) => r.p50Ms)).toFixed(2)} | ${on.reduce((n, r) => n + r.errors, 0)} |`;
-    });
+    const rps = (s: Scenario, v: Variant) => median(runs.get(`${s.id}/${v}`)!.map((r) => r.rps));
+    const p50 = (s: Scenario, v: Variant) => median(runs.get(`${s.id}/${v}`)!.map((r) => r.p50Ms));
+    const rows = SCENARIOS.map((s) => `| ${s.label} | ${VARIANTS.map((v) => `${rps(s, v).toFixed(0)}${v === 'off' ? '' : ` (${((rps(s, v) / rps(s, 'off')) * 100).toFixed(0)} %)`}`).join(' | ')} | ${VARIANTS.map((v) => p50(s, v).toFixed(1)).join(' / ')} | ${VARIANTS.reduce((n, v) => n + runs.get(`${s.id}/${v}`)!.reduce((m, r) => m + r.errors, 0), 0)} |`);
     // What the sinks and the audit trail did with the events of the "on" target: sent vs dropped.
-    const metrics = await (await fetch(`http://127.0.0.1:${targets.on.adminPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${targets.get('on')!.adminPort}/metrics`)).text();
     const delivery = metrics.split('\n').filter((l) => /^portcullis_(sink_events_total|audit_records_total|alerts_fired_total)\{/.test(l) && !/ 0$/.test(l));
     return [
-      '| scenario | off req/s | on req/s | on / off | p50 ms off / on | errors (on) |', '|---|---:|---:|---:|---:|---:|', ...rows,
+      '| scenario | off req/s | sinks + alerts | audit | everything on | p50 ms off / sinks / audit / on | errors |', '|---|---:|---:|---:|---:|---:|---:|', ...rows,
       '', 'Non-zero delivery counters of the "on" gateway after all rounds:', '', '```', ...delivery, '```',
     ].join('\n');
   } finally {
-    await Promise.allSettled([targets.off?.stop(), targets.on?.stop(), upstream.stop(), receivers.close()]);
+    await Promise.allSettled([...[...targets.values()].map((t) => t.stop()), upstream.stop(), receivers.close()]);
   }
 }
 
@@ -158,7 +162,7 @@ async function main(): Promise<void> {
   try {
     const gateway = await gatewayBench(root, tmp, o);
     const audit = await auditThroughput(tmp, records);
-    process.stdout.write(`### Gateway: everything off vs on (median of ${o.rounds} rounds, ${o.duration} s, ${o.connections} connections)\n\n${gateway}\n\n### Audit writer throughput\n\n${audit}\n`);
+    process.stdout.write(`### Gateway: observability off, sinks + alerts, audit, everything on (median of ${o.rounds} rounds, ${o.duration} s, ${o.connections} connections)\n\n${gateway}\n\n### Audit writer throughput\n\n${audit}\n`);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
