@@ -12,7 +12,7 @@ import { createAuditStore, auditLocation, openSigner } from '../src/observabilit
 import { AuditWriter } from '../src/observability/audit/writer.js';
 import { PostgresAuditStore } from '../src/observability/audit/postgres-store.js';
 import { runLoad } from './load.js';
-import { freePort, startGatewayProcess, startScript, type TargetProcess } from './processes.js';
+import { cpuUs, freePort, startGatewayProcess, startScript, type TargetProcess } from './processes.js';
 import { median, type RunResult } from './report.js';
 
 // `node dist/bench/observability.js [--duration N] [--rounds N] [--connections N] [--records N]`:
@@ -102,8 +102,13 @@ async function gatewayBench(root: string, tmp: string, o: { duration: number; ro
     for (let round = 1; round <= o.rounds; round++) {
       for (const s of SCENARIOS) {
         for (const v of VARIANTS) {
-          const r = await runLoad({ url: `http://127.0.0.1:${targets.get(v)!.port}${s.path}`, connections: o.connections, durationS: o.duration });
-          log(`round ${round} ${s.id} ${v}: ${r.rps.toFixed(0)} req/s p50 ${r.p50Ms.toFixed(2)} ms, errors ${r.errors}`);
+          const t = targets.get(v)!;
+          const cpu0 = await cpuUs(t.pid);
+          const load = await runLoad({ url: `http://127.0.0.1:${t.port}${s.path}`, connections: o.connections, durationS: o.duration });
+          const cpu1 = await cpuUs(t.pid);
+          // CPU per response is the steadier figure on a shared machine (see cpuUs).
+          const r: RunResult = { ...load, ...(cpu0 === undefined || cpu1 === undefined ? {} : { cpuUsPerReq: (cpu1 - cpu0) / Math.max(1, load.rps * o.duration) }) };
+          log(`round ${round} ${s.id} ${v}: ${r.rps.toFixed(0)} req/s p50 ${r.p50Ms.toFixed(2)} ms, ${r.cpuUsPerReq?.toFixed(0) ?? '?'} µs CPU/req, errors ${r.errors}`);
           const key = `${s.id}/${v}`;
           runs.set(key, [...(runs.get(key) ?? []), r]);
         }
@@ -111,12 +116,13 @@ async function gatewayBench(root: string, tmp: string, o: { duration: number; ro
     }
     const rps = (s: Scenario, v: Variant) => median(runs.get(`${s.id}/${v}`)!.map((r) => r.rps));
     const p50 = (s: Scenario, v: Variant) => median(runs.get(`${s.id}/${v}`)!.map((r) => r.p50Ms));
-    const rows = SCENARIOS.map((s) => `| ${s.label} | ${VARIANTS.map((v) => `${rps(s, v).toFixed(0)}${v === 'off' ? '' : ` (${((rps(s, v) / rps(s, 'off')) * 100).toFixed(0)} %)`}`).join(' | ')} | ${VARIANTS.map((v) => p50(s, v).toFixed(1)).join(' / ')} | ${VARIANTS.reduce((n, v) => n + runs.get(`${s.id}/${v}`)!.reduce((m, r) => m + r.errors, 0), 0)} |`);
+    const cpu = (s: Scenario, v: Variant) => median(runs.get(`${s.id}/${v}`)!.map((r) => r.cpuUsPerReq ?? Number.NaN));
+    const rows = SCENARIOS.map((s) => `| ${s.label} | ${VARIANTS.map((v) => `${rps(s, v).toFixed(0)}${v === 'off' ? '' : ` (${((rps(s, v) / rps(s, 'off')) * 100).toFixed(0)} %)`}`).join(' | ')} | ${VARIANTS.map((v) => p50(s, v).toFixed(1)).join(' / ')} | ${VARIANTS.map((v) => cpu(s, v).toFixed(0)).join(' / ')} | ${VARIANTS.reduce((n, v) => n + runs.get(`${s.id}/${v}`)!.reduce((m, r) => m + r.errors, 0), 0)} |`);
     // What the sinks and the audit trail did with the events of the "on" target: sent vs dropped.
     const metrics = await (await fetch(`http://127.0.0.1:${targets.get('on')!.adminPort}/metrics`)).text();
     const delivery = metrics.split('\n').filter((l) => /^portcullis_(sink_events_total|audit_records_total|alerts_fired_total)\{/.test(l) && !/ 0$/.test(l));
     return [
-      '| scenario | off req/s | sinks + alerts | audit | everything on | p50 ms off / sinks / audit / on | errors |', '|---|---:|---:|---:|---:|---:|---:|', ...rows,
+      '| scenario | off req/s | sinks + alerts | audit | everything on | p50 ms off / sinks / audit / on | CPU µs/req off / sinks / audit / on | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|', ...rows,
       '', 'Non-zero delivery counters of the "on" gateway after all rounds:', '', '```', ...delivery, '```',
     ].join('\n');
   } finally {

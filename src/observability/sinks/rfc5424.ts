@@ -8,6 +8,7 @@ export interface SyslogHeader { readonly facility: number; readonly hostname: st
 
 // PRINTUSASCII (%d33-126) with a length cap; anything else would break the header's space-separated fields.
 function field(v: string, max: number): string {
+  if (v.length > 0 && v.length <= max && /^[\x21-\x7e]+$/.test(v)) return v;
   const s = v.replace(/[^\x21-\x7e]/g, '_').slice(0, max);
   return s === '' ? '-' : s;
 }

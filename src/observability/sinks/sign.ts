@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { request } from 'undici';
 
 /** Header names of a signed webhook delivery. */
 export const SIGNATURE_HEADER = 'x-portcullis-signature';
@@ -33,8 +34,10 @@ export function signedHeaders(secret: string, body: string, extra: Readonly<Reco
  * await postJson('https://siem.example/hook', body, headers, 5000);
  */
 export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<void> {
-  const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  // undici's request, not fetch: a fraction of the CPU per call, which matters at one batch per flush per sink.
+  // It follows no redirects by default.
+  const res = await request(url, { method: 'POST', body, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
   // Drain so the connection can be reused.
-  await res.arrayBuffer().catch(() => undefined);
-  if (res.status < 200 || res.status > 299) throw new Error(`${url}: HTTP ${res.status}`);
+  await res.body.dump().catch(() => undefined);
+  if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`${url}: HTTP ${res.statusCode}`);
 }
