@@ -12,6 +12,14 @@ declare module 'autocannon' {
       method?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;
+      /** Request templates cycled per connection; `setupRequest` may rewrite each before it is sent. */
+      requests?: { setupRequest?: (req: RequestParams) => RequestParams }[];
+    }
+    interface RequestParams {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
     }
     interface Histogram {
       average: number;

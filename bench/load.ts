@@ -6,6 +6,13 @@ export interface LoadOptions {
   readonly url: string;
   readonly connections: number;
   readonly durationS: number;
+  /** Defaults to GET with no body. */
+  readonly method?: string;
+  /** Headers of every request. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Called before each request for headers that change per request (e.g. distinct tokens). */
+  readonly nextHeaders?: () => Record<string, string>;
+  readonly body?: string;
 }
 
 /**
@@ -19,7 +26,14 @@ export interface LoadOptions {
 export async function runLoad(opts: LoadOptions): Promise<RunResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
-  const instance = autocannon({ url: opts.url, connections: opts.connections, duration: opts.durationS, timeout: 10 });
+  const next = opts.nextHeaders;
+  const instance = autocannon({
+    url: opts.url, connections: opts.connections, duration: opts.durationS, timeout: 10,
+    ...(opts.method === undefined ? {} : { method: opts.method }),
+    ...(opts.headers === undefined ? {} : { headers: { ...opts.headers } }),
+    ...(opts.body === undefined ? {} : { body: opts.body }),
+    ...(next === undefined ? {} : { requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...next() } }) }] }),
+  });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
     if (count === latencies.length) {
       const grown = new Float64Array(latencies.length * 2);
@@ -37,6 +51,7 @@ export async function runLoad(opts: LoadOptions): Promise<RunResult> {
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     non2xx: result.non2xx,
+    responses: count,
     errors: result.errors + result.timeouts,
   };
 }

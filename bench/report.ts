@@ -4,6 +4,8 @@ export interface RunResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly non2xx: number;
+  /** Responses received (2xx and others); with non2xx, how many a limit allowed. */
+  readonly responses?: number;
   /** Socket errors and timeouts (no response at all). */
   readonly errors: number;
   /** CPU time of the target process per response, in µs (Linux only; not for the direct target). */
@@ -79,11 +81,11 @@ export function medianRow(runs: readonly RunResult[]): MedianRow {
  * @example
  * console.log(markdownTable(summaries, 'b'));
  */
-export function markdownTable(targets: readonly TargetSummary[], baselineId: string): string {
+export function markdownTable(targets: readonly TargetSummary[], baselineId: string, baselineName = 'minimal proxy'): string {
   const base = targets.find((t) => t.id === baselineId && t.failure === undefined && t.runs.length > 0);
   const baseRow = base === undefined ? undefined : medianRow(base.runs);
   const lines = [
-    '| target | req/s | p50 ms | p99 ms | non-2xx | errors | req/s vs minimal proxy | p99 vs minimal proxy | CPU µs/req | CPU vs minimal proxy |',
+    `| target | req/s | p50 ms | p99 ms | non-2xx | errors | req/s vs ${baselineName} | p99 vs ${baselineName} | CPU µs/req | CPU vs ${baselineName} |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const t of targets) {

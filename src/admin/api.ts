@@ -6,10 +6,10 @@ import { redactConfig } from '../config/redact.js';
 import { GatewayError } from '../errors/index.js';
 import { publishAdminAction } from '../observability/channels.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { apiKeyRevocationKey } from '../stages/authn/providers/api-key/index.js';
-import { revokeJti, revokeSubject, unrevokeJti, unrevokeSubject } from '../stages/authn/revocation.js';
+import { revoke, unrevoke } from '../stages/authn/revocation-list.js';
 import type { KeyValueStore } from '../store/store.js';
 import { timingSafeEqualString } from '../util/timing-safe.js';
+import { authnAdminRoutes } from './authn-admin.js';
 import type { AdminRoute } from './handler.js';
 import { sendJson, sendProblem } from './handler.js';
 
@@ -139,22 +139,18 @@ export function createAdminApi(token: string, target: AdminApiTarget): AdminRout
       handler: guard('revocation.create', async (req, res) => {
         const r = await readRevocation(req, true);
         // API keys have no natural end of life: without a TTL their revocation is kept until lifted.
-        const ttlMs = r.ttlSeconds === undefined ? undefined : r.ttlSeconds * 1000;
-        if (r.kind === 'jti') await revokeJti(target.store, r.value, ttlMs);
-        else if (r.kind === 'subject') await revokeSubject(target.store, r.issuer!, r.value, ttlMs);
-        else await target.store.set(apiKeyRevocationKey(r.value), String(Date.now()), ttlMs ?? 0);
-        sendJson(res, 201, { revoked: true, kind: r.kind, value: r.value, ...(r.issuer === undefined ? {} : { issuer: r.issuer }), ...(ttlMs === undefined ? {} : { expiresAt: new Date(Date.now() + ttlMs).toISOString() }) });
+        const entry = await revoke(target.store, r, r.ttlSeconds === undefined ? undefined : r.ttlSeconds * 1000);
+        sendJson(res, 201, { revoked: true, ...entry });
       }),
     },
     {
       method: 'DELETE', path: '/admin/revocations',
       handler: guard('revocation.delete', async (req, res) => {
         const r = await readRevocation(req, false);
-        if (r.kind === 'jti') await unrevokeJti(target.store, r.value);
-        else if (r.kind === 'subject') await unrevokeSubject(target.store, r.issuer!, r.value);
-        else await target.store.delete(apiKeyRevocationKey(r.value));
-        sendJson(res, 200, { revoked: false, kind: r.kind, value: r.value, ...(r.issuer === undefined ? {} : { issuer: r.issuer }) });
+        const was = await unrevoke(target.store, r);
+        sendJson(res, 200, { revoked: false, wasRevoked: was, kind: r.kind, value: r.value, ...(r.issuer === undefined ? {} : { issuer: r.issuer }) });
       }),
     },
+    ...authnAdminRoutes(guard, target),
   ];
 }

@@ -8,6 +8,8 @@ export interface AdminRoute {
   method: string;
   /** Exact path, without query (`/config`). */
   path: string;
+  /** Also answer paths below `path/` (e.g. `/admin/totp/alice`); exact routes win. */
+  prefix?: boolean;
   handler(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export function createAdminHandler(opts: AdminHandlerOptions): (req: IncomingMes
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', ...(h.detail === undefined ? {} : { detail: h.detail }) });
   });
   for (const r of opts.routes ?? []) add(r.method, r.path, (req, res) => r.handler(req, res));
+  const prefixes = [...new Set((opts.routes ?? []).filter((r) => r.prefix === true).map((r) => r.path))];
 
   return (req, res) => {
     const id = randomUUID();
@@ -103,7 +106,7 @@ export function createAdminHandler(opts: AdminHandlerOptions): (req: IncomingMes
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const byMethod = table.get(path);
+    const byMethod = table.get(path) ?? table.get(prefixes.find((p) => path.startsWith(`${p}/`)) ?? '');
     if (byMethod === undefined) {
       sendProblem(res, new GatewayError('PCL_ROUTE_NOT_FOUND'), id);
       return;

@@ -6,6 +6,7 @@ import { routesCommand } from './routes.js';
 import { startCommand } from './start.js';
 import { describeLoadError, validateCommand } from './validate.js';
 import { keysCommand } from './keys.js';
+import { revokeCommand } from './revoke.js';
 import { totpCommand } from './totp.js';
 import { packageVersion } from './version.js';
 
@@ -19,6 +20,7 @@ Commands:
   audit verify|search -c FILE  verify the audit trail (exit 1 if tampered) or search it
   keys create|list|revoke|rotate --file F   manage API keys (prints a new key once)
   totp enroll PRINCIPAL --file F            enrol a TOTP step-up secret (prints an otpauth:// URI)
+  revoke jti|subject|api-key V | lift … | list   revoke through a running gateway's admin API
   --version                    print the version
 `;
 
@@ -53,6 +55,8 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     case 'keys':
       return keysCommand(argv.slice(argv.indexOf('keys') + 1));
+    case 'revoke':
+      return revokeCommand(argv.slice(argv.indexOf('revoke') + 1));
     case 'totp':
       return totpCommand(argv.slice(argv.indexOf('totp') + 1));
     case 'audit':

@@ -1,12 +1,14 @@
 import cluster from 'node:cluster';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { createAdminApi } from '../admin/api.js';
+import { internalJwksRoute } from '../admin/authn-admin.js';
 import { startAdminServer, startClusterAdminServer } from '../admin/server.js';
 import { createLogger } from '../observability/logging/logger.js';
 import { subscribeAccessLog } from '../observability/logging/access-log.js';
 import { subscribeEventLog } from '../observability/logging/event-log.js';
 import { subscribeSecurityEventLog } from '../observability/logging/security-events.js';
 import { subscribeSecurityMetrics } from '../observability/metrics/security-metrics.js';
+import { subscribeRateLimitMetrics } from '../observability/metrics/rate-limit-metrics.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
 import { startAudit } from '../observability/audit/service.js';
 import { registerAuditMetrics } from '../observability/audit/metrics.js';
@@ -14,6 +16,8 @@ import { subscribeSecurityBridge } from '../observability/security-bridge.js';
 import { startSinks, type SinkService } from '../observability/sinks/service.js';
 import { startAlerts, type AlertService } from '../observability/alerts/service.js';
 import { startGateway } from '../server/gateway.js';
+import { ClusterStoreClient } from '../store/cluster.js';
+import { hostClusterStore } from './cluster-store.js';
 import { describeLoadError } from './validate.js';
 import { packageVersion } from './version.js';
 
@@ -43,6 +47,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   subscribeSecurityEventLog(logger);
   const metrics = createMetrics();
   subscribeSecurityMetrics(metrics.registry);
+  subscribeRateLimitMetrics(metrics.registry);
   subscribeSecurityBridge();
   let sinks: SinkService;
   let alerts: AlertService;
@@ -72,7 +77,9 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   process.on('SIGHUP', () => reloadOnHup?.());
   let gateway;
   try {
-    gateway = await startGateway({ configFile: loaded.file, loaded, logger });
+    // Workers share the primary's memory store, so limits hold across them (Redis is shared anyway).
+    const store = isWorker && loaded.config.store.backend === 'memory' ? new ClusterStoreClient() : undefined;
+    gateway = await startGateway({ configFile: loaded.file, loaded, logger, ...(store !== undefined ? { store } : {}) });
   } catch (e) {
     process.stderr.write(`${describeLoadError(e)}\n`);
     await audit?.close();
@@ -85,13 +92,13 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
         port: loaded.config.admin.port,
         registry: metrics.registry,
         health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
-        routes: loaded.config.admin.token === undefined ? [] : createAdminApi(loaded.config.admin.token, {
+        routes: [internalJwksRoute(), ...loaded.config.admin.token === undefined ? [] : createAdminApi(loaded.config.admin.token, {
           runtime: gateway.runtime,
           reload: gateway.reload,
           startedAt: Date.now(),
           version: packageVersion(),
           store: gateway.store,
-        }),
+        })],
       })
     : undefined;
   const started = gateway;
@@ -120,8 +127,10 @@ async function runPrimary(loaded: LoadedConfig, count: number): Promise<number> 
   const logger = createLogger({ level: loaded.config.logging.level });
   let stopping = false;
   const ready = new Set<number>();
+  const connectStore = loaded.config.store.backend === 'memory' ? hostClusterStore(loaded.config.store) : undefined;
   const fork = () => {
     const w = cluster.fork({ [WORKER_ENV]: '1' });
+    connectStore?.(w);
     w.on('message', (m: { portcullis?: string }) => { if (m?.portcullis === 'ready') ready.add(w.id); });
     w.on('exit', (code, signal) => {
       ready.delete(w.id);

@@ -1,5 +1,4 @@
-import { Secret, TOTP } from 'otpauth';
-import { readSecretsFile, writeSecretsFile } from '../stages/authn/providers/totp/index.js';
+import { enrolTotp } from '../stages/authn/providers/totp/index.js';
 import { parseOptions, type CliIo } from './keys.js';
 
 const USAGE = `Usage: portcullis totp enroll <principal> --file totp.yaml [--issuer Portcullis] [--force]
@@ -31,12 +30,9 @@ export async function totpCommand(argv: readonly string[], io: CliIo = defaultIo
     return 1;
   }
   try {
-    const data = readSecretsFile(file, true);
-    if (data.secrets[principal] !== undefined && !force) throw new Error(`${principal} is already enrolled (use --force to replace)`);
-    // 160 bits, the size RFC 4226 recommends for HMAC-SHA-1.
-    const secret = new Secret({ size: 20 });
-    writeSecretsFile(file, { secrets: { ...data.secrets, [principal]: { secret: secret.base32, createdAt: new Date(io.now()).toISOString() } } });
-    const uri = new TOTP({ issuer: opts.get('issuer') ?? 'Portcullis', label: principal, secret }).toString();
+    const r = enrolTotp(file, principal, { issuer: opts.get('issuer') ?? 'Portcullis', force, now: io.now() });
+    if (typeof r === 'string') throw new Error(`${principal} is already enrolled (use --force to replace)`);
+    const { uri } = r;
     io.err(`enrolled ${principal}; the URI below holds the secret: show it only to its owner\n`);
     io.out(`${uri}\n`);
     return 0;

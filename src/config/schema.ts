@@ -109,6 +109,7 @@ export const TlsSchema = Type.Object({
   }),
   clientCa: Type.Optional(Type.String({ minLength: 1, description: 'PEM bundle of the CAs that issue client certificates. When set, the listener asks for a client certificate but never fails the handshake: a missing or unverifiable certificate is answered by the authn stage (mtls scheme) with a 401 problem+json. Reloaded when it changes.' })),
   crl: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'PEM CRL files checked against client certificates (needs clientCa); give one per issuing CA, and keep them fresh: an expired CRL refuses every certificate. Reloaded when they change.' }),
+  clientCertificate: Type.Union([Type.Literal('request'), Type.Literal('require')], { default: 'request', description: 'With clientCa: `request` asks for a client certificate and lets the authn stage answer a missing or bad one with 401 problem+json (per API/operation: mtls schemes, stages.authn.requireClientCertificate). `require` fails the TLS handshake for every client without a certificate that verifies against clientCa and the CRLs: nothing reaches HTTP.' }),
 }, Strict);
 
 export const ServerSchema = Type.Object({

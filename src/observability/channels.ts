@@ -14,6 +14,8 @@ export const CHANNELS = {
   clientError: 'portcullis:server:clientError',
   adminAction: 'portcullis:admin:action',
   securityEvent: 'portcullis:security:event',
+  riskScore: 'portcullis:risk:score',
+  rateLimitStore: 'portcullis:ratelimit:store',
 } as const;
 
 export interface StageDecisionMessage { requestId: string; stage: string; decision: 'reject' | 'respond'; code: string; enforced: boolean }
@@ -53,6 +55,25 @@ export interface SecurityEventMessage {
 }
 /** What a publisher builds: the message, with `time` optional (stamped on publish). */
 export type SecurityEventInput = Omit<SecurityEventMessage, 'time'> & { time?: string };
+/** A client's risk score was raised by a security event (src/security/risk). */
+export interface RiskScoreMessage {
+  /** Whose score: a client address or a principal (never the value itself: it may be personal). */
+  subject: 'ip' | 'principal';
+  /** The event kind that raised it. */
+  kind: string;
+  points: number;
+  /** The score after the raise. */
+  score: number;
+}
+/** One rate-limit store call (one per limited request and phase). */
+export interface RateLimitStoreMessage {
+  /** memory | redis | cluster (the primary-hosted store of `--workers`). */
+  backend: string;
+  ok: boolean;
+  durationS: number;
+  /** Index of the risk band that tightened the limits, or -1. */
+  riskBand: number;
+}
 /** One per finished request: everything the access log and metrics need. */
 export interface RequestEndMessage {
   requestId: string;
@@ -85,6 +106,8 @@ const configReload = diagnostics_channel.channel(CHANNELS.configReload);
 const clientError = diagnostics_channel.channel(CHANNELS.clientError);
 const adminAction = diagnostics_channel.channel(CHANNELS.adminAction);
 const securityEvent = diagnostics_channel.channel(CHANNELS.securityEvent);
+const riskScore = diagnostics_channel.channel(CHANNELS.riskScore);
+const rateLimitStore = diagnostics_channel.channel(CHANNELS.rateLimitStore);
 
 // hasSubscribers checks keep the hot path free of message allocation when nobody listens.
 export function publishStageDecision(m: StageDecisionMessage): void { if (stageDecision.hasSubscribers) stageDecision.publish(m); }
@@ -102,3 +125,5 @@ export function publishSecurityEvent(build: () => SecurityEventInput): void {
   if (m.time === undefined) m.time = new Date().toISOString();
   securityEvent.publish(m);
 }
+export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasSubscribers) riskScore.publish(m); }
+export function publishRateLimitStore(build: () => RateLimitStoreMessage): void { if (rateLimitStore.hasSubscribers) rateLimitStore.publish(build()); }

@@ -1,8 +1,10 @@
 import { authn } from '../stages/authn/index.js';
+import { bot } from '../stages/bot/index.js';
 import { cors } from '../stages/cors/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
 import { responseFilter } from '../stages/response-filter/index.js';
+import { waf } from '../stages/waf/index.js';
 import { StageRegistry } from './registry.js';
 
 /**
@@ -20,5 +22,7 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(requestValidation);
   registry.register(responseFilter);
   registry.register(rateLimit);
+  registry.register(waf);
+  registry.register(bot);
   return registry;
 }

@@ -105,8 +105,10 @@ export interface RequestContext {
 export interface ResponseContext {
   status: number;
   headers: OutgoingHttpHeaders;
-  /** Present only when a stage declared needsResponseBody. */
+  /** Present only when a stage declared needsResponseBody and the body fitted the plan's buffering limit. */
   body: Buffer | undefined;
+  /** A stage wanted the body, but it was larger than the buffering limit: `body` is undefined and the body streams unread. */
+  readonly oversize?: boolean;
   /** Set by the gateway when the response is its own (an error or a preflight), not the upstream's. */
   readonly generated: boolean;
 }

@@ -3,12 +3,17 @@ import { publishStageDecision, publishStageError } from '../observability/channe
 import type { RequestContext, ResponseContext } from './context.js';
 import { CONTINUE, REQUEST_PHASES, type Decision, type RequestPhase, type Stage } from './stage.js';
 
+/** What a stage that reads response bodies gets buffered when it names no limit. */
+export const DEFAULT_RESPONSE_BODY_LIMIT = 1_048_576;
+
 /** The stages of one operation, grouped per phase and sorted by order, built once at load. */
 export interface CompiledPlan {
   readonly stages: readonly Stage[];
   readonly byPhase: Readonly<Record<RequestPhase | 'respond' | 'record', readonly Stage[]>>;
   readonly needsRequestBody: boolean;
   readonly needsResponseBody: boolean;
+  /** Bytes of response body the gateway buffers for the respond phase: the smallest limit of the stages that read it (0 when none does). */
+  readonly responseBodyLimit: number;
   /** Some stage has a request-phase handler (false lets the gateway skip the request phases). */
   readonly hasRequestStages: boolean;
 }
@@ -31,8 +36,14 @@ export function compilePlan(stages: readonly Stage[]): CompiledPlan {
     byPhase,
     needsRequestBody: active.some((s) => s.needsRequestBody === true),
     needsResponseBody: active.some((s) => s.needsResponseBody === true),
+    responseBodyLimit: responseBodyLimit(active),
     hasRequestStages: REQUEST_PHASES.some((p) => byPhase[p].length > 0),
   };
+}
+
+function responseBodyLimit(stages: readonly Stage[]): number {
+  const limits = stages.filter((s) => s.needsResponseBody === true).map((s) => s.maxResponseBodySize ?? DEFAULT_RESPONSE_BODY_LIMIT);
+  return limits.length === 0 ? 0 : Math.min(...limits);
 }
 
 function isDecision(value: unknown): value is Decision {

@@ -43,6 +43,11 @@ export interface Stage {
   readonly needsRequestBody?: boolean;
   /** The stage reads the response body; the pipeline buffers it (bounded) before `respond`. */
   readonly needsResponseBody?: boolean;
+  /**
+   * The largest response body this stage wants buffered (default 1 MiB). A larger body is
+   * not buffered: the respond phase then sees `res.body` undefined and decides (block or report).
+   */
+  readonly maxResponseBodySize?: number;
   readonly handlers: Partial<Record<RequestPhase, RequestHandler>> & {
     readonly respond?: ResponseHandler;
     readonly record?: RecordHandler;
@@ -73,6 +78,12 @@ export interface StageDeps {
   readonly openapiVersion?: '3.0' | '3.1';
   /** The document's `components.securitySchemes` (dereferenced), when it has an OpenAPI document. */
   readonly securitySchemes?: Readonly<Record<string, unknown>>;
+  /**
+   * A map that lives for one config load and is shared by every stage compiled in it: a
+   * factory memoises costly artefacts there (e.g. one WAF rule set for all operations with
+   * the same settings) so they are built once per load, never per request.
+   */
+  readonly compileCache?: Map<string, unknown>;
 }
 
 /**

@@ -41,6 +41,7 @@ export async function compileRuntime(
   const apis: CompiledApi[] = [];
   const routes: RouteTarget[] = [];
   const watchFiles = [loaded.file];
+  const compileCache = new Map<string, unknown>();
 
   for (const [index, api] of config.apis.entries()) {
     const apiPath: Path = ['apis', index];
@@ -68,7 +69,7 @@ export async function compileRuntime(
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
       for (const [name, stageConfig] of Object.entries(configs)) {
-        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store, ...(operation !== undefined ? { operation } : {}), ...(docVersion !== undefined ? { openapiVersion: docVersion } : {}), ...(docSchemes !== undefined ? { securitySchemes: docSchemes } : {}) }, [...at, name], issues);
+        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store, compileCache, ...(operation !== undefined ? { operation } : {}), ...(docVersion !== undefined ? { openapiVersion: docVersion } : {}), ...(docSchemes !== undefined ? { securitySchemes: docSchemes } : {}) }, [...at, name], issues);
         if (stage !== undefined) stages.push(stage);
       }
       return compilePlan(stages);

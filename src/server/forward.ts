@@ -45,6 +45,8 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
   });
   // Stage-requested changes (principal forwarding) win over anything the client sent.
   if (ctx.upstreamHeaders !== undefined) for (const [k, v] of Object.entries(ctx.upstreamHeaders)) { if (v === null) delete headers[k]; else headers[k] = v; }
+  // A stage that reads the response body must see it as the client will, not compressed.
+  if (target.plan.needsResponseBody) headers['accept-encoding'] = 'identity';
 
   let body: Dispatcher.DispatchOptions['body'] = null;
   let retriable = IDEMPOTENT.has(ctx.method);
@@ -90,6 +92,12 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   #resume: (() => void) | undefined = undefined;
   #headWritten = false;
   #pending: Buffer[] | undefined = undefined;
+  /** The response body being collected for the respond phase (bounded by the plan's responseBodyLimit). */
+  #collected: Buffer[] | undefined = undefined;
+  #collectedBytes = 0;
+  #resCtx: ResponseContext | undefined = undefined;
+  /** The upstream's response ended (possibly while the respond phase was still running). */
+  #completed = false;
 
   constructor(x: Exchange, ctx: RequestContext, target: RouteTarget, upstream: Upstream, opts: Dispatcher.DispatchOptions, retriable: boolean) {
     this.#x = x;
@@ -128,7 +136,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     x.upstreamS = Number(process.hrtime.bigint() - this.#started) / 1e9;
     this.#upstream.breaker?.onSuccess();
     this.#resume = resume;
-    const resCtx: ResponseContext = { status: statusCode, headers: filterRawResponseHeaders(rawHeaders) as OutgoingHttpHeaders, body: undefined, generated: false };
+    let resCtx: ResponseContext = { status: statusCode, headers: filterRawResponseHeaders(rawHeaders) as OutgoingHttpHeaders, body: undefined, generated: false };
     Object.assign(resCtx.headers, ctx.responseHeaders);
     const plan = this.#target.plan;
     if (plan.byPhase.respond.length === 0) {
@@ -136,15 +144,58 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
       this.#writeHead(resCtx);
       return true;
     }
-    void runRespondPhase(plan, ctx, resCtx).then((decision) => {
+    if (plan.needsResponseBody && this.#hasBody(statusCode)) {
+      const declared = Number(resCtx.headers['content-length']);
+      if (!(declared > plan.responseBodyLimit)) {
+        // Read the whole body (bounded) before anything reaches the client; onComplete runs the phase.
+        this.#resCtx = resCtx;
+        this.#collected = [];
+        return true;
+      }
+      resCtx = { ...resCtx, oversize: true };
+    }
+    this.#respondThenStream(resCtx);
+    return false;
+  }
+
+  #hasBody(status: number): boolean {
+    return this.#ctx.method !== 'HEAD' && status !== 204 && status !== 304;
+  }
+
+  /** Runs the respond phase on the head alone (the body, if any, streams afterwards). */
+  #respondThenStream(resCtx: ResponseContext): void {
+    const fail = (err: Error): void => {
+      // Once the upstream call is over, aborting it reports nothing: answer here.
+      if (this.#completed) void sendProblem(this.#x, err);
+      else this.#abortCall(err);
+    };
+    void runRespondPhase(this.#target.plan, this.#ctx, resCtx).then((decision) => {
       if (decision.kind === 'reject') {
-        this.#abortCall(decision.error);
+        fail(decision.error);
         return;
       }
       this.#writeHead(resCtx);
-      resume();
-    }, (err: unknown) => this.#abortCall(err instanceof Error ? err : new Error(String(err))));
-    return false;
+      if (this.#completed) this.#x.res.end();
+      else this.#resume?.();
+    }, (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  /** The whole body was collected: the respond phase sees it and may replace it. */
+  #respondWithBody(resCtx: ResponseContext, body: Buffer): void {
+    resCtx.body = body;
+    const x = this.#x;
+    void runRespondPhase(this.#target.plan, this.#ctx, resCtx).then((decision) => {
+      // The upstream call is over, so a rejection is answered here rather than through onError.
+      if (decision.kind === 'reject') {
+        void sendProblem(x, decision.error);
+        return;
+      }
+      const out = resCtx.body ?? body;
+      resCtx.headers['content-length'] = String(out.length);
+      this.#writeHead(resCtx);
+      x.bytesOut = out.length;
+      if (!x.res.destroyed) x.res.end(out);
+    }, (err: unknown) => { void sendProblem(x, err); });
   }
 
   #writeHead(resCtx: ResponseContext): void {
@@ -165,6 +216,18 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     const x = this.#x;
     x.bytesOut += chunk.length;
+    const collected = this.#collected;
+    if (collected !== undefined) {
+      this.#collectedBytes += chunk.length;
+      collected.push(chunk);
+      if (this.#collectedBytes <= this.#target.plan.responseBodyLimit) return true;
+      // Larger than any stage wants to read (no Content-Length announced it): the stages decide
+      // on the head alone, and what was read streams on after it.
+      this.#collected = undefined;
+      this.#pending = collected;
+      this.#respondThenStream({ ...this.#resCtx!, oversize: true });
+      return false;
+    }
     if (!this.#headWritten) {
       (this.#pending ??= []).push(chunk);
       return true;
@@ -176,8 +239,15 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (!this.#headWritten) return; // aborted by the respond phase; onError follows
-    this.#x.res.end();
+    const collected = this.#collected;
+    if (collected !== undefined) {
+      this.#collected = undefined;
+      this.#respondWithBody(this.#resCtx!, collected.length === 1 ? collected[0]! : Buffer.concat(collected, this.#collectedBytes));
+      return;
+    }
+    this.#completed = true;
+    // Before the head is written the respond phase is still deciding; it ends the response.
+    if (this.#headWritten) this.#x.res.end();
   }
 
   onError(err: Error): void {

@@ -30,6 +30,7 @@ function serverOptions(cfg: ServerConfig): http.ServerOptions {
 
 /** The TLS settings: TLS 1.2 minimum, forward-secret AEAD suites, server cipher order. */
 export function tlsOptions(tls: TlsConfig): https.ServerOptions {
+  if (tls.clientCertificate === 'require' && tls.clientCa === undefined) throw new PortcullisError('PCL_ERR_TLS', 'server.tls.clientCertificate: require needs server.tls.clientCa (the CAs client certificates must chain to)');
   try {
     return {
       cert: readFileSync(tls.cert),
@@ -37,9 +38,9 @@ export function tlsOptions(tls: TlsConfig): https.ServerOptions {
       minVersion: tls.minVersion,
       ciphers: tls.ciphers,
       honorCipherOrder: true,
-      // mTLS: ask for a certificate but never fail the handshake, so the gateway can answer 401 problem+json.
+      // mTLS: by default ask for a certificate but never fail the handshake, so the gateway can answer 401 problem+json.
       ...(tls.clientCa !== undefined
-        ? { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: false, ...(tls.crl.length > 0 ? { crl: tls.crl.map((f) => readFileSync(f)) } : {}) }
+        ? { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: tls.clientCertificate === 'require', ...(tls.crl.length > 0 ? { crl: tls.crl.map((f) => readFileSync(f)) } : {}) }
         : {}),
     };
   } catch (err) {

@@ -1,3 +1,4 @@
+import { lruEvictor } from '../util/lru.js';
 import type { Clock, KeyValueStore } from './store.js';
 
 interface Entry { value: string; expiresAt: number }
@@ -14,6 +15,7 @@ export class MemoryStore implements KeyValueStore {
   readonly #map = new Map<string, Entry>();
   readonly #maxKeys: number;
   readonly #now: Clock;
+  readonly #evict = lruEvictor(this.#map);
 
   constructor(opts: { maxKeys?: number; now?: Clock } = {}) {
     this.#maxKeys = opts.maxKeys ?? 100_000;
@@ -42,10 +44,7 @@ export class MemoryStore implements KeyValueStore {
     const e = { value, expiresAt: ttlMs > 0 ? this.#now() + ttlMs : 0 };
     this.#map.delete(key);
     this.#map.set(key, e);
-    while (this.#map.size > this.#maxKeys) {
-      const oldest = this.#map.keys().next().value as string;
-      this.#map.delete(oldest);
-    }
+    this.#evict(this.#maxKeys);
     return e;
   }
 

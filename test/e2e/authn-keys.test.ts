@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { fixture } from '../helpers/paths.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { createTestCa, pem, type IssuedCert, type TestCa } from '../fixtures/authn-keys/pki.js';
-import { E2E_PREAMBLE } from '../helpers/config.js';
+import { E2E_PREAMBLE, tlsConfig } from '../helpers/config.js';
+import { httpsRequest } from '../helpers/tls-client.js';
 
 const PEPPER = 'e2e-pepper-0123456789-abcdefghijklmnop';
 const env = { PCL_E2E_PEPPER: PEPPER };
@@ -166,22 +166,7 @@ describe('mutual TLS end to end', () => {
     certs.rogue = rogue.issue('billing', { san: 'URI:spiffe://example.org/billing' });
     ca.revoke(certs.revoked);
     const crl = ca.crl();
-    const cfg = writeConfig(`server:
-  http: false
-  host: 127.0.0.1
-  tls:
-    host: 127.0.0.1
-    port: 0
-    cert: ${server.cert}
-    key: ${server.key}
-    clientCa: ${ca.cert}
-    crl: [${crl}]
-admin:
-  port: 0
-logging:
-  level: info
-watch: false
-apis:
+    const cfg = writeConfig(`${tlsConfig({ cert: server.cert, key: server.key, clientCa: ca.cert, crl: [crl] })}apis:
   - name: books
     upstream: ${up.url}
     openapi: ./mtls-books.yaml
@@ -197,19 +182,11 @@ apis:
   });
   after(async () => { await gw.stop(); await up.close(); });
 
-  const get = (path: string, client?: IssuedCert): Promise<{ status: number; headers: Record<string, unknown>; body: string }> =>
-    new Promise((resolve, reject) => {
-      const req = https.request(`${gw.httpsUrl!}/v1${path}`, {
-        ca: pem(serverCa.cert), agent: false,
-        ...(client === undefined ? {} : { cert: pem(client.cert), key: pem(client.key) }),
-      }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => { body += d.toString(); });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const get = async (path: string, client?: IssuedCert): Promise<{ status: number; headers: Record<string, unknown>; body: string }> => {
+    const r = await httpsRequest(`${gw.httpsUrl!}/v1${path}`, { ca: pem(serverCa.cert), ...(client === undefined ? {} : { cert: pem(client.cert), key: pem(client.key) }) });
+    if (r.status === undefined) throw r.error;
+    return r;
+  };
   const expect401 = (r: { status: number; body: string }, code: string) => {
     assert.equal(r.status, 401, r.body);
     assert.equal((JSON.parse(r.body) as { code: string }).code, code);

@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import https from 'node:https';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { tlsConfig } from '../helpers/config.js';
+import { httpsRequest } from '../helpers/tls-client.js';
 import { makeCtx } from '../fixtures/authn-keys/context.js';
 import { createTestCa, pem, type IssuedCert, type TestCa } from '../fixtures/authn-keys/pki.js';
 import { signRequest } from '../fixtures/authn-keys/sign.js';
@@ -231,21 +232,7 @@ describe('certificate-bound tokens (RFC 8705) over a real mTLS listener', () => 
     const server = serverCa.issue('gateway', { san: 'IP:127.0.0.1,DNS:localhost', serverAuth: true });
     certs.a = ca.issue('client-a');
     certs.b = ca.issue('client-b');
-    const cfg = writeConfig(`server:
-  http: false
-  host: 127.0.0.1
-  tls:
-    host: 127.0.0.1
-    port: 0
-    cert: ${server.cert}
-    key: ${server.key}
-    clientCa: ${ca.cert}
-admin:
-  port: 0
-logging:
-  level: info
-watch: false
-apis:
+    const cfg = writeConfig(`${tlsConfig({ cert: server.cert, key: server.key, clientCa: ca.cert })}apis:
   - name: books
     upstream: ${up.url}
     openapi: ./openapi.yaml
@@ -272,14 +259,11 @@ paths:
   });
   after(async () => { await gw.stop(); await up.close(); });
 
-  const get = (token: string, client?: IssuedCert): Promise<number> => new Promise((resolve, reject) => {
-    const req = https.request(`${gw.httpsUrl!}/v1/books`, {
-      ca: pem(serverCa.cert), agent: false, headers: { authorization: `Bearer ${token}` },
-      ...(client === undefined ? {} : { cert: pem(client.cert), key: pem(client.key) }),
-    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
-    req.on('error', reject);
-    req.end();
-  });
+  const get = async (token: string, client?: IssuedCert): Promise<number> => {
+    const r = await httpsRequest(`${gw.httpsUrl!}/v1/books`, { ca: pem(serverCa.cert), headers: { authorization: `Bearer ${token}` }, ...(client === undefined ? {} : { cert: pem(client.cert), key: pem(client.key) }) });
+    if (r.status === undefined) throw r.error;
+    return r.status;
+  };
 
   test('a token bound to certificate A works with A only; 401 with B or without a certificate', async () => {
     const bound = await jwt({ cnf: { 'x5t#S256': thumbprint(certs.a!) } });

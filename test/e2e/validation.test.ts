@@ -142,7 +142,7 @@ describe('OpenAPI request validation through a real gateway', () => {
   });
 });
 
-describe('response-filter through a real gateway (head checks; bodies are streamed today)', () => {
+describe('response-filter through a real gateway: status and content-type checks', () => {
   let up: FakeUpstream;
   let gw: GatewayProcess;
   before(async () => {

@@ -9,6 +9,21 @@ import { writeConfig } from './gateway.js';
 export const E2E_PREAMBLE = `server:\n  port: 0\n  host: 127.0.0.1\nadmin:\n  port: 0\nlogging:\n  level: info\nwatch: false\n`;
 
 /**
+ * The config head of an e2e gateway serving HTTPS only (no plain listener), optionally with
+ * mutual TLS: like E2E_PREAMBLE, follow it with `apis:`. `admin` is YAML indented for the
+ * admin block (e.g. a token).
+ *
+ * @example
+ * writeConfig(`${tlsConfig({ cert, key, clientCa })}apis:\n  - name: books\n ...`);
+ */
+export function tlsConfig(opts: { cert: string; key: string; clientCa?: string; crl?: readonly string[]; clientCertificate?: 'request' | 'require'; admin?: string }): string {
+  const line = (key: string, value: string | undefined) => value === undefined ? '' : `    ${key}: ${value}\n`;
+  return `server:\n  http: false\n  host: 127.0.0.1\n  tls:\n    host: 127.0.0.1\n    port: 0\n${line('cert', opts.cert)}${line('key', opts.key)}`
+    + `${line('clientCa', opts.clientCa)}${line('crl', opts.crl === undefined ? undefined : `[${opts.crl.join(', ')}]`)}${line('clientCertificate', opts.clientCertificate)}`
+    + `admin:\n  port: 0\n${opts.admin ?? ''}logging:\n  level: info\nwatch: false\n`;
+}
+
+/**
  * A gateway config for e2e tests: ports 0, admin on 0, no file watching unless asked,
  * the books OpenAPI document copied beside it. `apiExtra` is YAML indented for the API entry.
  */

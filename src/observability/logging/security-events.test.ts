@@ -40,3 +40,13 @@ test('after unsubscribing nothing is logged', () => {
   publishSecurityEvent(() => failure);
   assert.equal(lines.length, 0);
 });
+
+test('rule ids, stage, excerpt and enforcement reach the log line (WAF events)', (t) => {
+  const { logger, lines } = capture('info');
+  t.after(subscribeSecurityEventLog(logger));
+  publishSecurityEvent(() => ({ ...failure, kind: 'waf.block', stage: 'waf', ruleIds: ['942100'], excerpt: 'ARGS:q: 1 or 1=1', enforced: true }));
+  assert.deepEqual(
+    { event: lines[0]!.event, stage: lines[0]!.stage, ruleIds: lines[0]!.ruleIds, excerpt: lines[0]!.excerpt, enforced: lines[0]!.enforced },
+    { event: 'waf.block', stage: 'waf', ruleIds: ['942100'], excerpt: 'ARGS:q: 1 or 1=1', enforced: true },
+  );
+});

@@ -20,6 +20,10 @@ export function subscribeSecurityEventLog(logger: pino.Logger): () => void {
       event: m.kind, reason: m.reason, severity: m.severity, reqId: m.requestId, api: m.api, operation: m.operationId, client: m.client,
       ...(m.scheme === undefined ? {} : { scheme: m.scheme }),
       ...(m.principal === undefined ? {} : { principal: m.principal }),
+      ...(m.stage === undefined ? {} : { stage: m.stage }),
+      ...(m.ruleIds === undefined ? {} : { ruleIds: m.ruleIds }),
+      ...(m.excerpt === undefined ? {} : { excerpt: m.excerpt }),
+      ...(m.enforced === undefined ? {} : { enforced: m.enforced }),
     };
     if (m.kind.endsWith('.success')) {
       if (logger.isLevelEnabled('debug')) logger.debug(fields, 'security event');

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, OnErrorSchema } from '../../config/common.js';
 import { PROVIDERS } from './providers/registry.js';
+import { InternalTokenSchema } from './internal-token/schema.js';
 import { StepUpSchema } from './providers/totp/schema.js';
 
 const HEADER = '^([!#$%&\'*+.^_`|~0-9A-Za-z-]+)?$';
@@ -27,6 +28,7 @@ export const ForwardSchema = Type.Object({
   }),
   strip: Type.Array(Type.String({ pattern: HEADER, minLength: 1 }), { default: [], description: 'More client headers to remove before the upstream sees the request (e.g. a legacy `x-user-id` the upstream trusts).' }),
   authorization: Type.Boolean({ default: true, description: 'Pass the client\'s Authorization header on to the upstream. Set false when the upstream should trust only the forwarded principal headers.' }),
+  internalToken: Type.Optional(InternalTokenSchema),
 }, { additionalProperties: false, default: {} });
 
 /**
@@ -55,6 +57,7 @@ export const AuthnSchema = Type.Object({
   }),
   security: Type.Optional(SecurityRequirementsSchema),
   forward: ForwardSchema,
+  requireClientCertificate: Type.Optional(Type.Boolean({ description: 'The operations this config applies to need a client certificate that verified against server.tls.clientCa, whatever their security requirements: none is 401 PCL_AUTHN_REQUIRED, an unverified one 401 PCL_AUTHN_INVALID (challenge `Mutual`). For a whole listener use server.tls.clientCertificate: require.' })),
   stepUp: Type.Optional(StepUpSchema),
   stepUpRequired: Type.Optional(Type.Boolean({ description: 'Whether the operations this config applies to need TOTP step-up (`stepUp`). Unset: those whose OpenAPI operation says `x-portcullis-step-up: true`.' })),
 }, { additionalProperties: false });

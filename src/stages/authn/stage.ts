@@ -2,11 +2,14 @@ import { GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import type { Principal, RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
+import { clientCertificateRefusal } from './client-cert-requirement.js';
 import { compileForward } from './forward-headers.js';
+import { internalTokenSigner } from './internal-token/index.js';
 import type { AuthProvider, VerifyResult } from './provider.js';
 import { providerKind } from './providers/registry.js';
 import { compileSecurity, type RequiredScheme } from './requirements.js';
 import type { AuthnConfig } from './schema.js';
+import { schemeTypeMismatch } from './scheme-types.js';
 import { sharedProvider } from './shared-providers.js';
 import { sharedStepUp } from './shared-step-up.js';
 
@@ -29,6 +32,11 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   if (requirements === undefined && deps.operation === undefined) {
     throw new Error(`${where}: authn on an API without an OpenAPI document needs \`security\` (e.g. [{ bearerAuth: [] }])`);
   }
+  // Checked for every configured scheme, used by this operation or not: the mapping is wrong either way.
+  for (const [scheme, config] of Object.entries(cfg.schemes as Record<string, { kind: string }>)) {
+    const mismatch = schemeTypeMismatch(config.kind, deps.securitySchemes?.[scheme] as Record<string, unknown> | undefined);
+    if (mismatch !== undefined) throw new Error(`schemes.${scheme}.kind: ${mismatch}`);
+  }
   const providers = new Map<string, AuthProvider>();
   const provider = (scheme: string): AuthProvider | undefined => {
     const existing = providers.get(scheme);
@@ -50,6 +58,8 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   };
   const security = compileSecurity(requirements, provider, where);
   const forward = compileForward(cfg.forward);
+  const internal = cfg.forward.internalToken === undefined ? undefined : internalTokenSigner(cfg.forward.internalToken, deps.baseDir);
+  const cleared = internal === undefined ? forward.cleared : { ...forward.cleared, [internal.header]: null };
   const challenges = [...new Set((security ?? []).flat().map((m) => m.provider.challenge))].join(', ');
   const api = deps.apiName;
   const operationId = deps.operationId;
@@ -69,7 +79,14 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
 
   const authenticate = async (ctx: RequestContext): Promise<Decision> => {
     // Client-sent copies of the principal headers never reach the upstream, public operation or not.
-    ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.cleared };
+    ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...cleared };
+    if (cfg.requireClientCertificate === true) {
+      const refused = clientCertificateRefusal(ctx, realm);
+      if (refused !== undefined) {
+        event(ctx, 'authn.failure', refused.reason, 'medium');
+        return reject(refused.error);
+      }
+    }
     if (security === undefined) return CONTINUE;
     const results = new Map<AuthProvider, VerifyResult>();
     const result = async (p: AuthProvider): Promise<VerifyResult> => {
@@ -116,7 +133,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
       }
       if (principal !== undefined) {
         ctx.principal = principal;
-        ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.headersFor(principal) };
+        ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...forward.headersFor(principal), ...(internal === undefined ? {} : { [internal.header]: await internal.sign(principal) }) };
         if (bodyBound.length > 0) authenticatedBy.set(ctx, combination.map((m) => m.provider));
         event(ctx, 'authn.success', principal.kind, 'info', combination[0]?.provider.scheme, principal);
       }

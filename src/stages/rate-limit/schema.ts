@@ -38,6 +38,13 @@ export const RateLimitSchema = Type.Object({
     ladder: Type.Array(Duration('1m', 'A block duration.'), { minItems: 1, maxItems: 10, default: ['1m', '10m', '1h'], description: 'Block durations for successive violations past the allowance; the last repeats.' }),
     decay: Duration('10m', 'One strike is forgiven per this long without a violation.'),
   }, { additionalProperties: false, default: {} }),
+  risk: Type.Object({
+    enabled: Type.Boolean({ default: false, description: 'Tighten the limits of clients whose risk score (raised by other stages\' security events: authentication failures, WAF hits, validation failures, authorization denials, bot detections; decaying with a 10 min half-life) reaches a band.' }),
+    bands: Type.Array(Type.Object({
+      score: Type.Number({ minimum: 0, description: 'Score from which the band applies (the highest band reached wins).' }),
+      factor: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Every limit (and burst) of the client is multiplied by this, at least 1.' }),
+    }, { additionalProperties: false }), { maxItems: 10, default: [{ score: 20, factor: 0.5 }, { score: 50, factor: 0.2 }, { score: 100, factor: 0.05 }], description: 'Risk bands and the factor each applies to the limits.' }),
+  }, { additionalProperties: false, default: {} }),
   maxKeys: Type.Integer({ minimum: 1000, default: 100_000, description: 'Bound of the in-memory state (and of the fail-open fallback); least recently used clients are evicted.' }),
 }, { additionalProperties: false });
 

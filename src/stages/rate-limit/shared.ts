@@ -1,4 +1,6 @@
+import { ClusterStoreClient } from '../../store/cluster.js';
 import { RedisStore } from '../../store/redis.js';
+import { ClusterRateLimitStore } from './stores/cluster.js';
 import type { KeyValueStore } from '../../store/store.js';
 import { MemoryRateLimitStore } from './stores/memory.js';
 import { RedisRateLimitStore } from './stores/redis.js';
@@ -9,7 +11,7 @@ const byStore = new WeakMap<KeyValueStore, Shared>();
 
 /**
  * The rate-limit store for the gateway's shared store: Redis scripts on the same connection when the
- * gateway uses Redis, else a bounded memory store. Plans are compiled per operation and per reload,
+ * gateway uses Redis, the cluster primary's memory store in a `--workers` worker, else a bounded memory store. Plans are compiled per operation and per reload,
  * but counters must be shared by all of them, so one instance is kept per gateway store. The fallback
  * is the local limiter fail-open limits use while Redis is unreachable.
  *
@@ -20,7 +22,9 @@ export function sharedRateLimitStores(store: KeyValueStore, maxKeys: number): Sh
   let shared = byStore.get(store);
   if (shared === undefined) {
     const fallback = new MemoryRateLimitStore({ maxKeys });
-    const primary = store instanceof RedisStore ? new RedisRateLimitStore(store.client, store.keyPrefix) : new MemoryRateLimitStore({ maxKeys });
+    const primary = store instanceof RedisStore ? new RedisRateLimitStore(store.client, store.keyPrefix)
+      : store instanceof ClusterStoreClient ? new ClusterRateLimitStore(store)
+      : new MemoryRateLimitStore({ maxKeys });
     shared = { primary, fallback };
     byStore.set(store, shared);
   }

@@ -124,7 +124,7 @@ describe('rate-limit stage', () => {
   });
 
   test('store down: fail-closed answers 503 PCL_RATE_LIMIT_UNAVAILABLE; fail-open uses the local fallback', async () => {
-    const broken: RateLimitStore = { check: () => Promise.reject(new Error('ECONNREFUSED')), close: async () => {} };
+    const broken: RateLimitStore = { backend: 'test', check: () => Promise.reject(new Error('ECONNREFUSED')), close: async () => {} };
     const closed = stage({ limits: [{ name: 'default', limit: 1 }] }, broken);
     const err = rejectOf(await call(closed, ctx()));
     assert.equal(err.status, 503);

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors/index.js';
-import { publishSecurityEvent } from '../../observability/channels.js';
+import { publishRateLimitStore, publishSecurityEvent } from '../../observability/channels.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { compileLimits, compilePenalty, type CompiledLimit } from './compile.js';
@@ -8,6 +8,8 @@ import { limitItem, policyItem, retryAfterSeconds, tightest } from './headers.js
 import { clientKey, ipKey } from './keys.js';
 import type { RateLimitConfig } from './schema.js';
 import { sharedRateLimitStores } from './shared.js';
+import { riskFactor, scaleRule } from './risk.js';
+import { sharedRiskScores, type RiskScores } from '../../security/risk/index.js';
 import type { CheckRequest, CheckResult, LimitCheck, RateLimitStore } from './stores/store.js';
 
 export const STAGE_NAME = 'rate-limit';
@@ -16,6 +18,7 @@ export const STAGE_NAME = 'rate-limit';
 export interface RateLimitStageOptions {
   readonly store?: RateLimitStore;
   readonly fallback?: RateLimitStore;
+  readonly risk?: RiskScores;
 }
 
 /**
@@ -34,6 +37,8 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
   const fallback = opts.fallback ?? shared!.fallback;
   const concurrency = config.concurrency === undefined ? undefined : new ConcurrencyLimiter(deps.store, config.concurrency.limit, config.concurrency.leaseSeconds * 1000);
   const penaltyId = `${deps.apiName}:penalty`;
+  const bands = [...config.risk.bands].sort((a, b) => a.score - b.score);
+  const risk = config.risk.enabled ? (opts.risk ?? sharedRiskScores(deps.store)) : undefined;
   const preAuth = limits.filter((l) => l.phase === 'pre-auth');
   const inLimit = limits.filter((l) => l.phase === 'limit');
   const keyOpts = { ipv6Prefix: config.ipv6Prefix, apiKeyClaim: config.apiKeyClaim };
@@ -41,19 +46,25 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
   // Headers already written by the pre-auth phase, so the limit phase keeps the tighter one.
   const written = new WeakMap<RequestContext, { policies: string[]; remaining: number }>();
 
-  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'low' | 'medium' | 'high') => publishSecurityEvent(() => ({
+  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'low' | 'medium' | 'high', ruleIds?: readonly string[]) => publishSecurityEvent(() => ({
     kind, reason, requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId, client: ctx.client.ip,
-    ...(ctx.principal !== undefined ? { principal: ctx.principal.id } : {}), severity,
+    ...(ctx.principal !== undefined ? { principal: ctx.principal.id } : {}), severity, stage: STAGE_NAME,
+    ...(ruleIds !== undefined ? { ruleIds } : {}),
   }));
 
   const run = async (ctx: RequestContext, selected: readonly CompiledLimit[], scope: string): Promise<Decision> => {
     const tier = ctx.principal?.claims[config.tierClaim];
-    const checks: LimitCheck[] = selected.map((l) => ({ id: l.id, rule: (typeof tier === 'string' ? l.tiers.get(tier) : undefined) ?? l.rule, cost: l.cost }));
+    // A risky client (other stages' security events) gets every limit scaled down by its band's factor.
+    const band = risk === undefined ? { index: -1, factor: 1 } : await riskFactor(risk, ctx, bands);
+    const checks: LimitCheck[] = selected.map((l) => ({ id: l.id, rule: scaleRule((typeof tier === 'string' ? l.tiers.get(tier) : undefined) ?? l.rule, band.factor), cost: l.cost }));
     const request: CheckRequest = { scope, limits: checks, penalty: penalty === undefined ? undefined : { id: penaltyId, rule: penalty } };
     let result: CheckResult;
+    const started = performance.now();
     try {
       result = await store.check(request);
+      publishRateLimitStore(() => ({ backend: store.backend, ok: true, durationS: (performance.now() - started) / 1000, riskBand: band.index }));
     } catch (err) {
+      publishRateLimitStore(() => ({ backend: store.backend, ok: false, durationS: (performance.now() - started) / 1000, riskBand: band.index }));
       event(ctx, 'ratelimit.store-error', 'store-unavailable', 'medium');
       if (selected.some((l) => !l.failOpen)) {
         return reject(new GatewayError('PCL_RATE_LIMIT_UNAVAILABLE', { stage: STAGE_NAME, headers: { 'retry-after': '1' }, internal: `rate-limit store failed: ${(err as Error).message}` }));
@@ -81,7 +92,7 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
       }
       if (!result.allowed) {
         const blocked = result.penalty?.blocked === true;
-        event(ctx, blocked ? 'ratelimit.penalty' : 'ratelimit.exceeded', l.name, blocked ? 'medium' : 'low');
+        event(ctx, blocked ? 'ratelimit.penalty' : 'ratelimit.exceeded', l.name, blocked ? 'medium' : 'low', band.index >= 0 ? [`risk-band-${band.index}`] : undefined);
         const wait = blocked ? Math.max(result.penalty!.retryAfterMs, d.retryAfterMs) : d.retryAfterMs;
         return reject(new GatewayError(blocked ? 'PCL_RATE_LIMIT_PENALTY' : 'PCL_RATE_LIMITED', {
           stage: STAGE_NAME,

@@ -129,7 +129,7 @@ test('gateway-generated responses are not checked', async () => {
 });
 
 test('an unbuffered (oversize) JSON body: blocked by default, reported when configured', async () => {
-  const big = (): ResponseContext => ({ status: 200, headers: { 'content-type': 'application/json', 'content-length': '99999999' }, body: undefined, generated: false });
+  const big = (): ResponseContext => ({ status: 200, headers: { 'content-type': 'application/json', 'content-length': '99999999' }, body: undefined, oversize: true, generated: false });
   const d = await go(await stage('validation/shop-3.1.yaml', 'getItem'), ctx(), big());
   assert.ok(d.kind === 'reject' && d.error.code === 'PCL_RESPONSE_CONTRACT_VIOLATION');
   assert.equal((await go(await stage('validation/shop-3.1.yaml', 'getItem', { oversize: 'report' }), ctx(), big())).kind, 'continue');

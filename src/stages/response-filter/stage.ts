@@ -73,10 +73,8 @@ export function createResponseFilterStage(cfg: ResponseFilterConfig, deps: Stage
     if (media === undefined) return violation(ctx, `undeclared content type for status ${res.status}`, action !== 'report');
     if (!media.json) return CONTINUE;
     if (res.body === undefined) {
-      // Not buffered (larger than maxBodySize, or a gateway that streams): it cannot be filtered.
-      const len = res.headers['content-length'];
-      const hasBody = (len !== undefined && String(len) !== '0') || res.headers['transfer-encoding'] !== undefined;
-      return hasBody ? violation(ctx, 'response body too large to inspect', cfg.oversize === 'block' && action !== 'report') : CONTINUE;
+      // Not buffered because it is larger than maxBodySize: it cannot be filtered.
+      return res.oversize === true ? violation(ctx, 'response body too large to inspect', cfg.oversize === 'block' && action !== 'report') : CONTINUE;
     }
     const enc = res.headers['content-encoding'];
     if (enc !== undefined && enc !== 'identity') return violation(ctx, 'encoded response body cannot be inspected', action === 'block');
@@ -111,6 +109,7 @@ export function createResponseFilterStage(cfg: ResponseFilterConfig, deps: Stage
     mode: cfg.mode,
     onError: 'fail-closed',
     needsResponseBody: true,
+    maxResponseBodySize: cfg.maxBodySize,
     handlers: { respond },
   };
 }

@@ -17,7 +17,7 @@ export const CONFORMANCE_DIR = process.env['PCL_CONFORMANCE_DIR'] ??
   [resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance'), '/work/shared/conformance'].find((d) => existsSync(d)) ??
   resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance');
 
-const TEST_SETUP = `
+export const TEST_SETUP = `
 SecRequestBodyAccess On
 SecResponseBodyAccess On
 SecResponseBodyMimeType text/plain text/html text/xml application/json

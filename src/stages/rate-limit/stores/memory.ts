@@ -1,4 +1,5 @@
 import type { Clock } from '../../../store/store.js';
+import { lruEvictor } from '../../../util/lru.js';
 import type { LimitState } from '../algorithms/types.js';
 import { checkAll, type StateAccess } from './check.js';
 import type { CheckRequest, CheckResult, RateLimitStore } from './store.js';
@@ -14,6 +15,7 @@ interface Entry { state: LimitState; expiresAt: number }
  * const store = new MemoryRateLimitStore({ maxKeys: 100_000 });
  */
 export class MemoryRateLimitStore implements RateLimitStore {
+  readonly backend = 'memory';
   readonly #map = new Map<string, Entry>();
   readonly #maxKeys: number;
   readonly #now: Clock;
@@ -22,6 +24,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   constructor(opts: { maxKeys?: number; now?: Clock } = {}) {
     this.#maxKeys = opts.maxKeys ?? 100_000;
     this.#now = opts.now ?? Date.now;
+    const evict = lruEvictor(this.#map);
     this.#access = {
       read: (key) => {
         const e = this.#map.get(key);
@@ -32,7 +35,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
       write: (key, state, ttlMs) => {
         this.#map.delete(key);
         this.#map.set(key, { state, expiresAt: this.#now() + ttlMs });
-        while (this.#map.size > this.#maxKeys) this.#map.delete(this.#map.keys().next().value as string);
+        evict(this.#maxKeys);
       },
     };
   }

@@ -18,6 +18,7 @@ type Runner = (numKeys: number, ...args: (string | number)[]) => Promise<number[
  * const store = new RedisRateLimitStore(redisStore.client, 'pcl:');
  */
 export class RedisRateLimitStore implements RateLimitStore {
+  readonly backend = 'redis';
   readonly #prefix: string;
   readonly #run: Runner;
 

@@ -44,6 +44,8 @@ export interface CheckResult {
  * if (!r.allowed) reject429(r);
  */
 export interface RateLimitStore {
+  /** Back-end name for metrics: memory, redis or cluster. */
+  readonly backend: string;
   check(request: CheckRequest): Promise<CheckResult>;
   close(): Promise<void>;
 }

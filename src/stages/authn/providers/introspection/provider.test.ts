@@ -1,36 +1,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileSchema } from '../../../../config/ajv.js';
-import type { RequestContext } from '../../../../pipeline/context.js';
 import { MemoryStore } from '../../../../store/index.js';
 import { revokeSubject } from '../../revocation.js';
+import { bearerCtx, providerDeps, validConfig } from '../../../../../test/fixtures/authn/provider-setup.js';
 import { startFakeIdp, type FakeIdp } from '../../../../../test/fixtures/authn/servers.js';
 import { now } from '../../../../../test/fixtures/authn/tokens.js';
 import { createIntrospectionProvider, type IntrospectionProvider } from './provider.js';
 import { IntrospectionSchemeSchema, type IntrospectionSchemeConfig } from './schema.js';
 
-function config(raw: unknown): IntrospectionSchemeConfig {
-  const value = structuredClone(raw);
-  const validate = compileSchema(IntrospectionSchemeSchema);
-  assert.ok(validate(value), JSON.stringify(validate.errors));
-  return value as IntrospectionSchemeConfig;
-}
-
-function ctx(token: string | undefined): RequestContext {
-  return {
-    id: 'r1', startedAt: 0n, method: 'GET', path: '/', query: '',
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-    client: { ip: '127.0.0.1', peer: '127.0.0.1', port: 1, tls: false, proto: 'http', host: 'x' },
-    route: { apiName: 'books', operationId: 'op', pathTemplate: '/', tags: [], params: {} },
-    principal: undefined, body: undefined, findings: [], timings: {}, responseHeaders: {}, credentialed: true,
-  };
-}
+const config = (raw: unknown) => validConfig<IntrospectionSchemeConfig>(IntrospectionSchemeSchema, raw);
+const ctx = bearerCtx;
 
 describe('introspection provider (RFC 7662)', () => {
   let idp: FakeIdp;
   let store: MemoryStore;
   let provider: IntrospectionProvider;
-  const deps = () => ({ apiName: 'books', operationId: undefined, scheme: 'oauth', realm: 'books', baseDir: '.', store, securityScheme: undefined });
+  const deps = () => providerDeps(store, 'oauth');
 
   before(async () => {
     idp = await startFakeIdp({ keys: [] });

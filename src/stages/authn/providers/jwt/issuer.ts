@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { JWTVerifyOptions } from 'jose';
+import { WatchedFile } from '../api-key/watched-file.js';
 import { localKeySet, RemoteJwks, type KeySetFunction } from './remote-jwks.js';
 import type { JwksOptions, JwtIssuerConfig } from './schema.js';
 
@@ -9,8 +9,10 @@ import type { JwksOptions, JwtIssuerConfig } from './schema.js';
 export interface CompiledIssuer {
   readonly issuer: string;
   readonly algorithms: ReadonlySet<string>;
-  /** Fixed key material (file or secret); undefined when keys come from `remote`. */
+  /** Fixed key material (secret); undefined when keys come from `remote` or `file`. */
   readonly key: KeySetFunction | KeyObject | Uint8Array | undefined;
+  /** Keys from `keysFile`, re-read when the file changes. */
+  readonly file: WatchedFile<KeySetFunction | KeyObject> | undefined;
   readonly remote: RemoteJwks | undefined;
   readonly options: JWTVerifyOptions;
 }
@@ -25,7 +27,7 @@ const HMAC = /^HS\d{3}$/;
  * @example
  * const issuer = compileIssuer(cfg, jwksOptions, '/etc/portcullis');
  */
-export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: string): CompiledIssuer {
+export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: string, file: { checkMs: number; onChange: () => void } = { checkMs: 1000, onChange: () => {} }): CompiledIssuer {
   const sources = [cfg.jwksUri, cfg.discovery === true || cfg.discoveryUrl !== undefined ? true : undefined, cfg.keysFile, cfg.secret]
     .filter((s) => s !== undefined);
   const name = `issuer ${JSON.stringify(cfg.issuer)}`;
@@ -41,10 +43,23 @@ export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: 
 
   let key: CompiledIssuer['key'];
   let remote: RemoteJwks | undefined;
+  let watched: CompiledIssuer['file'];
   if (cfg.secret !== undefined) {
     key = new TextEncoder().encode(cfg.secret);
   } else if (cfg.keysFile !== undefined) {
-    key = readKeysFile(resolve(baseDir, cfg.keysFile), cfg.keysFile);
+    const shown = cfg.keysFile;
+    let first = true;
+    try {
+      watched = new WatchedFile(resolve(baseDir, shown), (text) => {
+        const keys = parseKeysText(text, shown);
+        if (!first) file.onChange();
+        first = false;
+        return keys;
+      }, file.checkMs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw code === undefined ? err : new Error(`keysFile ${shown}: cannot be read (${code})`);
+    }
   } else if (cfg.jwksUri !== undefined) {
     remote = new RemoteJwks({ jwksUri: cfg.jwksUri }, jwks);
   } else {
@@ -61,16 +76,10 @@ export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: 
     ...(cfg.typ === undefined ? {} : { typ: cfg.typ }),
     ...(cfg.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: cfg.maxTokenAgeSeconds }),
   };
-  return { issuer: cfg.issuer, algorithms: new Set(cfg.algorithms), key, remote, options };
+  return { issuer: cfg.issuer, algorithms: new Set(cfg.algorithms), key, file: watched, remote, options };
 }
 
-function readKeysFile(file: string, shown: string): KeySetFunction | KeyObject {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`keysFile ${shown}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+function parseKeysText(text: string, shown: string): KeySetFunction | KeyObject {
   if (text.trimStart().startsWith('{')) {
     let json: unknown;
     try {

@@ -5,10 +5,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { compileSchema } from '../../../../config/ajv.js';
-import type { RequestContext } from '../../../../pipeline/context.js';
 import { MemoryStore } from '../../../../store/index.js';
 import { revokeJti, revokeSubject } from '../../revocation.js';
+import { compileSchema } from '../../../../config/ajv.js';
+import { bearerCtx, providerDeps, validConfig } from '../../../../../test/fixtures/authn/provider-setup.js';
 import { startFakeIdp, type FakeIdp } from '../../../../../test/fixtures/authn/servers.js';
 import { b64, craft, now } from '../../../../../test/fixtures/authn/tokens.js';
 import { createJwtProvider, type JwtProvider } from './provider.js';
@@ -17,22 +17,8 @@ import { JwtSchemeSchema, type JwtSchemeConfig } from './schema.js';
 const SECRET = 'a-very-long-shared-secret-for-hs256-tests!';
 const AUD = 'books-api';
 
-function config(raw: unknown): JwtSchemeConfig {
-  const value = structuredClone(raw);
-  const validate = compileSchema(JwtSchemeSchema);
-  assert.ok(validate(value), JSON.stringify(validate.errors));
-  return value as JwtSchemeConfig;
-}
-
-function ctx(token: string | undefined): RequestContext {
-  return {
-    id: 'r1', startedAt: 0n, method: 'GET', path: '/', query: '',
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-    client: { ip: '127.0.0.1', peer: '127.0.0.1', port: 1, tls: false, proto: 'http', host: 'x' },
-    route: { apiName: 'books', operationId: 'op', pathTemplate: '/', tags: [], params: {} },
-    principal: undefined, body: undefined, findings: [], timings: {}, responseHeaders: {}, credentialed: true,
-  };
-}
+const config = (raw: unknown) => validConfig<JwtSchemeConfig>(JwtSchemeSchema, raw);
+const ctx = bearerCtx;
 
 describe('jwt provider (RFC 8725)', () => {
   let idp: FakeIdp;
@@ -83,7 +69,7 @@ describe('jwt provider (RFC 8725)', () => {
         { issuer: 'https://pem.example', audiences: [AUD], keysFile: 'issuer.pem', algorithms: ['ES256'], typ: 'at+jwt' },
       ],
       jwks: { refreshCooldownSeconds: 0.1 },
-    }), { apiName: 'books', operationId: undefined, scheme: 'bearerAuth', realm: 'books', baseDir: dir, store, securityScheme: undefined });
+    }), providerDeps(store, 'bearerAuth', dir));
   });
   after(async () => { await idp.close(); await store.close(); });
 
@@ -213,6 +199,25 @@ describe('jwt provider (RFC 8725)', () => {
     assert.equal(await reasonOf(other2), 'revoked');
   });
 
+  test('a keys file is watched: a rotated file is used without a reload, and a removed key stops working at once', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'pcl-jwt-rotate-'));
+    const [first, second] = [await generateKeyPair('ES256', { extractable: true }), await generateKeyPair('ES256', { extractable: true })];
+    const write = async (...keys: [CryptoKey, string][]) => writeFileSync(join(d, 'keys.json'),
+      JSON.stringify({ keys: await Promise.all(keys.map(async ([k, kid]) => ({ ...await exportJWK(k), kid, alg: 'ES256' }))) }));
+    await write([first.publicKey, 'one']);
+    const p = createJwtProvider(config({ kind: 'jwt', keysFileCheckMs: 0, issuers: [{ issuer: 'https://file.example', audiences: [AUD], keysFile: 'keys.json', algorithms: ['ES256'] }] }),
+      providerDeps(store, 'fileAuth', d));
+    const token = (key: CryptoKey, kid: string) => new SignJWT(claims({ iss: 'https://file.example' })).setProtectedHeader({ alg: 'ES256', kid }).sign(key);
+    const oldToken = await token(first.privateKey, 'one');
+    assert.equal((await p.verify(ctx(oldToken))).kind, 'ok');
+    assert.deepEqual(await p.verify(ctx(await token(second.privateKey, 'two'))), { kind: 'failed', reason: 'unknown_kid', scheme: 'fileAuth' });
+    await write([second.publicKey, 'two']);
+    assert.equal((await p.verify(ctx(await token(second.privateKey, 'two')))).kind, 'ok', 'the new key is picked up');
+    assert.deepEqual(await p.verify(ctx(oldToken)), { kind: 'failed', reason: 'unknown_kid', scheme: 'fileAuth' }, 'a cached token of the removed key is verified again');
+    writeFileSync(join(d, 'keys.json'), '{ not json');
+    assert.equal((await p.verify(ctx(await token(second.privateKey, 'two')))).kind, 'ok', 'a broken file keeps the previous keys');
+  });
+
   test('the JWKS is fetched once for many tokens; a new kid triggers one refetch (rotation)', async () => {
     const fetchesBefore = idp.hits['/jwks'] ?? 0;
     for (let i = 0; i < 10; i++) assert.equal((await verify(await signed(rsa.privateKey, 'RS256', 'rsa-1', { jti: `many-${i}` }))).kind, 'ok');
@@ -230,7 +235,7 @@ describe('jwt provider (RFC 8725)', () => {
       kind: 'jwt',
       issuers: [{ issuer: ISS(), audiences: [AUD], jwksUri: `${ISS()}/jwks` }],
       jwks: { refreshCooldownSeconds: 60 },
-    }), { apiName: 'books', operationId: undefined, scheme: 'flood', realm: 'books', baseDir: dir, store, securityScheme: undefined });
+    }), providerDeps(store, 'flood', dir));
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => signed(other.privateKey, 'RS256', `random-${i}`)));
     const results = await Promise.all(tokens.map(async (t) => (await flooded.verify(ctx(t))) as { reason?: string }));
     assert.ok(results.every((r) => r.reason === 'unknown_kid'));

@@ -26,16 +26,19 @@ export interface JwtProvider extends AuthProvider {
  * const r = await p.verify(ctx);
  */
 export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): JwtProvider {
+  const cache = new TokenCache<Principal>(cfg.cacheMaxEntries);
+  // A changed key file may have dropped a key: tokens it verified must be checked again.
+  const keysFile = { checkMs: cfg.keysFileCheckMs, onChange: () => cache.clear() };
   const issuers = new Map<string, CompiledIssuer>();
   for (const i of cfg.issuers) {
     if (issuers.has(i.issuer)) throw new Error(`issuer ${JSON.stringify(i.issuer)} is listed twice`);
-    issuers.set(i.issuer, compileIssuer(i, cfg.jwks, deps.baseDir));
+    issuers.set(i.issuer, compileIssuer(i, cfg.jwks, deps.baseDir, keysFile));
   }
-  const cache = new TokenCache<Principal>(cfg.cacheMaxEntries);
   const stats = { verifications: 0, cacheHits: 0 };
   const scheme = deps.scheme;
   const failed = (reason: string): VerifyResult => ({ kind: 'failed', reason, scheme });
 
+  const watchedIssuers = [...issuers.values()].filter((i) => i.file !== undefined);
   const bindingRequired = new Set(cfg.issuers.filter((i) => i.requireCertificateBinding === true).map((i) => i.issuer));
   // Runs on every request, cached verification or not: the certificate and revocations are per request.
   const checkRevoked = async (p: Principal, ctx: RequestContext): Promise<VerifyResult> => {
@@ -52,6 +55,8 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
     if (token === '') return failed('malformed');
     if (token.length > cfg.maxTokenBytes) return failed('token_too_large');
 
+    // Lets a changed key file clear the cache before it is consulted.
+    for (const i of watchedIssuers) await i.file!.current();
     const cached = cache.get(token);
     if (cached !== undefined) {
       stats.cacheHits += 1;
@@ -91,7 +96,7 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
 
 async function verifyWith(issuer: CompiledIssuer, token: string): Promise<JWTPayload> {
   if (issuer.remote === undefined) {
-    const key = issuer.key!;
+    const key = issuer.file === undefined ? issuer.key! : await issuer.file.current();
     const r = typeof key === 'function' ? await jwtVerify(token, key, issuer.options) : await jwtVerify(token, key, issuer.options);
     return r.payload;
   }

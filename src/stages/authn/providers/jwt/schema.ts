@@ -14,7 +14,7 @@ export const JwtIssuerSchema = Type.Object({
   jwksUri: Type.Optional(Type.String({ format: 'http-url', description: 'URL of the issuer\'s JWKS. https is required except for loopback addresses.' })),
   discovery: Type.Optional(Type.Boolean({ description: 'Find the JWKS through OpenID Connect discovery at `<issuer>/.well-known/openid-configuration`; the document\'s `issuer` must equal `issuer`.' })),
   discoveryUrl: Type.Optional(Type.String({ format: 'http-url', description: 'Explicit OpenID Connect discovery document URL (implies discovery).' })),
-  keysFile: Type.Optional(Type.String({ minLength: 1, description: 'File (relative to the config) holding a JWKS (JSON) or one PEM public key or certificate. Re-read when the config reloads.' })),
+  keysFile: Type.Optional(Type.String({ minLength: 1, description: 'File (relative to the config) holding a JWKS (JSON) or one PEM public key or certificate. Watched: a changed file is re-read without a config reload (see keysFileCheckMs); a bad new file is reported and the previous keys kept.' })),
   secret: Type.Optional(Type.String({ minLength: 32, description: 'Shared secret for HS256/384/512 (at least 32 bytes; use ${ENV} or ${file:}). Only for issuers without public keys.' })),
   typ: Type.Optional(Type.String({ minLength: 1, description: 'Required `typ` header, e.g. `at+jwt` for RFC 9068 access tokens. Unset: not checked.' })),
   clockToleranceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'Clock skew allowed when checking `exp`, `nbf` and `iat`.' }),
@@ -42,6 +42,7 @@ export const JwtSchemeSchema = Type.Object({
   cacheTtlSeconds: Type.Integer({ minimum: 1, default: 300, description: 'Longest time a verified token is reused before being verified again; never beyond its `exp`.' }),
   scopeClaims: Type.Array(Type.String({ minLength: 1 }), { default: ['scope', 'scp'], description: 'Claims holding scopes: a space-separated string or an array of strings. The first present one is used.' }),
   rolesClaim: Type.String({ minLength: 1, default: 'roles', description: 'Claim holding the roles (array of strings or space-separated string).' }),
+  keysFileCheckMs: Type.Integer({ minimum: 0, default: 1_000, description: 'How often (at most) a `keysFile` is checked for changes, on the request path (no timer). A change also drops the verified-token cache, so a key removed from the file stops working at once.' }),
   jwks: JwksOptionsSchema,
 }, { additionalProperties: false });
 

@@ -41,7 +41,7 @@ before(() => {
   crlFile = join(ca.dir, 'live.crl');
   copyFileSync(ca.crl(), crlFile);
   const cfg = Value.Default(ServerSchema, {}) as ServerConfig;
-  const tls = { port: 0, host: '127.0.0.1', cert: server.cert, key: server.key, minVersion: 'TLSv1.2', ciphers: (Value.Default(ServerSchema, { tls: { cert: 'x', key: 'y' } }) as ServerConfig).tls!.ciphers, clientCa: ca.cert, crl: [crlFile] } satisfies TlsConfig;
+  const tls = { port: 0, host: '127.0.0.1', cert: server.cert, key: server.key, minVersion: 'TLSv1.2', ciphers: (Value.Default(ServerSchema, { tls: { cert: 'x', key: 'y' } }) as ServerConfig).tls!.ciphers, clientCa: ca.cert, crl: [crlFile], clientCertificate: 'request' } satisfies TlsConfig;
   const provider = createMtlsProvider('clientCert', config, makeDeps('/'));
   return listenHttps(cfg, tls, (req, res) => {
     const certificate = peerCertificateOf(req.socket);

@@ -1,0 +1,78 @@
+import { GatewayError } from '../../errors/index.js';
+import type { RequestContext } from '../../pipeline/context.js';
+import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
+import { evaluate, Transaction, type RuleSet, type WafMatch } from '../../waf/index.js';
+import { sharedRuleSet } from './cache.js';
+import { publishMatches } from './events.js';
+import { transactionInput } from './request.js';
+import { ruleSetInputs } from './rules.js';
+import type { WafConfig } from './schema.js';
+
+/** The one message every WAF refusal carries: which rule matched is for logs only. */
+const BLOCK_DETAIL = 'The request was refused by the web application firewall.';
+const OVERSIZE_DETAIL = 'The request body is larger than the web application firewall inspects.';
+
+/**
+ * Compiles the WAF stage: the rule set is loaded once per distinct settings per config
+ * load (shared through deps.compileCache), and each request runs phases 1 and 2 over a
+ * fresh Transaction. enforce = SecRuleEngine On (a deny refuses with 403
+ * PCL_WAF_BLOCKED); monitor = DetectionOnly (every rule runs, nothing is refused, the
+ * would-be block is recorded as a monitor-mode finding).
+ *
+ * @example
+ * const stage = createWafStage({ ...cfg, crsDir: '/usr/share/modsecurity-crs' }, deps);
+ */
+export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
+  const mode = cfg.enabled ? cfg.mode : 'off';
+  const rules = mode === 'off' ? undefined : sharedRuleSet(ruleSetInputs(cfg, deps.baseDir), deps.compileCache);
+  const engineMode = mode === 'enforce' ? 'On' : 'DetectionOnly';
+  const where = { api: deps.apiName, operationId: deps.operationId };
+
+  const inspect = (ctx: RequestContext): Decision => {
+    if (rules === undefined) return CONTINUE;
+    const size = ctx.body?.length ?? 0;
+    if (size > cfg.maxInspectBytes && cfg.oversize === 'block') {
+      return reject(new GatewayError('PCL_BODY_TOO_LARGE', { detail: OVERSIZE_DETAIL, stage: 'waf', internal: `body of ${size} bytes above waf.maxInspectBytes ${cfg.maxInspectBytes}` }));
+    }
+    const tx = new Transaction(transactionInput(ctx, cfg.maxInspectBytes), ctx.id);
+    tx.engineMode = engineMode;
+    const matches: WafMatch[] = [];
+    let interrupted = false;
+    for (const phase of [1, 2]) {
+      const r = evaluate(rules, tx, phase);
+      matches.push(...r.matches);
+      if (r.interrupted) { interrupted = true; break; }
+    }
+    // ctl:ruleEngine may have changed the mode mid-transaction; what counts is whether it refused.
+    const refuse = interrupted || (mode === 'monitor' && wouldRefuse(rules, matches));
+    publishMatches(ctx, matches, { blocked: interrupted, ...where });
+    if (!refuse) return CONTINUE;
+    const ids = matches.map((m) => m.ruleId).join(',');
+    return reject(new GatewayError('PCL_WAF_BLOCKED', { detail: BLOCK_DETAIL, stage: 'waf', internal: `waf rules ${ids}` }));
+  };
+
+  return {
+    name: 'waf',
+    order: 550,
+    mode,
+    onError: 'fail-closed',
+    needsRequestBody: true,
+    handlers: { inspect },
+  };
+}
+
+const disruptiveById = new WeakMap<RuleSet, Map<number, string>>();
+
+/** In DetectionOnly nothing interrupts: a match of a rule whose action denies is what enforce would have refused. */
+function wouldRefuse(rules: RuleSet, matches: readonly WafMatch[]): boolean {
+  let byId = disruptiveById.get(rules);
+  if (byId === undefined) {
+    byId = new Map();
+    for (const r of rules.rules) {
+      const action = r.disruptive === 'block' ? (rules.defaultDisruptive.get(r.phase) ?? 'pass') : r.disruptive;
+      if (action !== undefined) byId.set(r.id, action);
+    }
+    disruptiveById.set(rules, byId);
+  }
+  return matches.some((m) => { const a = byId.get(m.ruleId); return a === 'deny' || a === 'drop' || a === 'redirect'; });
+}

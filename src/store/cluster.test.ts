@@ -1,0 +1,50 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { ClusterStoreClient, keyValueHandlers, serveClusterStore } from './cluster.js';
+import { MemoryStore } from './memory.js';
+
+/** A worker and the primary joined by an in-memory channel with JSON copies, as IPC does. */
+function pair(opts: { timeoutMs?: number; deliver?: boolean } = {}) {
+  const toPrimary = new EventEmitter();
+  const toWorker = new EventEmitter();
+  const worker = {
+    on: (ev: string, l: (m: unknown) => void) => { toPrimary.on(ev, l); return worker; },
+    send: (m: unknown) => { setImmediate(() => toWorker.emit('message', JSON.parse(JSON.stringify(m)))); return true; },
+    isConnected: () => true,
+  };
+  const client = new ClusterStoreClient({
+    timeoutMs: opts.timeoutMs ?? 1000,
+    send: (m) => { if (opts.deliver !== false) setImmediate(() => toPrimary.emit('message', JSON.parse(JSON.stringify(m)))); },
+    on: (l) => toWorker.on('message', l),
+  });
+  return { worker, client };
+}
+
+describe('cluster store (primary-hosted memory store reached over IPC)', () => {
+  test('every operation reaches the primary store; two workers see one state', async () => {
+    const memory = new MemoryStore();
+    const a = pair();
+    const b = pair();
+    serveClusterStore(a.worker as never, keyValueHandlers(memory));
+    serveClusterStore(b.worker as never, keyValueHandlers(memory));
+    await a.client.set('k', 'v', 60_000);
+    assert.equal(await b.client.get('k'), 'v');
+    assert.equal(await b.client.get('absent'), undefined);
+    assert.equal(await a.client.setIfAbsent('n', '1', 60_000), true);
+    assert.equal(await b.client.setIfAbsent('n', '1', 60_000), false);
+    const counts = await Promise.all([...Array(10)].map((_, i) => (i % 2 === 0 ? a : b).client.increment('c', 1, 60_000)));
+    assert.deepEqual(counts.map((c) => c.value).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'atomic across workers');
+    await b.client.delete('k');
+    assert.equal(await a.client.get('k'), undefined);
+  });
+
+  test('an unknown operation or a failing handler is an error; no answer times out', async () => {
+    const p = pair();
+    serveClusterStore(p.worker as never, { boom: () => { throw new Error('nope'); } });
+    await assert.rejects(p.client.call('__proto__', []), /unknown operation/);
+    await assert.rejects(p.client.call('boom', []), /nope/);
+    const silent = pair({ timeoutMs: 20, deliver: false });
+    await assert.rejects(silent.client.get('k'), /timed out/);
+  });
+});
