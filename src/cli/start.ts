@@ -12,6 +12,10 @@ import { subscribeSecurityMetrics } from '../observability/metrics/security-metr
 import { subscribeRateLimitMetrics } from '../observability/metrics/rate-limit-metrics.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
 import { startAudit } from '../observability/audit/service.js';
+import { registerAuditMetrics } from '../observability/audit/metrics.js';
+import { subscribeSecurityBridge } from '../observability/security-bridge.js';
+import { startSinks, type SinkService } from '../observability/sinks/service.js';
+import { startAlerts, type AlertService } from '../observability/alerts/service.js';
 import { startGateway } from '../server/gateway.js';
 import { ClusterStoreClient } from '../store/cluster.js';
 import { hostClusterStore } from './cluster-store.js';
@@ -46,6 +50,17 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   const metrics = createMetrics();
   subscribeSecurityMetrics(metrics.registry);
   subscribeRateLimitMetrics(metrics.registry);
+  subscribeSecurityBridge();
+  let sinks: SinkService;
+  let alerts: AlertService;
+  try {
+    // Sinks and alerts read the config at start only; a reload does not change them.
+    sinks = startSinks(loaded.config.sinks, { baseDir: loaded.baseDir, registry: metrics.registry, logger, version: packageVersion() });
+    alerts = startAlerts(loaded.config.alerts, { registry: metrics.registry, logger });
+  } catch (e) {
+    process.stderr.write(`sinks/alerts: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   let audit;
   try {
     // Before the gateway starts, so no auditable event is published unheard; a trail that cannot open stops the start.
@@ -56,6 +71,8 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
     process.stderr.write(`audit trail: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
+  const auditWriter = audit?.writer;
+  if (auditWriter !== undefined) registerAuditMetrics(metrics.registry, () => auditWriter.stats);
   // Signal handlers go in before anything is announced: until a handler exists, the OS default
   // for SIGHUP is to kill the process, and a supervisor may signal as soon as it sees the log line.
   let reloadOnHup: (() => void) | undefined;
@@ -104,7 +121,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down: draining in-flight requests');
-      void gateway.shutdown().then(() => admin?.close()).then(() => audit?.close()).then(() => {
+      void gateway.shutdown().then(() => admin?.close()).then(() => Promise.all([audit?.close(), sinks.close(), alerts.close()])).then(() => {
         logger.info('stopped');
         logger.flush?.();
         resolve(0);

@@ -1,6 +1,8 @@
 import { Type, type Static, type TObject, type TPartial, type TSchema } from '@sinclair/typebox';
 import { CorsSchema } from '../stages/cors/schema.js';
 import { AuditSchema } from '../observability/audit/schema.js';
+import { SinksSchema } from '../observability/sinks/schema.js';
+import { AlertsSchema } from '../observability/alerts/schema.js';
 import { ModeSchema, OnErrorSchema } from './common.js';
 
 /**
@@ -153,6 +155,8 @@ export const ConfigSchema = Type.Object({
   securityHeaders: SecurityHeadersSchema,
   store: StoreSchema,
   audit: AuditSchema,
+  sinks: SinksSchema,
+  alerts: AlertsSchema,
   watch: Type.Boolean({ default: true, description: 'Reload when the config file or a referenced OpenAPI document changes (SIGHUP always reloads).' }),
   apis: Type.Array(ApiSchema, { minItems: 1, description: 'The APIs behind the gateway.' }),
 }, Strict);

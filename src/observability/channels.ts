@@ -20,7 +20,7 @@ export const CHANNELS = {
 
 export interface StageDecisionMessage { requestId: string; stage: string; decision: 'reject' | 'respond'; code: string; enforced: boolean }
 export interface StageErrorMessage { requestId: string; stage: string; error: unknown }
-export interface UpstreamErrorMessage { requestId: string; api: string; code: string; reason: string }
+export interface UpstreamErrorMessage { requestId: string; api: string; code: string; reason: string; client?: string; operationId?: string | undefined }
 export interface CircuitStateMessage { api: string; state: 'open' | 'half-open' | 'closed' }
 export interface ConfigReloadMessage { ok: boolean; reason: string; error?: string; durationMs: number }
 /** One call to the admin API, allowed or refused. */
@@ -50,7 +50,11 @@ export interface SecurityEventMessage {
   excerpt?: string;
   /** Whether the request was refused because of it (false in monitor / detection-only mode). */
   enforced?: boolean;
+  /** When it happened (ISO 8601 UTC, milliseconds); set by `publishSecurityEvent` when the publisher leaves it out. */
+  time: string;
 }
+/** What a publisher builds: the message, with `time` optional (stamped on publish). */
+export type SecurityEventInput = Omit<SecurityEventMessage, 'time'> & { time?: string };
 /** A client's risk score was raised by a security event (src/security/risk). */
 export interface RiskScoreMessage {
   /** Whose score: a client address or a principal (never the value itself: it may be personal). */
@@ -114,6 +118,12 @@ export function publishCircuitState(m: CircuitStateMessage): void { if (circuitS
 export function publishConfigReload(m: ConfigReloadMessage): void { if (configReload.hasSubscribers) configReload.publish(m); }
 export function publishClientError(m: ClientErrorMessage): void { if (clientError.hasSubscribers) clientError.publish(m); }
 export function publishAdminAction(m: AdminActionMessage): void { if (adminAction.hasSubscribers) adminAction.publish(m); }
-export function publishSecurityEvent(build: () => SecurityEventMessage): void { if (securityEvent.hasSubscribers) securityEvent.publish(build()); }
+export function publishSecurityEvent(build: () => SecurityEventInput): void {
+  if (!securityEvent.hasSubscribers) return;
+  const m = build();
+  // Stamped here, once, so every subscriber (log, SIEM sink, alert window) sees the same instant.
+  if (m.time === undefined) m.time = new Date().toISOString();
+  securityEvent.publish(m);
+}
 export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasSubscribers) riskScore.publish(m); }
 export function publishRateLimitStore(build: () => RateLimitStoreMessage): void { if (rateLimitStore.hasSubscribers) rateLimitStore.publish(build()); }

@@ -277,7 +277,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     breaker?.onFailure();
     x.decision = 'upstream-error';
     const gwErr = toGatewayError(kind);
-    publishUpstreamError({ requestId: x.id, api: this.#target.api.name, code: gwErr.code, reason: err.message });
+    publishUpstreamError({ requestId: x.id, api: this.#target.api.name, code: gwErr.code, reason: err.message, client: this.#ctx.client.ip, operationId: this.#ctx.route.operationId });
     if (this.#headWritten) res.destroy();
     else void sendProblem(x, gwErr);
   }

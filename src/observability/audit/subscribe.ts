@@ -51,7 +51,8 @@ export function subscribeAudit(writer: AuditWriter, kinds: readonly string[]): (
   const wanted = kindFilter(kinds);
   const onEvent = (msg: unknown) => {
     const m = msg as SecurityEventLike;
-    if (typeof m?.kind === 'string' && wanted(m.kind)) writer.offer(recordFromSecurityEvent(m));
+    // Reloads are recorded from their own channel below, with their duration and outcome.
+    if (typeof m?.kind === 'string' && !m.kind.startsWith('config.reload') && wanted(m.kind)) writer.offer(recordFromSecurityEvent(m));
   };
   const onReload = (msg: unknown) => {
     if (wanted('config.reload')) writer.offer(recordFromConfigReload(msg as ConfigReloadMessage));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { publishSecurityEvent, type SecurityEventMessage } from '../channels.js';
+import { publishSecurityEvent, type SecurityEventInput } from '../channels.js';
 import { createLogger } from './logger.js';
 import { subscribeSecurityEventLog } from './security-events.js';
 
@@ -10,8 +10,8 @@ function capture(level: string) {
   return { logger, lines };
 }
 
-const failure: SecurityEventMessage = { kind: 'authn.failure', reason: 'expired', requestId: 'r1', api: 'books', operationId: 'listBooks', client: '203.0.113.9', scheme: 'bearerAuth', severity: 'medium' };
-const success: SecurityEventMessage = { kind: 'authn.success', reason: 'jwt', requestId: 'r2', api: 'books', operationId: 'listBooks', client: '203.0.113.9', principal: 'alice', severity: 'info' };
+const failure: SecurityEventInput = { kind: 'authn.failure', reason: 'expired', requestId: 'r1', api: 'books', operationId: 'listBooks', client: '203.0.113.9', scheme: 'bearerAuth', severity: 'medium' };
+const success: SecurityEventInput = { kind: 'authn.success', reason: 'jwt', requestId: 'r2', api: 'books', operationId: 'listBooks', client: '203.0.113.9', principal: 'alice', severity: 'info' };
 
 test('failures are logged at warn with their reason; successes are not logged at info', (t) => {
   const { logger, lines } = capture('info');

@@ -1,6 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { Counter, register, type Registry } from 'prom-client';
 import { CHANNELS, type SecurityEventMessage } from '../channels.js';
+import { BoundedLabel } from './bounded-label.js';
 
 /**
  * The reason codes each event kind may carry, as label values. Anything else is counted as
@@ -33,33 +34,75 @@ export const SECURITY_EVENT_REASONS: Readonly<Record<string, ReadonlySet<string>
   'authn.success': new Set(['jwt', 'introspection', 'api-key', 'mtls', 'http-signature']),
 };
 
+// Kinds outside the table above (published by stages added later, the bridge, ...) get a
+// first-come bounded set of reasons each; kinds themselves are bounded too.
+const KIND_PATTERN = /^[a-z][a-z0-9_-]{0,31}\.[a-z0-9_.-]{1,48}$/;
+const MAX_KINDS = 64;
+const MAX_REASONS_PER_KIND = 32;
+
+/** Label clamping state of one subscription. */
+class SecurityLabeler {
+  readonly #kinds = new Map<string, BoundedLabel>();
+  readonly apis = new BoundedLabel(256);
+  readonly operations = new BoundedLabel(2048);
+
+  labels(m: Pick<SecurityEventMessage, 'kind' | 'reason'>): { kind: string; reason: string } {
+    const known = Object.hasOwn(SECURITY_EVENT_REASONS, m.kind) ? SECURITY_EVENT_REASONS[m.kind] : undefined;
+    if (known !== undefined) return { kind: m.kind, reason: known.has(m.reason) ? m.reason : 'other' };
+    if (typeof m.kind !== 'string' || !KIND_PATTERN.test(m.kind)) return { kind: 'other', reason: 'other' };
+    let reasons = this.#kinds.get(m.kind);
+    if (reasons === undefined) {
+      if (this.#kinds.size >= MAX_KINDS) return { kind: 'other', reason: 'other' };
+      reasons = new BoundedLabel(MAX_REASONS_PER_KIND, /^[A-Za-z0-9_. -]{1,64}$/);
+      this.#kinds.set(m.kind, reasons);
+    }
+    return { kind: m.kind, reason: reasons.value(m.reason) };
+  }
+}
+
+const shared = new SecurityLabeler();
+
 /**
- * The label values of an event: `kind` is one of the known kinds else `other`; `reason` one
- * of that kind's known reasons else `other`.
+ * The label values of an event: `kind` is one of the known kinds (or, for kinds outside the
+ * table, one of the first 64 well-formed kinds seen) else `other`; `reason` one of that
+ * kind's known reasons (or one of its first 32) else `other`.
  *
  * @example
  * securityLabels({ kind: 'authn.failure', reason: 'expired' }); // { kind: 'authn.failure', reason: 'expired' }
  */
 export function securityLabels(m: Pick<SecurityEventMessage, 'kind' | 'reason'>): { kind: string; reason: string } {
-  const reasons = Object.hasOwn(SECURITY_EVENT_REASONS, m.kind) ? SECURITY_EVENT_REASONS[m.kind] : undefined;
-  if (reasons === undefined) return { kind: 'other', reason: 'other' };
-  return { kind: m.kind, reason: reasons.has(m.reason) ? m.reason : 'other' };
+  return shared.labels(m);
 }
 
 /**
- * Counts `portcullis:security:event` messages as `portcullis_security_events_total{kind,reason}`.
- * Returns a function that unsubscribes and removes the counter from the registry.
+ * Counts `portcullis:security:event` messages as
+ * - `portcullis_security_events_total{kind,reason}`
+ * - `portcullis_security_events_by_operation_total{kind,api,operation,client_class}`, where
+ *   `client_class` is `authenticated` (a principal is known) or `anonymous`.
+ *
+ * No label ever holds a client address, principal or request id. Returns a function that
+ * unsubscribes and removes the counters from the registry.
  *
  * @example
  * const stop = subscribeSecurityMetrics(metrics.registry);
  */
 export function subscribeSecurityMetrics(registry: Registry = register, prefix = 'portcullis_'): () => void {
   const name = `${prefix}security_events_total`;
-  const counter = new Counter({ name, help: 'Security events (authentication failures and successes, ...), by kind and bounded reason.', labelNames: ['kind', 'reason'], registers: [registry] });
-  const onEvent = (msg: unknown): void => { counter.inc(securityLabels(msg as SecurityEventMessage)); };
+  const byOpName = `${prefix}security_events_by_operation_total`;
+  const labeler = new SecurityLabeler();
+  const counter = new Counter({ name, help: 'Security events (authentication failures, validation failures, rate limits, ...), by kind and bounded reason.', labelNames: ['kind', 'reason'], registers: [registry] });
+  const byOp = new Counter({ name: byOpName, help: 'Security events by kind, API, operation and client class (anonymous | authenticated).', labelNames: ['kind', 'api', 'operation', 'client_class'], registers: [registry] });
+  const onEvent = (msg: unknown): void => {
+    const m = msg as SecurityEventMessage;
+    const l = labeler.labels(m);
+    counter.inc(l);
+    const api = labeler.apis.value(m.api);
+    byOp.inc({ kind: l.kind, api, operation: api === 'other' ? 'other' : labeler.operations.value(m.operationId), client_class: m.principal === undefined ? 'anonymous' : 'authenticated' });
+  };
   diagnostics_channel.subscribe(CHANNELS.securityEvent, onEvent);
   return () => {
     diagnostics_channel.unsubscribe(CHANNELS.securityEvent, onEvent);
     registry.removeSingleMetric(name);
+    registry.removeSingleMetric(byOpName);
   };
 }

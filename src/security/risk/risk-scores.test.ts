@@ -8,7 +8,7 @@ import { RiskScores } from './risk-scores.js';
 import { riskPoints } from './weights.js';
 
 const settle = () => new Promise((r) => setImmediate(r));
-const event = (over: Partial<SecurityEventMessage>): SecurityEventMessage => ({ kind: 'authn.failure', reason: 'bad_signature', requestId: 'r', api: 'books', operationId: undefined, client: '203.0.113.7', severity: 'medium', ...over });
+const event = (over: Partial<SecurityEventMessage>): SecurityEventMessage => ({ kind: 'authn.failure', reason: 'bad_signature', requestId: 'r', api: 'books', operationId: undefined, client: '203.0.113.7', severity: 'medium', time: '2026-01-01T00:00:00.000Z', ...over });
 
 describe('risk scores', () => {
   test('decay halves a score per half-life', () => {

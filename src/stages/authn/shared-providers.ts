@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { publishSecurityEvent } from '../../observability/channels.js';
 import type { KeyValueStore } from '../../store/store.js';
 import type { AuthProvider } from './provider.js';
 
 const MAX_PER_STORE = 512;
 const byStore = new WeakMap<KeyValueStore, Map<string, AuthProvider>>();
+const stampsByStore = new WeakMap<KeyValueStore, Map<string, string>>();
 
 /**
  * Returns the provider built for an identical scheme config before, else builds one. Plans
@@ -22,7 +24,9 @@ export function sharedProvider(store: KeyValueStore, api: string, scheme: string
     cache = new Map();
     byStore.set(store, cache);
   }
-  const key = `${api}\u0000${scheme}\u0000${baseDir}\u0000${JSON.stringify(config)}\u0000${fileStamps(config, baseDir)}`;
+  const stamps = fileStamps(config, baseDir);
+  noteKeyFileChange(store, api, scheme, stamps);
+  const key = `${api}\u0000${scheme}\u0000${baseDir}\u0000${JSON.stringify(config)}\u0000${stamps}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const built = build();
@@ -52,4 +56,18 @@ function fileStamps(config: unknown, baseDir: string): string {
   };
   walk(config, 0);
   return stamps.join(',');
+}
+
+/** Publishes `key.change` when a scheme's key file changed since the last compile (seen on reload). */
+function noteKeyFileChange(store: KeyValueStore, api: string, scheme: string, stamps: string): void {
+  if (stamps === '') return;
+  let seen = stampsByStore.get(store);
+  if (seen === undefined) { seen = new Map(); stampsByStore.set(store, seen); }
+  const id = `${api}\u0000${scheme}`;
+  const before = seen.get(id);
+  seen.set(id, stamps);
+  if (before === undefined || before === stamps) return;
+  publishSecurityEvent(() => ({
+    kind: 'key.change', reason: 'key_file', requestId: '', api, operationId: undefined, client: '', scheme, severity: 'medium', stage: 'authn',
+  }));
 }

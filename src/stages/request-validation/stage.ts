@@ -11,6 +11,7 @@ import {
 } from './params.js';
 import type { RequestValidationConfig } from './schema.js';
 import { ajvViolations, mediaTypeError, validationError } from './violations.js';
+import { publishingRejections } from './event.js';
 
 interface MediaValidator {
   readonly kind: BodyKind;
@@ -132,7 +133,7 @@ export function createRequestValidationStage(cfg: RequestValidationConfig, deps:
     mode: cfg.mode,
     onError: 'fail-closed',
     needsRequestBody: body !== undefined,
-    handlers: { inspect },
+    handlers: { inspect: publishingRejections(inspect, cfg.mode === 'enforce') },
   };
 }
 

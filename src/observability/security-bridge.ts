@@ -1,0 +1,60 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+import {
+  CHANNELS, publishSecurityEvent,
+  type AdminActionMessage, type ConfigReloadMessage, type SecurityEventInput, type UpstreamErrorMessage,
+} from './channels.js';
+
+/** The reason of an upstream error event: the public error code, lower-cased without its prefix (bounded by the catalogue). */
+function upstreamReason(code: string): string {
+  return code.replace(/^PCL_UPSTREAM_/, '').toLowerCase();
+}
+
+/** Maps an upstream error to `upstream.error`. */
+export function eventFromUpstreamError(m: UpstreamErrorMessage): SecurityEventInput {
+  return {
+    kind: 'upstream.error', reason: upstreamReason(m.code), requestId: m.requestId, api: m.api, operationId: m.operationId,
+    client: m.client ?? '', severity: 'low', stage: 'proxy',
+  };
+}
+
+/** Maps a config reload to `config.reload` (applied) or `config.reload_failed`; the reason is what triggered it. */
+export function eventFromConfigReload(m: ConfigReloadMessage): SecurityEventInput {
+  return {
+    kind: m.ok ? 'config.reload' : 'config.reload_failed', reason: m.reason, requestId: '', api: '', operationId: undefined,
+    client: '', severity: m.ok ? 'info' : 'medium', ...(m.error === undefined ? {} : { excerpt: m.error.slice(0, 200) }),
+  };
+}
+
+/**
+ * Maps an admin API call to `admin.action` (allowed) or `admin.denied` (bad or missing token),
+ * plus `revocation.change` for allowed calls that add or remove a revocation (action
+ * `revocation.<verb>`).
+ */
+export function eventsFromAdminAction(m: AdminActionMessage): SecurityEventInput[] {
+  const base = { requestId: m.requestId, api: 'admin', operationId: m.action, client: m.peer, stage: 'admin' } as const;
+  if (!m.ok) return [{ ...base, kind: 'admin.denied', reason: m.action, severity: 'medium' }];
+  const out: SecurityEventInput[] = [{ ...base, kind: 'admin.action', reason: m.action, principal: 'admin', severity: 'info' }];
+  const verb = /^revocation\.(.+)$/.exec(m.action)?.[1];
+  if (verb !== undefined) out.push({ ...base, kind: 'revocation.change', reason: verb, principal: 'admin', severity: 'medium' });
+  return out;
+}
+
+/**
+ * The one place where events that have their own channel (upstream errors, config reloads,
+ * admin calls) are republished as security events, so SIEM sinks, alerts and metrics see a
+ * single stream. Returns an unsubscribe.
+ *
+ * The audit trail records config reloads from their own channel (with more detail) and so
+ * skips the `config.reload*` security events (see audit/subscribe.ts).
+ *
+ * @example
+ * const stop = subscribeSecurityBridge();
+ */
+export function subscribeSecurityBridge(): () => void {
+  const onUpstream = (m: unknown) => { publishSecurityEvent(() => eventFromUpstreamError(m as UpstreamErrorMessage)); };
+  const onReload = (m: unknown) => { publishSecurityEvent(() => eventFromConfigReload(m as ConfigReloadMessage)); };
+  const onAdmin = (m: unknown) => { for (const e of eventsFromAdminAction(m as AdminActionMessage)) publishSecurityEvent(() => e); };
+  const subs: [string, (m: unknown) => void][] = [[CHANNELS.upstreamError, onUpstream], [CHANNELS.configReload, onReload], [CHANNELS.adminAction, onAdmin]];
+  for (const [name, fn] of subs) diagnostics_channel.subscribe(name, fn);
+  return () => { for (const [name, fn] of subs) diagnostics_channel.unsubscribe(name, fn); };
+}
