@@ -5,7 +5,7 @@ import { EventRing } from './events.js';
 
 const ev = (i: number, over: Partial<SecurityEventMessage> = {}): SecurityEventMessage => ({
   kind: i % 2 === 0 ? 'authn.failure' : 'ratelimit.exceeded', reason: 'r', requestId: `id${i}`, api: 'books',
-  operationId: 'listBooks', client: `10.0.0.${i % 4}`, severity: i % 3 === 0 ? 'high' : 'low', ...over,
+  operationId: 'listBooks', client: `10.0.0.${i % 4}`, severity: i % 3 === 0 ? 'high' : 'low', time: '2026-11-27T00:00:00.000Z', ...over,
 });
 
 test('a burst of 100,000 events keeps only the newest `capacity`', () => {

@@ -26,22 +26,19 @@ export function eventFromConfigReload(m: ConfigReloadMessage): SecurityEventInpu
 }
 
 /**
- * Maps an admin API call to `admin.action` (allowed) or `admin.denied` (bad or missing token),
- * plus `revocation.change` for allowed calls that add or remove a revocation (action
- * `revocation.<verb>`).
+ * Maps an allowed admin call that adds or removes a revocation (action `revocation.<verb>`)
+ * to `revocation.change`. The call itself is already a security event (`admin.read`,
+ * `admin.action`, `admin.denied`): the admin guard publishes it with the caller's identity.
  */
 export function eventsFromAdminAction(m: AdminActionMessage): SecurityEventInput[] {
-  const base = { requestId: m.requestId, api: 'admin', operationId: m.action, client: m.peer, stage: 'admin' } as const;
-  if (!m.ok) return [{ ...base, kind: 'admin.denied', reason: m.action, severity: 'medium' }];
-  const out: SecurityEventInput[] = [{ ...base, kind: 'admin.action', reason: m.action, principal: 'admin', severity: 'info' }];
-  const verb = /^revocation\.(.+)$/.exec(m.action)?.[1];
-  if (verb !== undefined) out.push({ ...base, kind: 'revocation.change', reason: verb, principal: 'admin', severity: 'medium' });
-  return out;
+  const verb = m.ok ? /^revocation\.(.+)$/.exec(m.action)?.[1] : undefined;
+  if (verb === undefined) return [];
+  return [{ requestId: m.requestId, api: 'admin', operationId: m.action, client: m.peer, stage: 'admin', kind: 'revocation.change', reason: verb, principal: 'admin', severity: 'medium' }];
 }
 
 /**
  * The one place where events that have their own channel (upstream errors, config reloads,
- * admin calls) are republished as security events, so SIEM sinks, alerts and metrics see a
+ * revocation changes) are republished as security events, so SIEM sinks, alerts and metrics see a
  * single stream. Returns an unsubscribe.
  *
  * The audit trail records config reloads from their own channel (with more detail) and so
