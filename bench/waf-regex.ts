@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { SecLangLoader } from '../src/waf/rules/parser.js';
 import { setRegexEngine, hybridRegexEngine, v8LinearRegexEngine, type RegexEngine } from '../src/waf/regex/engine.js';
 import { re2jsRegexEngine } from '../src/waf/regex/re2js-engine.js';
+import { re2RegexEngine } from '../src/waf/regex/re2-engine.js';
 import { Transaction, type TransactionInput } from '../src/waf/transaction.js';
 import { evaluate } from '../src/waf/engine.js';
 import type { RuleSet } from '../src/waf/rules/ruleset.js';
@@ -21,7 +22,7 @@ import { findPackageRoot } from '../src/util/package-root.js';
 const CONF = [resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance'), '/work/shared/conformance'].find((d) => existsSync(d)) ?? '';
 const CRS4 = join(CONF, 'crs-4-rules');
 const CRS3 = '/usr/share/modsecurity-crs/rules';
-const ENGINES: Record<string, RegexEngine> = { 're2js': re2jsRegexEngine, 'v8-linear': v8LinearRegexEngine, 'v8-hybrid (backtracks <= 1 KB)': hybridRegexEngine };
+const ENGINES: Record<string, RegexEngine> = { 're2js': re2jsRegexEngine, 're2 (native, default)': re2RegexEngine, 'v8-linear': v8LinearRegexEngine, 'v8-hybrid (backtracks <= 1 KB)': hybridRegexEngine };
 const arg = (name: string, dflt: number): number => { const i = process.argv.indexOf(name); return i === -1 ? dflt : Number(process.argv[i + 1]); };
 
 /** Loads CRS with `engine`; returns the rule set and the patterns the engine refused. */

@@ -17,4 +17,5 @@ export { transformations } from './transformations/builtins.js';
 export { actions } from './actions/builtins.js';
 export { setRegexEngine, regexEngine, hybridRegexEngine, jsRegexEngine, v8LinearRegexEngine, nonLinearPatterns, type RegexEngine, type CompiledRegex } from './regex/engine.js';
 export { re2jsRegexEngine } from './regex/re2js-engine.js';
+export { re2RegexEngine, nativeRe2 } from './regex/re2-engine.js';
 export { UnsupportedPatternError } from './regex/translate.js';

@@ -47,7 +47,8 @@ export function publishMatches(ctx: RequestContext, matches: readonly WafMatch[]
       api: o.api,
       operationId: o.operationId,
       client: ctx.client.ip,
-      severity: severityOf(m.severity),
+      // Rules without a severity are the anomaly evaluation (949110) and correlation: the decision itself.
+      severity: m.severity === undefined ? (o.blocked ? 'high' : 'medium') : severityOf(m.severity),
       stage: 'waf',
       ruleIds: [String(m.ruleId)],
       excerpt: matchExcerpt(m),

@@ -9,6 +9,10 @@
 import type { Operator, OperatorInit } from '../types.js';
 import { regexEngine, type CompiledRegex } from '../regex/engine.js';
 import { compileMacro } from '../macro.js';
+import { requiredLiterals, withPrefilter } from '../regex/prefilter.js';
+
+/** Compiles with the current engine behind a literal prefilter (regex/prefilter.ts). */
+const compile = (source: string): CompiledRegex => withPrefilter(regexEngine().compile(source), requiredLiterals(source));
 
 // Expansions come from TX values the rules set, so they are few; the bound keeps a rule
 // that expands request data from growing memory without limit.
@@ -19,17 +23,16 @@ export function rx(init: OperatorInit): Operator {
   const macro = compileMacro(init.argument);
   let compiled: (tx: Parameters<Operator['evaluate']>[1]) => CompiledRegex;
   if (macro.isConstant) {
-    const re = regexEngine().compile(init.argument);
+    const re = compile(init.argument);
     compiled = () => re;
   } else {
-    const engine = regexEngine();
     const cache = new Map<string, CompiledRegex>();
     compiled = (tx) => {
       const source = macro.expand(tx);
       let re = cache.get(source);
       if (!re) {
         // An expansion RE2 cannot compile throws out of evaluate(); the gateway fails the request closed.
-        re = engine.compile(source);
+        re = compile(source);
         if (cache.size >= MAX_EXPANSIONS) cache.delete(cache.keys().next().value as string);
         cache.set(source, re);
       }

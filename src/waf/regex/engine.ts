@@ -2,7 +2,8 @@
  * The regex engine behind @rx, behind one interface so it can be swapped (for
  * example for an RE2 port such as re2js) without touching operators.
  *
- * Default: re2js (RE2 semantics, linear time for every input; ADR 0004). The
+ * Default: RE2 (native `re2` for long inputs, re2js for short ones and where the addon
+ * is missing; linear time for every input; ADRs 0004 and 0005). The
  * alternatives stay for measurement: V8's linear engine (`l` flag, cannot compile
  * 22 CRS v4 patterns), and a hybrid that backtracks on inputs up to
  * `LINEAR_THRESHOLD` (not linear-time on short inputs: never the default).
@@ -12,7 +13,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { translatePcre, UnsupportedPatternError } from './translate.js';
 import { relaxPossessive } from './possessive.js';
-import { re2jsRegexEngine } from './re2js-engine.js';
+import { re2RegexEngine } from './re2-engine.js';
 
 /** A compiled pattern: `exec` returns groups 0..n or null. */
 export interface CompiledRegex {
@@ -111,7 +112,7 @@ export const hybridRegexEngine: RegexEngine = {
   },
 };
 
-let current: RegexEngine = re2jsRegexEngine;
+let current: RegexEngine = re2RegexEngine;
 
 /** The engine @rx compiles with (set before loading rules). */
 export function regexEngine(): RegexEngine {

@@ -8,8 +8,8 @@ import { UnsupportedPatternError } from './translate.js';
 import { operators } from '../operators/builtins.js';
 import { Transaction } from '../transaction.js';
 
-test('re2js is the default engine', () => {
-  assert.equal(regexEngine().name, 're2js');
+test('RE2 (native for long inputs, re2js for short ones) is the default engine', () => {
+  assert.equal(regexEngine().name, 're2');
 });
 
 test('ModSecurity @rx flags: dot matches newline, $ only at the very end, inline (?i) and (?i:...)', () => {
