@@ -211,10 +211,8 @@ describe('WAF configuration through a real gateway', () => {
     assert.equal((await send(gw.url, { path: '/a/?z=z' })).status, 200, 'the refused config never took effect');
   });
 
-  // todo until the engine supports every operator CRS 3.3.4 uses (today @geoLookup in REQUEST-910 fails the load).
   test('Debian\'s modsecurity-crs (CRS 3.3.x) loads and blocks', {
     skip: existsSync(`${DEBIAN_CRS_DIR}/rules`) ? false : `${DEBIAN_CRS_DIR} is absent (apt-get install modsecurity-crs)`,
-    todo: 'CRS 3.3.4 loading is the crs helper\'s work (engine: @geoLookup unsupported)',
   }, async () => {
     const up = await startUpstream();
     cleanup.push(() => up.close());
