@@ -14,6 +14,7 @@ export const CHANNELS = {
   clientError: 'portcullis:server:clientError',
   adminAction: 'portcullis:admin:action',
   securityEvent: 'portcullis:security:event',
+  wafRuleSet: 'portcullis:waf:ruleSet',
   riskScore: 'portcullis:risk:score',
   rateLimitStore: 'portcullis:ratelimit:store',
 } as const;
@@ -74,6 +75,11 @@ export interface RateLimitStoreMessage {
   /** Index of the risk band that tightened the limits, or -1. */
   riskBand: number;
 }
+/** A WAF rule set was compiled (once per distinct settings per config load), with the patterns it could not run as written. */
+export interface WafRuleSetMessage {
+  rules: number;
+  reports: readonly { ruleId: number; file: string; line: number; kind: 'disabled' | 'approximated'; reason: string }[];
+}
 /** One per finished request: everything the access log and metrics need. */
 export interface RequestEndMessage {
   requestId: string;
@@ -106,6 +112,7 @@ const configReload = diagnostics_channel.channel(CHANNELS.configReload);
 const clientError = diagnostics_channel.channel(CHANNELS.clientError);
 const adminAction = diagnostics_channel.channel(CHANNELS.adminAction);
 const securityEvent = diagnostics_channel.channel(CHANNELS.securityEvent);
+const wafRuleSet = diagnostics_channel.channel(CHANNELS.wafRuleSet);
 const riskScore = diagnostics_channel.channel(CHANNELS.riskScore);
 const rateLimitStore = diagnostics_channel.channel(CHANNELS.rateLimitStore);
 
@@ -127,3 +134,4 @@ export function publishSecurityEvent(build: () => SecurityEventInput): void {
 }
 export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasSubscribers) riskScore.publish(m); }
 export function publishRateLimitStore(build: () => RateLimitStoreMessage): void { if (rateLimitStore.hasSubscribers) rateLimitStore.publish(build()); }
+export function publishWafRuleSet(m: WafRuleSetMessage): void { if (wafRuleSet.hasSubscribers) wafRuleSet.publish(m); }

@@ -211,6 +211,31 @@ describe('WAF configuration through a real gateway', () => {
     assert.equal((await send(gw.url, { path: '/a/?z=z' })).status, 200, 'the refused config never took effect');
   });
 
+  test('a pattern RE2 cannot express is reported at load with its rule id and never runs', async () => {
+    const up = await startUpstream();
+    cleanup.push(() => up.close());
+    const { file } = writeConfig(`${E2E_PREAMBLE}apis:
+  - name: a
+    upstream: ${up.url}
+    prefixes: [/a]
+    stages:
+      waf:
+        customRules: |
+          SecRuleEngine On
+          SecRule ARGS "@rx (ab)\\1" "id:1201,phase:1,deny,msg:'backreference'"
+          SecRule ARGS "@rx xyz" "id:1202,phase:1,deny,msg:'literal'"
+`);
+    const gw = await startGatewayProcess(file);
+    cleanup.push(() => gw.stop());
+    const line = await gw.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('WAF rule disabled'));
+    assert.equal(line.ruleId, 1201);
+    assert.match(String(line.reason), /backreference|\\1|invalid/i);
+    assert.equal(gw.logs.some((l) => l.ruleId === 1202), false, 'the expressible rule is not reported');
+    // The disabled rule never runs (a backtracking fallback would block 'abab'); the other one does.
+    assert.equal((await send(gw.url, { path: '/a/x?q=abab' })).status, 200);
+    assert.equal((await send(gw.url, { path: '/a/x?q=xyz' })).status, 403);
+  });
+
   test('Debian\'s modsecurity-crs (CRS 3.3.x) loads and blocks', {
     skip: existsSync(`${DEBIAN_CRS_DIR}/rules`) ? false : `${DEBIAN_CRS_DIR} is absent (apt-get install modsecurity-crs)`,
   }, async () => {

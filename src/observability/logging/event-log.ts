@@ -9,6 +9,7 @@ import {
   type StageDecisionMessage,
   type StageErrorMessage,
   type UpstreamErrorMessage,
+  type WafRuleSetMessage,
 } from '../channels.js';
 
 // pino's err serializer gives type, message, stack and the cause chain for real errors.
@@ -24,6 +25,7 @@ function describeError(error: unknown): unknown {
  * | stage error    | error, with `stage` and `err` (message, stack) | `stage failed`    |
  * | config reload  | info when ok, error when failed (`error`)| `config reloaded` / `config reload failed` |
  * | upstream error | warn, with `api`, `code`, `reason`     | `upstream error`          |
+ * | WAF rule set   | warn per pattern not run as written (`ruleId`, `file`, `line`, `reason`) | `WAF rule disabled: ...` / `WAF rule approximated ...` |
  * | circuit state  | warn when open / half-open, info when closed | `circuit state changed` |
  * | client error   | debug (parser errors can come in floods) | `client error`          |
  * | stage decision | debug                                  | `stage decision`          |
@@ -50,6 +52,13 @@ export function subscribeEventLog(logger: pino.Logger): () => void {
       const durationMs = Math.round(m.durationMs * 1e3) / 1e3;
       if (m.ok) logger.info({ reason: m.reason, durationMs }, 'config reloaded');
       else logger.error({ reason: m.reason, error: m.error, durationMs }, 'config reload failed');
+    }],
+    [CHANNELS.wafRuleSet, (msg) => {
+      // Issue 6: a pattern RE2 cannot express never runs; the operator must see which rule lost what.
+      for (const r of (msg as WafRuleSetMessage).reports) {
+        logger.warn({ ruleId: r.ruleId, file: r.file, line: r.line, kind: r.kind, reason: r.reason },
+          r.kind === 'disabled' ? 'WAF rule disabled: its pattern cannot run in linear time' : 'WAF rule approximated for linear-time matching');
+      }
     }],
     [CHANNELS.upstreamError, (msg) => {
       const m = msg as UpstreamErrorMessage;

@@ -1,5 +1,13 @@
 import type { RuleSet } from '../../waf/index.js';
+import { publishWafRuleSet } from '../../observability/channels.js';
 import { loadWafRuleSet, type RuleSetInputs } from './rules.js';
+
+/** Compiles a rule set and reports what of it cannot run as written (RE2 refusals, approximations). */
+function compile(inputs: RuleSetInputs): RuleSet {
+  const rs = loadWafRuleSet(inputs);
+  publishWafRuleSet({ rules: rs.rules.length, reports: rs.regexReports });
+  return rs;
+}
 
 /**
  * Returns the rule set for `inputs`, compiling it once per config load: every API and
@@ -11,7 +19,7 @@ import { loadWafRuleSet, type RuleSetInputs } from './rules.js';
  * const rs = sharedRuleSet(inputs, deps.compileCache);
  */
 export function sharedRuleSet(inputs: RuleSetInputs, memo: Map<string, unknown> | undefined): RuleSet {
-  if (memo === undefined) return loadWafRuleSet(inputs);
+  if (memo === undefined) return compile(inputs);
   const key = `waf:${JSON.stringify(inputs)}`;
   const hit = memo.get(key);
   if (hit !== undefined) {
@@ -20,7 +28,7 @@ export function sharedRuleSet(inputs: RuleSetInputs, memo: Map<string, unknown> 
     return hit as RuleSet;
   }
   try {
-    const rs = loadWafRuleSet(inputs);
+    const rs = compile(inputs);
     memo.set(key, rs);
     return rs;
   } catch (err) {
