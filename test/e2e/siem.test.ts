@@ -119,7 +119,7 @@ alerts:
     assert.equal(res.status, 401);
     await waitFor(() => syslog.messages.some((m) => m.msgId === 'admin.denied'), 10_000, 'admin.denied in syslog');
     const m = syslog.messages.find((x) => x.msgId === 'admin.denied')!;
-    assert.equal(m.cef.ext['reason'], 'status');
+    assert.equal(m.cef.ext['reason'], 'status:invalid-credentials');
     await waitFor(() => hook.received.some((r) => (r.body as { events: EventJson[] }).events.some((e) => e.kind === 'admin.denied')), 10_000, 'admin.denied via webhook');
   });
 });
