@@ -72,7 +72,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
 
   const event = (ctx: RequestContext, kind: string, reason: string, severity: 'info' | 'low' | 'medium', scheme?: string, principal?: Principal) =>
     publishSecurityEvent(() => ({
-      kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity,
+      kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity, stage: NAME,
       ...(scheme === undefined ? {} : { scheme }),
       ...(principal === undefined ? {} : { principal: principal.id }),
     }));
