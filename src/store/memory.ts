@@ -4,18 +4,33 @@ import type { Clock, KeyValueStore } from './store.js';
 interface Entry { value: string; expiresAt: number }
 
 /**
- * The embedded store: a Map with per-key expiry, bounded by `maxKeys` with least-recently
- * used eviction, so a flood of distinct keys cannot grow memory without limit.
+ * Key classes kept in pools of their own, each bounded by `maxKeys` with its own LRU, so a
+ * flood of one class cannot evict another: per-client bot, risk and rate state (which an
+ * attacker can multiply by spoofing addresses) must never push out a revocation (which
+ * would un-revoke a token) or a used nonce or one-time code (which would allow a replay).
+ */
+const POOLS: readonly (readonly [prefix: string, pool: number])[] = [['revoked:', 1], ['sig:nonce:', 2], ['totp:used:', 2]];
+
+interface Pool { readonly map: Map<string, Entry>; readonly evict: (max: number) => void }
+
+function newPool(): Pool {
+  const map = new Map<string, Entry>();
+  return { map, evict: lruEvictor(map) };
+}
+
+/**
+ * The embedded store: Maps with per-key expiry, bounded by `maxKeys` per key class (see
+ * POOLS) with least-recently used eviction, so a flood of distinct keys cannot grow memory
+ * without limit, nor evict security state.
  *
  * @example
  * const store = new MemoryStore({ maxKeys: 100_000 });
  * await store.setIfAbsent('nonce:abc', '1', 300_000); // true the first time only
  */
 export class MemoryStore implements KeyValueStore {
-  readonly #map = new Map<string, Entry>();
+  readonly #pools: readonly Pool[] = [newPool(), newPool(), newPool()];
   readonly #maxKeys: number;
   readonly #now: Clock;
-  readonly #evict = lruEvictor(this.#map);
 
   constructor(opts: { maxKeys?: number; now?: Clock } = {}) {
     this.#maxKeys = opts.maxKeys ?? 100_000;
@@ -24,27 +39,34 @@ export class MemoryStore implements KeyValueStore {
 
   /** Number of live entries (for tests and metrics). */
   get size(): number {
-    return this.#map.size;
+    return this.#pools.reduce((n, p) => n + p.map.size, 0);
+  }
+
+  #pool(key: string): Pool {
+    for (const [prefix, pool] of POOLS) if (key.startsWith(prefix)) return this.#pools[pool]!;
+    return this.#pools[0]!;
   }
 
   #live(key: string): Entry | undefined {
-    const e = this.#map.get(key);
+    const map = this.#pool(key).map;
+    const e = map.get(key);
     if (e === undefined) return undefined;
     if (e.expiresAt !== 0 && e.expiresAt <= this.#now()) {
-      this.#map.delete(key);
+      map.delete(key);
       return undefined;
     }
     // Re-insert to mark as recently used (Map keeps insertion order).
-    this.#map.delete(key);
-    this.#map.set(key, e);
+    map.delete(key);
+    map.set(key, e);
     return e;
   }
 
   #put(key: string, value: string, ttlMs: number): Entry {
+    const pool = this.#pool(key);
     const e = { value, expiresAt: ttlMs > 0 ? this.#now() + ttlMs : 0 };
-    this.#map.delete(key);
-    this.#map.set(key, e);
-    this.#evict(this.#maxKeys);
+    pool.map.delete(key);
+    pool.map.set(key, e);
+    pool.evict(this.#maxKeys);
     return e;
   }
 
@@ -74,10 +96,10 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async delete(key: string): Promise<void> {
-    this.#map.delete(key);
+    this.#pool(key).map.delete(key);
   }
 
   async close(): Promise<void> {
-    this.#map.clear();
+    for (const p of this.#pools) p.map.clear();
   }
 }
