@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,34 +6,10 @@ import { booksConfig } from '../helpers/config.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway.js';
 import { rawRequest } from '../helpers/raw.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { freePort, killRedis, startPrivateRedis } from '../helpers/redis.js';
 
 const limitYaml = (limit: string, extra = '') => `    stages:\n      rate-limit:\n${extra}        limits:\n          - ${limit}\n`;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** A private redis-server we may kill and restart (never the shared one). */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('Ready to accept connections')) resolve(); });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  return child;
-}
-
-async function killRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 describe('rate limiting: bad input', () => {
   let up: FakeUpstream;
@@ -74,7 +49,7 @@ describe('rate limiting: bad input', () => {
     let gw: GatewayProcess;
     before(async () => {
       port = await freePort();
-      redis = await startRedis(port);
+      redis = await startPrivateRedis(port);
       const top = `store:\n  backend: redis\n  redisUrl: redis://127.0.0.1:${port}\n`;
       gw = await startGatewayProcess(booksConfig(up.url, { top, apiExtra: limitYaml('{ name: default, limit: 100000 }', '        onError: fail-open\n') }).file);
     });
@@ -93,7 +68,7 @@ describe('rate limiting: bad input', () => {
       await sleep(300);
       await killRedis(redis);
       await sleep(1500);
-      redis = await startRedis(port);
+      redis = await startPrivateRedis(port);
       await sleep(1500);
       stop = true;
       await load;

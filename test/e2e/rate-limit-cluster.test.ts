@@ -1,25 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { booksConfig } from '../helpers/config.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { REDIS_URL, removeRunKeysAfter } from '../helpers/redis.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN = `bot-${randomUUID()}`;
+removeRunKeysAfter(RUN);
 const SKEW = fileURLToPath(new URL('../helpers/skew-clock.js', import.meta.url));
-
-after(async () => {
-  const redis = new Redis(REDIS_URL);
-  try {
-    const keys = await redis.keys(`{pcl-e2e:${RUN}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-});
 
 const limitYaml = (limit: string) => `    stages:\n      rate-limit:\n        limits:\n          - ${limit}\n`;
 

@@ -1,53 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { booksConfig } from '../helpers/config.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { REDIS_URL, freePort, killRedis, removeRunKeysAfter, startPrivateRedis } from '../helpers/redis.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN = randomUUID();
-
 // Keys of this run (quotas live a day) are removed at the end.
-after(async () => {
-  const redis = new Redis(REDIS_URL);
-  try {
-    const keys = await redis.keys(`{pcl-e2e:${RUN}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-});
+removeRunKeysAfter(RUN);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** A private redis-server we may kill and restart (never the shared one). */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('Ready to accept connections')) resolve(); });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  return child;
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 /** Polls until the gateway answers `status` (recovery happens in the background). */
 async function eventually(url: string, status: number, attempts = 100): Promise<number> {
@@ -199,18 +163,18 @@ describe('rate limiting through a real gateway', () => {
     let gw: GatewayProcess;
     before(async () => {
       port = await freePort();
-      redis = await startRedis(port);
+      redis = await startPrivateRedis(port);
       const top = `store:\n  backend: redis\n  redisUrl: redis://127.0.0.1:${port}\n`;
       gw = await startGatewayProcess(booksConfig(up.url, { top, apiExtra: rateLimitYaml('          - { name: default, limit: 1000 }\n') }).file);
     });
-    after(async () => { await gw.stop(); await stopRedis(redis); });
+    after(async () => { await gw.stop(); await killRedis(redis); });
 
     test('fail-closed while Redis is down, serving again once it is back, without a restart', async () => {
       assert.equal(await eventually(`${gw.url}/v1/books`, 200), 200);
-      await stopRedis(redis);
+      await killRedis(redis);
       assert.equal(await eventually(`${gw.url}/v1/books`, 503), 503);
       assert.equal(gw.child.exitCode, null, 'the gateway did not crash');
-      redis = await startRedis(port);
+      redis = await startPrivateRedis(port);
       assert.equal(await eventually(`${gw.url}/v1/books`, 200), 200);
     });
   });

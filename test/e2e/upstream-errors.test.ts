@@ -4,6 +4,7 @@ import net from 'node:net';
 import { startGatewayProcess } from '../helpers/gateway.js';
 import { booksConfig } from '../helpers/config.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { freePort } from '../helpers/redis.js';
 
 /** Closes a raw server and every socket it still holds. */
 function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
@@ -15,14 +16,6 @@ function track(server: net.Server): Set<net.Socket> {
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
   return sockets;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe('upstream failures', () => {
