@@ -46,6 +46,15 @@ export const CircuitBreakerSchema = Type.Object({
 
 
 
+export const UpstreamTlsSchema = Type.Object({
+  ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM bundle of the CAs trusted for this upstream (relative to the config file); replaces the system trust store for it.' })),
+  pins: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'SPKI pins, `sha256/<base64>` (as `openssl x509 -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64` prints). One must match a certificate of the chain, after normal verification; list the next key too, to rotate without downtime. A mismatch is 502 PCL_UPSTREAM_TLS_FAILED and an upstream.error event.' })),
+  cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate (chain) the gateway presents to the upstream (mTLS); needs key.' })),
+  key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of cert.' })),
+  servername: Type.Optional(Type.String({ minLength: 1, description: 'SNI name sent and the name the certificate must carry, when it differs from the upstream URL host (e.g. an IP address upstream).' })),
+  minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], { default: 'TLSv1.2', description: 'Lowest TLS version accepted from the upstream.' }),
+}, { ...Strict, description: 'TLS to an https upstream: trust, pinning, client certificate. Certificate verification is always on.' });
+
 export const SecurityHeadersSchema = Type.Object({
   mode: Mode,
   hsts: Type.Object({
@@ -89,6 +98,7 @@ export const ApiSchema = Type.Object({
   timeouts: Type.Optional(Override(UpstreamTimeoutsSchema)),
   retries: Type.Integer({ minimum: 0, maximum: 5, default: 1, description: 'Retries on connection failure, for idempotent methods without a body only.' }),
   maxConnections: Type.Integer({ minimum: 1, default: 128, description: 'Connections kept to the upstream; beyond that requests queue.' }),
+  upstreamTls: Type.Optional(UpstreamTlsSchema),
   circuitBreaker: Type.Optional(Override(CircuitBreakerSchema)),
   cors: Type.Optional(CorsSchema),
   stages: Type.Optional(StageMap),
@@ -167,5 +177,6 @@ export type ServerConfig = Static<typeof ServerSchema>;
 export type StoreConfig = Static<typeof StoreSchema>;
 export type TlsConfig = Static<typeof TlsSchema>;
 export type SecurityHeadersConfig = Static<typeof SecurityHeadersSchema>;
+export type UpstreamTlsConfig = Static<typeof UpstreamTlsSchema>;
 export type OperationOverride = Static<typeof OperationOverrideSchema>;
 export { ModeSchema, OnErrorSchema, type StageMode, type StageOnError } from './common.js';

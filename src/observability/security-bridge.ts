@@ -13,7 +13,8 @@ function upstreamReason(code: string): string {
 export function eventFromUpstreamError(m: UpstreamErrorMessage): SecurityEventInput {
   return {
     kind: 'upstream.error', reason: upstreamReason(m.code), requestId: m.requestId, api: m.api, operationId: m.operationId,
-    client: m.client ?? '', severity: 'low', stage: 'proxy',
+    // A refused upstream certificate may be an interception of the gateway's own traffic.
+    client: m.client ?? '', severity: m.code === 'PCL_UPSTREAM_TLS_FAILED' ? 'high' : 'low', stage: 'proxy',
   };
 }
 

@@ -138,9 +138,12 @@ describe('classifyUpstreamError on error values', () => {
     assert.equal(classifyUpstreamError(new errors.ClientDestroyedError()), 'other');
   });
 
-  it('reads DNS and TLS failures as connect failures', () => {
-    for (const code of ['ENOTFOUND', 'EAI_AGAIN', 'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED']) {
+  it('reads DNS failures and failed handshakes as connect failures, refused certificates as tls', () => {
+    for (const code of ['ENOTFOUND', 'EAI_AGAIN', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_TLS_HANDSHAKE_TIMEOUT']) {
       assert.equal(classifyUpstreamError(Object.assign(new Error(code), { code })), 'connect', code);
+    }
+    for (const code of ['ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED']) {
+      assert.equal(classifyUpstreamError(Object.assign(new Error(code), { code })), 'tls', code);
     }
   });
 

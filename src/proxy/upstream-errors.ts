@@ -4,11 +4,13 @@ import { GatewayError } from '../errors/index.js';
  * What went wrong talking to an upstream.
  * - `connect`: no connection was made (refused, DNS, connect timeout, TLS handshake): the
  *   request was certainly not sent, so it is safe to retry. 502.
+ * - `tls`: the upstream's certificate failed verification or pinning: no request was sent, and a
+ *   retry would meet the same certificate. 502 `PCL_UPSTREAM_TLS_FAILED` (a possible interception).
  * - `timeout`: the upstream took too long for its response head or body. 504.
  * - `aborted`: the request was aborted on our side (client went away, signal). No verdict on the upstream.
  * - `other`: anything else, including resets after the request may have been sent. 502.
  */
-export type UpstreamErrorKind = 'connect' | 'timeout' | 'aborted' | 'other';
+export type UpstreamErrorKind = 'connect' | 'tls' | 'timeout' | 'aborted' | 'other';
 
 /**
  * Codes that can only arise before a request is written to a socket. ETIMEDOUT, EHOSTUNREACH and
@@ -16,10 +18,16 @@ export type UpstreamErrorKind = 'connect' | 'timeout' | 'aborted' | 'other';
  */
 const CONNECT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
-  // TLS handshake failures with the upstream.
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  // TLS handshakes that failed for a reason other than the upstream's certificate.
   'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_TLS_HANDSHAKE_TIMEOUT',
+]);
+
+/** The upstream presented a certificate the gateway does not accept (chain, name, validity, pin). */
+const TLS_CODES: ReadonlySet<string> = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'CERT_REVOKED', 'CERT_UNTRUSTED',
+  'ERR_PCL_UPSTREAM_PIN_MISMATCH',
 ]);
 
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -51,6 +59,7 @@ function classify(err: unknown): UpstreamErrorKind {
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (code !== undefined) {
       if (CONNECT_CODES.has(code)) return 'connect';
+      if (TLS_CODES.has(code)) return 'tls';
       if (TIMEOUT_CODES.has(code)) return 'timeout';
       if (ABORT_CODES.has(code)) return 'aborted';
     }
@@ -67,7 +76,7 @@ function classify(err: unknown): UpstreamErrorKind {
 
 /**
  * The client rejection for an upstream failure: 504 `PCL_UPSTREAM_TIMEOUT` for a timeout, 502
- * `PCL_UPSTREAM_UNAVAILABLE` otherwise. The public detail is generic; the error code of the cause
+ * `PCL_UPSTREAM_TLS_FAILED` for a refused certificate, 502 `PCL_UPSTREAM_UNAVAILABLE` otherwise. The public detail is generic; the error code of the cause
  * goes to `internal` (logs and audit only), never its message, which may name internal hosts.
  *
  * @example
@@ -76,6 +85,9 @@ function classify(err: unknown): UpstreamErrorKind {
 export function toGatewayError(kind: UpstreamErrorKind, cause?: unknown): GatewayError {
   const code = errorCode(cause);
   const internal = code === undefined ? `upstream ${kind} error` : `upstream ${kind} error: ${code}`;
+  if (kind === 'tls') {
+    return new GatewayError('PCL_UPSTREAM_TLS_FAILED', { detail: 'The upstream service could not be reached securely.', stage: 'proxy', internal, cause });
+  }
   if (kind === 'timeout') {
     return new GatewayError('PCL_UPSTREAM_TIMEOUT', { detail: 'The upstream service did not answer in time.', stage: 'proxy', internal, cause });
   }

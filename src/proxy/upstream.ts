@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { publishCircuitState } from '../observability/channels.js';
@@ -10,6 +11,8 @@ export interface UpstreamOptions {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly maxConnections: number;
+  /** TLS options for an https upstream (CA, pins, client certificate); undefined: Node's defaults. */
+  readonly tls?: ConnectionOptions;
   readonly retries: number;
   readonly breaker: { readonly enabled: boolean; readonly failureThreshold: number; readonly cooldownMs: number };
 }
@@ -34,7 +37,7 @@ export class Upstream {
     this.options = options;
     this.pool = new Pool(options.url.origin, {
       connections: options.maxConnections,
-      connect: { timeout: options.connectTimeoutMs },
+      connect: { timeout: options.connectTimeoutMs, ...options.tls },
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.bodyTimeoutMs,
       keepAliveTimeout: 4_000,

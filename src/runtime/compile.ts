@@ -9,6 +9,8 @@ import { compilePlan } from '../pipeline/runner.js';
 import type { Stage, StageDeps } from '../pipeline/stage.js';
 import { MemoryStore, type KeyValueStore } from '../store/index.js';
 import { Upstream } from '../proxy/upstream.js';
+import { compileUpstreamTls, type CompiledUpstreamTls } from '../proxy/upstream-tls.js';
+import type { ConnectionOptions } from 'node:tls';
 import { Router } from '../router/index.js';
 import { CidrMatcher } from '../util/cidr.js';
 import type { CompiledApi, RouteTarget, Runtime } from './runtime.js';
@@ -64,7 +66,9 @@ export async function compileRuntime(
         continue;
       }
     }
-    const compiled = compileApi(api, docBase);
+    const tls = compileApiTls(api, loaded, apiPath, issues);
+    if (tls !== undefined) watchFiles.push(...tls.files);
+    const compiled = compileApi(api, docBase, tls?.connect);
     apis.push(compiled);
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
@@ -151,7 +155,22 @@ export async function compileRuntime(
   });
 }
 
-function compileApi(api: ApiConfig, docBase: string): CompiledApi {
+/** The upstream TLS options of an API, or undefined (none configured, or a problem recorded in issues). */
+function compileApiTls(api: ApiConfig, loaded: LoadedConfig, apiPath: Path, issues: ConfigIssue[]): CompiledUpstreamTls | undefined {
+  if (api.upstreamTls === undefined) return undefined;
+  if (new URL(api.upstream).protocol !== 'https:') {
+    issues.push(loaded.issueAt([...apiPath, 'upstreamTls'], `upstreamTls needs an https upstream (upstream is ${api.upstream})`));
+    return undefined;
+  }
+  try {
+    return compileUpstreamTls(api.upstreamTls, loaded.baseDir);
+  } catch (err) {
+    issues.push(loaded.issueAt([...apiPath, 'upstreamTls'], errorMessage(err)));
+    return undefined;
+  }
+}
+
+function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | undefined): CompiledApi {
   const url = new URL(api.upstream);
   const t = api.timeouts ?? {};
   const cb = api.circuitBreaker ?? {};
@@ -166,6 +185,7 @@ function compileApi(api: ApiConfig, docBase: string): CompiledApi {
       headersTimeoutMs: t.headersMs ?? 30_000,
       bodyTimeoutMs: t.bodyMs ?? 30_000,
       maxConnections: api.maxConnections,
+      ...(tls !== undefined ? { tls } : {}),
       retries: api.retries,
       breaker: { enabled: cb.enabled ?? true, failureThreshold: cb.failureThreshold ?? 5, cooldownMs: cb.cooldownMs ?? 10_000 },
     }),
