@@ -12,6 +12,7 @@ import { apiProtections } from './protections.js';
 import { COUNT, TEXT, readQuery } from './query.js';
 import { readJsonBody } from './body.js';
 import type { LiveStats } from './stats.js';
+import type { LifecycleUsage } from '../observability/lifecycle-usage.js';
 
 /** What the insight endpoints read. */
 export interface InsightSources {
@@ -19,6 +20,8 @@ export interface InsightSources {
   readonly events: EventRing;
   readonly audit: AuditAccess | undefined;
   readonly store: KeyValueStore;
+  /** Calls to deprecated operations, by caller. */
+  readonly lifecycle?: LifecycleUsage;
   runtime(): Runtime;
 }
 
@@ -83,6 +86,13 @@ export function createInsightApi(guard: AdminGuard, src: InsightSources): AdminR
         if (!validLift(body)) throw new GatewayError('PCL_BAD_REQUEST', { detail: 'Expected a JSON object { scope, api }.', internal: 'bad penalty lift body' });
         const { scope, api } = body as { scope: string; api: string };
         sendJson(res, 200, { lifted: await liftPenalty(src.store, scope, api), scope, api });
+      }),
+    },
+    {
+      method: 'GET', path: '/admin/deprecations',
+      handler: guard('deprecations.view', (req, res) => {
+        const q = readQuery(req, { clients: COUNT });
+        sendJson(res, 200, { operations: src.lifecycle?.snapshot(Math.min(50, Number(q.clients ?? 20))) ?? [] });
       }),
     },
     ...createAuditRoutes(guard, src.audit),

@@ -11,6 +11,7 @@ import { adminGuard, type AdminAuth } from './guard.js';
 import type { AdminRoute } from './handler.js';
 import { createInsightApi } from './insight-api.js';
 import { LiveStats } from './stats.js';
+import { LifecycleUsage } from '../observability/lifecycle-usage.js';
 
 /** What the admin listener of one gateway process serves beyond metrics and health. */
 export interface AdminSetup {
@@ -56,17 +57,18 @@ export function adminTls(loaded: LoadedConfig): https.ServerOptions | undefined 
  * const setup = setupAdmin(loaded, gateway, audit, version);
  * await startAdminServer({ ..., routes: setup.routes, tls: setup.tls });
  */
-export function setupAdmin(loaded: LoadedConfig, gateway: Gateway, audit: AuditService | undefined, version: string, opts: { proxySecret?: string | undefined } = {}): AdminSetup {
+export function setupAdmin(loaded: LoadedConfig, gateway: Gateway, audit: AuditService | undefined, version: string, opts: { proxySecret?: string | undefined; lifecycleUsage?: LifecycleUsage } = {}): AdminSetup {
   const tls = adminTls(loaded);
   const auth = { ...adminAuth(loaded.config.admin), proxySecret: opts.proxySecret };
   if (auth.token === undefined && !auth.mtls) return { routes: [], tls, apiEnabled: false, close: () => {} };
   const stats = new LiveStats();
   const events = new EventRing(1000);
-  const stops = [stats.subscribe(), events.subscribe()];
+  const usage = opts.lifecycleUsage ?? new LifecycleUsage();
+  const stops = [stats.subscribe(), events.subscribe(), ...(opts.lifecycleUsage === undefined ? [usage.subscribe()] : [])];
   const routes = [
     ...createAdminApi(auth, { runtime: gateway.runtime, reload: gateway.reload, startedAt: Date.now(), version, store: gateway.store }),
     ...createInsightApi(adminGuard(auth), {
-      stats, events, store: gateway.store, runtime: gateway.runtime,
+      stats, events, store: gateway.store, runtime: gateway.runtime, lifecycle: usage,
       audit: audit === undefined ? undefined : { store: audit.store, instance: audit.instance, publicKey: audit.publicKey },
     }),
     ...createDashboardRoutes(),

@@ -11,6 +11,7 @@ import { subscribeSecurityEventLog } from '../observability/logging/security-eve
 import { subscribeSecurityMetrics } from '../observability/metrics/security-metrics.js';
 import { subscribeRateLimitMetrics } from '../observability/metrics/rate-limit-metrics.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
+import { LifecycleUsage } from '../observability/lifecycle-usage.js';
 import { startAudit } from '../observability/audit/service.js';
 import { registerAuditMetrics } from '../observability/audit/metrics.js';
 import { subscribeSecurityBridge } from '../observability/security-bridge.js';
@@ -51,6 +52,9 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   subscribeSecurityMetrics(metrics.registry);
   subscribeRateLimitMetrics(metrics.registry);
   subscribeSecurityBridge();
+  // Counted whether or not the admin API is on: the metric is how owners find callers of deprecated operations.
+  const lifecycleUsage = new LifecycleUsage(metrics.registry);
+  lifecycleUsage.subscribe();
   let sinks: SinkService;
   let alerts: AlertService;
   try {
@@ -90,7 +94,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   }
   let setup;
   try {
-    setup = loaded.config.admin.enabled ? setupAdmin(loaded, gateway, audit, packageVersion(), { proxySecret: process.env[PROXY_SECRET_ENV] }) : undefined;
+    setup = loaded.config.admin.enabled ? setupAdmin(loaded, gateway, audit, packageVersion(), { proxySecret: process.env[PROXY_SECRET_ENV], lifecycleUsage }) : undefined;
   } catch (e) {
     // admin.tls files that cannot be read: stop cleanly, as for any other startup problem.
     process.stderr.write(`${describeLoadError(e)}\n`);

@@ -9,6 +9,7 @@ export async function validateCommand(file: string, out: NodeJS.WriteStream = pr
   try {
     const runtime = await compileRuntime(await loadConfig(file));
     await runtime.close();
+    for (const w of runtime.warnings) err.write(`warning: ${formatIssue(w)}\n`);
     out.write(`${file}: OK (${runtime.apis.length} API${runtime.apis.length === 1 ? '' : 's'}, ${runtime.routes.length} route${runtime.routes.length === 1 ? '' : 's'})\n`);
     return 0;
   } catch (e) {

@@ -17,6 +17,7 @@ export const CHANNELS = {
   wafRuleSet: 'portcullis:waf:ruleSet',
   riskScore: 'portcullis:risk:score',
   rateLimitStore: 'portcullis:ratelimit:store',
+  lifecycleUse: 'portcullis:lifecycle:use',
 } as const;
 
 export interface StageDecisionMessage { requestId: string; stage: string; decision: 'reject' | 'respond'; code: string; enforced: boolean }
@@ -103,6 +104,15 @@ export interface RequestEndMessage {
   userAgent: string | undefined;
 }
 
+/** A call to a deprecated (or sunset, or retired) API or operation: who still uses it (src/stages/lifecycle). */
+export interface LifecycleUseMessage {
+  api: string;
+  operationId: string | undefined;
+  /** The principal id when authenticated, else the client address. */
+  client: string;
+  state: 'deprecated' | 'sunset' | 'retired';
+}
+
 const stageDecision = diagnostics_channel.channel(CHANNELS.stageDecision);
 const stageError = diagnostics_channel.channel(CHANNELS.stageError);
 const requestEnd = diagnostics_channel.channel(CHANNELS.requestEnd);
@@ -115,6 +125,7 @@ const securityEvent = diagnostics_channel.channel(CHANNELS.securityEvent);
 const wafRuleSet = diagnostics_channel.channel(CHANNELS.wafRuleSet);
 const riskScore = diagnostics_channel.channel(CHANNELS.riskScore);
 const rateLimitStore = diagnostics_channel.channel(CHANNELS.rateLimitStore);
+const lifecycleUse = diagnostics_channel.channel(CHANNELS.lifecycleUse);
 
 // hasSubscribers checks keep the hot path free of message allocation when nobody listens.
 export function publishStageDecision(m: StageDecisionMessage): void { if (stageDecision.hasSubscribers) stageDecision.publish(m); }
@@ -134,4 +145,5 @@ export function publishSecurityEvent(build: () => SecurityEventInput): void {
 }
 export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasSubscribers) riskScore.publish(m); }
 export function publishRateLimitStore(build: () => RateLimitStoreMessage): void { if (rateLimitStore.hasSubscribers) rateLimitStore.publish(build()); }
+export function publishLifecycleUse(m: LifecycleUseMessage): void { if (lifecycleUse.hasSubscribers) lifecycleUse.publish(m); }
 export function publishWafRuleSet(m: WafRuleSetMessage): void { if (wafRuleSet.hasSubscribers) wafRuleSet.publish(m); }

@@ -76,6 +76,7 @@ export function extractOperations(doc: Record<string, unknown>, version: '3.0' |
         requestBody: op.requestBody,
         responses: op.responses,
         pointer: pointer(opAt),
+        deprecated: op.deprecated === true,
         extensions: Object.freeze(Object.fromEntries(Object.entries(op).filter(([k]) => k.startsWith('x-')))),
       }));
     }

@@ -32,6 +32,8 @@ export interface OperationInfo {
   readonly responses: unknown;
   /** JSON pointer of the operation in the document, e.g. `#/paths/~1pets~1{petId}/get`. */
   readonly pointer: string;
+  /** The operation's `deprecated: true`. */
+  readonly deprecated?: boolean;
   /** The operation's specification extensions (`x-*` keys) as written, e.g. `{ 'x-portcullis-step-up': true }`. */
   readonly extensions: Readonly<Record<string, unknown>>;
 }

@@ -2,6 +2,7 @@ import { authn } from '../stages/authn/index.js';
 import { bot } from '../stages/bot/index.js';
 import { authz } from '../stages/authz/index.js';
 import { cors } from '../stages/cors/index.js';
+import { lifecycle } from '../stages/lifecycle/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
 import { responseFilter } from '../stages/response-filter/index.js';
@@ -26,5 +27,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(waf);
   registry.register(bot);
   registry.register(authz);
+  registry.register(lifecycle);
   return registry;
 }

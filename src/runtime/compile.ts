@@ -15,6 +15,7 @@ import { Router } from '../router/index.js';
 import { CidrMatcher } from '../util/cidr.js';
 import type { CompiledApi, RouteTarget, Runtime } from './runtime.js';
 import { compileSecurityHeaders } from './security-headers.js';
+import { lifecycleWarnings } from '../stages/lifecycle/index.js';
 
 type StageConfigs = Record<string, Record<string, unknown>>;
 type Path = (string | number)[];
@@ -39,6 +40,7 @@ export async function compileRuntime(
 ): Promise<Runtime> {
   const config = loaded.config;
   const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
   const router = new Router<RouteTarget>();
   const apis: CompiledApi[] = [];
   const routes: RouteTarget[] = [];
@@ -107,6 +109,11 @@ export async function compileRuntime(
         stageConfigs = mergeStageConfigs(stageConfigs, (o.stages ?? {}) as StageConfigs);
         bodyLimit = o.limits?.maxBodySize ?? bodyLimit;
       }
+      // An operation the document marks deprecated announces it without any config (issue 16).
+      if (op.deprecated === true && stageConfigs['lifecycle'] === undefined) stageConfigs = { ...stageConfigs, lifecycle: {} };
+      if (op.deprecated === true) {
+        for (const w of lifecycleWarnings({ mode: 'enforce', graceSeconds: 0, ...(stageConfigs['lifecycle'] as object) }, op)) warnings.push(loaded.issueAt([...apiPath, 'openapi'], `${w} (${op.pointer})`));
+      }
       const at: Path = matching.length > 0 ? [...apiPath, 'operations', matching[matching.length - 1]!, 'stages'] : [...apiPath, 'stages'];
       const template = joinPaths(compiled.basePath, op.pathTemplate);
       const target: RouteTarget = {
@@ -151,6 +158,7 @@ export async function compileRuntime(
     trusted,
     securityHeaders: compileSecurityHeaders(config.securityHeaders),
     watchFiles: [...new Set(watchFiles.map((f) => resolve(f)))],
+    warnings,
     close: async () => { await Promise.allSettled(apis.map((a) => a.upstream.close())); },
   });
 }

@@ -1,3 +1,4 @@
+import type { ConfigIssue } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { OperationInfo } from '../openapi/index.js';
@@ -44,6 +45,8 @@ export interface Runtime {
   readonly securityHeaders: SecurityHeaders;
   /** Files whose change triggers a reload (the config and its OpenAPI documents). */
   readonly watchFiles: readonly string[];
+  /** Advice found at load that does not stop the config (e.g. a deprecated operation without a date), with file:line. */
+  readonly warnings: readonly ConfigIssue[];
   /** Closes upstream pools after their in-flight requests finish. */
   close(): Promise<void>;
 }

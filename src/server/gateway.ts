@@ -52,6 +52,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // One store for the gateway's lifetime: state survives reloads.
   const store = opts.store ?? createStore(loaded.config.store);
   let runtime = await compileRuntime(loaded, opts.registry, store);
+  logWarnings(opts.logger, runtime);
   let accepting = true;
   const cfg = loaded.config.server;
 
@@ -73,6 +74,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const old = runtime;
       runtime = next;
       warnOnListenerChange(opts.logger, old.loaded, next.loaded);
+      logWarnings(opts.logger, next);
       rewatch(next);
       // Requests already running hold `old`; its pools close once they finish.
       void old.close();
@@ -117,6 +119,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (opts.store === undefined) await store.close();
     },
   };
+}
+
+function logWarnings(logger: Logger, runtime: Runtime): void {
+  for (const w of runtime.warnings) logger.warn({ file: w.file, line: w.line, path: w.path }, `config warning: ${w.message}`);
 }
 
 function warnOnListenerChange(logger: Logger, old: LoadedConfig, next: LoadedConfig): void {
