@@ -11,6 +11,7 @@ import { adminGuard, type AdminAuth } from './guard.js';
 import type { AdminRoute } from './handler.js';
 import { createInsightApi } from './insight-api.js';
 import { LiveStats } from './stats.js';
+import { createInventoryRoutes, type InventoryService } from './inventory-api.js';
 import { LifecycleUsage } from '../observability/lifecycle-usage.js';
 
 /** What the admin listener of one gateway process serves beyond metrics and health. */
@@ -57,7 +58,7 @@ export function adminTls(loaded: LoadedConfig): https.ServerOptions | undefined 
  * const setup = setupAdmin(loaded, gateway, audit, version);
  * await startAdminServer({ ..., routes: setup.routes, tls: setup.tls });
  */
-export function setupAdmin(loaded: LoadedConfig, gateway: Gateway, audit: AuditService | undefined, version: string, opts: { proxySecret?: string | undefined; lifecycleUsage?: LifecycleUsage } = {}): AdminSetup {
+export function setupAdmin(loaded: LoadedConfig, gateway: Gateway, audit: AuditService | undefined, version: string, opts: { proxySecret?: string | undefined; lifecycleUsage?: LifecycleUsage; inventory?: InventoryService } = {}): AdminSetup {
   const tls = adminTls(loaded);
   const auth = { ...adminAuth(loaded.config.admin), proxySecret: opts.proxySecret };
   if (auth.token === undefined && !auth.mtls) return { routes: [], tls, apiEnabled: false, close: () => {} };
@@ -71,6 +72,7 @@ export function setupAdmin(loaded: LoadedConfig, gateway: Gateway, audit: AuditS
       stats, events, store: gateway.store, runtime: gateway.runtime, lifecycle: usage,
       audit: audit === undefined ? undefined : { store: audit.store, instance: audit.instance, publicKey: audit.publicKey },
     }),
+    ...createInventoryRoutes(adminGuard(auth), opts.inventory),
     ...createDashboardRoutes(),
   ];
   return { routes, tls, apiEnabled: true, close: () => { for (const stop of stops) stop(); } };

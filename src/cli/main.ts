@@ -7,6 +7,7 @@ import { startCommand } from './start.js';
 import { describeLoadError, validateCommand } from './validate.js';
 import { keysCommand } from './keys.js';
 import { revokeCommand } from './revoke.js';
+import { inventoryCommand } from './inventory.js';
 import { totpCommand } from './totp.js';
 import { packageVersion } from './version.js';
 
@@ -21,6 +22,7 @@ Commands:
   keys create|list|revoke|rotate --file F   manage API keys (prints a new key once)
   totp enroll PRINCIPAL --file F            enrol a TOTP step-up secret (prints an otpauth:// URI)
   revoke jti|subject|api-key V | lift … | list   revoke through a running gateway's admin API
+  inventory [--json|--openapi]  endpoints in use, zombies and shadow APIs (admin API)
   --version                    print the version
 `;
 
@@ -57,6 +59,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return keysCommand(argv.slice(argv.indexOf('keys') + 1));
     case 'revoke':
       return revokeCommand(argv.slice(argv.indexOf('revoke') + 1));
+    case 'inventory':
+      return inventoryCommand(argv.slice(argv.indexOf('inventory') + 1));
     case 'totp':
       return totpCommand(argv.slice(argv.indexOf('totp') + 1));
     case 'audit':

@@ -12,6 +12,7 @@ import { subscribeSecurityMetrics } from '../observability/metrics/security-metr
 import { subscribeRateLimitMetrics } from '../observability/metrics/rate-limit-metrics.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
 import { LifecycleUsage } from '../observability/lifecycle-usage.js';
+import { startInventory } from '../admin/inventory-api.js';
 import { startAudit } from '../observability/audit/service.js';
 import { registerAuditMetrics } from '../observability/audit/metrics.js';
 import { subscribeSecurityBridge } from '../observability/security-bridge.js';
@@ -92,9 +93,10 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
     logger.flush?.();
     return 1;
   }
+  const inventory = loaded.config.inventory.enabled ? startInventory(gateway.runtime, gateway.store, loaded.config.inventory) : undefined;
   let setup;
   try {
-    setup = loaded.config.admin.enabled ? setupAdmin(loaded, gateway, audit, packageVersion(), { proxySecret: process.env[PROXY_SECRET_ENV], lifecycleUsage }) : undefined;
+    setup = loaded.config.admin.enabled ? setupAdmin(loaded, gateway, audit, packageVersion(), { proxySecret: process.env[PROXY_SECRET_ENV], lifecycleUsage, ...(inventory === undefined ? {} : { inventory }) }) : undefined;
   } catch (e) {
     // admin.tls files that cannot be read: stop cleanly, as for any other startup problem.
     process.stderr.write(`${describeLoadError(e)}\n`);
@@ -125,7 +127,8 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down: draining in-flight requests');
-      void gateway.shutdown().then(() => admin?.close()).then(() => Promise.all([audit?.close(), sinks.close(), alerts.close()])).then(() => {
+      // The last inventory snapshot goes to the store before shutdown closes it.
+      void (inventory?.close() ?? Promise.resolve()).then(() => gateway.shutdown()).then(() => admin?.close()).then(() => Promise.all([audit?.close(), sinks.close(), alerts.close()])).then(() => {
         logger.info('stopped');
         logger.flush?.();
         resolve(0);

@@ -99,6 +99,10 @@ export const ApiSchema = Type.Object({
   retries: Type.Integer({ minimum: 0, maximum: 5, default: 1, description: 'Retries on connection failure, for idempotent methods without a body only.' }),
   maxConnections: Type.Integer({ minimum: 1, default: 128, description: 'Connections kept to the upstream; beyond that requests queue.' }),
   upstreamTls: Type.Optional(UpstreamTlsSchema),
+  undocumented: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], {
+    default: 'enforce',
+    description: 'Requests no operation of the document describes: `enforce` answers 404/405; `monitor` forwards them (with the API-level stages) so a shadow API can be discovered before it is closed. Both are recorded in the inventory.',
+  }),
   circuitBreaker: Type.Optional(Override(CircuitBreakerSchema)),
   cors: Type.Optional(CorsSchema),
   stages: Type.Optional(StageMap),
@@ -158,6 +162,12 @@ export const StoreSchema = Type.Object({
   maxKeys: Type.Integer({ minimum: 1000, default: 100_000, description: 'Bound of the memory backend; least recently used keys are evicted beyond it.' }),
 }, { ...Strict, default: {} });
 
+export const InventorySchema = Type.Object({
+  enabled: Type.Boolean({ default: true, description: 'Keep an inventory of the endpoints traffic reaches, documented or not (`portcullis inventory`, GET /admin/inventory).' }),
+  maxEndpoints: Type.Integer({ minimum: 10, default: 2_000, description: 'Distinct endpoints (API, method, path template) kept; traffic to new ones beyond this is only counted.' }),
+  flushIntervalMs: Type.Integer({ minimum: 1_000, default: 10_000, description: 'How often this instance writes its inventory to the store, so instances sharing Redis build one inventory.' }),
+}, { ...Strict, default: {} });
+
 export const ConfigSchema = Type.Object({
   server: ServerSchema,
   admin: AdminSchema,
@@ -167,6 +177,7 @@ export const ConfigSchema = Type.Object({
   audit: AuditSchema,
   sinks: SinksSchema,
   alerts: AlertsSchema,
+  inventory: InventorySchema,
   watch: Type.Boolean({ default: true, description: 'Reload when the config file or a referenced OpenAPI document changes (SIGHUP always reloads).' }),
   apis: Type.Array(ApiSchema, { minItems: 1, description: 'The APIs behind the gateway.' }),
 }, Strict);

@@ -35,7 +35,7 @@ interface RouteNode<T> {
 
 interface PrefixNode<T> {
   readonly children: Map<string, PrefixNode<T>>;
-  entry: { readonly value: T; readonly prefix: string } | undefined;
+  entry: { readonly value: T; readonly prefix: string; readonly catchAll: boolean } | undefined;
 }
 
 const NOT_FOUND = Object.freeze({ kind: 'not-found' as const });
@@ -115,7 +115,8 @@ export class Router<T> {
   }
 
   /**
-   * Adds a pass-through prefix that matches itself and everything below it, for any method:
+   * Adds a pass-through prefix that matches itself and everything below it, for any method
+   * (with `catchAll`, also the undocumented methods of documented paths, which otherwise get 405):
    * `/api` matches `/api`, `/api/` and `/api/x` but not `/apix`; `/` matches every path.
    * Throws `PCL_ERR_ROUTE_CONFLICT` for a prefix already added and `PCL_ERR_CONFIG_INVALID`
    * for one that cannot be routed.
@@ -123,7 +124,7 @@ export class Router<T> {
    * @example
    * router.addPrefix('/api', target);
    */
-  addPrefix(prefix: string, value: T): void {
+  addPrefix(prefix: string, value: T, opts: { catchAll?: boolean } = {}): void {
     const parsed = parsePrefix(prefix);
     if ('problem' in parsed) throw new PortcullisError('PCL_ERR_CONFIG_INVALID', `prefix "${prefix}" ${parsed.problem}`);
     let node = this.#prefixes;
@@ -138,7 +139,7 @@ export class Router<T> {
     if (node.entry !== undefined) {
       throw new PortcullisError('PCL_ERR_ROUTE_CONFLICT', `prefix ${prefix} conflicts with prefix ${node.entry.prefix}`);
     }
-    node.entry = { value, prefix };
+    node.entry = { value, prefix, catchAll: opts.catchAll === true };
     this.#hasPrefixes = true;
   }
 
@@ -173,7 +174,12 @@ export class Router<T> {
     if (this.#hasOperations) {
       const allow = new Set<string>();
       this.#collect(this.#root, path, 1, allow);
-      if (allow.size > 0) return { kind: 'method-not-allowed', allow: [...allow].sort() };
+      if (allow.size > 0) {
+        // A catch-all prefix (an API monitoring undocumented traffic) also takes undocumented methods.
+        const hit = this.#hasPrefixes ? this.#longestPrefix(path) : undefined;
+        if (hit?.catchAll === true) return { kind: 'found', value: hit.value, params: {}, template: hit.prefix };
+        return { kind: 'method-not-allowed', allow: [...allow].sort() };
+      }
     }
     if (this.#hasPrefixes) {
       const hit = this.#longestPrefix(path);
@@ -219,7 +225,7 @@ export class Router<T> {
     }
   }
 
-  #longestPrefix(path: string): { readonly value: T; readonly prefix: string } | undefined {
+  #longestPrefix(path: string): { readonly value: T; readonly prefix: string; readonly catchAll: boolean } | undefined {
     let node = this.#prefixes;
     let best = node.entry;
     let pos = 1;

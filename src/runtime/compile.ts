@@ -97,6 +97,16 @@ export async function compileRuntime(
       continue;
     }
 
+    if (api.undocumented === 'monitor') {
+      // Monitor mode: what no operation covers is forwarded through the API-level stages and recorded.
+      const prefix = compiled.basePath === '' ? '/' : compiled.basePath;
+      const target: RouteTarget = { api: compiled, operationId: undefined, label: '(undocumented)', template: prefix, tags: [], plan: buildPlan(apiStages, undefined, [...apiPath, 'stages']), maxBodySize: maxBody(), operation: undefined };
+      try {
+        router.addPrefix(prefix, target, { catchAll: true });
+      } catch (err) {
+        issues.push(loaded.issueAt([...apiPath, 'undocumented'], errorMessage(err)));
+      }
+    }
     const overrides = api.operations ?? {};
     checkOverrideKeys(loaded, apiPath, overrides, operations, issues);
     for (const op of operations) {

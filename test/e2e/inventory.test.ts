@@ -1,0 +1,103 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { E2E_PREAMBLE } from '../helpers/config.js';
+import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
+import { fixture } from '../helpers/paths.js';
+import { REDIS_URL, removeRunKeysAfter } from '../helpers/redis.js';
+import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+
+const TOKEN = 'inventory-admin-token-0123456789abcdef';
+const RUN = randomUUID();
+removeRunKeysAfter(RUN);
+
+interface Entry { api: string; method: string; template: string; operation?: string; count: number; statuses: Record<string, number>; clients: string[]; query: string[] }
+interface Report { documented: Entry[]; zombies: { api: string; operation: string }[]; shadow: Entry[]; draft: Record<string, { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> }> }
+
+describe('inventory: shadow and zombie endpoints, monitor and enforce, one inventory across instances', () => {
+  let up: FakeUpstream;
+  const gws: GatewayProcess[] = [];
+  before(async () => {
+    up = await startUpstream();
+    const yaml = `${E2E_PREAMBLE.replace('admin:\n  port: 0\n', `admin:\n  port: 0\n  token: ${TOKEN}\n`)}store:
+  backend: redis
+  redisUrl: ${REDIS_URL}
+  keyPrefix: "pcl-e2e:${RUN}:inv:"
+inventory:
+  flushIntervalMs: 1000
+apis:
+  - name: books
+    upstream: ${up.url}
+    openapi: ./books.yaml
+  - name: shop
+    upstream: ${up.url}
+    openapi: ./shop.yaml
+    undocumented: monitor
+`;
+    const { file } = writeConfig(yaml, {
+      'books.yaml': readFileSync(fixture('e2e', 'books.yaml'), 'utf8'),
+      'shop.yaml': readFileSync(fixture('lifecycle', 'shop-v0.yaml'), 'utf8'),
+    });
+    gws.push(await startGatewayProcess(file), await startGatewayProcess(file));
+  });
+  after(async () => { await Promise.all(gws.map((g) => g.stop())); await up?.close(); });
+
+  const admin = (gw: GatewayProcess, path: string) => fetch(`${gw.adminUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+
+  test('enforce refuses an undocumented path (404) and method (405) yet records both; monitor forwards them and records them', async () => {
+    const [a, b] = gws as [GatewayProcess, GatewayProcess];
+    const seen = up.seen.length;
+    assert.equal((await fetch(`${a.url}/v1/admin/users/17?verbose=1`)).status, 404);
+    assert.equal((await fetch(`${a.url}/v1/books`, { method: 'PUT' })).status, 405);
+    assert.equal((await fetch(`${b.url}/v1/admin/users/18`)).status, 404);
+    assert.equal(up.seen.length, seen, 'enforce forwards nothing undocumented');
+    assert.equal((await fetch(`${a.url}/v1/books`)).status, 200);
+    // Monitor: the shadow endpoint and an undocumented method on a documented path reach the upstream.
+    const shadow = await fetch(`${b.url}/v0/internal/export/42?format=csv`);
+    assert.equal(shadow.status, 200);
+    assert.equal(up.seen.at(-1)?.url, '/v0/internal/export/42?format=csv');
+    assert.equal((await fetch(`${a.url}/v0/orders`, { method: 'DELETE' })).status, 200);
+    assert.equal(up.seen.at(-1)?.method, 'DELETE');
+  });
+
+  test('GET /admin/inventory on either instance merges both: used, zombies, shadow with folded templates and names only', async () => {
+    const [a, b] = gws as [GatewayProcess, GatewayProcess];
+    await new Promise((r) => setTimeout(r, 1500)); // one flush interval: each instance has written its snapshot
+    for (const gw of [a, b]) {
+      const res = await admin(gw, '/admin/inventory');
+      assert.equal(res.status, 200);
+      const r = await res.json() as Report;
+      const users = r.shadow.find((e) => e.api === 'books' && e.template === '/v1/admin/users/{id}');
+      assert.ok(users, JSON.stringify(r.shadow));
+      assert.equal(users.count, 2, 'one request through each instance');
+      assert.equal(users.statuses['4xx'], 2);
+      assert.deepEqual(users.query, ['verbose']);
+      assert.ok(r.shadow.some((e) => e.api === 'books' && e.method === 'PUT' && e.template === '/v1/books'));
+      const exp = r.shadow.find((e) => e.api === 'shop' && e.template === '/v0/internal/export/{id}');
+      assert.equal(exp?.statuses['2xx'], 1);
+      assert.ok(r.documented.some((e) => e.api === 'books' && e.operation === 'listBooks' && e.count >= 1));
+      assert.ok(r.zombies.some((z) => z.api === 'books' && z.operation === 'deleteBook'));
+      assert.equal(r.zombies.some((z) => z.operation === 'listBooks'), false);
+      assert.equal(JSON.stringify(r).includes('csv'), false, 'query values never stored');
+    }
+  });
+
+  test('portcullis inventory prints the report and a draft OpenAPI fragment for the shadow endpoints', async () => {
+    const env = { PORTCULLIS_ADMIN_TOKEN: TOKEN };
+    const text = await runCli(['inventory', '--admin', gws[0]!.adminUrl], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Not documented: shadow endpoints/);
+    assert.match(text.stdout, /books\s+GET\s+\/v1\/admin\/users\/\{id\}/);
+    assert.match(text.stdout, /zombies \(\d+\)[\s\S]*deleteBook/);
+    const draft = await runCli(['inventory', '--openapi', '--admin', gws[1]!.adminUrl], env);
+    assert.equal(draft.code, 0, draft.stderr);
+    const doc = parse(draft.stdout) as Report['draft'];
+    const op = doc['books']?.paths['/admin/users/{id}']?.['get'];
+    assert.deepEqual(op?.parameters?.map((p) => `${p.in}:${p.name}`), ['path:id', 'query:verbose']);
+    const noToken = await runCli(['inventory', '--admin', gws[0]!.adminUrl], { PORTCULLIS_ADMIN_TOKEN: '' });
+    assert.equal(noToken.code, 1);
+    assert.match(noToken.stderr, /no admin token/);
+  });
+});
