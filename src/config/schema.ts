@@ -99,6 +99,9 @@ export const ApiSchema = Type.Object({
   retries: Type.Integer({ minimum: 0, maximum: 5, default: 1, description: 'Retries on connection failure, for idempotent methods without a body only.' }),
   maxConnections: Type.Integer({ minimum: 1, default: 128, description: 'Connections kept to the upstream; beyond that requests queue.' }),
   upstreamTls: Type.Optional(UpstreamTlsSchema),
+  addressGuard: Type.Optional(Type.Object({
+    allow: Type.Array(Cidr, { default: [], description: 'Non-public addresses the upstream may still resolve to (e.g. its own subnet).' }),
+  }, { ...Strict, description: 'SSRF / DNS-rebinding defence for an upstream given by name: every address its name resolves to is checked when a connection opens, and a loopback, private, link-local, cloud-metadata, multicast or reserved one (IPv4-mapped, NAT64 and 6to4 forms included) refuses the connection (502 PCL_UPSTREAM_ADDRESS_REFUSED) unless allow covers it. The socket connects to the checked address.' })),
   undocumented: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], {
     default: 'enforce',
     description: 'Requests no operation of the document describes: `enforce` answers 404/405; `monitor` forwards them (with the API-level stages) so a shadow API can be discovered before it is closed. Both are recorded in the inventory.',

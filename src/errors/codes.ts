@@ -36,6 +36,7 @@ export const CLIENT_ERRORS = {
   PCL_UPSTREAM_UNAVAILABLE: { status: 502, title: 'Bad Gateway' },
   PCL_UPSTREAM_TIMEOUT: { status: 504, title: 'Gateway Timeout' },
   PCL_UPSTREAM_TLS_FAILED: { status: 502, title: 'Bad Gateway' },
+  PCL_UPSTREAM_ADDRESS_REFUSED: { status: 502, title: 'Bad Gateway' },
   PCL_UPSTREAM_CIRCUIT_OPEN: { status: 503, title: 'Service Unavailable' },
   PCL_UPSTREAM_OVERLOADED: { status: 503, title: 'Service Unavailable' },
   PCL_SHUTTING_DOWN: { status: 503, title: 'Service Unavailable' },

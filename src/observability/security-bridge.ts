@@ -13,8 +13,9 @@ function upstreamReason(code: string): string {
 export function eventFromUpstreamError(m: UpstreamErrorMessage): SecurityEventInput {
   return {
     kind: 'upstream.error', reason: upstreamReason(m.code), requestId: m.requestId, api: m.api, operationId: m.operationId,
-    // A refused upstream certificate may be an interception of the gateway's own traffic.
-    client: m.client ?? '', severity: m.code === 'PCL_UPSTREAM_TLS_FAILED' ? 'high' : 'low', stage: 'proxy',
+    // A refused upstream certificate may be an interception of the gateway's own traffic; a refused
+    // upstream address, a rebinding or SSRF attempt.
+    client: m.client ?? '', severity: m.code === 'PCL_UPSTREAM_TLS_FAILED' || m.code === 'PCL_UPSTREAM_ADDRESS_REFUSED' ? 'high' : 'low', stage: 'proxy',
   };
 }
 

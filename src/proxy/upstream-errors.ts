@@ -6,11 +6,13 @@ import { GatewayError } from '../errors/index.js';
  *   request was certainly not sent, so it is safe to retry. 502.
  * - `tls`: the upstream's certificate failed verification or pinning: no request was sent, and a
  *   retry would meet the same certificate. 502 `PCL_UPSTREAM_TLS_FAILED` (a possible interception).
+ * - `address`: the upstream's name resolved to an address the API's `addressGuard` forbids (SSRF,
+ *   DNS rebinding): nothing was sent. 502 `PCL_UPSTREAM_ADDRESS_REFUSED`.
  * - `timeout`: the upstream took too long for its response head or body. 504.
  * - `aborted`: the request was aborted on our side (client went away, signal). No verdict on the upstream.
  * - `other`: anything else, including resets after the request may have been sent. 502.
  */
-export type UpstreamErrorKind = 'connect' | 'tls' | 'timeout' | 'aborted' | 'other';
+export type UpstreamErrorKind = 'connect' | 'tls' | 'address' | 'timeout' | 'aborted' | 'other';
 
 /**
  * Codes that can only arise before a request is written to a socket. ETIMEDOUT, EHOSTUNREACH and
@@ -60,6 +62,7 @@ function classify(err: unknown): UpstreamErrorKind {
     if (code !== undefined) {
       if (CONNECT_CODES.has(code)) return 'connect';
       if (TLS_CODES.has(code)) return 'tls';
+      if (code === 'ERR_PCL_UPSTREAM_ADDRESS_REFUSED') return 'address';
       if (TIMEOUT_CODES.has(code)) return 'timeout';
       if (ABORT_CODES.has(code)) return 'aborted';
     }
@@ -85,6 +88,9 @@ function classify(err: unknown): UpstreamErrorKind {
 export function toGatewayError(kind: UpstreamErrorKind, cause?: unknown): GatewayError {
   const code = errorCode(cause);
   const internal = code === undefined ? `upstream ${kind} error` : `upstream ${kind} error: ${code}`;
+  if (kind === 'address') {
+    return new GatewayError('PCL_UPSTREAM_ADDRESS_REFUSED', { detail: 'The upstream service could not be reached.', stage: 'proxy', internal, cause });
+  }
   if (kind === 'tls') {
     return new GatewayError('PCL_UPSTREAM_TLS_FAILED', { detail: 'The upstream service could not be reached securely.', stage: 'proxy', internal, cause });
   }

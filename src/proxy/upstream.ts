@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -13,6 +14,8 @@ export interface UpstreamOptions {
   readonly maxConnections: number;
   /** TLS options for an https upstream (CA, pins, client certificate); undefined: Node's defaults. */
   readonly tls?: ConnectionOptions;
+  /** Resolves the upstream's name and refuses forbidden addresses (addressGuard). */
+  readonly lookup?: LookupFunction;
   readonly retries: number;
   readonly breaker: { readonly enabled: boolean; readonly failureThreshold: number; readonly cooldownMs: number };
 }
@@ -37,7 +40,7 @@ export class Upstream {
     this.options = options;
     this.pool = new Pool(options.url.origin, {
       connections: options.maxConnections,
-      connect: { timeout: options.connectTimeoutMs, ...options.tls },
+      connect: { timeout: options.connectTimeoutMs, ...options.tls, ...(options.lookup !== undefined ? { lookup: options.lookup } : {}) },
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.bodyTimeoutMs,
       keepAliveTimeout: 4_000,

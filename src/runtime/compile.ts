@@ -11,8 +11,10 @@ import { MemoryStore, type KeyValueStore } from '../store/index.js';
 import { Upstream } from '../proxy/upstream.js';
 import { compileUpstreamTls, type CompiledUpstreamTls } from '../proxy/upstream-tls.js';
 import type { ConnectionOptions } from 'node:tls';
+import { isIP, type LookupFunction } from 'node:net';
+import { guardedLookup, refusal } from '../proxy/address-guard.js';
 import { Router } from '../router/index.js';
-import { CidrMatcher } from '../util/cidr.js';
+import { CidrMatcher, normalizeIp } from '../util/cidr.js';
 import type { CompiledApi, RouteTarget, Runtime } from './runtime.js';
 import { compileSecurityHeaders } from './security-headers.js';
 import { lifecycleWarnings } from '../stages/lifecycle/index.js';
@@ -70,7 +72,8 @@ export async function compileRuntime(
     }
     const tls = compileApiTls(api, loaded, apiPath, issues);
     if (tls !== undefined) watchFiles.push(...tls.files);
-    const compiled = compileApi(api, docBase, tls?.connect);
+    const lookup = compileAddressGuard(api, loaded, apiPath, issues);
+    const compiled = compileApi(api, docBase, tls?.connect, lookup);
     apis.push(compiled);
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
@@ -188,7 +191,30 @@ function compileApiTls(api: ApiConfig, loaded: LoadedConfig, apiPath: Path, issu
   }
 }
 
-function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | undefined): CompiledApi {
+/**
+ * The guarded DNS lookup of an API's upstream (addressGuard). An upstream written as an address is
+ * checked here, at load: the WHATWG URL parser has already turned decimal, octal and hex forms
+ * (http://2130706433/) into dotted quads.
+ */
+function compileAddressGuard(api: ApiConfig, loaded: LoadedConfig, apiPath: Path, issues: ConfigIssue[]): LookupFunction | undefined {
+  if (api.addressGuard === undefined) return undefined;
+  let allow: CidrMatcher;
+  try {
+    allow = new CidrMatcher(api.addressGuard.allow);
+  } catch (err) {
+    issues.push(loaded.issueAt([...apiPath, 'addressGuard', 'allow'], errorMessage(err)));
+    return undefined;
+  }
+  const host = new URL(api.upstream).hostname;
+  if (isIP(normalizeIp(host)) !== 0) {
+    const why = refusal({ allow }, host);
+    if (why !== undefined) issues.push(loaded.issueAt([...apiPath, 'upstream'], `upstream address ${host} is ${why}; addressGuard refuses it (add it to addressGuard.allow if intended)`));
+    return undefined;
+  }
+  return guardedLookup({ allow });
+}
+
+function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | undefined, lookup: LookupFunction | undefined): CompiledApi {
   const url = new URL(api.upstream);
   const t = api.timeouts ?? {};
   const cb = api.circuitBreaker ?? {};
@@ -204,6 +230,7 @@ function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | un
       bodyTimeoutMs: t.bodyMs ?? 30_000,
       maxConnections: api.maxConnections,
       ...(tls !== undefined ? { tls } : {}),
+      ...(lookup !== undefined ? { lookup } : {}),
       retries: api.retries,
       breaker: { enabled: cb.enabled ?? true, failureThreshold: cb.failureThreshold ?? 5, cooldownMs: cb.cooldownMs ?? 10_000 },
     }),
