@@ -33,6 +33,7 @@ export const CLIENT_ERRORS = {
   PCL_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type' },
   PCL_WAF_BLOCKED: { status: 403, title: 'Request Blocked' },
   PCL_RESPONSE_CONTRACT_VIOLATION: { status: 502, title: 'Bad Gateway' },
+  PCL_DATA_LEAK_BLOCKED: { status: 502, title: 'Bad Gateway' },
   PCL_UPSTREAM_UNAVAILABLE: { status: 502, title: 'Bad Gateway' },
   PCL_UPSTREAM_TIMEOUT: { status: 504, title: 'Gateway Timeout' },
   PCL_UPSTREAM_TLS_FAILED: { status: 502, title: 'Bad Gateway' },

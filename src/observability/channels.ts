@@ -1,4 +1,5 @@
 import diagnostics_channel from 'node:diagnostics_channel';
+import { redactSensitive } from '../data-protection/redact.js';
 
 /**
  * Every diagnostics_channel name Portcullis publishes on. Stages publish;
@@ -141,6 +142,8 @@ export function publishSecurityEvent(build: () => SecurityEventInput): void {
   const m = build();
   // Stamped here, once, so every subscriber (log, SIEM sink, alert window) sees the same instant.
   if (m.time === undefined) m.time = new Date().toISOString();
+  // Excerpts quote client or upstream data: sensitive values are redacted before any subscriber sees them.
+  if (m.excerpt !== undefined) m.excerpt = redactSensitive(m.excerpt);
   securityEvent.publish(m);
 }
 export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasSubscribers) riskScore.publish(m); }

@@ -3,6 +3,7 @@ import { bot } from '../stages/bot/index.js';
 import { authz } from '../stages/authz/index.js';
 import { cors } from '../stages/cors/index.js';
 import { lifecycle } from '../stages/lifecycle/index.js';
+import { sensitiveData } from '../stages/sensitive-data/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
 import { responseFilter } from '../stages/response-filter/index.js';
@@ -28,5 +29,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(bot);
   registry.register(authz);
   registry.register(lifecycle);
+  registry.register(sensitiveData);
   return registry;
 }

@@ -1,0 +1,61 @@
+/** One kind of sensitive value: how to find candidates, and how to confirm one (check digits). */
+export interface Detector {
+  readonly name: string;
+  /** Global, sticky-free pattern with bounded quantifiers only (linear on any input). */
+  readonly pattern: RegExp;
+  /** Confirms a candidate (Luhn, mod-97); absent: every match counts. */
+  readonly confirm?: (match: string) => boolean;
+  /** Characters kept in clear by `partial` masking (from the end). */
+  readonly keepLast: number;
+  /** A cheap test every match needs: the pattern is not run on text that fails it. */
+  readonly requires?: RegExp;
+}
+
+/** Luhn (ISO/IEC 7812) over the digits of a candidate. */
+export function luhn(text: string): boolean {
+  const digits = text.replace(/[ -]/g, '');
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** ISO 13616 IBAN check digits (mod 97 = 1), computed piecewise so no big integers are needed. */
+export function ibanValid(text: string): boolean {
+  const s = text.replace(/ /g, '').toUpperCase();
+  if (s.length < 15 || s.length > 34) return false;
+  const moved = s.slice(4) + s.slice(0, 4);
+  let rem = 0;
+  for (const ch of moved) {
+    const code = ch.charCodeAt(0);
+    const value = code >= 65 ? String(code - 55) : ch;
+    for (const digit of value) rem = (rem * 10 + (digit.charCodeAt(0) - 48)) % 97;
+  }
+  return rem === 1;
+}
+
+/**
+ * The built-in detectors. Patterns are bounded (no nested or unbounded repetition of ambiguous
+ * groups), so each runs in time linear in the text it scans.
+ */
+export const BUILTIN_DETECTORS: Readonly<Record<string, Detector>> = Object.freeze({
+  card: { name: 'card', pattern: /(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])/g, confirm: luhn, keepLast: 4, requires: /\d{4}/ },
+  iban: { name: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g, confirm: ibanValid, keepLast: 4, requires: /[A-Z]{2}\d{2}/ },
+  ssn: { name: 'ssn', pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g, keepLast: 4, requires: /\d-\d/ },
+  email: { name: 'email', pattern: /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}\b/g, keepLast: 0, requires: /@/ },
+  phone: { name: 'phone', pattern: /(?<![\w+])\+[1-9]\d{7,14}\b/g, keepLast: 2, requires: /\+/ },
+  jwt: { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{0,1024}/g, keepLast: 0, requires: /eyJ/ },
+  'api-key': {
+    name: 'api-key',
+    pattern: /\b(?:AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|sk_(?:live|test)_[A-Za-z0-9]{24,99}|xox[abprs]-[A-Za-z0-9-]{10,72}|AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20})\b/g,
+    keepLast: 0,
+  },
+  'private-key': { name: 'private-key', pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----[\s\S]{0,16384}?-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/g, keepLast: 0, requires: /-----BEGIN/ },
+});
+
+/** Every built-in detector's name, for schema enums and error messages. */
+export const BUILTIN_DETECTOR_NAMES = Object.keys(BUILTIN_DETECTORS);

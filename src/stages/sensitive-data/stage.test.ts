@@ -1,0 +1,39 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Value } from '@sinclair/typebox/value';
+import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
+import { SensitiveDataSchema, type SensitiveDataConfig } from './schema.js';
+import { createSensitiveDataStage } from './stage.js';
+
+function config(over: Partial<SensitiveDataConfig>): SensitiveDataConfig {
+  return { ...Value.Default(SensitiveDataSchema, {}) as SensitiveDataConfig, ...over };
+}
+function ctx(roles: string[]): RequestContext {
+  return { id: 'r', route: { apiName: 'a', operationId: 'op' }, client: { ip: '192.0.2.1' }, principal: roles.length === 0 ? undefined : { id: 'u', roles, scopes: [], claims: {}, kind: 'jwt' }, findings: [] } as unknown as RequestContext;
+}
+function response(body: unknown): ResponseContext {
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)), generated: false };
+}
+
+describe('sensitive-data stage', () => {
+  test('a field rule hides the value from everyone but its roles; exempt roles get the response unmasked', () => {
+    const stage = createSensitiveDataStage(config({ fields: [{ property: 'email', action: 'mask', roles: ['support'] }], exemptRoles: ['auditor'] }));
+    const run = (roles: string[]) => { const r = response({ email: 'a@b.example', card: '4111111111111111' }); stage.handlers.respond!(ctx(roles), r); return JSON.parse(r.body!.toString()) as Record<string, string>; };
+    assert.deepEqual(run([]), { email: '[REDACTED]', card: '************1111' });
+    assert.deepEqual(run(['support']), { email: 'a@b.example', card: '************1111' });
+    assert.deepEqual(run(['auditor']), { email: 'a@b.example', card: '4111111111111111' });
+  });
+
+  test('monitor mode reports but changes nothing; the leak guard in report mode lets the response through', () => {
+    const monitor = createSensitiveDataStage(config({ mode: 'monitor' }));
+    const r = response({ card: '4111111111111111' });
+    assert.equal((monitor.handlers.respond!(ctx([]), r) as { kind: string }).kind, 'continue');
+    assert.match(r.body!.toString(), /4111111111111111/);
+    const report = createSensitiveDataStage(config({ leakGuard: { maxHits: 1, action: 'report' } }));
+    const many = response(['4111111111111111', '4111111111111111']);
+    assert.equal((report.handlers.respond!(ctx([]), many) as { kind: string }).kind, 'continue');
+    const block = createSensitiveDataStage(config({ leakGuard: { maxHits: 1, action: 'block' } }));
+    const d = block.handlers.respond!(ctx([]), response(['4111111111111111', '4111111111111111'])) as { kind: string; error?: { code: string } };
+    assert.deepEqual([d.kind, d.error?.code], ['reject', 'PCL_DATA_LEAK_BLOCKED']);
+  });
+});
