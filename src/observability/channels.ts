@@ -103,7 +103,7 @@ export interface RequestEndMessage {
   bytesIn: number;
   bytesOut: number;
   client: string;
-  /** 'allowed' | 'rejected' | 'answered' | 'monitored' | 'upstream-error' */
+  /** 'allowed' | 'rejected' | 'refused' (by the HTTP layer) | 'answered' | 'monitored' | 'upstream-error' */
   decision: string;
   code: string | undefined;
   stage: string | undefined;

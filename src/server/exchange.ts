@@ -87,7 +87,8 @@ export async function sendProblem(x: Exchange, error: unknown): Promise<void> {
   await finishHeaders(x, { status: err.status, headers, body: undefined, generated: true });
   headers['content-type'] = PROBLEM_CONTENT_TYPE;
   headers['content-length'] = Buffer.byteLength(body);
-  if (x.bodyUnread) headers.connection = 'close';
+  // After a refusal of the HTTP layer the connection cannot be trusted for another request.
+  if (x.bodyUnread || x.decision === 'refused') headers.connection = 'close';
   if (res.destroyed) return;
   res.writeHead(err.status, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
