@@ -42,6 +42,9 @@ class BodySource {
     req.once('error', (err) => { this.fail(err); });
     // A client that goes away mid-body (or a framing error the parser found) ends here.
     req.once('close', () => { if (!this.#ended) this.fail(new Error('the client closed the connection before the body ended')); });
+    // Stages may have run first: the client can have gone (or the body ended) before these listeners.
+    if (req.readableEnded) this.#ended = true;
+    else if (req.destroyed) this.#error = new Error('the client closed the connection before the body ended');
   }
 
   fail(err: unknown): void {

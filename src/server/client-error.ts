@@ -58,14 +58,17 @@ export function handleClientError(err: Error & { code?: string; rawPacket?: unkn
   const code = clientErrorCode(err);
   const peer = socket.remoteAddress ?? '';
   publishClientError({ code, peer });
-  const x = exchangeOf(socket);
   const error = new GatewayError(code);
-  if (x !== undefined && (x.res.headersSent || x.rawStatus !== undefined)) {
-    // The response is already under way: nothing can be said any more, only the connection cut.
+  if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  const x = exchangeOf(socket);
+  if (x !== undefined && (x.req.complete || x.res.headersSent || x.rawStatus !== undefined)) {
+    // The error is in a later (pipelined) request, or this response is already under way:
+    // writing now would corrupt the response in flight. Recorded on its own, and the connection cut.
+    const { method, path } = requestLine(err);
+    recordRaw(socket, acceptOrCreateRequestId(undefined), error, method, path, undefined);
     socket.destroy();
     return;
   }
@@ -86,14 +89,19 @@ export function handleClientError(err: Error & { code?: string; rawPacket?: unkn
 /** Refuses a request that has no exchange: event, access-log line and metrics, then the problem on the raw socket. */
 function refuseRaw(socket: Socket, error: GatewayError, method: string, path: string, userAgent: string | undefined): void {
   const id = acceptOrCreateRequestId(undefined);
+  recordRaw(socket, id, error, method, path, userAgent);
+  socket.end(rawProblemResponse(error, id, HEADERS));
+  socket.destroySoon?.();
+}
+
+/** The security event and the access-log line / metrics of a refusal without an exchange. */
+function recordRaw(socket: Socket, id: string, error: GatewayError, method: string, path: string, userAgent: string | undefined): void {
   const peer = socket.remoteAddress ?? '';
   publishRefusalOf({ requestId: id, method, path, client: peer, api: '', operationId: undefined }, error.code, error.status, 'http');
   publishRequestEnd(() => ({
     requestId: id, method, path, api: '(none)', operationId: '(unmatched)', status: error.status, durationS: 0, upstreamS: undefined,
     bytesIn: 0, bytesOut: 0, client: peer, decision: 'refused', code: error.code, stage: 'http', headers: {}, userAgent,
   }));
-  socket.end(rawProblemResponse(error, id, HEADERS));
-  socket.destroySoon?.();
 }
 
 /**

@@ -67,7 +67,7 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
     }, (err: unknown) => {
       x.bodyUnread = true;
       // The HTTP layer already answered this one (client-error.ts): its socket is not ours to touch.
-      if (x.decision === 'refused') return;
+      if (x.rawStatus !== undefined) return;
       if (isGatewayError(err)) void sendProblem(x, err);
       // The client left mid-body.
       else x.res.destroy();
