@@ -94,7 +94,8 @@ export class LiveStats {
     s.requests += 1;
     s.hist[bucketOf(m.durationS)]! += 1;
     this.#requests += 1;
-    if (m.decision === 'rejected') {
+    // HTTP-layer refusals (malformed, slow) count as rejections on the dashboard too.
+    if (m.decision === 'rejected' || m.decision === 'refused') {
       s.rejected += 1;
       this.#rejected += 1;
       bump(this.#rejections, `${m.stage ?? '(gateway)'}\u0000${m.code ?? ''}`);

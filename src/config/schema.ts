@@ -30,6 +30,9 @@ const OnError = OnErrorSchema;
 
 export const LimitsSchema = Type.Object({
   maxBodySize: Type.Integer({ minimum: 0, default: 1_048_576, description: 'Largest request body in bytes; larger bodies get 413, enforced while streaming.' }),
+  requestBufferSize: Type.Integer({ minimum: 0, maximum: 67_108_864, description: 'Request buffering (as nginx does by default): a body of at most this many bytes is read whole before an upstream connection is taken, so a slow client never holds one; a larger body streams once this many bytes have arrived. Default: maxBodySize when that is at most 1 MiB, else 1 MiB.' }),
+  minBodyRate: Type.Integer({ minimum: 0, default: 1024, description: 'Bytes per second a body larger than requestBufferSize must keep up (averaged over minBodyRateWindowMs), from its first byte; slower clients get 408 and their upstream request is aborted. 0 turns the check off.' }),
+  minBodyRateWindowMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 10_000, description: 'The window minBodyRate is averaged over.' }),
 }, Strict);
 
 export const UpstreamTimeoutsSchema = Type.Object({
@@ -106,6 +109,8 @@ export const ApiSchema = Type.Object({
     default: 'enforce',
     description: 'Requests no operation of the document describes: `enforce` answers 404/405; `monitor` forwards them (with the API-level stages) so a shadow API can be discovered before it is closed. Both are recorded in the inventory.',
   }),
+  maxQueued: Type.Integer({ minimum: 0, default: 1024, description: 'Requests that may wait for an upstream connection when all maxConnections are busy; beyond it 503 PCL_UPSTREAM_OVERLOADED with Retry-After.' }),
+  queueTimeoutMs: Type.Integer({ minimum: 1, default: 5_000, description: 'Longest wait for an upstream connection; then 503 PCL_UPSTREAM_OVERLOADED with Retry-After.' }),
   circuitBreaker: Type.Optional(Override(CircuitBreakerSchema)),
   cors: Type.Optional(CorsSchema),
   stages: Type.Optional(StageMap),

@@ -53,6 +53,14 @@ export interface SecurityEventMessage {
   excerpt?: string;
   /** Whether the request was refused because of it (false in monitor / detection-only mode). */
   enforced?: boolean;
+  /** The request method, when the event is about one request. */
+  method?: string;
+  /** The request path and query (sensitive query values redacted, at most 2 KiB), when the event is about one request. */
+  path?: string;
+  /** The HTTP status the client was (or is being) answered with, when known at publication. */
+  status?: number;
+  /** The public problem code the client got (or the finding's code), when there is one. */
+  code?: string;
   /** When it happened (ISO 8601 UTC, milliseconds); set by `publishSecurityEvent` when the publisher leaves it out. */
   time: string;
 }
@@ -97,7 +105,7 @@ export interface RequestEndMessage {
   bytesIn: number;
   bytesOut: number;
   client: string;
-  /** 'allowed' | 'rejected' | 'answered' | 'monitored' | 'upstream-error' */
+  /** 'allowed' | 'rejected' | 'refused' (by the HTTP layer) | 'answered' | 'monitored' | 'upstream-error' */
   decision: string;
   code: string | undefined;
   stage: string | undefined;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError, validateValue, type ConfigIssue, type LoadedConfig } from '../config/load.js';
-import type { ApiConfig } from '../config/schema.js';
+import type { ApiConfig, OperationOverride } from '../config/schema.js';
 import { PortcullisError } from '../errors/index.js';
 import { loadOpenApi, type OperationInfo } from '../openapi/index.js';
 import { createBuiltinRegistry } from '../pipeline/builtins.js';
@@ -15,11 +15,12 @@ import { isIP, type LookupFunction } from 'node:net';
 import { guardedLookup, refusal } from '../proxy/address-guard.js';
 import { Router } from '../router/index.js';
 import { CidrMatcher, normalizeIp } from '../util/cidr.js';
-import type { CompiledApi, RouteTarget, Runtime } from './runtime.js';
+import type { BodyPolicy, CompiledApi, RouteTarget, Runtime } from './runtime.js';
 import { compileSecurityHeaders } from './security-headers.js';
 import { lifecycleWarnings } from '../stages/lifecycle/index.js';
 
 type StageConfigs = Record<string, Record<string, unknown>>;
+type Limits = NonNullable<OperationOverride['limits']>;
 type Path = (string | number)[];
 
 let generations = 0;
@@ -85,11 +86,21 @@ export async function compileRuntime(
     };
     const apiStages = apiStageConfigs(api);
     const maxBody = (override?: number) => override ?? api.limits?.maxBodySize ?? config.server.limits?.maxBodySize ?? 1_048_576;
+    const bodyPolicy = (o?: Limits): BodyPolicy => {
+      const pick = <K extends keyof Limits>(k: K): Limits[K] => o?.[k] ?? api.limits?.[k] ?? config.server.limits?.[k];
+      const maxBodySize = maxBody(o?.maxBodySize);
+      return {
+        maxBodySize,
+        bufferSize: Math.min(pick('requestBufferSize') ?? Math.min(maxBodySize, 1_048_576), maxBodySize),
+        minRate: pick('minBodyRate') ?? 1024,
+        rateWindowMs: pick('minBodyRateWindowMs') ?? 10_000,
+      };
+    };
 
     if (api.openapi === undefined) {
       const plan = buildPlan(apiStages, undefined, [...apiPath, 'stages']);
       for (const prefix of api.prefixes ?? []) {
-        const target: RouteTarget = { api: compiled, operationId: undefined, label: '(pass-through)', template: prefix, tags: [], plan, maxBodySize: maxBody(), operation: undefined };
+        const target: RouteTarget = { api: compiled, operationId: undefined, label: '(pass-through)', template: prefix, tags: [], plan, maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
         try {
           router.addPrefix(prefix, target);
           routes.push(target);
@@ -103,7 +114,7 @@ export async function compileRuntime(
     if (api.undocumented === 'monitor') {
       // Monitor mode: what no operation covers is forwarded through the API-level stages and recorded.
       const prefix = compiled.basePath === '' ? '/' : compiled.basePath;
-      const target: RouteTarget = { api: compiled, operationId: undefined, label: '(undocumented)', template: prefix, tags: [], plan: buildPlan(apiStages, undefined, [...apiPath, 'stages']), maxBodySize: maxBody(), operation: undefined };
+      const target: RouteTarget = { api: compiled, operationId: undefined, label: '(undocumented)', template: prefix, tags: [], plan: buildPlan(apiStages, undefined, [...apiPath, 'stages']), maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
       try {
         router.addPrefix(prefix, target, { catchAll: true });
       } catch (err) {
@@ -116,11 +127,11 @@ export async function compileRuntime(
       const matching = [...op.tags.map((t) => `tag:${t}`), ...(op.operationId !== undefined ? [op.operationId] : [])]
         .filter((key) => overrides[key] !== undefined);
       let stageConfigs = apiStages;
-      let bodyLimit: number | undefined;
+      let limits: Limits = {};
       for (const key of matching) {
         const o = overrides[key]!;
         stageConfigs = mergeStageConfigs(stageConfigs, (o.stages ?? {}) as StageConfigs);
-        bodyLimit = o.limits?.maxBodySize ?? bodyLimit;
+        limits = { ...limits, ...o.limits };
       }
       // An operation the document marks deprecated announces it without any config (issue 16).
       if (op.deprecated === true && stageConfigs['lifecycle'] === undefined) stageConfigs = { ...stageConfigs, lifecycle: {} };
@@ -136,7 +147,8 @@ export async function compileRuntime(
         template,
         tags: op.tags,
         plan: buildPlan(stageConfigs, op.operationId, at, op),
-        maxBodySize: maxBody(bodyLimit),
+        maxBodySize: maxBody(limits.maxBodySize),
+        body: bodyPolicy(limits),
         operation: op,
       };
       try {
@@ -231,6 +243,8 @@ function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | un
       maxConnections: api.maxConnections,
       ...(tls !== undefined ? { tls } : {}),
       ...(lookup !== undefined ? { lookup } : {}),
+      maxQueued: api.maxQueued,
+      queueTimeoutMs: api.queueTimeoutMs,
       retries: api.retries,
       breaker: { enabled: cb.enabled ?? true, failureThreshold: cb.failureThreshold ?? 5, cooldownMs: cb.cooldownMs ?? 10_000 },
     }),

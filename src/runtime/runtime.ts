@@ -16,6 +16,17 @@ export interface CompiledApi {
   readonly stripBasePath: boolean;
 }
 
+/** How a route's request bodies are read for forwarding (src/server/body.ts, ADR 0008). */
+export interface BodyPolicy {
+  /** Largest body (413 beyond). */
+  readonly maxBodySize: number;
+  /** Bodies up to this size are read whole before an upstream connection is taken; larger ones stream after this many bytes. */
+  readonly bufferSize: number;
+  /** Bytes per second a body larger than bufferSize must keep up, averaged over rateWindowMs (0: no minimum). */
+  readonly minRate: number;
+  readonly rateWindowMs: number;
+}
+
 /** What the router hands back for a matched request. */
 export interface RouteTarget {
   readonly api: CompiledApi;
@@ -27,6 +38,8 @@ export interface RouteTarget {
   readonly tags: readonly string[];
   readonly plan: CompiledPlan;
   readonly maxBodySize: number;
+  /** How request bodies are buffered and paced before and while they are forwarded. */
+  readonly body: BodyPolicy;
   readonly operation: OperationInfo | undefined;
 }
 

@@ -6,10 +6,11 @@ import type { RequestContext, ResponseContext } from '../pipeline/context.js';
 import { runRespondPhase } from '../pipeline/runner.js';
 import { buildUpstreamHeaders, filterRawResponseHeaders } from '../proxy/headers.js';
 import { classifyUpstreamError, toGatewayError } from '../proxy/upstream-errors.js';
-import type { Upstream } from '../proxy/upstream.js';
+import type { QueuedCall, Upstream } from '../proxy/upstream.js';
 import type { RouteTarget } from '../runtime/runtime.js';
-import { hasBody, limitStream } from './body.js';
+import { hasBody, prepareBody } from './body.js';
 import { sendProblem, type Exchange } from './exchange.js';
+import { publishUpstreamDenial } from './refusal-events.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -48,25 +49,42 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
   // A stage that reads the response body must see it as the client will, not compressed.
   if (target.plan.needsResponseBody) headers['accept-encoding'] = 'identity';
 
-  let body: Dispatcher.DispatchOptions['body'] = null;
-  let retriable = IDEMPOTENT.has(ctx.method);
+  const opts: Dispatcher.DispatchOptions = { path: upstreamPath, method: ctx.method as Dispatcher.HttpMethod, headers, body: null, idempotent: IDEMPOTENT.has(ctx.method) };
   if (ctx.body !== undefined) {
-    body = ctx.body;
-    headers['content-length'] = String(ctx.body.length);
-    delete headers['transfer-encoding'];
+    setWholeBody(opts, headers, ctx.body);
   } else if (hasBody(req)) {
-    retriable = false;
-    if (req.headers['content-length'] !== undefined) {
-      // Node's parser guarantees exactly Content-Length bytes, already checked against the limit.
-      body = req;
-      x.bytesIn = Number(req.headers['content-length']);
-    } else {
-      body = limitStream(req, target.maxBodySize, (n) => { x.bytesIn = n; }) as unknown as Dispatcher.DispatchOptions['body'];
-    }
+    // Request buffering: nothing is sent upstream (no connection is taken) before the body, or
+    // for a large body its first bufferSize bytes, has arrived (ADR 0008).
     x.bodyUnread = false;
+    prepareBody(req, target.body, (n) => { x.bytesIn = n; }).then((prepared) => {
+      if (prepared.kind === 'whole') {
+        setWholeBody(opts, headers, prepared.body);
+      } else {
+        opts.body = prepared.body as unknown as Dispatcher.DispatchOptions['body'];
+        opts.idempotent = false;
+      }
+      send(x, ctx, target, opts);
+    }, (err: unknown) => {
+      x.bodyUnread = true;
+      // The HTTP layer already answered this one (client-error.ts): its socket is not ours to touch.
+      if (x.rawStatus !== undefined) return;
+      if (isGatewayError(err)) void sendProblem(x, err);
+      // The client left mid-body.
+      else x.res.destroy();
+    });
+    return;
   }
+  send(x, ctx, target, opts);
+}
 
-  const call = new UpstreamCall(x, ctx, target, upstream, { path: upstreamPath, method: ctx.method as Dispatcher.HttpMethod, headers, body, idempotent: retriable }, retriable);
+function setWholeBody(opts: Dispatcher.DispatchOptions, headers: Record<string, string | string[] | undefined>, body: Buffer): void {
+  opts.body = body;
+  headers['content-length'] = String(body.length);
+  delete headers['transfer-encoding'];
+}
+
+function send(x: Exchange, ctx: RequestContext, target: RouteTarget, opts: Dispatcher.DispatchOptions): void {
+  const call = new UpstreamCall(x, ctx, target, target.api.upstream, opts, opts.idempotent === true);
   // One 'close' listener per exchange (the request handler's) calls this: the client went away.
   x.onClose = () => call.clientClosed();
   call.start();
@@ -78,7 +96,7 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
  * handler or parsing the headers into an object first, and one object per request replaces a
  * set of closures.
  */
-class UpstreamCall implements Dispatcher.DispatchHandler {
+class UpstreamCall implements Dispatcher.DispatchHandler, QueuedCall {
   readonly #x: Exchange;
   readonly #ctx: RequestContext;
   readonly #target: RouteTarget;
@@ -87,6 +105,8 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   readonly #retriable: boolean;
   readonly #started = process.hrtime.bigint();
   #attempt = 0;
+  /** Dispatched and holding one of the upstream's connection slots (see Upstream.admit). */
+  #holding = false;
   #abort: ((err?: Error) => void) | undefined = undefined;
   #aborted = false;
   #resume: (() => void) | undefined = undefined;
@@ -109,12 +129,32 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   start(): void {
-    this.#upstream.dispatch(this.#opts, this);
+    this.#upstream.admit(this);
+  }
+
+  send(): void {
+    this.#holding = true;
+    this.#upstream.pool.dispatch(this.#opts, this);
+  }
+
+  refuse(err: GatewayError): void {
+    const x = this.#x;
+    x.decision = 'upstream-error';
+    publishUpstreamError({ requestId: x.id, api: this.#target.api.name, code: err.code, reason: 'connection queue full or wait too long', client: this.#ctx.client.ip, operationId: this.#ctx.route.operationId });
+    void sendProblem(x, err);
+  }
+
+  #release(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    this.#upstream.release();
   }
 
   /** The client went away: stop the upstream request so its socket is not leaked. */
   clientClosed(): void {
-    if (!this.#x.res.writableFinished) this.#abortCall(new Error('client closed the connection'));
+    if (this.#x.res.writableFinished) return;
+    if (this.#upstream.withdraw(this)) return;
+    this.#abortCall(new Error('client closed the connection'));
   }
 
   #abortCall(err: Error): void {
@@ -132,6 +172,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true;
     const x = this.#x;
+    if (statusCode === 401 || statusCode === 403) publishUpstreamDenial(x, statusCode);
     const ctx = this.#ctx;
     x.upstreamS = Number(process.hrtime.bigint() - this.#started) / 1e9;
     this.#upstream.breaker?.onSuccess();
@@ -239,6 +280,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    this.#release();
     const collected = this.#collected;
     if (collected !== undefined) {
       this.#collected = undefined;
@@ -251,6 +293,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   onError(err: Error): void {
+    this.#release();
     const x = this.#x;
     const res = x.res;
     const breaker = this.#upstream.breaker;

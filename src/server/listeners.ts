@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { ServerConfig, TlsConfig } from '../config/schema.js';
 import { PortcullisError } from '../errors/index.js';
-import { handleClientError } from './client-error.js';
+import { handleClientError, handleConnect } from './client-error.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -24,7 +24,8 @@ function serverOptions(cfg: ServerConfig): http.ServerOptions {
     requestTimeout: cfg.requestTimeoutMs,
     keepAliveTimeout: cfg.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, cfg.headersTimeoutMs),
-    requireHostHeader: true,
+    // Checked by the request handler instead, which answers problem+json (Node's own 400 has no body) and records it.
+    requireHostHeader: false,
   };
 }
 
@@ -55,6 +56,7 @@ function listen(server: http.Server, host: string, port: number, scheme: 'http' 
     s.once('close', () => sockets.delete(s));
   });
   server.on('clientError', handleClientError);
+  server.on('connect', handleConnect);
   return new Promise((resolve, reject) => {
     server.once('error', (err) => reject(new PortcullisError('PCL_ERR_LISTEN', `cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
     server.listen(port, host, () => {

@@ -9,8 +9,9 @@ import type { RouteTarget, Runtime } from '../runtime/runtime.js';
 import { isPreflight } from '../stages/cors/index.js';
 import { peerCertificateOf } from '../stages/authn/providers/mtls/peer-certificate.js';
 import { hasBody, readBounded, tooLarge } from './body.js';
-import { endExchange, isCredentialed, sendGenerated, sendProblem, type Exchange } from './exchange.js';
+import { bindExchange, endExchange, isCredentialed, sendGenerated, sendProblem, type Exchange } from './exchange.js';
 import { forward } from './forward.js';
+import { checkRequestHead } from './request-head.js';
 
 /**
  * Builds the public listener's request handler. `current` is read once per request, so a
@@ -41,6 +42,7 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
       bodyUnread: hasBody(req),
       onClose: undefined,
     };
+    bindExchange(x);
     // The only 'close' listener of the exchange: publishing it, then letting the upstream call stop.
     res.once('close', () => {
       endExchange(x);
@@ -65,6 +67,8 @@ function fail(x: Exchange, err: unknown): void {
 function handle(x: Exchange): void {
   const { req, rt } = x;
   const method = req.method ?? 'GET';
+  const bad = checkRequestHead(req);
+  if (bad !== undefined) throw bad;
   const { path, query } = normalizePath(req.url ?? '');
   x.path = query === '' ? path : `${path}?${query}`;
   let client = resolveClient({

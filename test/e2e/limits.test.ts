@@ -14,7 +14,7 @@ describe('request limits and hostile framing', () => {
     up = await startUpstream();
     const cfg = booksConfig(up.url, {
       server: '  maxHeaderSize: 2048\n  headersTimeoutMs: 500\n  requestTimeoutMs: 2000\n  limits:\n    maxBodySize: 1000',
-      apiExtra: '    operations:\n      upload:\n        limits:\n          maxBodySize: 5000',
+      apiExtra: '    operations:\n      upload:\n        limits:\n          maxBodySize: 5000\n          requestBufferSize: 1000',
     });
     gw = await startGatewayProcess(cfg.file);
     port = Number(new URL(gw.url).port);
@@ -84,11 +84,26 @@ describe('request limits and hostile framing', () => {
     assert.equal(JSON.parse(res.body).code, 'PCL_REQUEST_TIMEOUT');
   });
 
-  test('a client aborting mid-upload does not leak the upstream connection', async () => {
+  test('a client aborting mid-upload of a buffered body never reaches the upstream', async () => {
+    const seenBefore = up.seen.length;
     const abortedBefore = up.aborted();
     await new Promise<void>((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => {
-        s.write('PUT /v1/uploads HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n' + 'a'.repeat(100));
+        s.write('POST /v1/books HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n' + 'a'.repeat(500));
+        setTimeout(() => { s.destroy(); resolve(); }, 300);
+      });
+    });
+    assert.equal((await fetch(`${gw.url}/v1/books`)).status, 200);
+    assert.equal(up.seen.length, seenBefore + 1, 'only the GET reached the upstream');
+    assert.equal(up.aborted(), abortedBefore);
+  });
+
+  test('a client aborting mid-upload of a streamed body does not leak the upstream connection', async () => {
+    const abortedBefore = up.aborted();
+    await new Promise<void>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        // Over the operation's requestBufferSize (1000): it streams once 1000 bytes are in.
+        s.write('PUT /v1/uploads HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n' + 'a'.repeat(1100));
         setTimeout(() => { s.destroy(); resolve(); }, 300);
       });
     });

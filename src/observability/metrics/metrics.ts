@@ -112,7 +112,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       requests.inc({ api: m.api, operation: m.operationId, method, status: String(m.status), decision: m.decision });
       duration.observe({ api: m.api, operation: m.operationId }, m.durationS);
       if (m.upstreamS !== undefined) upstream.observe({ api: m.api }, m.upstreamS);
-      if (m.decision === 'rejected') rejections.inc({ stage: m.stage ?? 'gateway', code: m.code ?? '(none)' });
+      if (m.decision === 'rejected' || m.decision === 'refused') rejections.inc({ stage: m.stage ?? 'gateway', code: m.code ?? '(none)' });
     }],
     [CHANNELS.stageDecision, (msg) => {
       const m = msg as StageDecisionMessage;

@@ -1,0 +1,108 @@
+import type { ClientErrorCode } from '../errors/index.js';
+import { publishSecurityEvent, type SecurityEventInput } from '../observability/channels.js';
+import { createQueryRedactor } from '../observability/logging/redact.js';
+import type { Exchange } from './exchange.js';
+
+/**
+ * Refusals the gateway itself decides (no stage publishes an event for them), each with the
+ * event kind and severity it is published as. Stage rejections (authn, authz, WAF, validation,
+ * rate limit, bot) publish their own events and are not listed; upstream errors go through the
+ * security bridge.
+ */
+const REFUSALS: Partial<Record<ClientErrorCode, { kind: string; severity: SecurityEventInput['severity']; stage: string }>> = {
+  PCL_ROUTE_NOT_FOUND: { kind: 'route.undocumented', severity: 'low', stage: 'router' },
+  PCL_METHOD_NOT_ALLOWED: { kind: 'route.undocumented', severity: 'low', stage: 'router' },
+  PCL_BAD_PATH: { kind: 'http.refused', severity: 'medium', stage: 'router' },
+  PCL_BAD_REQUEST: { kind: 'http.refused', severity: 'low', stage: 'http' },
+  PCL_BAD_CONTENT_LENGTH: { kind: 'http.refused', severity: 'medium', stage: 'http' },
+  PCL_BAD_HEADER: { kind: 'http.refused', severity: 'medium', stage: 'http' },
+  PCL_REQUEST_SMUGGLING: { kind: 'http.refused', severity: 'high', stage: 'http' },
+  PCL_HEADERS_TOO_LARGE: { kind: 'http.refused', severity: 'low', stage: 'http' },
+  PCL_BODY_TOO_LARGE: { kind: 'http.refused', severity: 'low', stage: 'http' },
+  PCL_REQUEST_TIMEOUT: { kind: 'http.refused', severity: 'low', stage: 'http' },
+  PCL_METHOD_NOT_IMPLEMENTED: { kind: 'http.refused', severity: 'medium', stage: 'http' },
+  PCL_CORS_REJECTED: { kind: 'cors.rejected', severity: 'low', stage: 'cors' },
+  PCL_RESPONSE_CONTRACT_VIOLATION: { kind: 'response.contract_violation', severity: 'medium', stage: 'response-filter' },
+};
+
+/**
+ * Codes of the HTTP layer (parser, head checks, body framing and pace): the exchange's
+ * decision is `refused`, not `rejected` (which is the API policy's).
+ */
+export const HTTP_LAYER_CODES: ReadonlySet<string> = new Set<ClientErrorCode>([
+  'PCL_BAD_REQUEST', 'PCL_BAD_CONTENT_LENGTH', 'PCL_BAD_HEADER', 'PCL_REQUEST_SMUGGLING', 'PCL_HEADERS_TOO_LARGE',
+  'PCL_REQUEST_TIMEOUT', 'PCL_METHOD_NOT_IMPLEMENTED',
+]);
+
+const MAX_PATH = 2048;
+const redactQuery = createQueryRedactor();
+
+/** The path as events carry it: sensitive query values redacted (the access log's fixed rules), at most 2 KiB. */
+export function eventPath(pathWithQuery: string): string {
+  const p = redactQuery(pathWithQuery);
+  return p.length > MAX_PATH ? `${p.slice(0, MAX_PATH)}…` : p;
+}
+
+/** What is known of a refused request (all of it for a routed exchange, little for a parser error). */
+export interface RefusedRequest {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly client: string;
+  readonly api: string;
+  readonly operationId: string | undefined;
+  readonly principal?: string | undefined;
+}
+
+/**
+ * Publishes a gateway refusal as a security event (kind by code, see REFUSALS; the reason is the
+ * code without its prefix, lower-cased). Codes a stage reports itself are ignored.
+ *
+ * @example
+ * publishRefusalOf({ requestId, method: 'GET', path: '/x', client: '::1', api: '', operationId: undefined }, 'PCL_BAD_HEADER', 400);
+ */
+export function publishRefusalOf(r: RefusedRequest, code: ClientErrorCode, status: number, stage?: string): void {
+  const entry = REFUSALS[code];
+  if (entry === undefined) return;
+  publishSecurityEvent(() => ({
+    kind: entry.kind, reason: code.slice(4).toLowerCase(), requestId: r.requestId, api: r.api, operationId: r.operationId,
+    client: r.client, ...(r.principal !== undefined ? { principal: r.principal } : {}), severity: entry.severity,
+    stage: stage ?? entry.stage, enforced: true, method: r.method, path: eventPath(r.path), status, code,
+  }));
+}
+
+/** {@link publishRefusalOf} for an exchange: everything routing learnt goes into the event. */
+export function publishRefusal(x: Exchange, code: ClientErrorCode, status: number, stage?: string): void {
+  publishRefusalOf(refusedRequest(x), code, status, stage);
+}
+
+/** What an exchange knows of its request, for events. */
+export function refusedRequest(x: Exchange): RefusedRequest {
+  return {
+    requestId: x.id,
+    method: x.req.method ?? '',
+    path: x.path,
+    client: x.client?.ip ?? x.req.socket.remoteAddress ?? '',
+    api: x.target?.api.name ?? '',
+    operationId: x.target?.operationId,
+    principal: x.ctx?.principal?.id,
+  };
+}
+
+/**
+ * The upstream itself refused a request with 401 or 403 (a failed login, a denied object):
+ * `upstream.denied`, reason `status_401` / `status_403`. Every such answer is published, on any
+ * operation: the gateway cannot tell a login operation from others reliably, and a stream of
+ * them from one client (credential stuffing, object probing) is what an operator looks for.
+ *
+ * @example
+ * if (status === 401 || status === 403) publishUpstreamDenial(x, status);
+ */
+export function publishUpstreamDenial(x: Exchange, status: number): void {
+  const r = refusedRequest(x);
+  publishSecurityEvent(() => ({
+    kind: 'upstream.denied', reason: `status_${status}`, requestId: r.requestId, api: r.api, operationId: r.operationId,
+    client: r.client, ...(r.principal !== undefined ? { principal: r.principal } : {}), severity: 'low', stage: 'proxy',
+    enforced: false, method: r.method, path: eventPath(r.path), status,
+  }));
+}
