@@ -31,6 +31,10 @@ function gatewayConfig(up: string, idp: string, authnExtra = ''): { dir: string;
                 audiences: [${AUD}]
                 jwksUri: ${idp}/jwks
                 clockToleranceSeconds: 0
+              - issuer: ${idp}/es-only
+                audiences: [${AUD}]
+                jwksUri: ${idp}/jwks
+                algorithms: [ES256]
             jwks:
               refreshCooldownSeconds: 0.5
           opaque:
@@ -170,6 +174,18 @@ describe('authentication end to end (JWT, JWKS, introspection)', () => {
     assert.equal(res.status, 401);
     assert.equal((await res.json() as { code: string }).code, 'PCL_AUTHN_INVALID');
     await gw.waitForLog((l) => l.event === 'authn.failure' && l.reason === 'expired');
+  });
+
+  test('an issuer allowing fewer algorithms than its JWKS holds: a validly signed RS256 token is 401, never proxied', async () => {
+    const iss = `${idp.url}/es-only`;
+    const before = up.seen.length;
+    const rs = await get('/books', await sign({ iss }));
+    assert.equal(rs.status, 401);
+    assert.equal((await rs.json() as { code: string }).code, 'PCL_AUTHN_INVALID');
+    assert.equal(up.seen.length, before);
+    await gw.waitForLog((l) => l.event === 'authn.failure' && l.reason === 'alg_not_allowed');
+    assert.equal((await get('/books', await sign({ iss }, ec.privateKey, { alg: 'ES256', kid: 'ec-1' }))).status, 200);
+    assert.equal((await get('/books', await sign())).status, 200, 'the same RS256 key is fine for the issuer that allows it');
   });
 
   test('a public operation needs no token, and forged principal headers are still stripped', async () => {
