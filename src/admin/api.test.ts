@@ -82,4 +82,12 @@ describe('admin API: revocations', () => {
     assert.equal(res.status, 401);
     assert.equal(await isRevoked(store, { jti: 'victim' }), false);
   });
+
+  test('attack: a prefix of the admin token, or the token with a character changed or added, is 401', async () => {
+    for (const token of [TOKEN.slice(0, 1), TOKEN.slice(0, -1), `${TOKEN.slice(0, -1)}X`, `${TOKEN}0`, TOKEN.toUpperCase()]) {
+      const res = await fetch(`${base}/admin/revocations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ kind: 'jti', value: 'victim-2' }) });
+      assert.equal(res.status, 401, token);
+    }
+    assert.equal(await isRevoked(store, { jti: 'victim-2' }), false);
+  });
 });

@@ -7,14 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SecLangLoader } from './rules/parser.js';
 import { evaluate } from './engine.js';
 import { Transaction, type TransactionInput } from './transaction.js';
-import { findPackageRoot } from '../util/package-root.js';
+import { CONFORMANCE_DIR } from '../../test/helpers/inputs.js';
 
-const CRS = join(process.env['PCL_CONFORMANCE_DIR'] ??
-  [resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance'), '/work/shared/conformance'].find((d) => existsSync(d)) ?? '', 'crs-4-rules');
+const CRS = join(CONFORMANCE_DIR, 'crs-4-rules');
 
 const SETUP = `
 SecRuleEngine On

@@ -15,6 +15,8 @@ import { PostgresAuditStore } from '../../src/observability/audit/postgres-store
 import { SqliteAuditStore } from '../../src/observability/audit/sqlite-store.js';
 import type { AuditStore } from '../../src/observability/audit/store.js';
 import { verifyChain } from '../../src/observability/audit/verify.js';
+import { chainRecord } from '../../src/observability/audit/record.js';
+import { AuditWriter } from '../../src/observability/audit/writer.js';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 // Runs compiled (dist/, .js) and under tsx (.ts): pick the fixture that matches.
@@ -128,5 +130,32 @@ describe('audit trail', () => {
     const tampered = await runCli(['audit', 'verify', '-c', file]);
     assert.equal(tampered.code, 1);
     assert.match(tampered.stdout, /^FAIL gw-e2e: modified at seq 1: record 1 does not match its hash/m);
+  });
+
+  test('audit verify finds a forged middle record whose own hash is consistent (broken link) and exits 1', async () => {
+    const { file, dir } = booksConfig('http://127.0.0.1:9', { top: 'audit:\n  enabled: true\n  instance: gw-forge\n' });
+    const dbFile = join(dir, '.portcullis', 'audit.db');
+    const store = new SqliteAuditStore(dbFile);
+    const signer = loadSigner(join(dir, '.portcullis', 'audit-signing-key.pem'), { create: true });
+    const w = await AuditWriter.open({ store, instance: 'gw-forge', signer, flushIntervalMs: 1 });
+    for (let k = 1; k <= 5; k++) await w.append({ kind: 'admin.action', principal: 'ops', detail: { k } });
+    await w.close();
+    const ok = await runCli(['audit', 'verify', '-c', file]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^OK gw-forge: 5 records \(seq 1\.\.5\), 1 signed checkpoints$/m);
+
+    // Record 3 rewritten with a chosen prevHash and its matching hash; records 4 and 5 and the
+    // checkpoint (on 5) untouched: only the link from record 2 to record 3 is broken.
+    const reader = new SqliteAuditStore(dbFile);
+    await reader.init();
+    const [r3] = await reader.records('gw-forge', 2, 1);
+    await reader.close();
+    const forged = chainRecord('cd'.repeat(32), { ...r3!, principal: 'attacker' });
+    const db = new Database(dbFile);
+    db.prepare("UPDATE audit_records SET principal = 'attacker', prev_hash = ?, hash = ? WHERE seq = 3").run(forged.prevHash, forged.hash);
+    db.close();
+    const bad = await runCli(['audit', 'verify', '-c', file]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /^FAIL gw-forge: broken-link at seq 3: record 3 is intact but does not follow record 2/m);
   });
 });

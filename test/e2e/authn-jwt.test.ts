@@ -27,6 +27,14 @@ function gatewayConfig(up: string, idp: string, authnExtra = ''): { dir: string;
               - issuer: ${idp}
                 audiences: [${AUD}]
                 jwksUri: ${idp}/jwks
+              - issuer: ${idp}/no-skew
+                audiences: [${AUD}]
+                jwksUri: ${idp}/jwks
+                clockToleranceSeconds: 0
+              - issuer: ${idp}/es-only
+                audiences: [${AUD}]
+                jwksUri: ${idp}/jwks
+                algorithms: [ES256]
             jwks:
               refreshCooldownSeconds: 0.5
           opaque:
@@ -141,6 +149,43 @@ describe('authentication end to end (JWT, JWKS, introspection)', () => {
     assert.equal((await res.json() as { code: string }).code, 'PCL_AUTHN_INSUFFICIENT_SCOPE');
     const ok = await fetch(`${gw.url}/v1/books/7`, { method: 'DELETE', headers: { authorization: `Bearer ${await sign({ scope: 'books:read books:write' })}` } });
     assert.equal(ok.status, 200);
+  });
+
+  test('a requirement listing two scopes needs both: one of them is 403 insufficient_scope', async () => {
+    const put = async (scope: string) => fetch(`${gw.url}/v1/books/7`, { method: 'PUT', headers: { authorization: `Bearer ${await sign({ scope })}` } });
+    for (const scope of ['books:read', 'books:write']) {
+      const before = up.seen.length;
+      const res = await put(scope);
+      assert.equal(res.status, 403, scope);
+      assert.equal((await res.json() as { code: string }).code, 'PCL_AUTHN_INSUFFICIENT_SCOPE');
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="books", error="insufficient_scope", scope="books:read books:write"');
+      assert.equal(up.seen.length, before, 'never reaches the upstream');
+    }
+    assert.equal((await put('books:read books:write')).status, 200);
+  });
+
+  test('a token cached by the gateway is refused once its exp passes (clock tolerance 0)', async () => {
+    const exp = now() + 2;
+    const token = await sign({ iss: `${idp.url}/no-skew`, exp, jti: 'short-lived' });
+    assert.equal((await get('/books', token)).status, 200);
+    assert.equal((await get('/books', token)).status, 200);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    const res = await get('/books', token);
+    assert.equal(res.status, 401);
+    assert.equal((await res.json() as { code: string }).code, 'PCL_AUTHN_INVALID');
+    await gw.waitForLog((l) => l.event === 'authn.failure' && l.reason === 'expired');
+  });
+
+  test('an issuer allowing fewer algorithms than its JWKS holds: a validly signed RS256 token is 401, never proxied', async () => {
+    const iss = `${idp.url}/es-only`;
+    const before = up.seen.length;
+    const rs = await get('/books', await sign({ iss }));
+    assert.equal(rs.status, 401);
+    assert.equal((await rs.json() as { code: string }).code, 'PCL_AUTHN_INVALID');
+    assert.equal(up.seen.length, before);
+    await gw.waitForLog((l) => l.event === 'authn.failure' && l.reason === 'alg_not_allowed');
+    assert.equal((await get('/books', await sign({ iss }, ec.privateKey, { alg: 'ES256', kid: 'ec-1' }))).status, 200);
+    assert.equal((await get('/books', await sign())).status, 200, 'the same RS256 key is fine for the issuer that allows it');
   });
 
   test('a public operation needs no token, and forged principal headers are still stripped', async () => {

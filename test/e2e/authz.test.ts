@@ -94,3 +94,59 @@ describe('authz on pass-through APIs: path rules, deny rules, response owner, mo
     assert.equal((await res.json() as { code: string }).code, 'PCL_AUTHN_REQUIRED');
   });
 });
+
+const notesDoc = (base: string) => `openapi: 3.1.0
+info: { title: notes, version: '1' }
+servers: [{ url: ${base} }]
+paths:
+  /notes:
+    get: { operationId: listNotes, responses: { '200': { description: ok } } }
+  /users/{id}:
+    get:
+      operationId: getUser
+      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
+      responses: { '200': { description: ok } }
+`;
+
+describe('authz defaultDeny through a real gateway', () => {
+  let up: FakeUpstream;
+  let gw: GatewayProcess;
+
+  before(async () => {
+    up = await startUpstream();
+    const api = (name: string, extra: string) => `
+  - name: ${name}
+    upstream: ${up.url}
+    openapi: ./${name}.yaml
+    stages:
+      authz:${extra}
+        rules:
+          - { id: notes-open, operations: [listNotes] }`;
+    const yaml = `${E2E_PREAMBLE}apis:${api('closed', '')}${api('open', '\n        defaultDeny: false')}\n`;
+    gw = await startGatewayProcess(writeConfig(yaml, { 'closed.yaml': notesDoc('/closed'), 'open.yaml': notesDoc('/open') }).file);
+  });
+  after(async () => { await gw?.stop(); await up?.close(); });
+
+  const get = async (path: string) => {
+    const before = up.seen.length;
+    const res = await fetch(`${gw.url}${path}`);
+    return { status: res.status, body: await res.json() as { code?: string }, reached: up.seen.length > before };
+  };
+
+  test('an operation no rule targets is 403 and never reaches the upstream; a targeted one passes', async () => {
+    const denied = await get('/closed/users/1');
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.code, 'PCL_AUTHZ_DENIED');
+    assert.equal(denied.reached, false);
+    const ev = await gw.waitForLog((l) => l.event === 'authz.denied' && l.api === 'closed');
+    assert.equal(ev.reason, 'default_deny');
+    assert.deepEqual(ev.ruleIds, ['default-deny']);
+    assert.equal((await get('/closed/notes')).status, 200);
+  });
+
+  test('defaultDeny: false lets the untargeted operation through', async () => {
+    const r = await get('/open/users/1');
+    assert.equal(r.status, 200);
+    assert.equal(r.reached, true);
+  });
+});

@@ -45,6 +45,18 @@ describe('request limits and hostile framing', () => {
     assert.equal(JSON.parse(res.body).code, 'PCL_BODY_TOO_LARGE');
   });
 
+  test('a chunked body of exactly the limit is forwarded; one byte more is 413', async () => {
+    const chunked = (n: number) => `POST /v1/books HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${(500).toString(16)}\r\n${'a'.repeat(500)}\r\n${(n - 500).toString(16)}\r\n${'b'.repeat(n - 500)}\r\n0\r\n\r\n`;
+    const at = await rawRequest(port, chunked(1000));
+    assert.equal(at.status, 200, at.body);
+    assert.equal(up.seen.at(-1)!.body.length, 1000);
+    const before = up.seen.length;
+    const over = await rawRequest(port, chunked(1001));
+    assert.equal(over.status, 413);
+    assert.equal(JSON.parse(over.body).code, 'PCL_BODY_TOO_LARGE');
+    assert.ok(up.seen.length === before || up.seen.at(-1)!.body.length <= 1000, 'the upstream never gets more than the limit');
+  });
+
   test('a chunked body under the limit is forwarded', async () => {
     const res = await rawRequest(port, 'POST /v1/books HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
     assert.equal(res.status, 200);

@@ -35,6 +35,9 @@ describe('response-filter with buffered response bodies, through a real gateway'
       else if (id === '4') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ...LEAKY, note: BIG_NOTE }));
+      } else if (id === '6') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 6, name: 'lamp', secret: 'for admins' }));
       } else if (id === '5') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: 'not-a-number', name: 'x' }));
@@ -113,6 +116,13 @@ describe('response-filter with buffered response bodies, through a real gateway'
     const { res, text } = await get('/v1/items?big=1');
     assert.equal(res.status, 200);
     assert.deepEqual(JSON.parse(text), [{ ...LEAKY, note: BIG_NOTE }]);
+  });
+
+  test('block mode still hides a role-restricted property from a caller without the role', async () => {
+    const { res, text } = await get('/v2/items/6');
+    assert.equal(res.status, 200, text);
+    assert.deepEqual(JSON.parse(text), { id: 6, name: 'lamp' });
+    assert.ok(!text.includes('for admins'));
   });
 
   test('block mode: an exposed property or a schema violation replaces the response with 502', async () => {

@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { E2E_PREAMBLE } from '../helpers/config.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { CRS4_DIR, DEBIAN_CRS_DIR, send, type WafResponse } from '../helpers/waf.js';
+import { needInput } from '../helpers/inputs.js';
 
 // Each API is one WAF configuration over CRS v4 from the shared conformance folder.
 const apis = (upstream: string) => `apis:
@@ -147,17 +148,20 @@ describe('WAF stage through a real gateway with CRS v4', () => {
   test('a 1 MB catastrophic-backtracking bait is answered and a concurrent request still is too', async () => {
     const bait = `q=${'a'.repeat(1_000_000)}!&r=${'(('.repeat(1000)}`;
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    // Linear-time matching answers in milliseconds; a backtracking regex on this input would not
+    // answer for minutes. 30 s of silence is a bound only such a stall reaches, even on a loaded machine.
+    const timeoutMs = 30_000;
     const [whole, partial, benign] = await Promise.all([
-      send(gw.url, { path: '/pl1/books', headers: form, body: bait }),
-      send(gw.url, { path: '/partial/books', headers: form, body: bait }),
-      send(gw.url, { path: '/pl1/books?page=1' }),
+      send(gw.url, { path: '/pl1/books', headers: form, body: bait, timeoutMs }),
+      send(gw.url, { path: '/partial/books', headers: form, body: bait, timeoutMs }),
+      send(gw.url, { path: '/pl1/books?page=1', timeoutMs }),
     ]);
     // Above maxInspectBytes (128 KiB by default) the body is refused unread; `partial` inspects its first 16 KiB.
     assert.equal(whole.status, 413, whole.body);
     assert.equal((JSON.parse(whole.body) as { code: string }).code, 'PCL_BODY_TOO_LARGE');
     assert.ok([200, 403].includes(partial.status), `partial: ${partial.status} ${partial.body}`);
     assert.equal(benign.status, 200);
-    assert.equal((await send(gw.url, { path: '/pl1/books?page=3' })).status, 200);
+    assert.equal((await send(gw.url, { path: '/pl1/books?page=3', timeoutMs })).status, 200);
   });
 });
 
@@ -237,7 +241,7 @@ describe('WAF configuration through a real gateway', () => {
   });
 
   test('Debian\'s modsecurity-crs (CRS 3.3.x) loads and blocks', {
-    skip: existsSync(`${DEBIAN_CRS_DIR}/rules`) ? false : `${DEBIAN_CRS_DIR} is absent (apt-get install modsecurity-crs)`,
+    skip: needInput('modsecurity-crs (CRS 3.3)', `${DEBIAN_CRS_DIR}/rules`, 'apt-get install -y modsecurity-crs; .ci/run installs it'),
   }, async () => {
     const up = await startUpstream();
     cleanup.push(() => up.close());

@@ -74,6 +74,15 @@ export async function startGatewayProcess(configFile: string, opts: { args?: str
   });
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // A gateway a test forgot to stop must not keep the test file's process alive for ever (the
+  // runner would wait on it): the child and its pipes do not hold the event loop, and it is
+  // killed when the test process exits.
+  child.unref();
+  (child.stdout as unknown as { unref(): void }).unref();
+  (child.stderr as unknown as { unref(): void }).unref();
+  const killOnExit = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
 
   const waitForLog = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 10_000) => {
     const found = logs.find(pred);
@@ -84,7 +93,15 @@ export async function startGatewayProcess(configFile: string, opts: { args?: str
       void exited.then((code) => { clearTimeout(t); reject(new Error(`gateway exited with ${code}: ${stderr}`)); });
     });
   };
-  const listening = await waitForLog((l) => l.msg === 'portcullis listening', opts.timeoutMs ?? 15_000);
+  // 30 s: a start takes about a second, but several under a shared machine's full load took over 15.
+  let listening: Record<string, unknown>;
+  try {
+    listening = await waitForLog((l) => l.msg === 'portcullis listening', opts.timeoutMs ?? 30_000);
+  } catch (err) {
+    // The caller never gets a handle to stop it: stop it here, or it outlives the test.
+    killOnExit();
+    throw err;
+  }
   return {
     child,
     url: String(listening.http ?? ''),
@@ -96,8 +113,11 @@ export async function startGatewayProcess(configFile: string, opts: { args?: str
     stderr: () => stderr,
     waitForLog,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      // A drain that never ends is a bug the test should see, not a hang: SIGKILL after 20 s.
+      const t = setTimeout(() => { stderr += '\n[test helper] no exit 20 s after SIGTERM: SIGKILL\n'; child.kill('SIGKILL'); }, 20_000);
+      try { return await exited; } finally { clearTimeout(t); }
     },
   };
 }

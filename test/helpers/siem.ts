@@ -88,14 +88,14 @@ function octetCounted(onMessage: (m: string) => void, onError: (e: string) => vo
  * @example
  * const r = await startSyslogReceiver('tcp');
  */
-export async function startSyslogReceiver(transport: 'udp' | 'tcp' | 'tls', certs?: { cert: string; key: string }): Promise<SyslogReceiver> {
+export async function startSyslogReceiver(transport: 'udp' | 'tcp' | 'tls', certs?: { cert: string; key: string }, port = 0): Promise<SyslogReceiver> {
   const messages: ParsedSyslog[] = [];
   const errors: string[] = [];
   const take = (m: string) => { try { messages.push(parseSyslogCef(m)); } catch (e) { errors.push((e as Error).message); } };
   if (transport === 'udp') {
     const s = dgram.createSocket('udp4');
     s.on('message', (b) => take(b.toString('utf8')));
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => s.bind(port, '127.0.0.1', () => r()));
     return { port: s.address().port, messages, errors, close: () => new Promise<void>((r) => s.close(() => r())) };
   }
   const onConn = (sock: net.Socket) => { sock.on('data', octetCounted(take, (e) => errors.push(e))); sock.on('error', () => {}); };
@@ -104,7 +104,7 @@ export async function startSyslogReceiver(transport: 'udp' | 'tcp' | 'tls', cert
     : tls.createServer({ cert: readFileSync(certs!.cert), key: readFileSync(certs!.key) }, onConn);
   const sockets = new Set<net.Socket>();
   server.on(transport === 'tcp' ? 'connection' : 'secureConnection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   return {
     port: (server.address() as net.AddressInfo).port, messages, errors,
     close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),

@@ -1,16 +1,12 @@
 import http from 'node:http';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from './paths.js';
+import { CONFORMANCE_DIR, DEBIAN_CRS_DIR } from './inputs.js';
 
 /** The shared conformance data (CRS v4 rules and regression tests), beside the repository or in the session layout. */
-export const CONFORMANCE = process.env['PCL_CONFORMANCE_DIR'] ??
-  [resolve(REPO_ROOT, '..', 'shared', 'conformance'), '/work/shared/conformance'].find((d) => existsSync(d)) ??
-  resolve(REPO_ROOT, '..', 'shared', 'conformance');
+export const CONFORMANCE = CONFORMANCE_DIR;
 /** The CRS v4 folder (crs-setup.conf.example + rules/). */
 export const CRS4_DIR = resolve(CONFORMANCE, 'crs-4-rules');
-/** Debian 12's modsecurity-crs package (CRS 3.3.x). */
-export const DEBIAN_CRS_DIR = '/usr/share/modsecurity-crs';
+export { DEBIAN_CRS_DIR };
 
 /** A response as the WAF tests need it. */
 export interface WafResponse { status: number; body: string; headers: http.IncomingHttpHeaders }
@@ -22,7 +18,7 @@ export interface WafResponse { status: number; body: string; headers: http.Incom
  * @example
  * const r = await send(gw.url, { path: '/pl1/items?q=1' });
  */
-export function send(base: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<WafResponse> {
+export function send(base: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number }): Promise<WafResponse> {
   const url = new URL(base);
   const body = o.body === undefined ? undefined : Buffer.from(o.body);
   return new Promise((ok, fail) => {
@@ -39,6 +35,8 @@ export function send(base: string, o: { method?: string; path: string; headers?:
       res.on('error', fail);
     });
     req.on('error', fail);
+    // A bound only a stalled gateway reaches: the socket silent for this long fails the request.
+    if (o.timeoutMs !== undefined) req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`no answer to ${o.path.slice(0, 40)} within ${o.timeoutMs} ms`)));
     req.end(body);
   });
 }

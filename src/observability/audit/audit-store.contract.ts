@@ -166,6 +166,19 @@ export function auditStoreContract(name: string, make: () => Promise<ContractSub
         assert.deepEqual((await verify(i)).problem, { kind: 'missing', seq: 17, message: 'record 17 is missing' });
       });
 
+      test('a forged middle record with a self-consistent hash is reported as a broken link', async () => {
+        // Record 13 replaced by one that hashes correctly over its own (made-up) prevHash: only the
+        // link to record 12 shows the forgery. Record 14 then no longer follows 13 either.
+        const i = await written(30);
+        const [r13] = await s.store.records(i, 12, 1);
+        const forged = chainRecord('ab'.repeat(32), { ...r13!, principal: 'admin' });
+        await t(i, `UPDATE {records} SET principal = 'admin', prev_hash = '${forged.prevHash}', hash = '${forged.hash}' WHERE instance = $I AND seq = 13`);
+        const r = await verify(i);
+        assert.equal(r.ok, false);
+        assert.deepEqual(r.problem, { kind: 'broken-link', seq: 13, message: 'record 13 is intact but does not follow record 12 (a record was replaced or removed before it)' });
+        assert.equal(r.records, 12);
+      });
+
       test('two swapped records are reported as reordered', async () => {
         const i = await written(30);
         await t(i, 'UPDATE {records} SET seq = -1 WHERE instance = $I AND seq = 8');

@@ -65,6 +65,16 @@ test('TCP reconnects after the receiver restarts', async () => {
     try { await t.send([ev(2)]); await new Promise((res) => setTimeout(res, 20)); } catch { failed = true; }
   }
   assert.equal(failed, true, 'a dead receiver makes send fail');
+  // The receiver comes back on the same port: the next sends reconnect and arrive.
+  const back = await startSyslogReceiver('tcp', undefined, r.port);
+  receivers.push(back);
+  const arrived = () => back.messages.some((m) => m.cef.ext['msg']?.includes('key=value 3') === true);
+  for (let i = 0; i < 100 && !arrived(); i++) {
+    try { await t.send([ev(3)]); } catch { /* the first attempt may still see the old connection */ }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.ok(arrived(), 'a message sent after the restart reaches the new receiver');
+  assert.deepEqual(back.errors, []);
   await t.close();
 });
 

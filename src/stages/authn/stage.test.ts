@@ -103,6 +103,18 @@ describe('authn stage', () => {
     assert.equal(e.headers['www-authenticate'], 'Bearer realm="books", error="insufficient_scope", scope="books:write"');
   });
 
+  test('a requirement listing two scopes needs both: a token with one of them is 403', async () => {
+    const both = [{ bearerAuth: ['books:read', 'books:write'] }];
+    for (const scope of ['books:read', 'books:write']) {
+      const c = ctx({ authorization: `Bearer ${await token({ scope })}` });
+      const e = rejected(await run(config({}), both, c));
+      assert.equal(e.status, 403, scope);
+      assert.equal(e.code, 'PCL_AUTHN_INSUFFICIENT_SCOPE');
+      assert.equal(c.principal, undefined);
+    }
+    assert.equal((await run(config({}), both, ctx({ authorization: `Bearer ${await token({ scope: 'books:write books:read' })}` }))).kind, 'continue');
+  });
+
   test('alternatives: any one suffices; an empty requirement admits anonymous requests', async () => {
     const tok = await token();
     assert.equal((await run(config({}), [{ bearerAuth: ['books:write'] }, { bearerAuth: ['books:read'] }], ctx({ authorization: `Bearer ${tok}` }))).kind, 'continue');

@@ -100,6 +100,21 @@ test('defaultDeny: an operation no rule targets is refused; off, it passes', asy
   assert.equal((await (await authzStage('getUser', { ...only, defaultDeny: false })).handlers.authorize!(c)).kind, 'continue');
 });
 
+test('an allow rule whose CEL fails to evaluate does not allow: 403, and the next rule may still allow', async () => {
+  // principal.claims.tenant is absent: "no such key" at run time, not a load error.
+  const rules = [{ id: 'tenant-match', effect: 'allow' as const, operations: ['getUser'], when: "principal.claims.tenant == 'acme'" }];
+  const c = authzCtx({ id: 'x', roles: ['user'], claims: {} }, { params: { tenantId: 'acme', userId: 'x' } });
+  denied(await (await authzStage('getUser', { rules })).handlers.authorize!(c));
+  assert.deepEqual(c.findings[0]?.ruleIds, ['tenant-match']);
+  assert.equal(c.findings[0]?.code, 'authz.denied');
+  const notBool = await authzStage('getUser', { rules: [{ id: 'not-bool', effect: 'allow', when: 'principal.id' }] });
+  denied(await notBool.handlers.authorize!(authzCtx(alice)));
+  const fallback = await authzStage('getUser', { rules: [...rules, { id: 'self', effect: 'allow', when: 'request.params.userId == principal.id' }] });
+  const ok = authzCtx({ id: 'x', roles: ['user'], claims: {} }, { params: { tenantId: 'acme', userId: 'x' } });
+  assert.equal((await fallback.handlers.authorize!(ok)).kind, 'continue');
+  assert.deepEqual(ok.findings[0]?.ruleIds, ['self']);
+});
+
 test('anonymous callers match only rules without roles, and principal.id is empty', async () => {
   const s = await authzStage('getUser', { rules: [{ id: 'public', effect: 'allow', when: '!principal.authenticated' }] });
   assert.equal((await s.handlers.authorize!(authzCtx(undefined))).kind, 'continue');

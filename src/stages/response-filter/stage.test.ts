@@ -93,6 +93,22 @@ test('block: a leaking or invalid response becomes 502 PCL_RESPONSE_CONTRACT_VIO
   assert.equal((await go(s, ctx(), res(200, { id: 1, name: 'pen' }))).kind, 'continue');
 });
 
+test('block hides role-restricted properties as filter does: the response passes without them', async () => {
+  // A response that keeps the contract is not blocked, but a property the caller's roles may not
+  // see is still removed (x-portcullis-visible-to on `secret`, visibleTo from config on `name`).
+  for (const action of ['filter', 'block'] as const) {
+    const s = await stage('validation/shop-3.1.yaml', 'getItem', { action, visibleTo: { name: ['admin'] } });
+    const r = res(200, { id: 1, name: 'pen', secret: 's' });
+    const c = ctx(['user']);
+    assert.equal((await go(s, c, r)).kind, 'continue', action);
+    assert.deepEqual(JSON.parse(r.body!.toString()), { id: 1 }, action);
+    assert.equal(r.headers['content-length'], String(r.body!.length));
+    const admin = res(200, { id: 1, name: 'pen', secret: 's' });
+    await go(s, ctx(['admin']), admin);
+    assert.deepEqual(JSON.parse(admin.body!.toString()), { id: 1, name: 'pen', secret: 's' }, action);
+  }
+});
+
 test('undeclared status and content type: blocked in filter and block, reported in report', async () => {
   for (const action of ['filter', 'block'] as const) {
     const s = await stage('validation/shop-3.1.yaml', 'getItem', { action });

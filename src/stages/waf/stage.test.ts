@@ -67,6 +67,21 @@ test('a denying rule refuses with PCL_WAF_BLOCKED, a uniform message and a waf.b
   assert.match(ev.excerpt ?? '', /^ARGS:json\.q\.deep: /);
 });
 
+test('inboundAnomalyThreshold is the score that blocks: one critical match (5) blocks at the default 5, not at 10', () => {
+  // The anomaly scheme of CRS in two rules: a match adds 5, the total is compared with the threshold the stage sets.
+  const anomaly = `
+SecRule ARGS:q "@streq bad" "id:2001,phase:2,pass,log,msg:'critical',setvar:tx.score=+5"
+SecRule TX:SCORE "@ge %{tx.inbound_anomaly_score_threshold}" "id:2002,phase:2,deny,log,msg:'anomaly score reached'"
+`;
+  const request = () => ctx('GET', '/a', 'q=bad', {});
+  const atDefault = run(createWafStage(cfg({ customRules: anomaly }), deps()), request());
+  assert.equal(atDefault.kind, 'reject');
+  assert.equal(atDefault.kind === 'reject' && atDefault.error.status, 403);
+  assert.equal(run(createWafStage(cfg({ customRules: anomaly }), deps()), ctx('GET', '/a', 'q=good', {})).kind, 'continue');
+  assert.equal(run(createWafStage(cfg({ customRules: anomaly, inboundAnomalyThreshold: 10 }), deps()), request()).kind, 'continue');
+  assert.equal(run(createWafStage(cfg({ customRules: anomaly, inboundAnomalyThreshold: 4 }), deps()), request()).kind, 'reject');
+});
+
 test('benign requests continue and publish nothing', (t) => {
   const seen = events(t);
   const s = createWafStage(cfg(), deps());

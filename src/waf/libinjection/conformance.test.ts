@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BUILTIN_SQLI_DATA } from './sqli-builtin.js';
 import { type SqliData, loadSqliDataFile } from './sqli-data.js';
 import { fold } from './sqli-fold.js';
@@ -15,14 +15,10 @@ import { isSqli } from './sqli.js';
 import { FLAG_QUOTE_NONE, FLAG_SQL_ANSI, SqliState, type SqliToken } from './sqli-state.js';
 import { tokenize } from './sqli-tokenizer.js';
 import { Html5Tokenizer } from './html5.js';
-import { findPackageRoot } from '../../util/package-root.js';
+import { CONFORMANCE_DIR, needInput } from '../../../test/helpers/inputs.js';
 
-const candidates = [
-  resolve(findPackageRoot(import.meta.url), '../shared/conformance/libinjection-tests'),
-  '/work/shared/conformance/libinjection-tests',
-];
-const root = candidates.find((p) => existsSync(join(p, 'tests')));
-const skip = root === undefined ? 'libinjection conformance data not found beside the repo' : false;
+const skip = needInput('libinjection test cases', join(CONFORMANCE_DIR, 'libinjection-tests', 'tests'), 'the shared conformance data beside the repository (../shared/conformance) or PCL_CONFORMANCE_DIR');
+const root = skip === false ? join(CONFORMANCE_DIR, 'libinjection-tests') : undefined;
 
 interface Case { file: string; input: string; expected: string }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { CONFORMANCE_DIR, needInput } from '../../../test/helpers/inputs.js';
 import { join } from 'node:path';
 import { requiredLiterals, withPrefilter } from './prefilter.js';
 import { re2jsRegexEngine } from './re2js-engine.js';
@@ -38,9 +39,9 @@ test('an input lacking every literal skips the engine; answers never change', ()
 
 // Soundness over the real rule set: for every CRS @rx pattern and many inputs built from the
 // pattern's own literals and from attack-like strings, the prefilter never refuses a match.
-const CONF = ['../shared/conformance', '/work/shared/conformance'].find((d) => existsSync(join(d, 'crs-4-rules')));
-test('CRS v4 patterns: the prefilter never hides a match', { skip: CONF === undefined ? 'conformance data not found' : false }, () => {
-  const dir = join(CONF!, 'crs-4-rules', 'rules');
+const CONF = CONFORMANCE_DIR;
+test('CRS v4 patterns: the prefilter never hides a match', { skip: needInput('CRS v4 rules', join(CONF, 'crs-4-rules'), 'the shared conformance data beside the repository (../shared/conformance) or PCL_CONFORMANCE_DIR') }, () => {
+  const dir = join(CONF, 'crs-4-rules', 'rules');
   const patterns: string[] = [];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.conf'))) {
     for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/"@rx ((?:[^"\\]|\\.)*)"/g)) patterns.push(m[1]!.replace(/\\"/g, '"'));

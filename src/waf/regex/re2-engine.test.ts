@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { CONFORMANCE_DIR, needInput } from '../../../test/helpers/inputs.js';
 import { join } from 'node:path';
 import { nativeRe2, re2RegexEngine } from './re2-engine.js';
 import { re2jsRegexEngine } from './re2js-engine.js';
@@ -38,9 +39,10 @@ test('what RE2 cannot express is refused, whatever the addon does', () => {
   assert.equal(re2RegexEngine.compile('(?<!a)b').test!(`${'c'.repeat(80)}b`), true);
 });
 
-const CONF = ['../shared/conformance', '/work/shared/conformance'].find((d) => existsSync(join(d, 'crs-4-rules')));
-test('every CRS v4 pattern answers the same natively as in re2js', { skip: CONF === undefined || !native ? 'needs the conformance data and the addon' : false }, () => {
-  const dir = join(CONF!, 'crs-4-rules', 'rules');
+const CONF = CONFORMANCE_DIR;
+const skipCrs = needInput('CRS v4 rules', join(CONF, 'crs-4-rules'), 'the shared conformance data beside the repository (../shared/conformance) or PCL_CONFORMANCE_DIR') || (!native && 'needs the re2 addon');
+test('every CRS v4 pattern answers the same natively as in re2js', { skip: skipCrs }, () => {
+  const dir = join(CONF, 'crs-4-rules', 'rules');
   const inputs = [
     "1' UNION SELECT password FROM users--", '<script>alert(1)</script>', '../../etc/passwd', ';cat /etc/passwd', '${jndi:ldap://x}',
     '{"order":{"id":1,"note":"gift wrap please"}}', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0', 'eval(base64_decode($x))', '\u00c0\u00ff\u0000',

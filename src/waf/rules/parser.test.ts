@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { findPackageRoot } from '../../util/package-root.js';
+import { CONFORMANCE_DIR, needInput } from '../../../test/helpers/inputs.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
@@ -11,7 +10,7 @@ import { parseActionList } from './actions-parse.js';
 import { loadRuleString, loadRuleFiles, SecLangLoader } from './parser.js';
 import { WafLoadError } from './errors.js';
 
-const CRS = join(process.env['PCL_CONFORMANCE_DIR'] ?? [join(findPackageRoot(import.meta.url), '..', 'shared', 'conformance'), '/work/shared/conformance'].find((d) => existsSync(d)) ?? '/work/shared/conformance', 'crs-4-rules');
+const CRS = join(CONFORMANCE_DIR, 'crs-4-rules');
 
 test('lexer joins continuations, skips comments, honours quotes', () => {
   const d = lexSecLang('# c\nSecRule ARGS \\\n  "@rx a\\"b c" \\\n  "id:1"\n\nSecRuleEngine On\n', 'f.conf');
@@ -157,7 +156,7 @@ test('the whole CRS v4 rule set (setup + every rules/*.conf) loads with zero err
 });
 
 const DEBIAN_CRS3 = '/usr/share/modsecurity-crs/owasp-crs.load';
-test('Debian\'s CRS 3.3 (owasp-crs.load: setup, IncludeOptional, rules) loads with zero errors; non-RE2 patterns are listed', { skip: !existsSync(DEBIAN_CRS3) && 'modsecurity-crs is not installed' }, () => {
+test('Debian\'s CRS 3.3 (owasp-crs.load: setup, IncludeOptional, rules) loads with zero errors; non-RE2 patterns are listed', { skip: needInput('modsecurity-crs (CRS 3.3)', DEBIAN_CRS3, 'apt-get install -y modsecurity-crs; .ci/run installs it') }, () => {
   const rs = loadRuleFiles([DEBIAN_CRS3]);
   assert.ok(rs.rules.filter((r) => r.kind !== 'SecMarker').length > 500);
   assert.deepEqual(rs.ignoredDirectives, []);

@@ -5,17 +5,15 @@
  */
 import { SecLangLoader } from '../../../src/waf/rules/parser.js';
 import type { RuleSet } from '../../../src/waf/rules/ruleset.js';
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { findPackageRoot } from '../../../src/util/package-root.js';
+import { readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { CONFORMANCE_DIR, needInput } from '../../helpers/inputs.js';
 
 /**
  * Where the shared conformance data lives: `shared/` beside the repository (as CI lays it
  * out), else the session layout, unless PCL_CONFORMANCE_DIR says otherwise.
  */
-export const CONFORMANCE_DIR = process.env['PCL_CONFORMANCE_DIR'] ??
-  [resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance'), '/work/shared/conformance'].find((d) => existsSync(d)) ??
-  resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance');
+export { CONFORMANCE_DIR };
 
 export const TEST_SETUP = `
 SecRequestBodyAccess On
@@ -55,9 +53,10 @@ SecAction "id:900005,phase:1,nolog,pass,ctl:ruleEngine=DetectionOnly,ctl:ruleRem
   setvar:tx.max_file_size=64100,setvar:tx.combined_file_sizes=65535"
 `;
 
-/** Whether the CRS 3.3 rules are installed here. @example if (!crs3Available()) t.skip() */
-export function crs3Available(): boolean {
-  return existsSync(CRS3_RULES_DIR) && existsSync(CRS3_SETUP_FILE);
+/** The `skip` option of tests that need the CRS 3.3 rules (a failure in CI when they are missing). @example test('…', { skip: crs3Skip() }, …) */
+export function crs3Skip(): string | false {
+  const install = 'apt-get install -y modsecurity-crs; .ci/run installs it';
+  return needInput('modsecurity-crs rules (CRS 3.3)', CRS3_RULES_DIR, install) || needInput('modsecurity-crs setup file', CRS3_SETUP_FILE, install);
 }
 
 /** Loads Debian's CRS 3.3 the way CRS 3.3's tests expect (paranoia 4, DetectionOnly). @example const rs = loadCrs3ForTests() */

@@ -23,6 +23,14 @@ test('RFC 9421 B.2.5 (hmac-sha256): our signature base matches the RFC and its s
   const key = compileSignatureKey({ keyid: 'test-shared-secret', alg: 'hmac-sha256', secret: TEST_SHARED_SECRET, clientId: 'c', scopes: [], roles: [] });
   const sig = parseDictionary(B25_HMAC.signature).get('sig-b25')!;
   assert.ok(key.verify(Buffer.from(signatureBase(ctx, input)!), (sig as { value: { bytes: Buffer } }).value.bytes));
+  // Every byte of the MAC counts: the RFC's signature with its first or last byte changed fails.
+  const bytes = (sig as { value: { bytes: Buffer } }).value.bytes;
+  for (const i of [0, bytes.length - 1]) {
+    const forged = Buffer.from(bytes);
+    forged[i] = forged[i]! ^ 1;
+    assert.equal(key.verify(Buffer.from(signatureBase(ctx, input)!), forged), false, `byte ${i}`);
+  }
+  assert.equal(key.verify(Buffer.from(signatureBase(ctx, input)!), bytes.subarray(0, 16)), false, 'a truncated MAC');
 });
 
 test('RFC 9421 B.2.6 (ed25519) verifies; and the default policy still refuses it (no @query, no content-digest)', async () => {

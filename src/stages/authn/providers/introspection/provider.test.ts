@@ -73,6 +73,18 @@ describe('introspection provider (RFC 7662)', () => {
   test('wrong client credentials or an unreachable endpoint throw (the stage fails closed), never succeed', async () => {
     const bad = createIntrospectionProvider(config({ kind: 'introspection', endpoint: `${idp.url}/introspect`, clientId: 'gateway', clientSecret: 'wrong' }), deps());
     await assert.rejects(async () => bad.verify(ctx('good-token')), /HTTP 401/);
+    const { deadPort, startHangingServer } = await import('../../../../../test/helpers/siem.js');
+    // Nothing listens: the connection is refused.
+    const down = createIntrospectionProvider(config({ kind: 'introspection', endpoint: `http://127.0.0.1:${await deadPort()}/introspect`, clientId: idp.client.id, clientSecret: idp.client.secret }), deps());
+    await assert.rejects(async () => down.verify(ctx('good-token')));
+    // Accepts and never answers: the call times out.
+    const hang = await startHangingServer();
+    try {
+      const silent = createIntrospectionProvider(config({ kind: 'introspection', endpoint: `http://127.0.0.1:${hang.port}/introspect`, clientId: idp.client.id, clientSecret: idp.client.secret, timeoutMs: 200 }), deps());
+      await assert.rejects(async () => silent.verify(ctx('good-token')));
+    } finally {
+      await hang.close();
+    }
   });
 
   test('plain http to a non-loopback endpoint is a config error', () => {

@@ -199,6 +199,34 @@ describe('jwt provider (RFC 8725)', () => {
     assert.equal(await reasonOf(other2), 'revoked');
   });
 
+  test('a cached token stops working at its exp (clock tolerance 0), however long the cache TTL', async () => {
+    // cacheTtlSeconds 300 > the token's 2 s of life: only exp may end the cache entry.
+    const p = createJwtProvider(config({
+      kind: 'jwt', cacheTtlSeconds: 300,
+      issuers: [{ issuer: 'https://hmac.example', audiences: [AUD], secret: SECRET, algorithms: ['HS256'], clockToleranceSeconds: 0 }],
+    }), providerDeps(store, 'shortLived', dir));
+    const exp = now() + 2;
+    const token = await new SignJWT(claims({ iss: 'https://hmac.example', exp })).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+    assert.equal((await p.verify(ctx(token))).kind, 'ok');
+    assert.equal((await p.verify(ctx(token))).kind, 'ok');
+    assert.equal(p.stats.cacheHits, 1, 'the second request came from the cache');
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    assert.deepEqual(await p.verify(ctx(token)), { kind: 'failed', reason: 'expired', scheme: 'shortLived' });
+  });
+
+  test('an issuer that allows fewer algorithms than its JWKS holds refuses the others, with a valid signature', async () => {
+    // The JWKS has RS256, ES256 and EdDSA keys; this issuer accepts ES256 only.
+    const es = createJwtProvider(config({
+      kind: 'jwt', issuers: [{ issuer: ISS(), audiences: [AUD], jwksUri: `${ISS()}/jwks`, algorithms: ['ES256'] }],
+    }), providerDeps(store, 'esOnly', dir));
+    assert.equal((await es.verify(ctx(await signed(ec.privateKey, 'ES256', 'ec-1')))).kind, 'ok');
+    for (const token of [await signed(rsa.privateKey, 'RS256', 'rsa-1'), await signed(ed.privateKey, 'EdDSA', 'ed-1')]) {
+      const r = await es.verify(ctx(token));
+      assert.deepEqual(r, { kind: 'failed', reason: 'alg_not_allowed', scheme: 'esOnly' });
+      assert.equal((await verify(token)).kind, 'ok', 'the same token passes an issuer that allows its algorithm');
+    }
+  });
+
   test('a keys file is watched: a rotated file is used without a reload, and a removed key stops working at once', async () => {
     const d = mkdtempSync(join(tmpdir(), 'pcl-jwt-rotate-'));
     const [first, second] = [await generateKeyPair('ES256', { extractable: true }), await generateKeyPair('ES256', { extractable: true })];
