@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { GatewayError } from '../errors/index.js';
-import { publishAdminAction, publishSecurityEvent } from '../observability/channels.js';
+import { publishCommittedSecurityEvent } from '../observability/audit/commit.js';
+import { publishAdminAction, publishSecurityEvent, type SecurityEventInput } from '../observability/channels.js';
 import { timingSafeEqualString } from '../util/timing-safe.js';
 import { callerOf } from './cluster-proxy.js';
 import { adminRequestId, adoptRequestId, sendProblem } from './handler.js';
@@ -42,7 +43,9 @@ function authenticate(auth: AdminAuth, req: IncomingMessage): Caller {
  * Builds the guard every admin endpoint goes through. Each call, allowed or refused, is
  * published twice: as an admin action (event log) and as a security event, which the audit
  * trail records under its default `admin*` kinds: `admin.read` for allowed reads,
- * `admin.action` for allowed changes, `admin.denied` for 401s.
+ * `admin.action` for allowed changes, `admin.denied` for 401s. An allowed change runs only once
+ * its `admin.action` record is committed (503 PCL_ADMIN_AUDIT_UNAVAILABLE when it cannot be), so
+ * no acknowledged change is missing from the trail after a crash.
  *
  * @example
  * const guard = adminGuard({ token, mtls: false });
@@ -57,13 +60,25 @@ export function adminGuard(auth: AdminAuth): AdminGuard {
     const peer = caller.peer;
     const read = req.method === 'GET' || req.method === 'HEAD';
     publishAdminAction({ action, ok: caller.ok, peer, requestId: id });
-    publishSecurityEvent(() => ({
+    const event = (): SecurityEventInput => ({
       kind: caller.ok ? (read ? 'admin.read' : 'admin.action') : 'admin.denied',
       reason: caller.ok ? action : `${action}:${caller.presented ? 'invalid-credentials' : 'no-credentials'}`,
       requestId: id, api: 'admin', operationId: action, client: peer,
       ...(caller.principal === undefined ? {} : { principal: caller.principal }),
       severity: caller.ok ? 'info' : 'medium', stage: 'admin', enforced: !caller.ok,
-    }));
+    });
+    if (caller.ok && !read) {
+      // A change is recorded before it is made (write-ahead): once answered, its record survives a kill -9.
+      try {
+        await publishCommittedSecurityEvent(event);
+      } catch {
+        res.setHeader('connection', 'close');
+        sendProblem(res, new GatewayError('PCL_ADMIN_AUDIT_UNAVAILABLE', { detail: 'The change was not made: its audit record could not be committed. Retry later.', internal: 'audit commit failed' }), id);
+        return;
+      }
+    } else {
+      publishSecurityEvent(event);
+    }
     if (!caller.ok) {
       sendProblem(res, new GatewayError(caller.presented ? 'PCL_AUTHN_INVALID' : 'PCL_AUTHN_REQUIRED', {
         headers: { 'www-authenticate': caller.presented ? 'Bearer realm="portcullis-admin", error="invalid_token"' : 'Bearer realm="portcullis-admin"' },
