@@ -41,6 +41,32 @@ export interface AdminHandlerOptions {
 
 type Handle = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+const ids = new WeakMap<IncomingMessage, string>();
+
+/**
+ * The id of an admin request: the one its `X-Request-Id` header, its problem's `instance` and its
+ * audit record carry. Assigned by {@link createAdminHandler}; a request it has not seen gets one here.
+ *
+ * @example
+ * publishAdminAction({ action, ok, peer, requestId: adminRequestId(req) });
+ */
+export function adminRequestId(req: IncomingMessage): string {
+  let id = ids.get(req);
+  if (id === undefined) { id = randomUUID(); ids.set(req, id); }
+  return id;
+}
+
+/**
+ * Makes `id` the request's id (a call the `--workers` primary forwarded keeps the primary's id).
+ *
+ * @example
+ * adoptRequestId(req, res, forwardedId);
+ */
+export function adoptRequestId(req: IncomingMessage, res: ServerResponse, id: string): void {
+  ids.set(req, id);
+  if (!res.headersSent) res.setHeader('x-request-id', id);
+}
+
 /** Writes a JSON body with its length. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);
@@ -101,7 +127,7 @@ export function createAdminHandler(opts: AdminHandlerOptions): (req: IncomingMes
   const prefixes = [...new Set((opts.routes ?? []).filter((r) => r.prefix === true).map((r) => r.path))];
 
   return (req, res) => {
-    const id = randomUUID();
+    const id = adminRequestId(req);
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'no-store');
     res.setHeader('x-request-id', id);

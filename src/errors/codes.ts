@@ -29,6 +29,7 @@ export const CLIENT_ERRORS = {
   PCL_AUTHN_STEP_UP_REQUIRED: { status: 401, title: 'Step-Up Authentication Required' },
   PCL_ADMIN_CONFLICT: { status: 409, title: 'Conflict' },
   PCL_ADMIN_NOT_FOUND: { status: 404, title: 'Not Found' },
+  PCL_ADMIN_AUDIT_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   PCL_AUTHZ_DENIED: { status: 403, title: 'Forbidden' },
   PCL_VALIDATION_FAILED: { status: 400, title: 'Request Validation Failed' },
   PCL_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type' },

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { StoreBreaker } from './breaker.js';
 import type { KeyValueStore } from './store.js';
 
 /** Options of {@link RedisStore}. */
@@ -9,6 +10,10 @@ export interface RedisStoreOptions {
   readonly keyPrefix: string;
   /** Bound on a single command; a stalled Redis must not stall requests (DESIGN: every wait has a timeout). */
   readonly commandTimeoutMs?: number;
+  /** How often a store found unavailable is probed. Default 200 ms. */
+  readonly probeIntervalMs?: number;
+  /** Told when Redis becomes unavailable (true) and available again (false). */
+  readonly onAvailabilityChange?: (unavailable: boolean) => void;
 }
 
 // Creates the counter with its TTL only when this call created it: an existing counter keeps its
@@ -25,8 +30,12 @@ return {v, left}
 
 /**
  * The shared store backed by Redis (ioredis). Every operation is one atomic command or
- * Lua script. Commands fail fast while Redis is unreachable (callers apply their failure
- * policy) and the client reconnects in the background, so recovery needs no restart.
+ * Lua script. An outage is detected once (a lost connection, or the first command that times
+ * out) and opens a breaker: from then on every command fails at once, without a network round
+ * trip, and callers apply their failure policy within microseconds. There is no offline queue and
+ * no resend of unanswered commands, so nothing issued during the outage runs after Redis
+ * returns. The client reconnects in the background (every 500 ms at most), and the breaker
+ * closes on the first successful PING, so recovery needs no restart. See docs/adr/0009.
  *
  * @example
  * const store = new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: 'pcl:' });
@@ -35,25 +44,59 @@ return {v, left}
 export class RedisStore implements KeyValueStore {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #breaker: StoreBreaker;
 
   constructor(opts: RedisStoreOptions) {
     this.#prefix = opts.keyPrefix;
     const options: RedisOptions = {
       commandTimeout: opts.commandTimeoutMs ?? 1_000,
-      maxRetriesPerRequest: 1,
-      // Reconnect forever with a capped backoff: Redis coming back is picked up without a restart.
-      retryStrategy: (times) => Math.min(times * 100, 2_000),
+      // Until the first connection, commands wait for it (bounded by commandTimeout). From then on a
+      // command issued while Redis is away fails at once; none waits in a queue to run later (a
+      // rate-limit check replayed after the outage would spend a client's tokens twice).
+      enableOfflineQueue: true,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
+      // Reconnect forever with a short capped backoff: Redis coming back is picked up within a second.
+      retryStrategy: (times) => Math.min(times * 50, 500),
       lazyConnect: false,
     };
     this.#redis = new Redis(opts.url, options);
     // Without a listener ioredis prints every connection error; callers see failures per command.
     this.#redis.on('error', () => {});
     this.#redis.defineCommand('pclIncrement', { numberOfKeys: 1, lua: INCREMENT });
+    this.#breaker = new StoreBreaker({
+      probe: () => this.#redis.ping(),
+      probeIntervalMs: opts.probeIntervalMs ?? 200,
+      // A reply error (WRONGTYPE, a script error) comes from a Redis that answers.
+      isHealthy: (err) => err instanceof ReplyError,
+      ...(opts.onAvailabilityChange === undefined ? {} : { onChange: opts.onAvailabilityChange }),
+    });
+    this.#redis.on('close', () => this.#breaker.trip());
+    this.#redis.on('ready', () => {
+      this.#redis.options.enableOfflineQueue = false;
+      this.#breaker.probeNow();
+    });
   }
 
-  /** The ioredis client, for back-ends that run their own scripts on the same connection. */
+  /** The ioredis client, for back-ends that run their own scripts on the same connection (through {@link run}). */
   get client(): Redis {
     return this.#redis;
+  }
+
+  /** False while the breaker is open (Redis found unreachable and not yet probed back). */
+  get available(): boolean {
+    return !this.#breaker.open;
+  }
+
+  /**
+   * Runs commands on {@link client} behind this store's breaker: fails at once while Redis is
+   * known to be down, and a timeout or lost connection opens the breaker for every user.
+   *
+   * @example
+   * const keys = await store.run((r) => r.scan('0', 'MATCH', 'pcl:*'));
+   */
+  run<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.#breaker.run(() => command(this.#redis));
   }
 
   /** The key prefix every key of this store carries. */
@@ -62,32 +105,30 @@ export class RedisStore implements KeyValueStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.#redis.get(this.#prefix + key)) ?? undefined;
+    return (await this.run((r) => r.get(this.#prefix + key))) ?? undefined;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    if (ttlMs > 0) await this.#redis.set(this.#prefix + key, value, 'PX', ttlMs);
-    else await this.#redis.set(this.#prefix + key, value);
+    await this.run((r) => (ttlMs > 0 ? r.set(this.#prefix + key, value, 'PX', ttlMs) : r.set(this.#prefix + key, value)));
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    const r = ttlMs > 0
-      ? await this.#redis.set(this.#prefix + key, value, 'PX', ttlMs, 'NX')
-      : await this.#redis.set(this.#prefix + key, value, 'NX');
+    const r = await this.run((c) => (ttlMs > 0 ? c.set(this.#prefix + key, value, 'PX', ttlMs, 'NX') : c.set(this.#prefix + key, value, 'NX')));
     return r === 'OK';
   }
 
   async increment(key: string, delta: number, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
-    const run = (this.#redis as unknown as { pclIncrement(k: string, d: number, t: number): Promise<[number, number]> }).pclIncrement;
-    const [value, left] = await run.call(this.#redis, this.#prefix + key, Math.trunc(delta), Math.max(0, Math.trunc(ttlMs)));
+    const [value, left] = await this.run((r) => (r as unknown as { pclIncrement(k: string, d: number, t: number): Promise<[number, number]> })
+      .pclIncrement(this.#prefix + key, Math.trunc(delta), Math.max(0, Math.trunc(ttlMs))));
     return { value: Number(value), ttlMs: Number(left) };
   }
 
   async delete(key: string): Promise<void> {
-    await this.#redis.del(this.#prefix + key);
+    await this.run((r) => r.del(this.#prefix + key));
   }
 
   async close(): Promise<void> {
+    this.#breaker.stop();
     try {
       await this.#redis.quit();
     } catch {

@@ -1,5 +1,6 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { CHANNELS, type ConfigReloadMessage, type SecurityEventMessage } from '../channels.js';
+import { auditCommitHook } from './commit.js';
 import type { AuditRecordInput } from './record.js';
 import type { AuditWriter } from './writer.js';
 
@@ -42,7 +43,8 @@ export function recordFromConfigReload(m: ConfigReloadMessage): AuditRecordInput
 
 /**
  * Feeds the writer from the security event and config reload channels, keeping only the
- * configured kinds. Publishers pay nothing more than a queue push. Returns an unsubscribe.
+ * configured kinds. Publishers pay nothing more than a queue push, except those that ask for
+ * the commit (`publishCommittedSecurityEvent`): their record is flushed at once. Returns an unsubscribe.
  *
  * @example
  * const stop = subscribeAudit(writer, ['authn*', 'config*']);
@@ -52,7 +54,11 @@ export function subscribeAudit(writer: AuditWriter, kinds: readonly string[]): (
   const onEvent = (msg: unknown) => {
     const m = msg as SecurityEventLike;
     // Reloads are recorded from their own channel below, with their duration and outcome.
-    if (typeof m?.kind === 'string' && !m.kind.startsWith('config.reload') && wanted(m.kind)) writer.offer(recordFromSecurityEvent(m));
+    if (typeof m?.kind !== 'string' || m.kind.startsWith('config.reload') || !wanted(m.kind)) return;
+    // An admin change waits for its record's commit; every other event takes the batch path.
+    const commit = auditCommitHook(m);
+    if (commit === undefined) writer.offer(recordFromSecurityEvent(m));
+    else commit(writer.commit(recordFromSecurityEvent(m)));
   };
   const onReload = (msg: unknown) => {
     if (wanted('config.reload')) writer.offer(recordFromConfigReload(msg as ConfigReloadMessage));

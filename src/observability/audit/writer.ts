@@ -93,19 +93,29 @@ export class AuditWriter {
     });
   }
 
+  /**
+   * `append` without the batch wait: the record's batch is flushed at once. For records that
+   * must be committed before the change they describe is acknowledged (admin changes).
+   */
+  commit(input: AuditRecordInput): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (!this.#enqueue(input, resolve, reject, true)) reject(new AuditDroppedError('audit queue full'));
+    });
+  }
+
   /** Fire-and-forget `append`: false when the record was dropped. */
   offer(input: AuditRecordInput): boolean {
     return this.#enqueue(input, NOOP, NOOP);
   }
 
-  #enqueue(input: AuditRecordInput, resolve: (seq: number) => void, reject: (e: unknown) => void): boolean {
+  #enqueue(input: AuditRecordInput, resolve: (seq: number) => void, reject: (e: unknown) => void, now = false): boolean {
     if (this.#closed || this.#queue.length >= this.#o.queueLimit) {
       this.#dropped += 1;
       this.#o.onProblem?.('dropped', { count: this.#dropped });
       return false;
     }
     this.#queue.push({ input, time: input.time ?? this.#o.now().toISOString(), resolve, reject });
-    if (this.#queue.length >= this.#o.batchSize) this.#schedule(0);
+    if (now || this.#queue.length >= this.#o.batchSize) this.#schedule(0);
     else this.#schedule(this.#o.flushIntervalMs);
     return true;
   }

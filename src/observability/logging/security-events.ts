@@ -1,6 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type pino from 'pino';
 import { CHANNELS, type SecurityEventMessage } from '../channels.js';
+import { EventAggregator, type EventAggregatorOptions } from './event-aggregator.js';
 
 /**
  * Logs security events: every failure-type event (`authn.failure`, ...) at warn with its
@@ -8,12 +9,21 @@ import { CHANNELS, type SecurityEventMessage } from '../channels.js';
  * there is one per authenticated request. The reason never reaches the client; here is
  * where operators see it.
  *
- * Returns a function that unsubscribes.
+ * Floods are aggregated (issue 12): per kind, client and operation, the first `burst` (5) warn
+ * lines of each interval (10 s) are written, then one `security events suppressed` line per
+ * interval with the exact count left out. Metrics, the audit trail and SIEM sinks subscribe on
+ * their own and still see every event.
+ *
+ * Returns a function that unsubscribes (writing the pending summaries).
  *
  * @example
  * const stop = subscribeSecurityEventLog(logger);
  */
-export function subscribeSecurityEventLog(logger: pino.Logger): () => void {
+export function subscribeSecurityEventLog(logger: pino.Logger, opts: Omit<EventAggregatorOptions, 'summary'> = {}): () => void {
+  const flood = new EventAggregator({
+    ...opts,
+    summary: (sample, suppressed, intervalMs) => logger.warn({ ...sample, reqId: undefined, suppressed, intervalSeconds: intervalMs / 1000 }, 'security events suppressed'),
+  });
   const onEvent = (msg: unknown): void => {
     const m = msg as SecurityEventMessage;
     const fields = {
@@ -28,10 +38,10 @@ export function subscribeSecurityEventLog(logger: pino.Logger): () => void {
     // Successes and info-level events (e.g. allowed admin reads, which a dashboard polls) are routine: debug only.
     if (m.kind.endsWith('.success') || m.severity === 'info') {
       if (logger.isLevelEnabled('debug')) logger.debug(fields, 'security event');
-    } else {
+    } else if (flood.admit(`${m.kind}\u0000${m.client}\u0000${m.api}\u0000${m.operationId ?? ''}`, fields)) {
       logger.warn(fields, 'security event');
     }
   };
   diagnostics_channel.subscribe(CHANNELS.securityEvent, onEvent);
-  return () => { diagnostics_channel.unsubscribe(CHANNELS.securityEvent, onEvent); };
+  return () => { diagnostics_channel.unsubscribe(CHANNELS.securityEvent, onEvent); flood.close(); };
 }

@@ -28,6 +28,7 @@ export const SECURITY_EVENT_REASONS: Readonly<Record<string, ReadonlySet<string>
     // TOTP step-up
     'no_principal', 'otp_required', 'not_enrolled', 'otp_invalid', 'otp_reused',
   ]),
+  'key.file_failed': new Set(['missing', 'unreadable', 'invalid']),
   'bot.detected': new Set(['automation-user-agent', 'headless-browser', 'missing-browser-headers', 'regular-cadence', 'sequential-enumeration', 'score']),
   'credential-stuffing.detected': new Set(['ip', 'subnet', 'username', 'distinct-usernames']),
   // Success events carry the credential kind.

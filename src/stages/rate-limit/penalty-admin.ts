@@ -38,10 +38,10 @@ export async function listPenalties(store: KeyValueStore, limit: number): Promis
     let cursor = '0';
     let seen = 0;
     do {
-      const [next, keys] = await store.client.scan(cursor, 'MATCH', `{${store.keyPrefix}rl:*}:*:penalty`, 'COUNT', 500);
+      const [next, keys] = await store.run((r) => r.scan(cursor, 'MATCH', `{${store.keyPrefix}rl:*}:*:penalty`, 'COUNT', 500));
       cursor = next;
       seen += 500;
-      const values = keys.length === 0 ? [] : await store.client.mget(...keys);
+      const values = keys.length === 0 ? [] : await store.run((r) => r.mget(...keys));
       keys.forEach((k, i) => {
         const e = values[i] == null ? undefined : entry(k, store.keyPrefix, values[i]!.split(' ').map(Number));
         if (e !== undefined) out.push(e);
@@ -67,7 +67,7 @@ export async function listPenalties(store: KeyValueStore, limit: number): Promis
  */
 export async function liftPenalty(store: KeyValueStore, scope: string, api: string): Promise<boolean> {
   const id = `${api}:penalty`;
-  if (store instanceof RedisStore) return (await store.client.del(stateKey(store.keyPrefix, scope, id))) > 0;
+  if (store instanceof RedisStore) return (await store.run((r) => r.del(stateKey(store.keyPrefix, scope, id)))) > 0;
   const { primary } = sharedRateLimitStores(store, 1000);
   return primary instanceof MemoryRateLimitStore ? primary.delete(stateKey('', scope, id)) : false;
 }

@@ -24,13 +24,17 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   readonly #now: (() => number) | undefined;
 
-  /** `now` replaces Redis TIME; for tests that compare the script with the TypeScript algorithms only. */
-  constructor(redis: Redis, prefix: string, opts: { now?: () => number } = {}) {
+  /**
+   * `now` replaces Redis TIME; for tests that compare the script with the TypeScript algorithms only.
+   * `run` wraps each script call (the shared store's breaker: fail at once while Redis is down).
+   */
+  constructor(redis: Redis, prefix: string, opts: { now?: () => number; run?: <T>(command: () => Promise<T>) => Promise<T> } = {}) {
     this.#prefix = prefix;
     this.#now = opts.now;
     if (!('pclRateLimit' in redis)) redis.defineCommand('pclRateLimit', { lua: CHECK_SCRIPT });
     const fn = (redis as unknown as { pclRateLimit: Runner }).pclRateLimit;
-    this.#run = (numKeys, ...args) => fn.call(redis, numKeys, ...args);
+    const guard = opts.run ?? ((c) => c());
+    this.#run = (numKeys, ...args) => guard(() => fn.call(redis, numKeys, ...args));
   }
 
   async check(request: CheckRequest): Promise<CheckResult> {

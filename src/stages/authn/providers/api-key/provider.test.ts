@@ -108,6 +108,14 @@ test('attack: two keys (repeated header, header plus query) are refused, not gue
   assert.equal(r2.kind === 'failed' && r2.reason, 'ambiguous_credentials');
 });
 
+test('attack: a repeated X-API-Key as Node joins it ("k, k" or "k1, k2") is ambiguous_credentials, not malformed', async () => {
+  const { keys, provider } = setup([{}, { clientId: 'other' }]);
+  for (const joined of [`${keys[0]!.key}, ${keys[0]!.key}`, `${keys[0]!.key}, ${keys[1]!.key}`, `${keys[0]!.key},`]) {
+    const r = await provider.verify(makeCtx({ headers: { 'x-api-key': joined } }));
+    assert.equal(r.kind === 'failed' && r.reason, 'ambiguous_credentials', joined);
+  }
+});
+
 test('custom header and Authorization: ApiKey when enabled', async () => {
   const { keys, provider } = setup([{}], { header: 'X-Client-Key', authorizationScheme: true });
   assert.equal((await provider.verify(makeCtx({ headers: { 'x-client-key': keys[0]!.key } }))).kind, 'ok');

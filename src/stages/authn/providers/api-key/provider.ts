@@ -75,6 +75,8 @@ function extract(ctx: RequestContext, header: string, authScheme: boolean, query
   const found: { key: string; fromQuery: boolean }[] = [];
   const h = ctx.headers[header];
   if (Array.isArray(h)) return { kind: 'ambiguous' };
+  // Node joins a repeated header into "k1, k2"; a comma never occurs in a key.
+  if (typeof h === 'string' && h.includes(',')) return { kind: 'ambiguous' };
   if (typeof h === 'string') found.push({ key: h.trim(), fromQuery: false });
   if (authScheme) {
     const auth = ctx.headers.authorization;

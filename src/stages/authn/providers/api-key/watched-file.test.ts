@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { mkdtempSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHANNELS, type SecurityEventMessage } from '../../../../observability/channels.js';
 import { WatchedFile } from './watched-file.js';
 
 test('reloads only after the check interval, keeps the old value on a compile error', async () => {
@@ -26,4 +28,34 @@ test('reloads only after the check interval, keeps the old value on a compile er
   await w.current();
   assert.equal(compiles, before + 1, 'a broken file is retried until fixed');
   assert.throws(() => new WatchedFile(join(dir, 'missing'), (t) => t, 0), /ENOENT/);
+});
+
+test('a credential file that stops parsing or disappears is reported once per failure (key.file_failed), never with its text', async (t) => {
+  const events: SecurityEventMessage[] = [];
+  const on = (m: unknown) => { if ((m as SecurityEventMessage).kind === 'key.file_failed') events.push(m as SecurityEventMessage); };
+  diagnostics_channel.subscribe(CHANNELS.securityEvent, on);
+  t.after(() => diagnostics_channel.unsubscribe(CHANNELS.securityEvent, on));
+  const dir = mkdtempSync(join(tmpdir(), 'pcl-watch-'));
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, 'good');
+  let now = 0;
+  const w = new WatchedFile(file, (text) => { if (text !== 'good' && text !== 'good again') throw new Error(`cannot parse: ${text}`); return text; }, 10, () => now);
+  const replace = (text: string) => { writeFileSync(`${file}.tmp`, text); renameSync(`${file}.tmp`, file); };
+  replace('secret-value garbage');
+  for (const at of [10, 20, 30]) { now = at; assert.equal(await w.current(), 'good', 'the old keys keep serving'); }
+  assert.equal(w.failure, 'invalid');
+  assert.deepEqual(events.map((e) => [e.reason, e.excerpt, e.severity]), [['invalid', file, 'high']], 'published once, not per check');
+  assert.ok(!JSON.stringify(events).includes('secret-value'), 'the file text never reaches the event');
+  unlinkSync(file);
+  now = 40;
+  assert.equal(await w.current(), 'good');
+  assert.deepEqual(events.map((e) => e.reason), ['invalid', 'missing']);
+  replace('good again');
+  now = 50;
+  assert.equal(await w.current(), 'good again');
+  assert.equal(w.failure, undefined);
+  replace('broken again');
+  now = 60;
+  await w.current();
+  assert.deepEqual(events.map((e) => e.reason), ['invalid', 'missing', 'invalid'], 'a new failure after a recovery is reported again');
 });

@@ -1,11 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { publishSecurityEvent } from '../../../../observability/channels.js';
 
 /**
  * A file compiled into a value and recompiled when it changes, without a restart. The file is
  * stat-ed at most once per `intervalMs`, on the request path but coalesced: one stat serves
  * every concurrent request and no timer is left behind to clean up. A file that fails to
- * compile keeps the previous value (`lastError` says why).
+ * compile keeps the previous value (`lastError` says why), and the failure is published once
+ * (until the file is good again) as a `key.file_failed` security event: reason `missing`,
+ * `unreadable` or `invalid`, the path in `excerpt` (never the file's text: it may hold secrets).
  *
  * @example
  * const keys = new WatchedFile('/etc/portcullis/keys.yaml', (text) => compile(text), 1000);
@@ -20,6 +23,7 @@ export class WatchedFile<T> {
   #sig: string;
   #checkedAt: number;
   #pending: Promise<void> | undefined;
+  #failure: string | undefined;
   /** The last reload failure; undefined once a reload succeeds. */
   lastError: string | undefined;
 
@@ -51,9 +55,25 @@ export class WatchedFile<T> {
       this.#value = this.#compile(await readFile(this.#file, 'utf8'));
       this.#sig = sig;
       this.lastError = undefined;
+      this.#failure = undefined;
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'missing' : code !== undefined ? 'unreadable' : 'invalid';
+      if (reason === this.#failure) return;
+      this.#failure = reason;
+      const file = this.#file;
+      // The old keys keep serving; the operator must still hear that the new file was not taken.
+      publishSecurityEvent(() => ({
+        kind: 'key.file_failed', reason, requestId: '', api: '', operationId: undefined, client: '',
+        severity: 'high', stage: 'authn', excerpt: file,
+      }));
     }
+  }
+
+  /** Why the last reload failed (`missing`, `unreadable`, `invalid`); undefined while the file is good. */
+  get failure(): string | undefined {
+    return this.#failure;
   }
 }
 

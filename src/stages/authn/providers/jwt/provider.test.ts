@@ -155,6 +155,15 @@ describe('jwt provider (RFC 8725)', () => {
     assert.equal((await verify(await signed(rsa.privateKey, 'RS256', 'rsa-1', { exp: now() - 2 }))).kind, 'ok');
   });
 
+  test('an iat further in the future than the clock tolerance is refused (bad_iat) without maxTokenAgeSeconds', async () => {
+    // The issuer tolerates 5 s of skew.
+    assert.equal(await reasonOf(await signed(rsa.privateKey, 'RS256', 'rsa-1', { iat: now() + 3600 })), 'bad_iat');
+    assert.equal(await reasonOf(await signed(rsa.privateKey, 'RS256', 'rsa-1', { iat: now() + 30 })), 'bad_iat');
+    assert.equal(await reasonOf(await signed(rsa.privateKey, 'RS256', 'rsa-1', { iat: 'yesterday' })), 'bad_iat');
+    assert.equal((await verify(await signed(rsa.privateKey, 'RS256', 'rsa-1', { iat: now() + 2 }))).kind, 'ok');
+    assert.equal((await verify(await signed(rsa.privateKey, 'RS256', 'rsa-1', { iat: undefined }))).kind, 'ok');
+  });
+
   test('wrong iss and wrong aud are refused', async () => {
     assert.equal(await reasonOf(await signed(rsa.privateKey, 'RS256', 'rsa-1', { iss: 'https://evil.example' })), 'unknown_issuer');
     assert.equal(await reasonOf(await signed(rsa.privateKey, 'RS256', 'rsa-1', { iss: `${ISS()}/` })), 'unknown_issuer');

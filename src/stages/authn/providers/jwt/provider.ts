@@ -77,6 +77,8 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
       return failed(reasonOf(err));
     }
     stats.verifications += 1;
+    // jose checks a future iat only with maxTokenAge: a token issued in the future is refused always.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + (issuer.options.clockTolerance as number ?? 0)) return failed('bad_iat');
     if (typeof payload.sub !== 'string' || payload.sub === '') return failed('missing_sub');
     const principal = toPrincipal(payload, issuer.issuer, cfg);
     const ttlEnd = Date.now() + cfg.cacheTtlSeconds * 1000;
