@@ -30,6 +30,11 @@ export function isSensitiveName(name: string): boolean {
   return SENSITIVE.test(name.replace(/-/g, '_'));
 }
 
+/** True for a property name that holds a credential (password, secret, key, token), not personal data. */
+export function isCredentialName(name: string): boolean {
+  return isSensitiveName(name) && !/ssn|social|tax|card|cvv|cvc/i.test(name);
+}
+
 /** True for a property name that holds a token (expected in login responses). */
 export function isTokenName(name: string): boolean {
   return TOKEN_LIKE.test(name);

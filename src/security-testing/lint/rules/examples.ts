@@ -1,6 +1,6 @@
 import type { Tokens } from '../document.js';
 import type { LintRule, RuleHit } from '../rule.js';
-import { isSensitiveName } from '../../common/heuristics.js';
+import { isCredentialName } from '../../common/heuristics.js';
 import { isRecord } from '../schemas.js';
 
 /** Recognisable credential formats: a match is a real-looking secret whatever the field is called. */
@@ -88,7 +88,7 @@ export const secretInExample: LintRule = {
       const format = SECRET_FORMATS.find(([, re]) => re.test(ex.value));
       if (format !== undefined) {
         yield { at: ex.at, message: `Example${ex.key !== undefined ? ` of "${ex.key}"` : ''} contains ${format[0]}.` };
-      } else if (ex.key !== undefined && isSensitiveName(ex.key) && ex.value.length >= 4 && !PLACEHOLDER.test(ex.value.trim())) {
+      } else if (ex.key !== undefined && isCredentialName(ex.key) && ex.value.length >= 4 && !PLACEHOLDER.test(ex.value.trim())) {
         yield { at: ex.at, severity: 'medium', message: `Example of "${ex.key}" holds a real-looking value.` };
       }
     }
