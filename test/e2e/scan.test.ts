@@ -13,7 +13,7 @@ const EXAMPLE = join(REPO_ROOT, 'examples', 'vulnerable-shop');
 const SPEC = join(EXAMPLE, 'openapi.yaml');
 
 interface Finding { ruleId: string; severity: string; message: string; operation?: string; reproduce: string }
-interface Report { findings: Finding[]; requests: number; truncated: boolean }
+interface Report { findings: Finding[]; requests: number; truncated: boolean; statuses: Record<string, number> }
 
 /** The example's portcullis.yaml as shipped, on loopback port 0, in front of this shop, with these keys. */
 export function shopGatewayConfig(upstream: string, jwks: string): { dir: string; file: string } {
@@ -78,6 +78,9 @@ describe('portcullis scan against the vulnerable shop, directly and behind the g
       assert.ok(!behind.findings.some((f) => f.ruleId === rule), `${rule} behind the gateway: ${JSON.stringify(behind.findings.filter((f) => f.ruleId === rule))}`);
     }
     t.diagnostic(`direct: ${direct.findings.length} findings (${direct.requests} requests); behind the gateway: ${behind.findings.length} (${behind.requests} requests): ${behind.findings.map((f) => `${f.ruleId} ${f.message}`).join(' | ')}`);
+    // Not vacuous: the identities' own requests went through the gateway (2xx), the attacks did not.
+    assert.ok((behind.statuses['2xx'] ?? 0) >= 10, JSON.stringify(behind.statuses));
+    assert.ok((behind.statuses['4xx'] ?? 0) >= 50, JSON.stringify(behind.statuses));
     assert.ok(direct.findings.length >= 20 && behind.findings.length * 5 <= direct.findings.length, `direct ${direct.findings.length}, behind ${behind.findings.length}`);
   });
 

@@ -49,6 +49,7 @@ export class ScopedClient {
   readonly #budget: ScanBudget;
   readonly #started = Date.now();
   #sent = 0;
+  readonly #statuses: Record<string, number> = {};
 
   constructor(target: string, budget: ScanBudget) {
     let url: URL;
@@ -65,6 +66,11 @@ export class ScopedClient {
   /** Requests sent so far. */
   get sent(): number {
     return this.#sent;
+  }
+
+  /** Answers by status class (`2xx`, `4xx`, …; `failed` for no answer). */
+  get statuses(): Readonly<Record<string, number>> {
+    return { ...this.#statuses };
   }
 
   /** True when another request would exceed a budget. */
@@ -90,12 +96,15 @@ export class ScopedClient {
         signal: AbortSignal.timeout(Math.max(1, Math.min(this.#budget.requestTimeoutMs, remaining))),
       });
       const text = (await res.text()).slice(0, MAX_BODY_CHARS);
+      const cls = `${String(res.status)[0]}xx`;
+      this.#statuses[cls] = (this.#statuses[cls] ?? 0) + 1;
       let json: unknown;
       if (/json/i.test(res.headers.get('content-type') ?? '')) {
         try { json = JSON.parse(text); } catch { json = undefined; }
       }
       return { status: res.status, headers: Object.fromEntries(res.headers), text, json, ms: performance.now() - start, failed: false };
     } catch {
+      this.#statuses.failed = (this.#statuses.failed ?? 0) + 1;
       return { status: 0, headers: {}, text: '', json: undefined, ms: performance.now() - start, failed: true };
     }
   }

@@ -93,10 +93,10 @@ export class ScanContext {
     };
   }
 
-  /** Sends a request; 2xx answers of operations are kept for the exposure check. */
+  /** Sends a request; 2xx answers of operations are kept (exposure check, rate-limit burst, auth-bypass baselines). */
   async send(req: ScanRequest, op?: OperationInfo): Promise<ScanResponse> {
     const res = await this.client.send(req);
-    if (op !== undefined && res.status >= 200 && res.status < 300 && req.as !== undefined) this.observations.push({ op, req, res });
+    if (op !== undefined && res.status >= 200 && res.status < 300) this.observations.push({ op, req, res });
     return res;
   }
 

@@ -42,6 +42,8 @@ export interface ScanReport {
   readonly identities: readonly { name: string; admin: boolean }[];
   readonly checks: readonly string[];
   readonly requests: number;
+  /** Answers by status class (`2xx`, `4xx`, …, `failed`). */
+  readonly statuses: Readonly<Record<string, number>>;
   readonly durationMs: number;
   /** True when the request or time budget stopped the scan early. */
   readonly truncated: boolean;
@@ -103,6 +105,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     identities: identities.map((i) => ({ name: i.name, admin: i.admin })),
     checks: selected,
     requests: client.sent,
+    statuses: client.statuses,
     durationMs: Date.now() - started,
     truncated,
     findings: sortFindings(ctx.findings),
