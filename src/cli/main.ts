@@ -10,6 +10,7 @@ import { revokeCommand } from './revoke.js';
 import { totpCommand } from './totp.js';
 import { lintCommand } from './lint.js';
 import { scanCommand } from './scan.js';
+import { reportCommand } from './report.js';
 import { packageVersion } from './version.js';
 
 const USAGE = `Usage: portcullis <command> [options]
@@ -25,6 +26,7 @@ Commands:
   revoke jti|subject|api-key V | lift … | list   revoke through a running gateway's admin API
   lint OPENAPI [-c FILE]       security review of an OpenAPI document (+ config); text/json/sarif
   scan --spec F --target URL   dynamic security test of a running API (BOLA, BFLA, auth, injection, fuzz)
+  report -c FILE [--events F]  compliance evidence (OWASP, PCI DSS, HIPAA, GDPR); json/html/pdf
   --version                    print the version
 `;
 
@@ -32,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   if (args.command === 'lint') return lintCommand(argv.slice(argv.indexOf('lint') + 1));
   if (args.command === 'scan') return scanCommand(argv.slice(argv.indexOf('scan') + 1));
+  if (args.command === 'report') return reportCommand(argv.slice(argv.indexOf('report') + 1));
   if (args.flags.has('--version') || args.flags.has('-v') || args.command === 'version') {
     process.stdout.write(`portcullis ${packageVersion()}\n`);
     return 0;
