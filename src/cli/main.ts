@@ -9,6 +9,9 @@ import { keysCommand } from './keys.js';
 import { revokeCommand } from './revoke.js';
 import { inventoryCommand } from './inventory.js';
 import { totpCommand } from './totp.js';
+import { lintCommand } from './lint.js';
+import { scanCommand } from './scan.js';
+import { reportCommand } from './report.js';
 import { packageVersion } from './version.js';
 
 const USAGE = `Usage: portcullis <command> [options]
@@ -23,11 +26,17 @@ Commands:
   totp enroll PRINCIPAL --file F            enrol a TOTP step-up secret (prints an otpauth:// URI)
   revoke jti|subject|api-key V | lift … | list   revoke through a running gateway's admin API
   inventory [--json|--openapi]  endpoints in use, zombies and shadow APIs (admin API)
+  lint OPENAPI [-c FILE]       security review of an OpenAPI document (+ config); text/json/sarif
+  scan --spec F --target URL   dynamic security test of a running API (BOLA, BFLA, auth, injection, fuzz)
+  report -c FILE [--events F]  compliance evidence (OWASP, PCI DSS, HIPAA, GDPR); json/html/pdf
   --version                    print the version
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
+  if (args.command === 'lint') return lintCommand(argv.slice(argv.indexOf('lint') + 1));
+  if (args.command === 'scan') return scanCommand(argv.slice(argv.indexOf('scan') + 1));
+  if (args.command === 'report') return reportCommand(argv.slice(argv.indexOf('report') + 1));
   if (args.flags.has('--version') || args.flags.has('-v') || args.command === 'version') {
     process.stdout.write(`portcullis ${packageVersion()}\n`);
     return 0;

@@ -65,6 +65,8 @@ export const OPERATOR_ERRORS = {
   PCL_ERR_STAGE_CONFIG: 'A stage rejected its configuration at compile time.',
   PCL_ERR_TLS: 'A TLS certificate or key could not be loaded.',
   PCL_ERR_LISTEN: 'A listener could not bind its address.',
+  PCL_ERR_LINT_RULE: 'A lint rule id is unknown or registered twice.',
+  PCL_ERR_SCAN_SCOPE: 'A scan request would leave the named target, or the target or a credential is malformed.',
 } as const;
 
 /** A code rendered to clients as problem+json. */
