@@ -51,6 +51,12 @@ export interface SecurityEventMessage {
   excerpt?: string;
   /** Whether the request was refused because of it (false in monitor / detection-only mode). */
   enforced?: boolean;
+  /**
+   * True when the event did not change (and would not have changed) the request's outcome, e.g. a WAF
+   * rule match below the anomaly threshold: logged at debug rather than warn; still published, counted
+   * and audited like any other event.
+   */
+  routine?: boolean;
   /** When it happened (ISO 8601 UTC, milliseconds); set by `publishSecurityEvent` when the publisher leaves it out. */
   time: string;
 }

@@ -50,3 +50,12 @@ test('rule ids, stage, excerpt and enforcement reach the log line (WAF events)',
     { event: 'waf.block', stage: 'waf', ruleIds: ['942100'], excerpt: 'ARGS:q: 1 or 1=1', enforced: true },
   );
 });
+
+test('a routine event (a WAF match below the anomaly threshold) is logged at debug, never at warn', (t) => {
+  const { logger, lines } = capture('debug');
+  t.after(subscribeSecurityEventLog(logger));
+  const below: SecurityEventInput = { ...failure, kind: 'waf.match', stage: 'waf', ruleIds: ['920350'], severity: 'medium', enforced: false, routine: true };
+  publishSecurityEvent(() => below);
+  publishSecurityEvent(() => ({ ...below, routine: false }));
+  assert.deepEqual(lines.map((l) => l.level), ['debug', 'warn']);
+});

@@ -4,8 +4,8 @@ import { CHANNELS, type SecurityEventMessage } from '../channels.js';
 
 /**
  * Logs security events: every failure-type event (`authn.failure`, ...) at warn with its
- * reason, scheme, client and principal; success events (`*.success`) at debug only, since
- * there is one per authenticated request. The reason never reaches the client; here is
+ * reason, scheme, client and principal; success events (`*.success`) and events marked
+ * `routine` (they did not change the outcome) at debug only, since there can be one per request. The reason never reaches the client; here is
  * where operators see it.
  *
  * Returns a function that unsubscribes.
@@ -25,8 +25,9 @@ export function subscribeSecurityEventLog(logger: pino.Logger): () => void {
       ...(m.excerpt === undefined ? {} : { excerpt: m.excerpt }),
       ...(m.enforced === undefined ? {} : { enforced: m.enforced }),
     };
-    // Successes and info-level events (e.g. allowed admin reads, which a dashboard polls) are routine: debug only.
-    if (m.kind.endsWith('.success') || m.severity === 'info') {
+    // Successes, info-level events (e.g. allowed admin reads, which a dashboard polls) and events marked
+    // routine (a WAF match below the anomaly threshold: one per request on some traffic) are debug only.
+    if (m.kind.endsWith('.success') || m.severity === 'info' || m.routine === true) {
       if (logger.isLevelEnabled('debug')) logger.debug(fields, 'security event');
     } else {
       logger.warn(fields, 'security event');
