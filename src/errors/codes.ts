@@ -34,6 +34,8 @@ export const CLIENT_ERRORS = {
   PCL_VALIDATION_FAILED: { status: 400, title: 'Request Validation Failed' },
   PCL_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type' },
   PCL_WAF_BLOCKED: { status: 403, title: 'Request Blocked' },
+  PCL_WAF_BODY_UNPARSABLE: { status: 400, title: 'Unparsable Request Body' },
+  PCL_WAF_RESPONSE_BLOCKED: { status: 502, title: 'Bad Gateway' },
   PCL_RESPONSE_CONTRACT_VIOLATION: { status: 502, title: 'Bad Gateway' },
   PCL_DATA_LEAK_BLOCKED: { status: 502, title: 'Bad Gateway' },
   PCL_UPSTREAM_UNAVAILABLE: { status: 502, title: 'Bad Gateway' },

@@ -61,6 +61,12 @@ export interface SecurityEventMessage {
   status?: number;
   /** The public problem code the client got (or the finding's code), when there is one. */
   code?: string;
+  /**
+   * True when the event did not change (and would not have changed) the request's outcome, e.g. a WAF
+   * rule match below the anomaly threshold: logged at debug rather than warn; still published, counted
+   * and audited like any other event.
+   */
+  routine?: boolean;
   /** When it happened (ISO 8601 UTC, milliseconds); set by `publishSecurityEvent` when the publisher leaves it out. */
   time: string;
 }

@@ -93,6 +93,10 @@ export interface RequestContext {
   /** The raw query string without '?', or ''. */
   readonly query: string;
   readonly headers: IncomingHttpHeaders;
+  /** The header lines as the client sent them, names in their original case: [name, value, name, value, ...] (Node's req.rawHeaders). */
+  readonly rawHeaders?: readonly string[];
+  /** The HTTP version of the request line: '1.0', '1.1', '2.0' (Node's req.httpVersion). */
+  readonly httpVersion?: string;
   readonly client: ClientInfo;
   readonly route: MatchedRoute;
   principal: Principal | undefined;

@@ -91,6 +91,8 @@ function handle(x: Exchange): void {
     path,
     query,
     headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    httpVersion: req.httpVersion,
     client,
     route: { apiName: target.api.name, operationId: target.operationId, pathTemplate: target.template, tags: target.tags, params },
     principal: undefined,

@@ -69,6 +69,14 @@ test('invalid UTF-8 and overlong encodings: 920250 (a warning: 3 points, under t
   assert.ok(overlong.ids.includes(920250) && overlong.ids.includes(930100), overlong.ids.join(','));
 });
 
+test('..%c0%af traversal: t:utf8toUnicode decodes the overlong slash as libmodsecurity does, so 930110 sees ../', () => {
+  for (const uri of ['/api?file=..%c0%af..%c0%afetc%c0%afpasswd', '/api?file=..%c0%af..%c0%af..%c0%af..%c0%afetc/passwd', '/api?f=..%c0%afwindows%c0%afwin.ini']) {
+    const r = send({ uri });
+    assert.equal(r.status, 403, uri);
+    assert.ok(r.ids.includes(930110), `${uri}: ${r.ids.join(',')}`);
+  }
+});
+
 test('double and mixed (%u) URL encoding do not hide SQL injection', () => {
   const double = send({ uri: "/api?id=1%2527%20or%201%3D1--" });
   assert.equal(double.status, 403);

@@ -87,3 +87,12 @@ test('a new interval logs the first ones again', async (t) => {
   publishSecurityEvent(() => failure);
   assert.equal(lines.filter((l) => l.msg === 'security event').length, 3);
 });
+
+test('a routine event (a WAF match below the anomaly threshold) is logged at debug, never at warn', (t) => {
+  const { logger, lines } = capture('debug');
+  t.after(subscribeSecurityEventLog(logger));
+  const below: SecurityEventInput = { ...failure, kind: 'waf.match', stage: 'waf', ruleIds: ['920350'], severity: 'medium', enforced: false, routine: true };
+  publishSecurityEvent(() => below);
+  publishSecurityEvent(() => ({ ...below, routine: false }));
+  assert.deepEqual(lines.map((l) => l.level), ['debug', 'warn']);
+});

@@ -5,8 +5,8 @@ import { EventAggregator, type EventAggregatorOptions } from './event-aggregator
 
 /**
  * Logs security events: every failure-type event (`authn.failure`, ...) at warn with its
- * reason, scheme, client and principal; success events (`*.success`) at debug only, since
- * there is one per authenticated request. The reason never reaches the client; here is
+ * reason, scheme, client and principal; success events (`*.success`) and events marked
+ * `routine` (they did not change the outcome) at debug only, since there can be one per request. The reason never reaches the client; here is
  * where operators see it.
  *
  * Floods are aggregated (issue 12): per kind, client and operation, the first `burst` (5) warn
@@ -35,8 +35,9 @@ export function subscribeSecurityEventLog(logger: pino.Logger, opts: Omit<EventA
       ...(m.excerpt === undefined ? {} : { excerpt: m.excerpt }),
       ...(m.enforced === undefined ? {} : { enforced: m.enforced }),
     };
-    // Successes and info-level events (e.g. allowed admin reads, which a dashboard polls) are routine: debug only.
-    if (m.kind.endsWith('.success') || m.severity === 'info') {
+    // Successes, info-level events (e.g. allowed admin reads, which a dashboard polls) and events marked
+    // routine (a WAF match below the anomaly threshold: one per request on some traffic) are debug only.
+    if (m.kind.endsWith('.success') || m.severity === 'info' || m.routine === true) {
       if (logger.isLevelEnabled('debug')) logger.debug(fields, 'security event');
     } else if (flood.admit(`${m.kind}\u0000${m.client}\u0000${m.api}\u0000${m.operationId ?? ''}`, fields)) {
       logger.warn(fields, 'security event');

@@ -33,12 +33,14 @@ function clip(s: string): string {
 /**
  * Publishes one security event per match: `waf.block` when the request was refused
  * because of the rule set, else `waf.match` (monitor mode, or a match below the anomaly
- * threshold). Rule ids, messages and tags go to events and logs only, never to the client.
+ * threshold). `routine` marks matches that neither refused the request nor would have
+ * (logged at debug, not warn). Rule ids, messages and tags go to events and logs only,
+ * never to the client.
  *
  * @example
- * publishMatches(ctx, matches, { blocked: true, api: 'books', operationId: 'getBook' });
+ * publishMatches(ctx, matches, { blocked: true, routine: false, api: 'books', operationId: 'getBook' });
  */
-export function publishMatches(ctx: RequestContext, matches: readonly WafMatch[], o: { blocked: boolean; api: string; operationId: string | undefined }): void {
+export function publishMatches(ctx: RequestContext, matches: readonly WafMatch[], o: { blocked: boolean; routine?: boolean; api: string; operationId: string | undefined }): void {
   for (const m of matches) {
     publishSecurityEvent(() => ({
       kind: o.blocked ? 'waf.block' : 'waf.match',
@@ -53,6 +55,8 @@ export function publishMatches(ctx: RequestContext, matches: readonly WafMatch[]
       ruleIds: [String(m.ruleId)],
       excerpt: matchExcerpt(m),
       enforced: o.blocked,
+      // Matches that neither refused the request nor would have (below the anomaly threshold) are logged at debug.
+      ...(o.routine === true ? { routine: true } : {}),
       ...(ctx.principal === undefined ? {} : { principal: ctx.principal.id }),
     }));
   }

@@ -19,6 +19,7 @@ export interface RuleSetInputs {
   readonly outboundAnomalyThreshold: number;
   readonly exclusions: WafExclusions;
   readonly customRules: string;
+  readonly bodyErrors: 'refuse' | 'inspect-raw';
 }
 
 /**
@@ -47,6 +48,7 @@ export function ruleSetInputs(cfg: WafConfig, baseDir: string): RuleSetInputs {
   return {
     setupFile, crsRules, ruleFiles, paranoiaLevel: cfg.paranoiaLevel, inboundAnomalyThreshold: cfg.inboundAnomalyThreshold,
     outboundAnomalyThreshold: cfg.outboundAnomalyThreshold, exclusions: cfg.exclusions, customRules: cfg.customRules,
+    bodyErrors: cfg.bodyErrors,
   };
 }
 
@@ -62,7 +64,7 @@ export function ruleSetInputs(cfg: WafConfig, baseDir: string): RuleSetInputs {
 export function loadWafRuleSet(inputs: RuleSetInputs): RuleSet {
   const l = new SecLangLoader();
   // The gateway already buffered the body (bounded by limits.maxBodySize): let the rules see it.
-  l.loadString('SecRequestBodyAccess On\nSecRuleEngine On\n', 'portcullis:waf-preamble');
+  l.loadString(preamble(inputs), 'portcullis:waf-preamble');
   if (inputs.setupFile !== undefined) l.loadFile(inputs.setupFile);
   l.loadString(settingsAction(inputs), 'portcullis:waf-settings');
   if (inputs.customRules.trim() !== '') l.loadString(inputs.customRules, 'stages.waf.customRules');
@@ -72,6 +74,24 @@ export function loadWafRuleSet(inputs: RuleSetInputs): RuleSet {
   const ex = exclusionDirectives(inputs.exclusions);
   if (ex !== '') l.loadString(ex, 'stages.waf.exclusions');
   return l.finish();
+}
+
+/** Id of ModSecurity's recommended body-error rule (modsecurity.conf-recommended); the stage answers it with 400 PCL_WAF_BODY_UNPARSABLE. */
+export const BODY_ERROR_RULE_ID = 200002;
+
+/**
+ * What ModSecurity's recommended configuration (modsecurity.conf) sets before CRS: engine and
+ * body access on and, unless bodyErrors is inspect-raw, rule 200002, which refuses a request
+ * whose body the processor could not parse (REQBODY_ERROR), so an unterminated JSON document
+ * cannot carry an injection past the rules uninspected.
+ */
+function preamble(i: RuleSetInputs): string {
+  let text = 'SecRequestBodyAccess On\nSecRuleEngine On\n';
+  if (i.bodyErrors === 'refuse') {
+    text += `SecRule REQBODY_ERROR "!@eq 0" "id:${BODY_ERROR_RULE_ID},phase:2,t:none,log,deny,status:400,` +
+      `msg:'Failed to parse request body.',logdata:'%{reqbody_error_msg}',severity:2"\n`;
+  }
+  return text;
 }
 
 function settingsAction(i: RuleSetInputs): string {

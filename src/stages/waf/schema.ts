@@ -26,6 +26,19 @@ export const ExclusionsSchema = Type.Object({
   removeTargets: Type.Array(RemoveTargetSchema, { default: [], description: 'Variables some rules stop inspecting; each entry names ruleId or tag.' }),
 }, { additionalProperties: false, default: {} });
 
+/** Response inspection: CRS's phase 3-4 rules (RESPONSE-95x data leakage, outbound anomaly score 959100). */
+export const WafResponseSchema = Type.Object({
+  inspect: Type.Union([Type.Literal('buffered'), Type.Literal('always'), Type.Literal('off')], {
+    default: 'buffered',
+    description: "buffered = run phases 3 and 4 on every response: the body rules see the body when the operation's response is buffered anyway (another stage reads it, e.g. response-filter), else only the status and headers are inspected; always = buffer the response body (up to maxBodyBytes) for the WAF; off = requests only.",
+  }),
+  maxBodyBytes: Type.Integer({ minimum: 0, default: 524_288, description: "Largest response body the rules inspect (ModSecurity's SecResponseBodyLimit default, 512 KiB). With inspect: always a larger body is not buffered and streams uninspected (its headers are still inspected); a larger body buffered by another stage is inspected up to this many bytes (ModSecurity's ProcessPartial)." }),
+  mimeTypes: Type.Array(Type.String({ minLength: 1 }), {
+    default: ['text/plain', 'text/html', 'text/xml', 'application/json'],
+    description: "Response media types whose body the rules see (ModSecurity's SecResponseBodyMimeType); other bodies are not inspected.",
+  }),
+}, { additionalProperties: false, default: {} });
+
 /** The WAF stage config (an API's or operation's `stages.waf`). */
 export const WafSchema = Type.Object({
   mode: ModeSchema,
@@ -35,12 +48,18 @@ export const WafSchema = Type.Object({
   ruleFiles: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'More SecLang files or globs (rules/*.conf), loaded after the CRS rules, in order. With no crsDir these are the whole rule set.' }),
   paranoiaLevel: Type.Integer({ minimum: 1, maximum: 4, default: 1, description: 'CRS (blocking) paranoia level: 1 few false positives ... 4 very strict. Sets tx.blocking_paranoia_level (CRS 4) and tx.paranoia_level (CRS 3).' }),
   inboundAnomalyThreshold: Type.Integer({ minimum: 1, default: 5, description: 'CRS inbound anomaly score at which a request is blocked (one critical match scores 5).' }),
-  outboundAnomalyThreshold: Type.Integer({ minimum: 1, default: 4, description: 'CRS outbound anomaly score threshold (response rules; the stage inspects requests only, so this only matters to custom phase-1/2 logic reading it).' }),
+  outboundAnomalyThreshold: Type.Integer({ minimum: 1, default: 4, description: 'CRS outbound anomaly score at which a response is blocked (rule 959100; see response).' }),
   exclusions: ExclusionsSchema,
   maxInspectBytes: Type.Integer({ minimum: 0, default: 131_072, description: 'Largest request body the rules inspect (ModSecurity\'s SecRequestBodyNoFilesLimit default, 128 KiB). Rule evaluation is linear in the body size but costs CPU on the event loop: raise it only for operations that need it.' }),
   oversize: Type.Union([Type.Literal('block'), Type.Literal('partial')], { default: 'block', description: 'A body above maxInspectBytes: block = 413 PCL_BODY_TOO_LARGE (fail closed); partial = inspect only its first maxInspectBytes bytes (ModSecurity ProcessPartial).' }),
+  bodyErrors: Type.Union([Type.Literal('refuse'), Type.Literal('inspect-raw')], {
+    default: 'refuse',
+    description: "A request body its Content-Type's processor cannot parse (invalid or unterminated JSON, JSON nested past 1024 levels, malformed XML or multipart): refuse = 400 PCL_WAF_BODY_UNPARSABLE (ModSecurity's recommended rule 200002 on REQBODY_ERROR, loaded before the CRS setup); inspect-raw = no refusal: the rules see the unparsed body only as REQUEST_BODY and the request goes on if nothing else matches.",
+  }),
+  response: WafResponseSchema,
   customRules: Type.String({ default: '', description: 'SecLang loaded after the CRS setup and before the CRS rules: your own SecRule/SecAction directives (ids 1-99999 are the local range), including ctl: exclusions at phase 1.' }),
 }, { additionalProperties: false });
 
 export type WafConfig = Static<typeof WafSchema>;
 export type WafExclusions = Static<typeof ExclusionsSchema>;
+export type WafResponseConfig = Static<typeof WafResponseSchema>;

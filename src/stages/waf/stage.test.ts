@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Value } from '@sinclair/typebox/value';
-import type { RequestContext } from '../../pipeline/context.js';
+import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CHANNELS, type SecurityEventMessage } from '../../observability/channels.js';
 import { MemoryStore } from '../../store/index.js';
 import type { StageDeps } from '../../pipeline/stage.js';
@@ -162,4 +162,93 @@ test('a body above maxInspectBytes is refused with 413 (block) or inspected in p
   const partial = createWafStage(cfg({ maxInspectBytes: 50, oversize: 'partial' }), deps());
   assert.equal(run(partial, ctx('POST', '/a', '', { 'content-type': 'application/x-www-form-urlencoded' }, big)).kind, 'continue');
   assert.equal(run(partial, ctx('POST', '/a', '', { 'content-type': 'application/x-www-form-urlencoded' }, 'q=1 union select 2')).kind, 'reject');
+});
+
+const respondTo = (s: ReturnType<typeof createWafStage>, c: RequestContext, r: ResponseContext) => {
+  const d = s.handlers.respond!(c, r);
+  assert.ok(!(d instanceof Promise));
+  return d;
+};
+const json = { 'content-type': 'application/json' };
+
+test('an unparsable body is refused with 400 PCL_WAF_BODY_UNPARSABLE (rule 200002); bodyErrors: inspect-raw lets it through', (t) => {
+  const seen = events(t);
+  const s = createWafStage(cfg(), deps());
+  const unterminated = '{"note":"hi","q":"1 UNION SELECT password FROM users';
+  for (const body of [unterminated, `${'['.repeat(1100)}1${']'.repeat(1100)}`, '{"a":1,}']) {
+    const d = run(s, ctx('POST', '/a', '', json, body));
+    assert.ok(d.kind === 'reject' && d.error instanceof GatewayError, body.slice(0, 30));
+    assert.equal(d.error.code, 'PCL_WAF_BODY_UNPARSABLE');
+    assert.equal(d.error.status, 400);
+    assert.doesNotMatch(d.error.detail ?? '', /200002|JSON|union/i);
+  }
+  assert.deepEqual(seen.filter((e) => e.kind === 'waf.block').map((e) => e.ruleIds), [['200002'], ['200002'], ['200002']]);
+  const raw = createWafStage(cfg({ bodyErrors: 'inspect-raw' }), deps());
+  assert.equal(run(raw, ctx('POST', '/a', '', json, unterminated)).kind, 'continue');
+  // A well-formed body is unaffected either way.
+  assert.equal(run(s, ctx('POST', '/a', '', json, '{"note":"hi"}')).kind, 'continue');
+});
+
+test('REQUEST_PROTOCOL is the request line\'s version and header names keep the client\'s case', () => {
+  const s = createWafStage(cfg({ customRules: `
+SecRule REQUEST_PROTOCOL "@streq HTTP/1.0" "id:3001,phase:1,deny,log"
+SecRule REQUEST_HEADERS_NAMES "@streq X-Custom-Case" "id:3002,phase:1,deny,log"
+SecRule REQUEST_HEADERS:x-other "@streq v2" "id:3003,phase:1,deny,log"
+` }), deps());
+  const base = ctx('GET', '/a', '', { host: 'x' });
+  assert.equal(run(s, { ...base, httpVersion: '1.1', rawHeaders: ['Host', 'x'] }).kind, 'continue');
+  assert.equal(run(s, { ...base, httpVersion: '1.0', rawHeaders: ['Host', 'x'] }).kind, 'reject');
+  assert.equal(run(s, { ...base, rawHeaders: ['Host', 'x', 'X-Custom-Case', 'v'] }).kind, 'reject');
+  assert.equal(run(s, { ...base, rawHeaders: ['Host', 'x', 'x-custom-case', 'v'] }).kind, 'continue');
+  // Selecting a header by name stays case-insensitive, and repeated header lines are separate values.
+  assert.equal(run(s, { ...base, rawHeaders: ['Host', 'x', 'X-OTHER', 'v1', 'X-Other', 'v2'] }).kind, 'reject');
+});
+
+const LEAK_RULES = `${RULES}
+SecRule RESPONSE_BODY "@contains You have an error in your SQL syntax" "id:4001,phase:4,deny,log,msg:'SQL error leak'"
+SecRule RESPONSE_HEADERS:x-powered-by "@streq leaky/1.0" "id:4002,phase:3,pass,log,msg:'header seen'"
+`;
+const res = (body: string, contentType = 'text/html', over: Partial<ResponseContext> = {}): ResponseContext =>
+  ({ status: 500, headers: { 'content-type': contentType, 'x-powered-by': 'leaky/1.0' }, body: Buffer.from(body), generated: false, ...over });
+
+test('response phases 3 and 4 run on the same transaction; a denying response rule gives 502 PCL_WAF_RESPONSE_BLOCKED', (t) => {
+  const seen = events(t);
+  const s = createWafStage(cfg({ customRules: LEAK_RULES }), deps());
+  assert.equal(s.needsResponseBody, undefined, 'inspect: buffered reads the body only when the pipeline has it anyway');
+  const c = ctx('GET', '/a', 'id=1', {});
+  assert.equal(run(s, c).kind, 'continue');
+  const d = respondTo(s, c, res('<p>You have an error in your SQL syntax; check the manual</p>'));
+  assert.ok(d.kind === 'reject' && d.error instanceof GatewayError);
+  assert.equal(d.error.code, 'PCL_WAF_RESPONSE_BLOCKED');
+  assert.equal(d.error.status, 502);
+  assert.doesNotMatch(d.error.detail ?? '', /SQL|4001/);
+  assert.deepEqual(seen.map((e) => [e.kind, e.ruleIds![0], e.routine]), [['waf.block', '4002', undefined], ['waf.block', '4001', undefined]]);
+});
+
+test('response bodies: only inspectable media types, at most maxBodyBytes, never gateway-generated responses', () => {
+  const s = createWafStage(cfg({ customRules: LEAK_RULES, response: { inspect: 'buffered', maxBodyBytes: 64, mimeTypes: ['text/html'] } }), deps());
+  const leak = 'You have an error in your SQL syntax';
+  const go = (r: ResponseContext) => { const c = ctx('GET', '/a', '', {}); run(s, c); return respondTo(s, c, r).kind; };
+  assert.equal(go(res(leak)), 'reject');
+  assert.equal(go(res(leak, 'text/html; charset=utf-8')), 'reject');
+  assert.equal(go(res(leak, 'image/png')), 'continue');
+  assert.equal(go(res(`${'x'.repeat(64)}${leak}`)), 'continue');
+  assert.equal(go(res(leak, 'text/html', { generated: true })), 'continue');
+  assert.equal(go(res(leak, 'text/html', { body: undefined })), 'continue');
+});
+
+test('response.inspect: always asks the pipeline for the body (bounded); off runs no response phase', () => {
+  const always = createWafStage(cfg({ customRules: LEAK_RULES, response: { inspect: 'always', maxBodyBytes: 1000, mimeTypes: ['text/html'] } }), deps());
+  assert.equal(always.needsResponseBody, true);
+  assert.equal(always.maxResponseBodySize, 1000);
+  const off = createWafStage(cfg({ customRules: LEAK_RULES, response: { inspect: 'off', maxBodyBytes: 1000, mimeTypes: ['text/html'] } }), deps());
+  assert.equal(off.handlers.respond, undefined);
+});
+
+test('matches below the threshold are routine (logged at debug); matches of a refused request are not', (t) => {
+  const seen = events(t);
+  const s = createWafStage(cfg(), deps());
+  assert.equal(run(s, ctx('GET', '/a', 'note=hello', {})).kind, 'continue');
+  assert.equal(run(s, ctx('GET', '/a', 'note=hello&x=union%20select%201', {})).kind, 'reject');
+  assert.deepEqual(seen.map((e) => [e.ruleIds![0], e.kind, e.routine]), [['1003', 'waf.match', true], ['1001', 'waf.block', undefined]]);
 });

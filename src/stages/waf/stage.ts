@@ -1,23 +1,34 @@
 import { GatewayError } from '../../errors/index.js';
-import type { RequestContext } from '../../pipeline/context.js';
+import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { evaluate, Transaction, type RuleSet, type WafMatch } from '../../waf/index.js';
 import { sharedRuleSet } from './cache.js';
 import { publishMatches } from './events.js';
 import { transactionInput } from './request.js';
-import { ruleSetInputs } from './rules.js';
+import { responseInput } from './response.js';
+import { BODY_ERROR_RULE_ID, ruleSetInputs } from './rules.js';
 import type { WafConfig } from './schema.js';
 
 /** The one message every WAF refusal carries: which rule matched is for logs only. */
 const BLOCK_DETAIL = 'The request was refused by the web application firewall.';
+const BODY_ERROR_DETAIL = 'The request body could not be parsed as its Content-Type declares.';
+const RESPONSE_DETAIL = 'The upstream response was withheld by the web application firewall.';
 const OVERSIZE_DETAIL = 'The request body is larger than the web application firewall inspects.';
+
+/** What running some phases over a transaction gave. */
+interface PhasesOutcome {
+  readonly matches: WafMatch[];
+  readonly interrupted: { readonly status: number; readonly ruleId: number } | undefined;
+}
 
 /**
  * Compiles the WAF stage: the rule set is loaded once per distinct settings per config
- * load (shared through deps.compileCache), and each request runs phases 1 and 2 over a
- * fresh Transaction. enforce = SecRuleEngine On (a deny refuses with 403
- * PCL_WAF_BLOCKED); monitor = DetectionOnly (every rule runs, nothing is refused, the
- * would-be block is recorded as a monitor-mode finding).
+ * load (shared through deps.compileCache); each request runs phases 1 and 2 over a fresh
+ * Transaction, and its response phases 3 and 4 over the same one (response.inspect).
+ * enforce = SecRuleEngine On (a deny refuses with 403 PCL_WAF_BLOCKED, rule 200002 with
+ * 400 PCL_WAF_BODY_UNPARSABLE, a response-phase deny with 502 PCL_WAF_RESPONSE_BLOCKED);
+ * monitor = DetectionOnly (every rule runs, nothing is refused, the would-be block is
+ * recorded as a monitor-mode finding).
  *
  * @example
  * const stage = createWafStage({ ...cfg, crsDir: '/usr/share/modsecurity-crs' }, deps);
@@ -27,6 +38,17 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
   const rules = mode === 'off' ? undefined : sharedRuleSet(ruleSetInputs(cfg, deps.baseDir), deps.compileCache);
   const engineMode = mode === 'enforce' ? 'On' : 'DetectionOnly';
   const where = { api: deps.apiName, operationId: deps.operationId };
+  const inspectResponse = cfg.response.inspect !== 'off';
+  // A request's transaction lives on for its response phases (TX scores, paranoia level, captures).
+  const open = new WeakMap<RequestContext, Transaction>();
+
+  const run = (rs: RuleSet, ctx: RequestContext, tx: Transaction, phases: readonly number[]): PhasesOutcome & { refuse: boolean } => {
+    const out = runPhases(rs, tx, phases);
+    // ctl:ruleEngine may have changed the mode mid-transaction; what counts is whether it refused.
+    const refuse = out.interrupted !== undefined || (mode === 'monitor' && wouldRefuse(rs, out.matches));
+    publishMatches(ctx, out.matches, { blocked: out.interrupted !== undefined, routine: !refuse, ...where });
+    return { ...out, refuse };
+  };
 
   const inspect = (ctx: RequestContext): Decision => {
     if (rules === undefined) return CONTINUE;
@@ -36,19 +58,27 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     }
     const tx = new Transaction(transactionInput(ctx, cfg.maxInspectBytes), ctx.id);
     tx.engineMode = engineMode;
-    const matches: WafMatch[] = [];
-    let interrupted = false;
-    for (const phase of [1, 2]) {
-      const r = evaluate(rules, tx, phase);
-      matches.push(...r.matches);
-      if (r.interrupted) { interrupted = true; break; }
+    const r = run(rules, ctx, tx, [1, 2]);
+    if (!r.refuse) {
+      if (inspectResponse) open.set(ctx, tx);
+      return CONTINUE;
     }
-    // ctl:ruleEngine may have changed the mode mid-transaction; what counts is whether it refused.
-    const refuse = interrupted || (mode === 'monitor' && wouldRefuse(rules, matches));
-    publishMatches(ctx, matches, { blocked: interrupted, ...where });
-    if (!refuse) return CONTINUE;
-    const ids = matches.map((m) => m.ruleId).join(',');
+    const ids = r.matches.map((m) => m.ruleId).join(',');
+    if (isBodyError(r)) {
+      return reject(new GatewayError('PCL_WAF_BODY_UNPARSABLE', { detail: BODY_ERROR_DETAIL, stage: 'waf', internal: `waf rules ${ids}: ${tx.scalars.get('REQBODY_ERROR_MSG') ?? ''}` }));
+    }
     return reject(new GatewayError('PCL_WAF_BLOCKED', { detail: BLOCK_DETAIL, stage: 'waf', internal: `waf rules ${ids}` }));
+  };
+
+  const respond = (ctx: RequestContext, res: ResponseContext): Decision => {
+    const tx = open.get(ctx);
+    if (rules === undefined || tx === undefined || res.generated) return CONTINUE;
+    open.delete(ctx);
+    tx.setResponse(responseInput(ctx, res, cfg.response));
+    const r = run(rules, ctx, tx, [3, 4]);
+    if (!r.refuse) return CONTINUE;
+    const ids = r.matches.map((m) => m.ruleId).join(',');
+    return reject(new GatewayError('PCL_WAF_RESPONSE_BLOCKED', { detail: RESPONSE_DETAIL, stage: 'waf', internal: `waf response rules ${ids}` }));
   };
 
   return {
@@ -57,8 +87,26 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     mode,
     onError: 'fail-closed',
     needsRequestBody: true,
-    handlers: { inspect },
+    ...(cfg.response.inspect === 'always' ? { needsResponseBody: true, maxResponseBodySize: cfg.response.maxBodyBytes } : {}),
+    handlers: inspectResponse ? { inspect, respond } : { inspect },
   };
+}
+
+/** Runs `phases` in order, stopping at the first interruption. */
+function runPhases(rules: RuleSet, tx: Transaction, phases: readonly number[]): PhasesOutcome {
+  const matches: WafMatch[] = [];
+  for (const phase of phases) {
+    const r = evaluate(rules, tx, phase);
+    matches.push(...r.matches);
+    if (r.interrupted) return { matches, interrupted: r.interrupted };
+  }
+  return { matches, interrupted: undefined };
+}
+
+/** The refusal came from rule 200002 (REQBODY_ERROR), in enforce or monitor mode. */
+function isBodyError(r: PhasesOutcome): boolean {
+  if (r.interrupted !== undefined) return r.interrupted.ruleId === BODY_ERROR_RULE_ID;
+  return r.matches.some((m) => m.ruleId === BODY_ERROR_RULE_ID);
 }
 
 const disruptiveById = new WeakMap<RuleSet, Map<number, string>>();

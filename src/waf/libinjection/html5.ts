@@ -14,8 +14,16 @@ export type H5Start = 'data' | 'value-no-quote' | 'value-single-quote' | 'value-
 type State = (h: Html5Tokenizer) => boolean;
 
 // NUL counts as white here: the reference tests membership with strchr, which matches the terminator.
-const isWhite = (c: string | undefined): boolean => c !== undefined && ' \t\n\v\f\r\0'.includes(c);
-const isAlpha = (c: string | undefined): boolean => c !== undefined && /^[a-zA-Z]$/.test(c);
+const isWhite = (c: string | undefined): boolean => {
+  if (c === undefined) return false;
+  const k = c.charCodeAt(0);
+  return k === 0x20 || (k >= 0x09 && k <= 0x0d) || k === 0;
+};
+const isAlpha = (c: string | undefined): boolean => {
+  if (c === undefined) return false;
+  const k = c.charCodeAt(0) | 0x20;
+  return k >= 0x61 && k <= 0x7a;
+};
 
 /**
  * Pull tokenizer over a byte string.
@@ -34,13 +42,7 @@ export class Html5Tokenizer {
 
   constructor(s: string, start: H5Start) {
     this.s = s;
-    this.state = {
-      data: stData,
-      'value-no-quote': stBeforeAttrName,
-      'value-single-quote': stValueSingle,
-      'value-double-quote': stValueDouble,
-      'value-back-quote': stValueBack,
-    }[start];
+    this.state = START_STATES[start];
   }
 
   get token(): string {
@@ -64,7 +66,7 @@ const stEof: State = () => false;
 function skipWhite(h: Html5Tokenizer): string | undefined {
   while (h.pos < h.s.length) {
     const c = h.s[h.pos]!;
-    if (!'\0 \t\n\v\f\r'.includes(c)) return c;
+    if (!isWhite(c)) return c;
     h.pos++;
   }
   return undefined;
@@ -356,6 +358,14 @@ const stCdata: State = (h) => {
     if (h.s[idx + 1] === ']' && h.s[idx + 2] === '>') return untilMarker(h, idx, 3, 'DATA_TEXT');
     from = idx + 1;
   }
+};
+
+const START_STATES: Readonly<Record<H5Start, State>> = {
+  data: stData,
+  'value-no-quote': stBeforeAttrName,
+  'value-single-quote': stValueSingle,
+  'value-double-quote': stValueDouble,
+  'value-back-quote': stValueBack,
 };
 
 const stDoctype: State = (h) => untilMarker(h, h.s.indexOf('>', h.pos), 1, 'DOCTYPE');

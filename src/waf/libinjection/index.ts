@@ -15,8 +15,8 @@ export { loadSqliDataFile, sqliDataFromJson } from './sqli-data.js';
 let sqliData: SqliData = BUILTIN_SQLI_DATA;
 
 /**
- * Replaces the keyword and fingerprint tables used by {@link detectSQLi} (call once at load,
- * e.g. with the published libinjection data file for full fidelity).
+ * Replaces the keyword and fingerprint tables used by {@link detectSQLi} (call once at load).
+ * The default is libinjection's published tables; this is for a newer `sqlparse_data.json`.
  * @example
  * useSqliData(loadSqliDataFile('/etc/portcullis/sqlparse_data.json'));
  */

@@ -1,7 +1,7 @@
 /**
  * The two tables the SQLi detector needs: word -> token type, and the set of fingerprints that
- * count as injection. A built-in set ships with the project (sqli-keywords.ts,
- * sqli-fingerprints.ts); a deployment can load the reference data file instead.
+ * count as injection. The project ships libinjection's published tables (sqli-builtin.ts); a
+ * deployment can load another `sqlparse_data.json` (e.g. a newer libinjection release) instead.
  */
 import { readFileSync } from 'node:fs';
 

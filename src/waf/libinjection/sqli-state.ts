@@ -65,7 +65,7 @@ export function assignToken(t: SqliToken, type: string, pos: number, len: number
 
 /** Mutable tokenizer state for one pass over the input. */
 export class SqliState {
-  readonly s: string;
+  s: string;
   readonly data: SqliData;
   flags: number;
   pos = 0;
@@ -84,6 +84,13 @@ export class SqliState {
     this.reset(flags);
   }
 
+  /** Reuses this state (and its token buffers) for another input. */
+  useInput(s: string, flags: number): this {
+    this.s = s;
+    this.reset(flags);
+    return this;
+  }
+
   /** Starts a new pass over the same input. */
   reset(flags: number): void {
     this.flags = flags === 0 ? FLAG_QUOTE_NONE | FLAG_SQL_ANSI : flags;
@@ -98,6 +105,7 @@ export class SqliState {
 
   /** Keyword type of `word` (ASCII case-insensitive), or '' when unknown. */
   lookupWord(word: string): string {
+    if (word.length > longestKeyword(this.data)) return '';
     const type = this.data.keywords.get(word.toUpperCase());
     // Keywords are ASCII: a hit through non-ASCII case mapping (e.g. 'ß' -> 'SS') or a NUL is no hit.
     if (type === undefined || NON_ASCII_OR_NUL.test(word)) return '';
@@ -105,13 +113,38 @@ export class SqliState {
   }
 }
 
+const longest = new WeakMap<SqliData, number>();
+
+/** Length of the longest keyword or phrase of a table: a longer word is never a keyword. */
+function longestKeyword(data: SqliData): number {
+  let n = longest.get(data);
+  if (n === undefined) {
+    n = 0;
+    for (const k of data.keywords.keys()) n = Math.max(n, k.length);
+    longest.set(data, n);
+  }
+  return n;
+}
+
 // eslint-disable-next-line no-control-regex
 const NON_ASCII_OR_NUL = /[^\x01-\x7f]/;
 
 export function asciiUpper(s: string): string {
-  return s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+  let i = 0;
+  while (i < s.length && !isLowerAscii(s.charCodeAt(i))) i++;
+  if (i === s.length) return s;
+  let out = s.slice(0, i);
+  for (; i < s.length; i++) {
+    const k = s.charCodeAt(i);
+    out += isLowerAscii(k) ? String.fromCharCode(k - 0x20) : s[i];
+  }
+  return out;
 }
 
+const isLowerAscii = (k: number): boolean => k >= 0x61 && k <= 0x7a;
+
 export function isWhite(c: string | undefined): boolean {
-  return c !== undefined && ' \t\n\v\f\r\u00a0\0'.includes(c);
+  if (c === undefined) return false;
+  const k = c.charCodeAt(0);
+  return k === 0x20 || (k >= 0x09 && k <= 0x0d) || k === 0xa0 || k === 0;
 }

@@ -83,6 +83,8 @@ function matches(st: SqliState): boolean {
   return inBlacklist(st) && notWhitelisted(st);
 }
 
+let pooled: SqliState | undefined;
+
 const reparseAsMysql = (st: SqliState): boolean => st.statsCommentDdx > 0 || st.statsCommentHash > 0;
 
 /**
@@ -92,7 +94,8 @@ const reparseAsMysql = (st: SqliState): boolean => st.statsCommentDdx > 0 || st.
  */
 export function isSqli(input: string, data: SqliData): { sqli: boolean; fingerprint: string } {
   if (input.length === 0) return { sqli: false, fingerprint: '' };
-  const st = new SqliState(input, 0, data);
+  // One state (eight token buffers) is reused across calls: the check is synchronous and not re-entrant.
+  const st = pooled !== undefined && pooled.data === data ? pooled.useInput(input, 0) : (pooled = new SqliState(input, 0, data));
   const attempt = (flags: number): boolean => {
     fingerprintOf(st, flags);
     return matches(st);

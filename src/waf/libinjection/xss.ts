@@ -22,12 +22,27 @@ const BLACK_ATTRS = new Map<string, AttrKind>([
 
 /** Browsers ignore NUL bytes inside names, so compare with them removed (ASCII upper-cased). */
 function normName(s: string): string {
-  return s.replace(/\0/g, '').replace(/[a-z]+/g, (m) => m.toUpperCase());
+  let i = 0;
+  for (; i < s.length; i++) {
+    const k = s.charCodeAt(i);
+    if (k === 0 || (k >= 0x61 && k <= 0x7a)) break;
+  }
+  if (i === s.length) return s;
+  let out = s.slice(0, i);
+  for (; i < s.length; i++) {
+    const k = s.charCodeAt(i);
+    if (k === 0) continue;
+    out += k >= 0x61 && k <= 0x7a ? String.fromCharCode(k - 0x20) : s[i];
+  }
+  return out;
 }
+
+/** Longest name in BLACK_TAGS / BLACK_ATTRS: a longer name without NULs cannot be one of them. */
+const LONGEST_NAME = 13;
 
 function isBlackTag(name: string): boolean {
   if (name.length < 3) return false;
-  if (BLACK_TAGS.has(normName(name))) return true;
+  if ((name.length <= LONGEST_NAME || name.includes('\0')) && BLACK_TAGS.has(normName(name))) return true;
   const head = name.slice(0, 3).toLowerCase();
   return head === 'svg' || head === 'xsl';
 }
@@ -35,10 +50,11 @@ function isBlackTag(name: string): boolean {
 function blackAttr(name: string): AttrKind {
   if (name.length < 2) return 'none';
   if (name.length >= 5) {
-    if (/^on/i.test(name)) return 'black';
+    if ((name.charCodeAt(0) | 0x20) === 0x6f && (name.charCodeAt(1) | 0x20) === 0x6e) return 'black'; // on...
     const head = normName(name.slice(0, 5));
     if (head === 'XMLNS' || head === 'XLINK') return 'black';
   }
+  if (name.length > LONGEST_NAME && !name.includes('\0')) return 'none';
   return BLACK_ATTRS.get(normName(name)) ?? 'none';
 }
 
@@ -149,5 +165,6 @@ const CONTEXTS: H5Start[] = ['data', 'value-no-quote', 'value-single-quote', 'va
  * isXss('hello <b>world</b>') // false
  */
 export function isXss(input: string): boolean {
-  return CONTEXTS.some((c) => isXssIn(input, c));
+  for (const c of CONTEXTS) if (isXssIn(input, c)) return true;
+  return false;
 }

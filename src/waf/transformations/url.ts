@@ -57,29 +57,46 @@ export const urlEncode: Transformation = (s) => {
 };
 
 /**
- * Turns UTF-8 multi-byte sequences into `%uXXXX` so rules can match them as text.
+ * Turns UTF-8 multi-byte sequences into `%uXXXX` (lower-case hex, at least four digits) so rules
+ * can match them as text, byte for byte as libmodsecurity 3 does it:
+ * - a 2-, 3- or 4-byte sequence with well-formed continuation bytes is decoded whatever its value,
+ *   so the overlong `C0 AF` becomes `%u002f` (a `/` once t:urlDecodeUni runs); an overlong form
+ *   or a surrogate keeps its lead byte after the escape (`%u002f\xc0`), and a lead byte F5-F7
+ *   (beyond U+10FFFF) is kept before it;
+ * - a lead byte whose continuation bytes are missing or malformed is dropped;
+ * - stray continuation bytes and F8-FF stay as they are; NUL bytes are dropped.
  *
  * @example
  * utf8toUnicode('\u00c3\u00a9').value // '%u00e9'
+ * utf8toUnicode('..\u00c0\u00af..').value // '..%u002f\u00c0..'
  */
 export const utf8toUnicode: Transformation = (s) => {
-  if (!/[\x80-\xff]/.test(s)) return { value: s, changed: false };
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00\x80-\xff]/.test(s)) return { value: s, changed: false };
   let out = '';
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  for (let i = 0; i < n;) {
     const b = s.charCodeAt(i);
-    let need = 0;
-    let cp = 0;
-    if (b >= 0xc2 && b <= 0xdf) { need = 1; cp = b & 0x1f; }
-    else if (b >= 0xe0 && b <= 0xef) { need = 2; cp = b & 0x0f; }
-    else if (b >= 0xf0 && b <= 0xf4) { need = 3; cp = b & 0x07; }
-    let ok = need > 0 && i + need < s.length + 0 + 1 && i + need <= s.length - 1 + 1;
-    for (let k = 1; ok && k <= need; k++) {
-      const nb = s.charCodeAt(i + k);
-      if (Number.isNaN(nb) || (nb & 0xc0) !== 0x80) ok = false;
-      else cp = (cp << 6) | (nb & 0x3f);
+    if (b < 0x80) {
+      if (b !== 0) out += s[i];
+      i++;
+      continue;
     }
-    if (ok) { out += `%u${cp.toString(16).padStart(4, '0')}`; i += need; }
-    else out += s[i];
+    const len = (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : (b & 0xf8) === 0xf0 ? 4 : 0;
+    if (len === 0) { out += s[i]; i++; continue; }
+    if (len === 4 && b >= 0xf5) out += s[i];
+    let cp = b & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
+    let ok = true;
+    for (let k = 1; k < len; k++) {
+      const c = i + k < n ? s.charCodeAt(i + k) : 0;
+      if ((c & 0xc0) !== 0x80) { ok = false; break; }
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (!ok) { i++; continue; }
+    out += `%u${cp.toString(16).padStart(4, '0')}`;
+    if (cp >= 0xd800 && cp <= 0xdfff) out += s[i];
+    if (cp < (len === 2 ? 0x80 : len === 3 ? 0x800 : 0x10000)) out += s[i];
+    i += len;
   }
   return { value: out, changed: out !== s };
 };

@@ -80,7 +80,8 @@ function exchange(port: number, bytes: Buffer): Promise<{ status: number; reques
 /** The gateway config: CRS v4 with CRS's own test setup (DetectionOnly, paranoia 4) as custom rules. */
 function replayConfig(upstream: string): string {
   const rules = `${TEST_SETUP}`.split('\n').map((l) => `          ${l}`).join('\n');
-  return `${E2E_PREAMBLE}apis:
+  // Matches below the anomaly threshold are logged at debug (routine events): the replay reads them all.
+  return `${E2E_PREAMBLE.replace('level: info', 'level: debug')}apis:
   - name: crs
     upstream: ${upstream}
     prefixes: [/]

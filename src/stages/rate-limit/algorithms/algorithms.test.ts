@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import { evaluateLimit } from './evaluate.js';
 import type { Algorithm, LimitRule, LimitState } from './types.js';
 import { civilFromDays, daysFromCivil, windowBounds } from './windows.js';
-
-/** Deterministic PRNG (mulberry32) so a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../../../test/helpers/prng.js';
 
 function timings(seed: number, n: number): number[] {
   const rnd = prng(seed);

@@ -6,6 +6,7 @@ import type { Algorithm, LimitRule } from '../algorithms/types.js';
 import { MemoryRateLimitStore } from './memory.js';
 import { RedisRateLimitStore } from './redis.js';
 import type { CheckRequest, RateLimitStore } from './store.js';
+import { prng } from '../../../../test/helpers/prng.js';
 
 // The Lua script mirrors the TypeScript algorithms; with the clock pinned, both must agree
 // decision for decision (allowed, remaining, reset, retry) over random request timings.
@@ -18,16 +19,6 @@ after(async () => {
   if (keys.length > 0) await kv.client.del(...keys);
   await kv.close();
 });
-
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Lua script = TypeScript algorithms', () => {
   const rules: [Algorithm, LimitRule][] = [
