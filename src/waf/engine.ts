@@ -5,6 +5,7 @@ import type { RuleSet } from './rules/ruleset.js';
 import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
 import { resolveTarget } from './resolve.js';
+import { chainKey, phasePlan, type CandidateGroup } from './rules/plan.js';
 
 /** A logged rule match. */
 export interface WafMatch {
@@ -20,6 +21,13 @@ export interface WafMatch {
 /** Optional instrumentation; `profile` accumulates milliseconds per rule id. */
 export interface EvaluateOptions {
   readonly profile?: Map<number, number>;
+  /**
+   * `false` runs every rule without the candidate automaton (ADR 0006): only for tests
+   * that check the pruned and the unpruned engine agree.
+   */
+  readonly prune?: boolean;
+  /** Counts rules skipped by the automaton and rules evaluated, when given. */
+  readonly stats?: { skipped: number; evaluated: number };
 }
 
 /** A phase's outcome. `interrupted` is set only when the engine is On and a rule denies/drops. */
@@ -28,21 +36,31 @@ export interface EvaluateResult {
   readonly matches: WafMatch[];
 }
 
-const transformCache = new WeakMap<Transaction, Map<string, Map<string, string[]>>>();
+/** Transformation results of one transaction: chain key → input value → every changed step (last is final). */
+type TransformMemo = Map<string, Map<string, string[]>>;
 
-function transformed(tx: Transaction, rule: Rule, value: string): string[] {
-  // Returns every intermediate value that changed (multiMatch needs them all); last is final.
-  if (rule.transforms.length === 0) return [value];
-  const key = rule.transforms.map((t) => t.name).join(',');
-  let byChain = transformCache.get(tx);
-  if (!byChain) { byChain = new Map(); transformCache.set(tx, byChain); }
-  let byValue = byChain.get(key);
-  if (!byValue) { byValue = new Map(); byChain.set(key, byValue); }
+const memos = new WeakMap<Transaction, TransformMemo>();
+
+function memoOf(tx: Transaction): TransformMemo {
+  let m = memos.get(tx);
+  if (m === undefined) { m = new Map(); memos.set(tx, m); }
+  return m;
+}
+
+/**
+ * Every intermediate value that changed (multiMatch needs them all); the last is final.
+ * Memoised per transaction by (chain, value): CRS applies a handful of chains to the same
+ * values hundreds of times. Transformations are pure, so a hit is exact.
+ */
+function transformed(memo: TransformMemo, key: string, transforms: Rule['transforms'], value: string): string[] {
+  if (transforms.length === 0) return [value];
+  let byValue = memo.get(key);
+  if (!byValue) { byValue = new Map(); memo.set(key, byValue); }
   const hit = byValue.get(value);
   if (hit) return hit;
   const steps = [value];
   let cur = value;
-  for (const t of rule.transforms as Array<{ fn: Transformation }>) {
+  for (const t of transforms as Array<{ fn: Transformation }>) {
     const r = t.fn(cur);
     if (r.changed) steps.push(r.value);
     cur = r.value;
@@ -52,6 +70,30 @@ function transformed(tx: Transaction, rule: Rule, value: string): string[] {
   return steps;
 }
 
+/**
+ * Runs a group's automaton over every value its members could read, transformed by their
+ * chain, and returns which members saw one of their literals (ADR 0006).
+ */
+function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Uint8Array {
+  const hit = new Uint8Array(g.automaton.owners);
+  let left = g.automaton.owners;
+  const scan = (value: string): void => {
+    const steps = transformed(memo, g.chainKey, g.transforms, value);
+    if (g.multiMatch) for (const v of steps) left -= g.automaton.scan(v, hit);
+    else left -= g.automaton.scan(steps[steps.length - 1]!, hit);
+  };
+  for (const name of g.sources) {
+    if (left === 0) break;
+    const scalar = tx.scalars.get(name);
+    if (scalar !== undefined) { scan(scalar); continue; }
+    for (const e of tx.collection(name).all()) {
+      scan(e.value);
+      if (left === 0) break;
+    }
+  }
+  return hit;
+}
+
 function removed(rule: Rule, tx: Transaction): boolean {
   for (const [a, b] of tx.removedRuleIds) if (rule.id >= a && rule.id <= b) return true;
   for (const t of tx.removedTags) if (rule.tags.includes(t)) return true;
@@ -59,7 +101,7 @@ function removed(rule: Rule, tx: Transaction): boolean {
 }
 
 /** Evaluates one link; records MATCHED_VAR(S); returns whether it matched. */
-function evalLink(rule: Rule, tx: Transaction, head: Rule): boolean {
+function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     setRuleVars(tx, head);
@@ -72,7 +114,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule): boolean {
     : undefined;
   for (const spec of rule.targets) {
     for (const target of resolveTarget(tx, spec, rule, headId)) {
-      const steps = transformed(tx, rule, target.value);
+      const steps = transformed(memo, chainKey(rule), rule.transforms, target.value);
       const candidates = rule.multiMatch ? steps : [steps[steps.length - 1] as string];
       for (const v of candidates) {
         const hit = rule.operator.evaluate(v, tx, capture) !== rule.negated;
@@ -128,10 +170,17 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     }
     tx.processRequestBody();
   }
-  const rules = rs.phase(phase);
+  const plan = phasePlan(rs, phase);
+  const rules = plan.rules;
+  const prune = options.prune !== false;
+  const stats = options.stats;
+  const memo = memoOf(tx);
+  // One automaton pass per group, the first time one of its rules is reached in this phase.
+  const hits: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(plan.groups.length);
   let skipAfter: string | undefined;
   let skip = 0;
-  for (const rule of rules) {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     if (rule.kind === 'SecMarker') {
       if (skipAfter !== undefined && rule.marker === skipAfter) skipAfter = undefined;
       continue;
@@ -139,6 +188,14 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     if (skipAfter !== undefined) continue;
     if (skip > 0) { skip--; continue; }
     if (rule.unsupported !== undefined || removed(rule, tx)) continue;
+    const g = plan.groupOf[i]!;
+    if (prune && g !== -1) {
+      const hit = hits[g] ??= scanGroup(tx, memo, plan.groups[g]!);
+      // No value this rule could read contains one of its literals: it cannot match,
+      // and a head that does not match runs no action.
+      if (hit[plan.ownerOf[i]!] === 0) { if (stats) stats.skipped++; continue; }
+    }
+    if (stats) stats.evaluated++;
     tx.collection('MATCHED_VARS').clear();
     tx.collection('MATCHED_VARS_NAMES').clear();
     let link: Rule | undefined = rule;
@@ -147,7 +204,7 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     while (link) {
       // Each link's actions run as it matches, before the next link (ModSecurity order):
       // CRS chains set TX in the head and test it in the child.
-      if (!evalLink(link, tx, rule)) { ok = false; break; }
+      if (!evalLink(link, tx, rule, memo)) { ok = false; break; }
       link = link.chain;
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);
