@@ -70,28 +70,39 @@ function transformed(memo: TransformMemo, key: string, transforms: Rule['transfo
   return steps;
 }
 
+/** What one group's scan found: which members can match at all, and per raw value which can match it. */
+interface GroupHits {
+  readonly any: Uint8Array;
+  /** Raw value → members one of whose literals it contains (null: none). A value absent here was not scanned. */
+  readonly byValue: Map<string, Uint8Array | null>;
+}
+
 /**
  * Runs a group's automaton over every value its members could read, transformed by their
- * chain, and returns which members saw one of their literals (ADR 0006).
+ * chain, and records which members saw one of their literals (ADR 0006).
  */
-function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Uint8Array {
-  const hit = new Uint8Array(g.automaton.owners);
-  let left = g.automaton.owners;
+function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): GroupHits {
+  const owners = g.automaton.owners;
+  const any = new Uint8Array(owners);
+  const byValue = new Map<string, Uint8Array | null>();
+  let scratch = new Uint8Array(owners);
   const scan = (value: string): void => {
+    if (byValue.has(value)) return;
     const steps = transformed(memo, g.chainKey, g.transforms, value);
-    if (g.multiMatch) for (const v of steps) left -= g.automaton.scan(v, hit);
-    else left -= g.automaton.scan(steps[steps.length - 1]!, hit);
+    let n = 0;
+    if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
+    else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
+    if (n === 0) { byValue.set(value, null); return; }
+    for (let i = 0; i < owners; i++) if (scratch[i] === 1) any[i] = 1;
+    byValue.set(value, scratch);
+    scratch = new Uint8Array(owners);
   };
   for (const name of g.sources) {
-    if (left === 0) break;
     const scalar = tx.scalars.get(name);
     if (scalar !== undefined) { scan(scalar); continue; }
-    for (const e of tx.collection(name).all()) {
-      scan(e.value);
-      if (left === 0) break;
-    }
+    for (const e of tx.collection(name).all()) scan(e.value);
   }
-  return hit;
+  return { any, byValue };
 }
 
 function removed(rule: Rule, tx: Transaction): boolean {
@@ -101,7 +112,7 @@ function removed(rule: Rule, tx: Transaction): boolean {
 }
 
 /** Evaluates one link; records MATCHED_VAR(S); returns whether it matched. */
-function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo): boolean {
+function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, hits: GroupHits | undefined, owner: number): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     setRuleVars(tx, head);
@@ -114,6 +125,11 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo):
     : undefined;
   for (const spec of rule.targets) {
     for (const target of resolveTarget(tx, spec, rule, headId)) {
+      if (hits !== undefined) {
+        // A scanned value with none of this rule's literals cannot match it (the operator is not negated).
+        const vh = hits.byValue.get(target.value);
+        if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
+      }
       const steps = transformed(memo, chainKey(rule), rule.transforms, target.value);
       const candidates = rule.multiMatch ? steps : [steps[steps.length - 1] as string];
       for (const v of candidates) {
@@ -176,7 +192,7 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
   const stats = options.stats;
   const memo = memoOf(tx);
   // One automaton pass per group, the first time one of its rules is reached in this phase.
-  const hits: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(plan.groups.length);
+  const groupHits: Array<GroupHits | undefined> = new Array<GroupHits | undefined>(plan.groups.length);
   let skipAfter: string | undefined;
   let skip = 0;
   for (let i = 0; i < rules.length; i++) {
@@ -189,11 +205,13 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     if (skip > 0) { skip--; continue; }
     if (rule.unsupported !== undefined || removed(rule, tx)) continue;
     const g = plan.groupOf[i]!;
+    const owner = plan.ownerOf[i]!;
+    let hits: GroupHits | undefined;
     if (prune && g !== -1) {
-      const hit = hits[g] ??= scanGroup(tx, memo, plan.groups[g]!);
+      hits = groupHits[g] ??= scanGroup(tx, memo, plan.groups[g]!);
       // No value this rule could read contains one of its literals: it cannot match,
       // and a head that does not match runs no action.
-      if (hit[plan.ownerOf[i]!] === 0) { if (stats) stats.skipped++; continue; }
+      if (hits.any[owner] === 0) { if (stats) stats.skipped++; continue; }
     }
     if (stats) stats.evaluated++;
     tx.collection('MATCHED_VARS').clear();
@@ -204,7 +222,7 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     while (link) {
       // Each link's actions run as it matches, before the next link (ModSecurity order):
       // CRS chains set TX in the head and test it in the child.
-      if (!evalLink(link, tx, rule, memo)) { ok = false; break; }
+      if (!evalLink(link, tx, rule, memo, link === rule ? hits : undefined, owner)) { ok = false; break; }
       link = link.chain;
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);

@@ -1,12 +1,21 @@
 import { GatewayError } from '../../errors/index.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
-import { evaluate, Transaction, type RuleSet, type WafMatch } from '../../waf/index.js';
+import type { RuleSet, WafMatch } from '../../waf/index.js';
 import { sharedRuleSet } from './cache.js';
 import { publishMatches } from './events.js';
+import { inspectRequest, type InspectResult } from './inspect.js';
 import { transactionInput } from './request.js';
 import { ruleSetInputs } from './rules.js';
 import type { WafConfig } from './schema.js';
+import { inspectionPool } from './worker-pool.js';
+
+/**
+ * Bodies from this size on are inspected on a worker thread (ADR 0006): below it an
+ * inspection costs a few milliseconds; at 128 KiB a single CRS rule can take longer
+ * than the 20 ms the event loop may stall. PCL_WAF_OFFLOAD_BYTES overrides it (0: never).
+ */
+const OFFLOAD_BYTES = Number(process.env['PCL_WAF_OFFLOAD_BYTES'] ?? 16_384);
 
 /** The one message every WAF refusal carries: which rule matched is for logs only. */
 const BLOCK_DETAIL = 'The request was refused by the web application firewall.';
@@ -24,25 +33,30 @@ const OVERSIZE_DETAIL = 'The request body is larger than the web application fir
  */
 export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
   const mode = cfg.enabled ? cfg.mode : 'off';
-  const rules = mode === 'off' ? undefined : sharedRuleSet(ruleSetInputs(cfg, deps.baseDir), deps.compileCache);
+  const inputs = mode === 'off' ? undefined : ruleSetInputs(cfg, deps.baseDir);
+  const rules = inputs === undefined ? undefined : sharedRuleSet(inputs, deps.compileCache);
   const engineMode = mode === 'enforce' ? 'On' : 'DetectionOnly';
   const where = { api: deps.apiName, operationId: deps.operationId };
 
-  const inspect = (ctx: RequestContext): Decision => {
-    if (rules === undefined) return CONTINUE;
+  const inspect = (ctx: RequestContext): Decision | Promise<Decision> => {
+    if (rules === undefined || inputs === undefined) return CONTINUE;
     const size = ctx.body?.length ?? 0;
     if (size > cfg.maxInspectBytes && cfg.oversize === 'block') {
       return reject(new GatewayError('PCL_BODY_TOO_LARGE', { detail: OVERSIZE_DETAIL, stage: 'waf', internal: `body of ${size} bytes above waf.maxInspectBytes ${cfg.maxInspectBytes}` }));
     }
-    const tx = new Transaction(transactionInput(ctx, cfg.maxInspectBytes), ctx.id);
-    tx.engineMode = engineMode;
-    const matches: WafMatch[] = [];
-    let interrupted = false;
-    for (const phase of [1, 2]) {
-      const r = evaluate(rules, tx, phase);
-      matches.push(...r.matches);
-      if (r.interrupted) { interrupted = true; break; }
+    const input = transactionInput(ctx, cfg.maxInspectBytes);
+    if (OFFLOAD_BYTES > 0 && size >= OFFLOAD_BYTES) {
+      // A worker that fails (crashed, could not load) must not decide: inspect here instead.
+      return inspectionPool().inspect(inputs, input, ctx.id, engineMode).then(
+        (r) => decide(ctx, r),
+        () => decide(ctx, inspectRequest(rules, input, ctx.id, engineMode)),
+      );
     }
+    return decide(ctx, inspectRequest(rules, input, ctx.id, engineMode));
+  };
+
+  const decide = (ctx: RequestContext, { matches, interrupted }: InspectResult): Decision => {
+    if (rules === undefined) return CONTINUE;
     // ctl:ruleEngine may have changed the mode mid-transaction; what counts is whether it refused.
     const refuse = interrupted || (mode === 'monitor' && wouldRefuse(rules, matches));
     publishMatches(ctx, matches, { blocked: interrupted, ...where });

@@ -1,0 +1,26 @@
+import { evaluate, Transaction, type RuleSet, type TransactionInput, type WafMatch } from '../../waf/index.js';
+
+/** What inspecting one request found: the logged matches and whether a rule refused it. */
+export interface InspectResult {
+  readonly matches: WafMatch[];
+  readonly interrupted: boolean;
+}
+
+/**
+ * Runs request phases 1 and 2 over a fresh Transaction: the one inspection both the
+ * event-loop thread and the inspection workers run (worker-pool.ts).
+ *
+ * @example
+ * const r = inspectRequest(rules, { method: 'GET', uri: '/?q=1', headers: [] }, 'req-1', 'On');
+ */
+export function inspectRequest(rules: RuleSet, input: TransactionInput, id: string, engineMode: 'On' | 'DetectionOnly'): InspectResult {
+  const tx = new Transaction(input, id);
+  tx.engineMode = engineMode;
+  const matches: WafMatch[] = [];
+  for (const phase of [1, 2]) {
+    const r = evaluate(rules, tx, phase);
+    matches.push(...r.matches);
+    if (r.interrupted) return { matches, interrupted: true };
+  }
+  return { matches, interrupted: false };
+}
