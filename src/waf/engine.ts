@@ -120,6 +120,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
     return true;
   }
   let matched = false;
+  const key = chainKey(rule);
   const capture = rule.capture
     ? (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); }
     : undefined;
@@ -130,9 +131,10 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         const vh = hits.byValue.get(target.value);
         if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
       }
-      const steps = transformed(memo, chainKey(rule), rule.transforms, target.value);
-      const candidates = rule.multiMatch ? steps : [steps[steps.length - 1] as string];
-      for (const v of candidates) {
+      const steps = transformed(memo, key, rule.transforms, target.value);
+      // Without multiMatch only the final value is tested (the last step).
+      for (let k = rule.multiMatch ? 0 : steps.length - 1; k < steps.length; k++) {
+        const v = steps[k]!;
         const hit = rule.operator.evaluate(v, tx, capture) !== rule.negated;
         if (!hit) continue;
         matched = true;

@@ -20,18 +20,17 @@ function selects(sel: Selector, key: string, lkey: string): boolean {
   return sel.regex.test(key);
 }
 
-function excluded(collection: string, key: string, rule: Rule, tx: Transaction, ruleId: number): boolean {
-  const lkey = key.toLowerCase();
+function excluded(collection: string, key: string, lkey: string, rule: Rule, tx: Transaction, ruleId: number): boolean {
   for (const ex of rule.exclusions) {
     if (ex.collection === collection && selects(ex.selector, key, lkey)) return true;
   }
   const ctl = tx.removedTargets.get(ruleId);
   if (ctl) {
-    for (const t of ctl) if (t.collection === collection && (t.key === undefined || t.key === key.toLowerCase() || regexKey(t.key, key))) return true;
+    for (const t of ctl) if (t.collection === collection && (t.key === undefined || t.key === lkey || regexKey(t.key, key))) return true;
   }
   if (tx.removedTargetsByTag.length > 0) {
     for (const t of tx.removedTargetsByTag) {
-      if (rule.tags.includes(t.tag) && t.collection === collection && (t.key === undefined || t.key === key.toLowerCase() || regexKey(t.key, key))) return true;
+      if (rule.tags.includes(t.tag) && t.collection === collection && (t.key === undefined || t.key === lkey || regexKey(t.key, key))) return true;
     }
   }
   return false;
@@ -57,18 +56,18 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
   let out: Target[];
   const dyn = DYNAMIC[name];
   const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
+  // Most rules have no exclusion and no ctl removal applies: skip the per-entry check.
+  const mayExclude = rule.exclusions.length > 0 || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
   if (scalar !== undefined) {
-    out = excluded(name, '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ name, key: '', value: scalar }];
+    out = mayExclude && excluded(name, '', '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ name, key: '', value: scalar }];
   } else {
     out = [];
     const col = tx.collection(name);
     const sel = spec.selector;
-    // Most rules have no exclusion and no ctl removal applies: skip the per-entry check.
-    const mayExclude = rule.exclusions.length > 0 || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
     // A key selector reads the collection's index instead of testing every entry.
     for (const e of sel.kind === 'key' ? col.get(sel.key) : col.all()) {
       if (sel.kind === 'regex' && !sel.regex.test(e.key)) continue;
-      if (mayExclude && excluded(name, e.key, rule, tx, ruleId)) continue;
+      if (mayExclude && excluded(name, e.key, e.lkey, rule, tx, ruleId)) continue;
       out.push({ name: `${name}:${e.key}`, key: e.key, value: e.value });
     }
   }
