@@ -163,7 +163,7 @@ async function maxLoopDelayMs(g: Gateway): Promise<number> {
 /** A 128 KiB form body and a 128 KiB JSON body, both benign-looking but costly to inspect. */
 const STALL_BAITS: Array<[Record<string, string>, string]> = [
   [{ ...HEADERS, 'content-type': 'application/x-www-form-urlencoded' }, `q=${'a'.repeat(128 * 1024 - 3)}!`],
-  [HEADERS, JSON.stringify({ q: `${'(['.repeat(16 * 1024)}${"'\"".repeat(16 * 1024 - 4)}` })],
+  [HEADERS, JSON.stringify({ q: `${'(['.repeat(32_768)}${"'\"".repeat(21_842)}` })],
 ];
 
 /**

@@ -97,10 +97,13 @@ function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Gro
     byValue.set(value, scratch);
     scratch = new Uint8Array(owners);
   };
-  for (const name of g.sources) {
+  for (const { name, keys } of g.sources) {
+    // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
     const scalar = tx.scalars.get(name);
     if (scalar !== undefined) { scan(scalar); continue; }
-    for (const e of tx.collection(name).all()) scan(e.value);
+    const col = tx.collection(name);
+    if (keys === undefined) for (const e of col.all()) scan(e.value);
+    else for (const k of keys) for (const e of col.get(k)) scan(e.value);
   }
   return { any, byValue };
 }

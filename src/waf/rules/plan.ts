@@ -28,8 +28,12 @@ export interface CandidateGroup {
   readonly transforms: Rule['transforms'];
   /** Members test every intermediate value (multiMatch): scan them all. */
   readonly multiMatch: boolean;
-  /** Every variable a member reads (whole collections: a superset of any selector). */
-  readonly sources: readonly string[];
+  /**
+   * Every variable a member reads: the keys named when every member names keys of that
+   * collection (`REQUEST_HEADERS:User-Agent`), else the whole collection (a superset of any
+   * regex selector).
+   */
+  readonly sources: ReadonlyArray<{ readonly name: string; readonly keys: readonly string[] | undefined }>;
   readonly automaton: LiteralAutomaton;
 }
 
@@ -70,20 +74,26 @@ function eligible(rule: Rule): boolean {
 function compilePhase(rules: readonly Rule[]): PhasePlan {
   const groupOf = new Int32Array(rules.length).fill(-1);
   const ownerOf = new Int32Array(rules.length).fill(-1);
-  const building = new Map<string, { rule: Rule; literals: Array<[string, number]>; owners: number; sources: Set<string> }>();
+  // Per collection: the keys members name, or null once a member reads all of it.
+  const building = new Map<string, { rule: Rule; literals: Array<[string, number]>; owners: number; sources: Map<string, Set<string> | null> }>();
   const order: string[] = [];
   rules.forEach((rule, i) => {
     if (!eligible(rule)) return;
     const key = `${chainKey(rule)}${rule.multiMatch ? '|multiMatch' : ''}`;
     let g = building.get(key);
     if (g === undefined) {
-      g = { rule, literals: [], owners: 0, sources: new Set() };
+      g = { rule, literals: [], owners: 0, sources: new Map() };
       building.set(key, g);
       order.push(key);
     }
     const owner = g.owners++;
     for (const lit of rule.operator.literals ?? []) g.literals.push([lit, owner]);
-    for (const t of rule.targets) g.sources.add(t.collection);
+    for (const t of rule.targets) {
+      const known = g.sources.get(t.collection);
+      if (t.selector.kind !== 'key') g.sources.set(t.collection, null);
+      else if (known === undefined) g.sources.set(t.collection, new Set([t.selector.key]));
+      else known?.add(t.selector.key);
+    }
     groupOf[i] = order.indexOf(key);
     ownerOf[i] = owner;
   });
@@ -91,7 +101,7 @@ function compilePhase(rules: readonly Rule[]): PhasePlan {
     const g = building.get(key)!;
     return {
       chainKey: chainKey(g.rule), transforms: g.rule.transforms, multiMatch: g.rule.multiMatch,
-      sources: [...g.sources], automaton: new LiteralAutomaton(g.literals, g.owners),
+      sources: [...g.sources].map(([name, keys]) => ({ name, keys: keys === null ? undefined : [...keys] })), automaton: new LiteralAutomaton(g.literals, g.owners),
     };
   });
   return { rules, groupOf, ownerOf, groups };
