@@ -11,11 +11,12 @@ import type { WafConfig } from './schema.js';
 import { inspectionPool } from './worker-pool.js';
 
 /**
- * Bodies from this size on are inspected on a worker thread (ADR 0006): below it an
- * inspection costs a few milliseconds; at 128 KiB a single CRS rule can take longer
- * than the 20 ms the event loop may stall. PCL_WAF_OFFLOAD_BYTES overrides it (0: never).
+ * Bodies from this size on are inspected on a worker thread (ADR 0006): CRS's cost grows with
+ * the number of arguments, and a 4 KiB JSON body already costs 12-35 ms of CPU (a single rule
+ * over a 128 KiB value, hundreds), past the 20 ms the event loop may stall.
+ * PCL_WAF_OFFLOAD_BYTES overrides it (0: never).
  */
-const OFFLOAD_BYTES = Number(process.env['PCL_WAF_OFFLOAD_BYTES'] ?? 16_384);
+const OFFLOAD_BYTES = Number(process.env['PCL_WAF_OFFLOAD_BYTES'] ?? 4_096);
 
 /** The one message every WAF refusal carries: which rule matched is for logs only. */
 const BLOCK_DETAIL = 'The request was refused by the web application firewall.';
