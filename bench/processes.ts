@@ -73,8 +73,8 @@ export function startScript(script: URL, env: NodeJS.ProcessEnv, timeoutMs = 10_
  * @example
  * const gw = await startGatewayProcess('dist/src/cli/main.js', '/tmp/x/portcullis.yaml', 18080, 19901);
  */
-export async function startGatewayProcess(cli: string, configFile: string, port: number, adminPort: number, timeoutMs = 20_000): Promise<TargetProcess> {
-  const child = spawn(process.execPath, [cli, 'start', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startGatewayProcess(cli: string, configFile: string, port: number, adminPort: number, timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<TargetProcess> {
+  const child = spawn(process.execPath, [cli, 'start', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   const errors = tail(child);
   let spawnError: Error | undefined;
   child.once('error', (err) => { spawnError = err; });

@@ -19,7 +19,8 @@ import type { RuleSet } from '../src/waf/rules/ruleset.js';
 import { median } from './report.js';
 import { findPackageRoot } from '../src/util/package-root.js';
 
-const CONF = [resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance'), '/work/shared/conformance'].find((d) => existsSync(d)) ?? '';
+const CONF = process.env['PCL_CONFORMANCE_DIR'] ?? resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance');
+if (!existsSync(join(CONF, 'crs-4-rules'))) throw new Error(`CRS v4 rules not found under ${CONF}: set PCL_CONFORMANCE_DIR`);
 const CRS4 = join(CONF, 'crs-4-rules');
 const CRS3 = '/usr/share/modsecurity-crs/rules';
 const ENGINES: Record<string, RegexEngine> = { 're2js': re2jsRegexEngine, 're2 (native, default)': re2RegexEngine, 'v8-linear': v8LinearRegexEngine, 'v8-hybrid (backtracks <= 1 KB)': hybridRegexEngine };

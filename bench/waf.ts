@@ -11,10 +11,14 @@ import { markdownTable, medianRow, type RunResult, type TargetSummary } from './
 import { findPackageRoot } from '../src/util/package-root.js';
 
 // `node dist/bench/waf.js [--duration N] [--warmup N] [--connections N] [--rounds N]`:
-// a benign 1 KB JSON POST through Portcullis with CRS v4 at paranoia level 1, beside
-// pass-through Portcullis and the minimal proxy (and nginx with and without
-// ModSecurity + CRS 3.3 when installed), in interleaved rounds; then the bait payloads
-// one request at a time. See docs/performance.md, "WAF".
+// two benign scenarios (a 1 KB JSON POST; a browser-like GET with a 5-parameter query)
+// through Portcullis with CRS v4 at paranoia level 1, beside pass-through Portcullis and
+// the minimal proxy (and nginx with and without ModSecurity + CRS 3.3 when installed),
+// in interleaved rounds; then the stall test (128 KiB baits inspected while a steady GET
+// load runs: worst event-loop delay inside the gateway and the GETs' p99, with large
+// inspections on worker threads and inline); then the bait payloads one at a time.
+// CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
+// See docs/performance.md, "WAF".
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const PATH = '/v1/items';
@@ -28,21 +32,36 @@ const BODY = JSON.stringify({
   notes: 'First published in 1937 to wide acclaim, the book was nominated for the Carnegie Medal and has never been out of print since. Later editions revised the chapter about the riddle game to fit the sequel.',
 });
 const HEADERS = { host: 'localhost', 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'portcullis-bench/1.0' };
+/** A browser-like GET: the headers Firefox sends for a navigation, and a 5-parameter query. */
+const GET_PATH = '/v1/items?q=hobbit+tolkien&page=2&sort=title&lang=en-GB&limit=20';
+const GET_HEADERS = {
+  host: 'localhost', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0',
+  accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8', 'accept-language': 'en-GB,en;q=0.5',
+  'accept-encoding': 'gzip, deflate, br', referer: 'http://localhost/v1/', cookie: 'session=3f2a9c1e7b4d; theme=dark',
+  'upgrade-insecure-requests': '1', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'same-origin',
+};
+
+interface Scenario { id: string; label: string; path: string; method: string; headers: Record<string, string>; body?: string }
+const SCENARIOS: Scenario[] = [
+  { id: 'post', label: `benign ${Buffer.byteLength(BODY)}-byte JSON POST`, path: PATH, method: 'POST', headers: HEADERS, body: BODY },
+  { id: 'get', label: 'benign browser GET, 5-parameter query', path: GET_PATH, method: 'GET', headers: GET_HEADERS },
+];
 
 interface Target { id: string; label: string; start(): Promise<TargetProcess> }
+interface Gateway extends TargetProcess { adminPort: number }
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const root = findPackageRoot(import.meta.url);
   const ext = extname(new URL(import.meta.url).pathname);
-  const crsDir = process.env['PCL_CRS_DIR'] ?? [resolve(root, '..', 'shared', 'conformance', 'crs-4-rules'), '/work/shared/conformance/crs-4-rules'].find((d) => existsSync(d));
-  if (crsDir === undefined) throw new Error('CRS v4 rules not found: set PCL_CRS_DIR');
+  const crsDir = process.env['PCL_CRS_DIR'] ?? resolve(root, '..', 'shared', 'conformance', 'crs-4-rules');
+  if (!existsSync(crsDir)) throw new Error(`CRS v4 rules not found at ${crsDir}: set PCL_CRS_DIR`);
   const tmp = await mkdtemp(join(tmpdir(), 'portcullis-bench-waf-'));
   const owned: TargetProcess[] = [];
   try {
     const upstream = await startScript(new URL(`./fixed-upstream${ext}`, import.meta.url), { PORT: '0' });
     owned.push(upstream);
-    const gateway = async (name: string, stages: Record<string, unknown>): Promise<TargetProcess> => {
+    const gateway = async (name: string, stages: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<Gateway> => {
       const port = await freePort();
       const adminPort = await freePort();
       const file = join(tmp, `${name}.yaml`);
@@ -50,7 +69,7 @@ async function main(): Promise<void> {
         server: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: adminPort }, logging: { level: 'warn', accessLog: false }, watch: false,
         apis: [{ name, upstream: `http://127.0.0.1:${upstream.port}`, prefixes: ['/'], stages }],
       }));
-      return startGatewayProcess(join(root, 'dist', 'src', 'cli', 'main.js'), file, port, adminPort, 120_000);
+      return { ...(await startGatewayProcess(join(root, 'dist', 'src', 'cli', 'main.js'), file, port, adminPort, 120_000, env)), adminPort };
     };
     const targets: Target[] = [
       { id: 'b', label: '(b) minimal undici proxy', start: () => startScript(new URL(`./minimal-proxy${ext}`, import.meta.url), { UPSTREAM: `http://127.0.0.1:${upstream.port}`, PORT: '0' }) },
@@ -67,45 +86,111 @@ async function main(): Promise<void> {
       log(`nginx anchor skipped: ${missing}`);
     }
 
-    const running: Array<{ t: Target; proc: TargetProcess | undefined; runs: RunResult[]; failure: string | undefined }> = [];
+    const running: Array<{ t: Target; proc: TargetProcess | undefined; runs: Map<string, RunResult[]>; failure: string | undefined }> = [];
     for (const t of targets) {
       try {
         const proc = await t.start();
         owned.push(proc);
-        const res = await fetch(`http://127.0.0.1:${proc.port}${PATH}`, { method: 'POST', headers: HEADERS, body: BODY });
-        await res.arrayBuffer();
-        running.push({ t, proc, runs: [], failure: res.status === 200 ? undefined : `POST ${PATH} answered ${res.status}` });
+        let failure: string | undefined;
+        for (const sc of SCENARIOS) {
+          const res = await fetch(`http://127.0.0.1:${proc.port}${sc.path}`, { method: sc.method, headers: sc.headers, ...(sc.body === undefined ? {} : { body: sc.body }) });
+          await res.arrayBuffer();
+          if (res.status !== 200) failure ??= `${sc.method} ${sc.path} answered ${res.status}`;
+        }
+        running.push({ t, proc, runs: new Map(SCENARIOS.map((sc) => [sc.id, []])), failure });
       } catch (err) {
-        running.push({ t, proc: undefined, runs: [], failure: err instanceof Error ? err.message : String(err) });
+        running.push({ t, proc: undefined, runs: new Map(), failure: err instanceof Error ? err.message : String(err) });
       }
     }
-    log(`payload: ${Buffer.byteLength(BODY)} bytes of JSON; ${args.rounds} rounds x ${args.duration} s, ${args.connections} connections`);
+    log(`${args.rounds} rounds x ${args.duration} s per scenario, ${args.connections} connections`);
     for (let round = 1; round <= args.rounds; round++) {
-      for (const r of running) {
-        if (r.failure !== undefined || r.proc === undefined) continue;
-        const load = { url: `http://127.0.0.1:${r.proc.port}${PATH}`, connections: args.connections, method: 'POST', headers: HEADERS, body: BODY };
-        if (args.warmup > 0) await runLoad({ ...load, durationS: args.warmup });
-        const before = await cpuUs(r.proc.pid);
-        const res = await runLoad({ ...load, durationS: args.duration });
-        const after = await cpuUs(r.proc.pid);
-        const n = res.rps * args.duration;
-        r.runs.push(before === undefined || after === undefined || n === 0 ? res : { ...res, cpuUsPerReq: (after - before) / n });
-        log(`round ${round} ${r.t.label}: ${res.rps.toFixed(0)} req/s, non-2xx ${res.non2xx}`);
+      for (const sc of SCENARIOS) {
+        for (const r of running) {
+          if (r.failure !== undefined || r.proc === undefined) continue;
+          const load = { url: `http://127.0.0.1:${r.proc.port}${sc.path}`, connections: args.connections, method: sc.method, headers: sc.headers, ...(sc.body === undefined ? {} : { body: sc.body }) };
+          if (args.warmup > 0) await runLoad({ ...load, durationS: args.warmup });
+          const before = await cpuUs(r.proc.pid);
+          const res = await runLoad({ ...load, durationS: args.duration });
+          const after = await cpuUs(r.proc.pid);
+          const n = res.rps * args.duration;
+          r.runs.get(sc.id)!.push(before === undefined || after === undefined || n === 0 ? res : { ...res, cpuUsPerReq: (after - before) / n });
+          log(`round ${round} ${sc.id} ${r.t.label}: ${res.rps.toFixed(0)} req/s, non-2xx ${res.non2xx}`);
+        }
       }
     }
-    const summaries: TargetSummary[] = running.map((r) => ({ id: r.t.id, label: r.t.label, runs: r.runs, ...(r.failure === undefined ? {} : { failure: r.failure }) }));
-    console.log(markdownTable(summaries, 'b'));
-    const rps = (id: string) => { const s = summaries.find((x) => x.id === id); return s && s.runs.length > 0 ? medianRow(s.runs).rps : Number.NaN; };
-    console.log(`\nPortcullis WAF / Portcullis pass-through: ${(100 * rps('w') / rps('c')).toFixed(1)} % of req/s`);
-    if (missing === undefined) console.log(`nginx+ModSecurity+CRS / nginx proxy: ${(100 * rps('m') / rps('n')).toFixed(1)} % of req/s`);
+    for (const sc of SCENARIOS) {
+      const summaries: TargetSummary[] = running.map((r) => ({ id: r.t.id, label: r.t.label, runs: r.runs.get(sc.id) ?? [], ...(r.failure === undefined ? {} : { failure: r.failure }) }));
+      console.log(`\n### ${sc.label}\n`);
+      console.log(markdownTable(summaries, 'b'));
+      const row = (id: string) => { const x = summaries.find((y) => y.id === id); return x && x.runs.length > 0 ? medianRow(x.runs) : undefined; };
+      const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 'n/a' : `${(100 * a / b).toFixed(1)} %`);
+      console.log(`\nPortcullis WAF / Portcullis pass-through: ${ratio(row('w')?.rps, row('c')?.rps)} of req/s`);
+      if (missing === undefined) {
+        console.log(`nginx+ModSecurity+CRS / nginx proxy: ${ratio(row('m')?.rps, row('n')?.rps)} of req/s`);
+        console.log(`Portcullis WAF CPU per request / nginx+ModSecurity+CRS's: ${ratio(row('w')?.cpuUsPerReq, row('m')?.cpuUsPerReq)}`);
+      }
+    }
 
-    const waf = running.find((r) => r.t.id === 'w')?.proc;
+    const waf = running.find((r) => r.t.id === 'w' && r.failure === undefined)?.proc as Gateway | undefined;
     const modsec = running.find((r) => r.t.id === 'm' && r.failure === undefined)?.proc;
-    if (waf !== undefined) await bait(waf, modsec);
+    if (waf !== undefined) {
+      // The same gateway with every inspection on the event loop, for the stall comparison.
+      const inline = await gateway('waf-inline', { waf: { crsDir, paranoiaLevel: 1 } }, { PCL_WAF_OFFLOAD_BYTES: '0' });
+      owned.push(inline);
+      console.log('\n### Event-loop stalls: 128 KiB baits inspected during a steady browser-GET load (10 connections)\n');
+      console.log('| gateway | GET load | GET req/s | GET p50 ms | GET p99 ms | worst event-loop delay ms | baits inspected |\n|---|---|---:|---:|---:|---:|---:|');
+      for (const [name, g] of [['WAF, large bodies on a worker', waf], ['WAF, every inspection inline', inline]] as const) {
+        // The first large body starts the worker, which loads the rules (seconds): not what is measured here.
+        for (const [headers, body] of STALL_BAITS) await (await fetch(`http://127.0.0.1:${g.port}${PATH}`, { method: 'POST', headers, body })).arrayBuffer();
+        for (const withBait of [false, true]) {
+          const r = await stall(g, withBait, Math.max(5, args.duration));
+          console.log(`| ${name} | ${withBait ? 'with baits' : 'alone'} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxDelayMs.toFixed(1)} | ${r.baits} |`);
+        }
+      }
+      await bait(waf, modsec);
+    }
   } finally {
     await Promise.allSettled(owned.map((p) => p.stop()));
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The worst event-loop delay the gateway saw since the last scrape (prom-client resets its histogram per scrape). */
+async function maxLoopDelayMs(g: Gateway): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${g.adminPort}/metrics`)).text();
+  const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text);
+  return m === null ? Number.NaN : Number(m[1]) * 1000;
+}
+
+/** A 128 KiB form body and a 128 KiB JSON body, both benign-looking but costly to inspect. */
+const STALL_BAITS: Array<[Record<string, string>, string]> = [
+  [{ ...HEADERS, 'content-type': 'application/x-www-form-urlencoded' }, `q=${'a'.repeat(128 * 1024 - 3)}!`],
+  [HEADERS, JSON.stringify({ q: `${'(['.repeat(32_768)}${"'\"".repeat(21_842)}` })],
+];
+
+/**
+ * A steady GET load for `seconds`; with `withBait`, the baits are sent one after another
+ * (each waits for its answer) for as long as the load runs. Returns the GETs' latency and
+ * the gateway's worst event-loop delay over the run.
+ */
+async function stall(g: Gateway, withBait: boolean, seconds: number): Promise<RunResult & { maxDelayMs: number; baits: number }> {
+  await maxLoopDelayMs(g);
+  let baits = 0;
+  let stop = false;
+  const sender = (async () => {
+    if (!withBait) return;
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; !stop; i++) {
+      const [headers, body] = STALL_BAITS[i % STALL_BAITS.length]!;
+      const res = await fetch(`http://127.0.0.1:${g.port}${PATH}`, { method: 'POST', headers, body });
+      await res.arrayBuffer();
+      baits++;
+    }
+  })();
+  const res = await runLoad({ url: `http://127.0.0.1:${g.port}${GET_PATH}`, connections: 10, durationS: seconds, headers: GET_HEADERS });
+  stop = true;
+  await sender;
+  return { ...res, maxDelayMs: await maxLoopDelayMs(g), baits };
 }
 
 /** The worst-case payloads, one request at a time: time to the answer and the status. */

@@ -3,47 +3,66 @@
  * Keys compare case-insensitively, as ModSecurity selectors do.
  */
 
-/** One key/value entry; `key` keeps the original spelling for reporting. */
+/** One key/value entry; `key` keeps the original spelling for reporting, `lkey` is its lower case. */
 export interface Entry {
   readonly key: string;
+  readonly lkey: string;
   value: string;
 }
 
+const NONE: readonly Entry[] = Object.freeze([]);
+
 /**
+ * Entries in insertion order plus an index by lower-case key, so a keyed lookup
+ * (`TX:paranoia_level`, `REQUEST_HEADERS:Host`) does not lower-case every entry:
+ * CRS reads and writes TX by key hundreds of times per request (ADR 0006).
+ *
  * @example
- * const c = new Collection(); c.add('Host', 'x'); c.get('host') // [{ key: 'Host', value: 'x' }]
+ * const c = new Collection(); c.add('Host', 'x'); c.get('host') // [{ key: 'Host', lkey: 'host', value: 'x' }]
  */
 export class Collection {
   #entries: Entry[] = [];
+  readonly #index = new Map<string, Entry[]>();
 
   add(key: string, value: string): void {
-    this.#entries.push({ key, value });
+    const lkey = key.toLowerCase();
+    const e: Entry = { key, lkey, value };
+    this.#entries.push(e);
+    const list = this.#index.get(lkey);
+    if (list) list.push(e); else this.#index.set(lkey, [e]);
   }
 
   /** Replaces all entries of `key` with one value (TX semantics). */
   set(key: string, value: string): void {
     const lk = key.toLowerCase();
-    const existing = this.#entries.find((e) => e.key.toLowerCase() === lk);
-    if (existing) {
+    const list = this.#index.get(lk);
+    if (list) {
+      const existing = list[0]!;
       existing.value = value;
-      this.#entries = this.#entries.filter((e) => e === existing || e.key.toLowerCase() !== lk);
+      if (list.length > 1) {
+        this.#entries = this.#entries.filter((e) => e === existing || e.lkey !== lk);
+        this.#index.set(lk, [existing]);
+      }
     } else {
-      this.#entries.push({ key: lk, value });
+      const e: Entry = { key: lk, lkey: lk, value };
+      this.#entries.push(e);
+      this.#index.set(lk, [e]);
     }
   }
 
   remove(key: string): void {
     const lk = key.toLowerCase();
-    this.#entries = this.#entries.filter((e) => e.key.toLowerCase() !== lk);
+    if (!this.#index.delete(lk)) return;
+    this.#entries = this.#entries.filter((e) => e.lkey !== lk);
   }
 
-  get(key: string): Entry[] {
-    const lk = key.toLowerCase();
-    return this.#entries.filter((e) => e.key.toLowerCase() === lk);
+  /** The entries of `key` in insertion order (do not modify the array). */
+  get(key: string): readonly Entry[] {
+    return this.#index.get(key.toLowerCase()) ?? NONE;
   }
 
   first(key: string): string | undefined {
-    return this.get(key)[0]?.value;
+    return this.#index.get(key.toLowerCase())?.[0]?.value;
   }
 
   all(): readonly Entry[] {
@@ -51,7 +70,9 @@ export class Collection {
   }
 
   clear(): void {
+    if (this.#entries.length === 0) return;
     this.#entries = [];
+    this.#index.clear();
   }
 
   get size(): number {

@@ -5,6 +5,7 @@ import type { RuleSet } from './rules/ruleset.js';
 import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
 import { resolveTarget } from './resolve.js';
+import { chainKey, phasePlan, type CandidateGroup } from './rules/plan.js';
 
 /** A logged rule match. */
 export interface WafMatch {
@@ -20,6 +21,13 @@ export interface WafMatch {
 /** Optional instrumentation; `profile` accumulates milliseconds per rule id. */
 export interface EvaluateOptions {
   readonly profile?: Map<number, number>;
+  /**
+   * `false` runs every rule without the candidate automaton (ADR 0006): only for tests
+   * that check the pruned and the unpruned engine agree.
+   */
+  readonly prune?: boolean;
+  /** Counts rules skipped by the automaton and rules evaluated, when given. */
+  readonly stats?: { skipped: number; evaluated: number };
 }
 
 /** A phase's outcome. `interrupted` is set only when the engine is On and a rule denies/drops. */
@@ -28,21 +36,31 @@ export interface EvaluateResult {
   readonly matches: WafMatch[];
 }
 
-const transformCache = new WeakMap<Transaction, Map<string, Map<string, string[]>>>();
+/** Transformation results of one transaction: chain key → input value → every changed step (last is final). */
+type TransformMemo = Map<string, Map<string, string[]>>;
 
-function transformed(tx: Transaction, rule: Rule, value: string): string[] {
-  // Returns every intermediate value that changed (multiMatch needs them all); last is final.
-  if (rule.transforms.length === 0) return [value];
-  const key = rule.transforms.map((t) => t.name).join(',');
-  let byChain = transformCache.get(tx);
-  if (!byChain) { byChain = new Map(); transformCache.set(tx, byChain); }
-  let byValue = byChain.get(key);
-  if (!byValue) { byValue = new Map(); byChain.set(key, byValue); }
+const memos = new WeakMap<Transaction, TransformMemo>();
+
+function memoOf(tx: Transaction): TransformMemo {
+  let m = memos.get(tx);
+  if (m === undefined) { m = new Map(); memos.set(tx, m); }
+  return m;
+}
+
+/**
+ * Every intermediate value that changed (multiMatch needs them all); the last is final.
+ * Memoised per transaction by (chain, value): CRS applies a handful of chains to the same
+ * values hundreds of times. Transformations are pure, so a hit is exact.
+ */
+function transformed(memo: TransformMemo, key: string, transforms: Rule['transforms'], value: string): string[] {
+  if (transforms.length === 0) return [value];
+  let byValue = memo.get(key);
+  if (!byValue) { byValue = new Map(); memo.set(key, byValue); }
   const hit = byValue.get(value);
   if (hit) return hit;
   const steps = [value];
   let cur = value;
-  for (const t of rule.transforms as Array<{ fn: Transformation }>) {
+  for (const t of transforms as Array<{ fn: Transformation }>) {
     const r = t.fn(cur);
     if (r.changed) steps.push(r.value);
     cur = r.value;
@@ -52,6 +70,44 @@ function transformed(tx: Transaction, rule: Rule, value: string): string[] {
   return steps;
 }
 
+/** What one group's scan found: which members can match at all, and per raw value which can match it. */
+interface GroupHits {
+  readonly any: Uint8Array;
+  /** Raw value → members one of whose literals it contains (null: none). A value absent here was not scanned. */
+  readonly byValue: Map<string, Uint8Array | null>;
+}
+
+/**
+ * Runs a group's automaton over every value its members could read, transformed by their
+ * chain, and records which members saw one of their literals (ADR 0006).
+ */
+function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): GroupHits {
+  const owners = g.automaton.owners;
+  const any = new Uint8Array(owners);
+  const byValue = new Map<string, Uint8Array | null>();
+  let scratch = new Uint8Array(owners);
+  const scan = (value: string): void => {
+    if (byValue.has(value)) return;
+    const steps = transformed(memo, g.chainKey, g.transforms, value);
+    let n = 0;
+    if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
+    else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
+    if (n === 0) { byValue.set(value, null); return; }
+    for (let i = 0; i < owners; i++) if (scratch[i] === 1) any[i] = 1;
+    byValue.set(value, scratch);
+    scratch = new Uint8Array(owners);
+  };
+  for (const { name, keys } of g.sources) {
+    // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
+    const scalar = tx.scalars.get(name);
+    if (scalar !== undefined) { scan(scalar); continue; }
+    const col = tx.collection(name);
+    if (keys === undefined) for (const e of col.all()) scan(e.value);
+    else for (const k of keys) for (const e of col.get(k)) scan(e.value);
+  }
+  return { any, byValue };
+}
+
 function removed(rule: Rule, tx: Transaction): boolean {
   for (const [a, b] of tx.removedRuleIds) if (rule.id >= a && rule.id <= b) return true;
   for (const t of tx.removedTags) if (rule.tags.includes(t)) return true;
@@ -59,7 +115,7 @@ function removed(rule: Rule, tx: Transaction): boolean {
 }
 
 /** Evaluates one link; records MATCHED_VAR(S); returns whether it matched. */
-function evalLink(rule: Rule, tx: Transaction, head: Rule): boolean {
+function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, hits: GroupHits | undefined, owner: number): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     setRuleVars(tx, head);
@@ -67,14 +123,21 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule): boolean {
     return true;
   }
   let matched = false;
+  const key = chainKey(rule);
   const capture = rule.capture
     ? (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); }
     : undefined;
   for (const spec of rule.targets) {
     for (const target of resolveTarget(tx, spec, rule, headId)) {
-      const steps = transformed(tx, rule, target.value);
-      const candidates = rule.multiMatch ? steps : [steps[steps.length - 1] as string];
-      for (const v of candidates) {
+      if (hits !== undefined) {
+        // A scanned value with none of this rule's literals cannot match it (the operator is not negated).
+        const vh = hits.byValue.get(target.value);
+        if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
+      }
+      const steps = transformed(memo, key, rule.transforms, target.value);
+      // Without multiMatch only the final value is tested (the last step).
+      for (let k = rule.multiMatch ? 0 : steps.length - 1; k < steps.length; k++) {
+        const v = steps[k]!;
         const hit = rule.operator.evaluate(v, tx, capture) !== rule.negated;
         if (!hit) continue;
         matched = true;
@@ -128,10 +191,17 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     }
     tx.processRequestBody();
   }
-  const rules = rs.phase(phase);
+  const plan = phasePlan(rs, phase);
+  const rules = plan.rules;
+  const prune = options.prune !== false;
+  const stats = options.stats;
+  const memo = memoOf(tx);
+  // One automaton pass per group, the first time one of its rules is reached in this phase.
+  const groupHits: Array<GroupHits | undefined> = new Array<GroupHits | undefined>(plan.groups.length);
   let skipAfter: string | undefined;
   let skip = 0;
-  for (const rule of rules) {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     if (rule.kind === 'SecMarker') {
       if (skipAfter !== undefined && rule.marker === skipAfter) skipAfter = undefined;
       continue;
@@ -139,6 +209,16 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     if (skipAfter !== undefined) continue;
     if (skip > 0) { skip--; continue; }
     if (rule.unsupported !== undefined || removed(rule, tx)) continue;
+    const g = plan.groupOf[i]!;
+    const owner = plan.ownerOf[i]!;
+    let hits: GroupHits | undefined;
+    if (prune && g !== -1) {
+      hits = groupHits[g] ??= scanGroup(tx, memo, plan.groups[g]!);
+      // No value this rule could read contains one of its literals: it cannot match,
+      // and a head that does not match runs no action.
+      if (hits.any[owner] === 0) { if (stats) stats.skipped++; continue; }
+    }
+    if (stats) stats.evaluated++;
     tx.collection('MATCHED_VARS').clear();
     tx.collection('MATCHED_VARS_NAMES').clear();
     let link: Rule | undefined = rule;
@@ -147,7 +227,7 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     while (link) {
       // Each link's actions run as it matches, before the next link (ModSecurity order):
       // CRS chains set TX in the head and test it in the child.
-      if (!evalLink(link, tx, rule)) { ok = false; break; }
+      if (!evalLink(link, tx, rule, memo, link === rule ? hits : undefined, owner)) { ok = false; break; }
       link = link.chain;
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);

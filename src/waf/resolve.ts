@@ -14,23 +14,23 @@ export interface Target {
   readonly value: string;
 }
 
-function selects(sel: Selector, key: string): boolean {
+function selects(sel: Selector, key: string, lkey: string): boolean {
   if (sel.kind === 'all') return true;
-  if (sel.kind === 'key') return sel.key === key.toLowerCase();
+  if (sel.kind === 'key') return sel.key === lkey;
   return sel.regex.test(key);
 }
 
-function excluded(collection: string, key: string, rule: Rule, tx: Transaction, ruleId: number): boolean {
+function excluded(collection: string, key: string, lkey: string, rule: Rule, tx: Transaction, ruleId: number): boolean {
   for (const ex of rule.exclusions) {
-    if (ex.collection === collection && selects(ex.selector, key)) return true;
+    if (ex.collection === collection && selects(ex.selector, key, lkey)) return true;
   }
   const ctl = tx.removedTargets.get(ruleId);
   if (ctl) {
-    for (const t of ctl) if (t.collection === collection && (t.key === undefined || t.key === key.toLowerCase() || regexKey(t.key, key))) return true;
+    for (const t of ctl) if (t.collection === collection && (t.key === undefined || t.key === lkey || regexKey(t.key, key))) return true;
   }
   if (tx.removedTargetsByTag.length > 0) {
     for (const t of tx.removedTargetsByTag) {
-      if (rule.tags.includes(t.tag) && t.collection === collection && (t.key === undefined || t.key === key.toLowerCase() || regexKey(t.key, key))) return true;
+      if (rule.tags.includes(t.tag) && t.collection === collection && (t.key === undefined || t.key === lkey || regexKey(t.key, key))) return true;
     }
   }
   return false;
@@ -56,14 +56,18 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
   let out: Target[];
   const dyn = DYNAMIC[name];
   const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
+  // Most rules have no exclusion and no ctl removal applies: skip the per-entry check.
+  const mayExclude = rule.exclusions.length > 0 || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
   if (scalar !== undefined) {
-    out = excluded(name, '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ name, key: '', value: scalar }];
+    out = mayExclude && excluded(name, '', '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ name, key: '', value: scalar }];
   } else {
     out = [];
     const col = tx.collection(name);
-    for (const e of col.all()) {
-      if (!selects(spec.selector, e.key)) continue;
-      if (excluded(name, e.key, rule, tx, ruleId)) continue;
+    const sel = spec.selector;
+    // A key selector reads the collection's index instead of testing every entry.
+    for (const e of sel.kind === 'key' ? col.get(sel.key) : col.all()) {
+      if (sel.kind === 'regex' && !sel.regex.test(e.key)) continue;
+      if (mayExclude && excluded(name, e.key, e.lkey, rule, tx, ruleId)) continue;
       out.push({ name: `${name}:${e.key}`, key: e.key, value: e.value });
     }
   }

@@ -12,6 +12,12 @@ export type Transformation = (input: string) => { value: string; changed: boolea
 export interface Operator {
   /** `capture` receives regex groups 0..9 when the rule has the `capture` action. */
   evaluate(input: string, tx: Transaction, capture: ((groups: readonly string[]) => void) | undefined): boolean;
+  /**
+   * Strings of which every input this operator matches contains one (lower-case, compared
+   * ASCII case-insensitively); absent when no such set is known. The engine's candidate
+   * automaton (ADR 0006) skips a rule whose targets contain none of them.
+   */
+  readonly literals?: ReadonlySet<string>;
 }
 
 /** What an operator factory may use at load time. */

@@ -4,10 +4,20 @@ import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../
 import { evaluate, Transaction, type RuleSet, type WafMatch } from '../../waf/index.js';
 import { sharedRuleSet } from './cache.js';
 import { publishMatches } from './events.js';
+import { inspectRequest, type InspectResult } from './inspect.js';
 import { transactionInput } from './request.js';
 import { responseInput } from './response.js';
 import { BODY_ERROR_RULE_ID, ruleSetInputs } from './rules.js';
 import type { WafConfig } from './schema.js';
+import { inspectionPool } from './worker-pool.js';
+
+/**
+ * Bodies from this size on are inspected on a worker thread (ADR 0006): CRS's cost grows with
+ * the number of arguments; a 4 KiB JSON body of 36 items cost 34 ms of CPU on the loaded shared
+ * machine (a 128 KiB bait, 80-130 ms), past the 20 ms the event loop may stall.
+ * PCL_WAF_OFFLOAD_BYTES overrides it (0: never).
+ */
+const OFFLOAD_BYTES = Number(process.env['PCL_WAF_OFFLOAD_BYTES'] ?? 4_096);
 
 /** The one message every WAF refusal carries: which rule matched is for logs only. */
 const BLOCK_DETAIL = 'The request was refused by the web application firewall.';
@@ -35,7 +45,8 @@ interface PhasesOutcome {
  */
 export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
   const mode = cfg.enabled ? cfg.mode : 'off';
-  const rules = mode === 'off' ? undefined : sharedRuleSet(ruleSetInputs(cfg, deps.baseDir), deps.compileCache);
+  const inputs = mode === 'off' ? undefined : ruleSetInputs(cfg, deps.baseDir);
+  const rules = inputs === undefined ? undefined : sharedRuleSet(inputs, deps.compileCache);
   const engineMode = mode === 'enforce' ? 'On' : 'DetectionOnly';
   const where = { api: deps.apiName, operationId: deps.operationId };
   const inspectResponse = cfg.response.inspect !== 'off';
@@ -50,22 +61,36 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     return { ...out, refuse };
   };
 
-  const inspect = (ctx: RequestContext): Decision => {
-    if (rules === undefined) return CONTINUE;
+  const inspect = (ctx: RequestContext): Decision | Promise<Decision> => {
+    if (rules === undefined || inputs === undefined) return CONTINUE;
     const size = ctx.body?.length ?? 0;
     if (size > cfg.maxInspectBytes && cfg.oversize === 'block') {
       return reject(new GatewayError('PCL_BODY_TOO_LARGE', { detail: OVERSIZE_DETAIL, stage: 'waf', internal: `body of ${size} bytes above waf.maxInspectBytes ${cfg.maxInspectBytes}` }));
     }
-    const tx = new Transaction(transactionInput(ctx, cfg.maxInspectBytes), ctx.id);
-    tx.engineMode = engineMode;
-    const r = run(rules, ctx, tx, [1, 2]);
-    if (!r.refuse) {
-      if (inspectResponse) open.set(ctx, tx);
+    const input = transactionInput(ctx, cfg.maxInspectBytes);
+    if (OFFLOAD_BYTES > 0 && size >= OFFLOAD_BYTES) {
+      // A worker that fails (crashed, could not load) must not decide: inspect here instead.
+      return inspectionPool().inspect(inputs, input, ctx.id, engineMode).then(
+        (r) => decide(ctx, r),
+        () => decide(ctx, inspectRequest(rules, input, ctx.id, engineMode)),
+      );
+    }
+    return decide(ctx, inspectRequest(rules, input, ctx.id, engineMode));
+  };
+
+  const decide = (ctx: RequestContext, r: InspectResult): Decision => {
+    if (rules === undefined) return CONTINUE;
+    const { matches, interrupted } = r;
+    // ctl:ruleEngine may have changed the mode mid-transaction; what counts is whether it refused.
+    const refuse = interrupted || (mode === 'monitor' && wouldRefuse(rules, matches));
+    publishMatches(ctx, matches, { blocked: interrupted, routine: !refuse, ...where });
+    if (!refuse) {
+      if (inspectResponse) open.set(ctx, r.tx ?? responseTransaction(rules, ctx, engineMode));
       return CONTINUE;
     }
-    const ids = r.matches.map((m) => m.ruleId).join(',');
+    const ids = matches.map((m) => m.ruleId).join(',');
     if (isBodyError(r)) {
-      return reject(new GatewayError('PCL_WAF_BODY_UNPARSABLE', { detail: BODY_ERROR_DETAIL, stage: 'waf', internal: `waf rules ${ids}: ${tx.scalars.get('REQBODY_ERROR_MSG') ?? ''}` }));
+      return reject(new GatewayError('PCL_WAF_BODY_UNPARSABLE', { detail: BODY_ERROR_DETAIL, stage: 'waf', internal: `waf rules ${ids}: ${r.bodyError ?? ''}` }));
     }
     return reject(new GatewayError('PCL_WAF_BLOCKED', { detail: BLOCK_DETAIL, stage: 'waf', internal: `waf rules ${ids}` }));
   };
@@ -104,9 +129,23 @@ function runPhases(rules: RuleSet, tx: Transaction, phases: readonly number[]): 
 }
 
 /** The refusal came from rule 200002 (REQBODY_ERROR), in enforce or monitor mode. */
-function isBodyError(r: PhasesOutcome): boolean {
-  if (r.interrupted !== undefined) return r.interrupted.ruleId === BODY_ERROR_RULE_ID;
+function isBodyError(r: InspectResult): boolean {
+  if (r.interrupted) return r.ruleId === BODY_ERROR_RULE_ID;
   return r.matches.some((m) => m.ruleId === BODY_ERROR_RULE_ID);
+}
+
+/**
+ * The transaction for the response phases of a request inspected on a worker (whose transaction
+ * stays there): phase 1 is replayed here, silently, for the setup rules' TX variables (thresholds,
+ * paranoia level) the response rules read. Request-body scores are not carried over.
+ */
+function responseTransaction(rules: RuleSet, ctx: RequestContext, engineMode: 'On' | 'DetectionOnly'): Transaction {
+  const tx = new Transaction(transactionInput({ ...ctx, body: undefined } as RequestContext, 0), ctx.id);
+  // The request already passed phase 1 on the worker: here it only sets variables, it cannot refuse.
+  tx.engineMode = 'DetectionOnly';
+  evaluate(rules, tx, 1);
+  tx.engineMode = engineMode;
+  return tx;
 }
 
 const disruptiveById = new WeakMap<RuleSet, Map<number, string>>();

@@ -10,7 +10,10 @@ import { AhoCorasick } from './aho-corasick.js';
 /** Builds an operator from an already-split phrase list. @example pmFromList(['a']) */
 export function pmFromList(phrases: readonly string[]): Operator {
   const ac = new AhoCorasick(phrases);
+  const literals = new Set(phrases.filter((p) => p !== '').map((p) => p.toLowerCase()));
   return {
+    // An empty list never matches: an empty literal set lets the engine skip the rule outright.
+    literals,
     evaluate(input, _tx, capture) {
       const hit = ac.search(input);
       if (hit === undefined) return false;

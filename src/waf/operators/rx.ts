@@ -22,8 +22,10 @@ const MAX_EXPANSIONS = 32;
 export function rx(init: OperatorInit): Operator {
   const macro = compileMacro(init.argument);
   let compiled: (tx: Parameters<Operator['evaluate']>[1]) => CompiledRegex;
+  let literals: ReadonlySet<string> | undefined;
   if (macro.isConstant) {
-    const re = compile(init.argument);
+    literals = requiredLiterals(init.argument);
+    const re = withPrefilter(regexEngine().compile(init.argument), literals);
     compiled = () => re;
   } else {
     const cache = new Map<string, CompiledRegex>();
@@ -40,6 +42,7 @@ export function rx(init: OperatorInit): Operator {
     };
   }
   return {
+    ...(literals === undefined ? {} : { literals }),
     evaluate(input, tx, capture) {
       const re = compiled(tx);
       // Without `capture` only the yes/no answer counts: engines answer that faster (re2js: DFA).

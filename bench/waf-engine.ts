@@ -1,0 +1,86 @@
+/**
+ * The WAF engine alone (no HTTP), CRS v4 at paranoia level 1, phases 1-2: CPU time per
+ * request with the candidate automaton on and off, interleaved request by request in one
+ * process (ADR 0006), for the two benign requests of bench/waf.ts; then one 128 KiB bait
+ * per kind, inline, to size the worker offload threshold.
+ *
+ * Usage: node dist/bench/waf-engine.js [--rounds 300]
+ * CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SecLangLoader } from '../src/waf/rules/parser.js';
+import { Transaction, type TransactionInput } from '../src/waf/transaction.js';
+import { evaluate } from '../src/waf/engine.js';
+import { median } from './report.js';
+import { findPackageRoot } from '../src/util/package-root.js';
+
+const crsDir = process.env['PCL_CRS_DIR'] ?? resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance', 'crs-4-rules');
+if (!existsSync(crsDir)) throw new Error(`CRS v4 rules not found at ${crsDir}: set PCL_CRS_DIR`);
+const i = process.argv.indexOf('--rounds');
+const rounds = i === -1 ? 300 : Number(process.argv[i + 1]);
+
+const l = new SecLangLoader();
+l.loadString('SecRequestBodyAccess On\nSecRuleEngine On\n', 'bench-preamble');
+l.loadFile(join(crsDir, 'crs-setup.conf.example'));
+l.loadString('SecAction "id:2000000001,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=1,setvar:tx.paranoia_level=1"\n', 'bench-settings');
+for (const f of readdirSync(join(crsDir, 'rules')).filter((n) => n.endsWith('.conf')).sort()) l.loadFile(join(crsDir, 'rules', f));
+const rs = l.finish();
+
+// The same requests as bench/waf.ts.
+const BODY = JSON.stringify({
+  id: 'b6c1f2e0-5d7a-4c1b-9d1e-2f0a3b4c5d6e', title: 'The Hobbit', author: 'J. R. R. Tolkien', year: 1937, price: 12.5, currency: 'EUR',
+  description: 'Bilbo Baggins, a hobbit who enjoys a quiet life at home, is swept into an adventure by the wizard Gandalf and thirteen dwarves who want to reclaim their mountain home and its treasure from the dragon Smaug. Along the way he finds a ring, outwits a creature named Gollum in a game of riddles and discovers a courage of his own. The tale follows the company through forests, caves and rivers.',
+  tags: ['fantasy', 'classic', 'adventure', 'dragons'], stock: { warehouse: 'north', count: 42, reorder: false },
+  reviews: [{ user: 'alice', stars: 5, text: 'A wonderful story for every age.' }, { user: 'bob', stars: 4, text: 'Slow start, great ending.' }],
+  notes: 'First published in 1937 to wide acclaim, the book was nominated for the Carnegie Medal and has never been out of print since. Later editions revised the chapter about the riddle game to fit the sequel.',
+});
+const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
+const REQS: Record<string, TransactionInput> = {
+  [`POST ${BODY.length} B JSON`]: {
+    method: 'POST', uri: '/v1/items', body: enc(BODY),
+    headers: [['host', 'localhost'], ['content-type', 'application/json'], ['accept', 'application/json'], ['user-agent', 'portcullis-bench/1.0'], ['content-length', String(BODY.length)]],
+  },
+  'browser GET, 5 params': {
+    method: 'GET', uri: '/v1/items?q=hobbit+tolkien&page=2&sort=title&lang=en-GB&limit=20',
+    headers: [['host', 'localhost'], ['user-agent', 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0'],
+      ['accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'], ['accept-language', 'en-GB,en;q=0.5'],
+      ['accept-encoding', 'gzip, deflate, br'], ['referer', 'http://localhost/v1/'], ['cookie', 'session=3f2a9c1e7b4d; theme=dark'],
+      ['upgrade-insecure-requests', '1'], ['sec-fetch-dest', 'document'], ['sec-fetch-mode', 'navigate'], ['sec-fetch-site', 'same-origin']],
+  },
+};
+
+/** CPU microseconds of one request, phases 1-2. */
+function cpuOf(input: TransactionInput, prune: boolean): number {
+  const t0 = process.cpuUsage();
+  const tx = new Transaction(input);
+  for (const p of [1, 2]) if (evaluate(rs, tx, p, { prune }).interrupted) throw new Error('a benign request was refused');
+  const d = process.cpuUsage(t0);
+  return d.user + d.system;
+}
+
+for (let k = 0; k < 30; k++) for (const r of Object.values(REQS)) { cpuOf(r, true); cpuOf(r, false); }
+console.log(`CRS v4 PL1, phases 1-2, median CPU µs per request over ${rounds} interleaved rounds\n`);
+console.log('| request | automaton on | automaton off | on / off |\n|---|---:|---:|---:|');
+for (const [name, r] of Object.entries(REQS)) {
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let k = 0; k < rounds; k++) { on.push(cpuOf(r, true)); off.push(cpuOf(r, false)); }
+  console.log(`| ${name} | ${median(on).toFixed(0)} | ${median(off).toFixed(0)} | ${(median(on) / median(off)).toFixed(2)} |`);
+}
+
+const K = 128 * 1024;
+const BAITS: Array<[string, string, string]> = [
+  ['128 KiB form (a...a!)', 'application/x-www-form-urlencoded', `q=${'a'.repeat(K - 3)}!`],
+  ['128 KiB JSON (brackets and quotes)', 'application/json', JSON.stringify({ q: `${'(['.repeat(32_768)}${"'\"".repeat(21_842)}` })],
+  ['16 KiB form (a...a!)', 'application/x-www-form-urlencoded', `q=${'a'.repeat(16 * 1024 - 3)}!`],
+];
+console.log('\n| bait, inspected inline | CPU ms |\n|---|---:|');
+for (const [name, ct, body] of BAITS) {
+  const input: TransactionInput = { method: 'POST', uri: '/v1/items', body: enc(body), headers: [['host', 'localhost'], ['content-type', ct], ['content-length', String(body.length)]] };
+  const t0 = process.cpuUsage();
+  const tx = new Transaction(input);
+  for (const p of [1, 2]) if (evaluate(rs, tx, p).interrupted) break;
+  const d = process.cpuUsage(t0);
+  console.log(`| ${name} | ${((d.user + d.system) / 1000).toFixed(0)} |`);
+}

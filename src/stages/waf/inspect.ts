@@ -1,0 +1,33 @@
+import { evaluate, Transaction, type RuleSet, type TransactionInput, type WafMatch } from '../../waf/index.js';
+
+/** What inspecting one request found: the logged matches and whether a rule refused it. */
+export interface InspectResult {
+  readonly matches: WafMatch[];
+  readonly interrupted: boolean;
+  /** The rule that interrupted, when one did. */
+  readonly ruleId?: number;
+  /** REQBODY_ERROR_MSG when the body failed to parse. */
+  readonly bodyError?: string;
+  /** The transaction, when inspected on this thread: its response phases run over it (TX scores carry over). */
+  readonly tx?: Transaction;
+}
+
+/**
+ * Runs request phases 1 and 2 over a fresh Transaction: the one inspection both the
+ * event-loop thread and the inspection workers run (worker-pool.ts).
+ *
+ * @example
+ * const r = inspectRequest(rules, { method: 'GET', uri: '/?q=1', headers: [] }, 'req-1', 'On');
+ */
+export function inspectRequest(rules: RuleSet, input: TransactionInput, id: string, engineMode: 'On' | 'DetectionOnly'): InspectResult {
+  const tx = new Transaction(input, id);
+  tx.engineMode = engineMode;
+  const matches: WafMatch[] = [];
+  const bodyError = () => { const m = tx.scalars.get('REQBODY_ERROR_MSG'); return m === undefined || m === '' ? {} : { bodyError: String(m) }; };
+  for (const phase of [1, 2]) {
+    const r = evaluate(rules, tx, phase);
+    matches.push(...r.matches);
+    if (r.interrupted) return { matches, interrupted: true, ruleId: r.interrupted.ruleId, ...bodyError(), tx };
+  }
+  return { matches, interrupted: false, ...bodyError(), tx };
+}

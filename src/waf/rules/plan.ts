@@ -1,0 +1,127 @@
+/**
+ * The per-phase evaluation plan of a rule set, compiled once per RuleSet (ADR 0006):
+ * which rules can be proven not to match by one literal automaton per transformation
+ * chain, and the chain keys the transformation memo uses.
+ */
+import { LiteralAutomaton } from '../regex/literal-automaton.js';
+import type { Rule } from '../types.js';
+import type { RuleSet } from './ruleset.js';
+
+/**
+ * Variables whose values cannot change while one phase runs: request data, filled before
+ * phase 1 (line, headers, query) or when the body is processed before phase 2. TX, MATCHED_*,
+ * RULE and the persistent collections change as rules run; DURATION and TIME_* by the clock;
+ * REQBODY_PROCESSOR by ctl; they are never scanned ahead of time.
+ */
+const STABLE_VARIABLES: ReadonlySet<string> = new Set([
+  'ARGS', 'ARGS_GET', 'ARGS_POST', 'ARGS_NAMES', 'ARGS_GET_NAMES', 'ARGS_POST_NAMES',
+  'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'REQUEST_COOKIES', 'REQUEST_COOKIES_NAMES',
+  'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME', 'REQUEST_BASENAME', 'REQUEST_LINE',
+  'REQUEST_METHOD', 'REQUEST_PROTOCOL', 'QUERY_STRING', 'REQUEST_BODY',
+  'FILES', 'FILES_NAMES', 'MULTIPART_PART_HEADERS', 'MULTIPART_FILENAME', 'MULTIPART_NAME', 'XML',
+]);
+
+/** Rules of one phase that share a transformation chain, behind one automaton. */
+export interface CandidateGroup {
+  /** The chain every member applies (names joined, the memo key). */
+  readonly chainKey: string;
+  readonly transforms: Rule['transforms'];
+  /** Members test every intermediate value (multiMatch): scan them all. */
+  readonly multiMatch: boolean;
+  /**
+   * Every variable a member reads: the keys named when every member names keys of that
+   * collection (`REQUEST_HEADERS:User-Agent`), else the whole collection (a superset of any
+   * regex selector).
+   */
+  readonly sources: ReadonlyArray<{ readonly name: string; readonly keys: readonly string[] | undefined }>;
+  readonly automaton: LiteralAutomaton;
+}
+
+/** One phase's rules (and markers) in order, with each rule's candidate group. */
+export interface PhasePlan {
+  readonly rules: readonly Rule[];
+  /** Per position in `rules`: index into `groups`, or -1 when the rule always runs. */
+  readonly groupOf: Int32Array;
+  /** Per position: the rule's owner index inside its group's automaton. */
+  readonly ownerOf: Int32Array;
+  readonly groups: readonly CandidateGroup[];
+}
+
+const chainKeys = new WeakMap<Rule, string>();
+
+/** The memo key of a rule's transformation chain. @example chainKey(rule) // 'lowercase,urlDecodeUni' */
+export function chainKey(rule: Rule): string {
+  let k = chainKeys.get(rule);
+  if (k === undefined) {
+    k = rule.transforms.map((t) => t.name).join(',');
+    chainKeys.set(rule, k);
+  }
+  return k;
+}
+
+/**
+ * Whether a head rule can be skipped when no value it could see contains one of its
+ * operator's literals: the operator must declare literals and not be negated (a negated
+ * operator matches exactly when its literals are absent), and every target must be stable
+ * request data read as values (a `&` count is a number, not request data).
+ */
+function eligible(rule: Rule): boolean {
+  if (rule.kind !== 'SecRule' || rule.unsupported !== undefined || rule.negated) return false;
+  if (rule.operator.literals === undefined) return false;
+  return rule.targets.length > 0 && rule.targets.every((t) => !t.count && STABLE_VARIABLES.has(t.collection));
+}
+
+function compilePhase(rules: readonly Rule[]): PhasePlan {
+  const groupOf = new Int32Array(rules.length).fill(-1);
+  const ownerOf = new Int32Array(rules.length).fill(-1);
+  // Per collection: the keys members name, or null once a member reads all of it.
+  const building = new Map<string, { rule: Rule; literals: Array<[string, number]>; owners: number; sources: Map<string, Set<string> | null> }>();
+  const order: string[] = [];
+  rules.forEach((rule, i) => {
+    if (!eligible(rule)) return;
+    const key = `${chainKey(rule)}${rule.multiMatch ? '|multiMatch' : ''}`;
+    let g = building.get(key);
+    if (g === undefined) {
+      g = { rule, literals: [], owners: 0, sources: new Map() };
+      building.set(key, g);
+      order.push(key);
+    }
+    const owner = g.owners++;
+    for (const lit of rule.operator.literals ?? []) g.literals.push([lit, owner]);
+    for (const t of rule.targets) {
+      const known = g.sources.get(t.collection);
+      if (t.selector.kind !== 'key') g.sources.set(t.collection, null);
+      else if (known === undefined) g.sources.set(t.collection, new Set([t.selector.key]));
+      else known?.add(t.selector.key);
+    }
+    groupOf[i] = order.indexOf(key);
+    ownerOf[i] = owner;
+  });
+  const groups = order.map((key): CandidateGroup => {
+    const g = building.get(key)!;
+    return {
+      chainKey: chainKey(g.rule), transforms: g.rule.transforms, multiMatch: g.rule.multiMatch,
+      sources: [...g.sources].map(([name, keys]) => ({ name, keys: keys === null ? undefined : [...keys] })), automaton: new LiteralAutomaton(g.literals, g.owners),
+    };
+  });
+  return { rules, groupOf, ownerOf, groups };
+}
+
+// Keyed by the phase's rule array: RuleSet.finish() builds new arrays, so a re-finished set gets a new plan.
+const plans = new WeakMap<readonly Rule[], PhasePlan>();
+
+/**
+ * The plan of one phase, compiled on first use and kept as long as the rule set.
+ *
+ * @example
+ * const plan = phasePlan(ruleSet, 2); plan.groups.length // distinct chains with literal rules
+ */
+export function phasePlan(rs: RuleSet, phase: number): PhasePlan {
+  const rules = rs.phase(phase);
+  let p = plans.get(rules);
+  if (p === undefined) {
+    p = compilePhase(rules);
+    plans.set(rules, p);
+  }
+  return p;
+}
