@@ -74,7 +74,7 @@ export async function compileRuntime(
       }
       return compilePlan(stages);
     };
-    const apiStages = apiStageConfigs(api);
+    const apiStages = mergeStageConfigs({}, apiStageConfigs(api), registry);
     const maxBody = (override?: number) => override ?? api.limits?.maxBodySize ?? config.server.limits?.maxBodySize ?? 1_048_576;
 
     if (api.openapi === undefined) {
@@ -100,7 +100,7 @@ export async function compileRuntime(
       let bodyLimit: number | undefined;
       for (const key of matching) {
         const o = overrides[key]!;
-        stageConfigs = mergeStageConfigs(stageConfigs, (o.stages ?? {}) as StageConfigs);
+        stageConfigs = mergeStageConfigs(stageConfigs, (o.stages ?? {}) as StageConfigs, registry);
         bodyLimit = o.limits?.maxBodySize ?? bodyLimit;
       }
       const at: Path = matching.length > 0 ? [...apiPath, 'operations', matching[matching.length - 1]!, 'stages'] : [...apiPath, 'stages'];
@@ -179,10 +179,39 @@ function apiStageConfigs(api: ApiConfig): StageConfigs {
   return out;
 }
 
-function mergeStageConfigs(base: StageConfigs, override: StageConfigs): StageConfigs {
+/**
+ * An operation's stage configs over the API's: each key of an override replaces the API's value,
+ * except a list written `{ append: [...] }`, which is added to the API's list (`{ replace: [...] }`
+ * is the explicit form of the default). Only keys the stage schema types as lists take these forms.
+ */
+export function mergeStageConfigs(base: StageConfigs, override: StageConfigs, registry: StageRegistry): StageConfigs {
   const out: StageConfigs = { ...base };
-  for (const [name, cfg] of Object.entries(override)) out[name] = { ...(base[name] ?? {}), ...cfg };
+  for (const [name, cfg] of Object.entries(override)) {
+    const merged: Record<string, unknown> = { ...(base[name] ?? {}) };
+    const lists = listKeysOf(registry, name);
+    for (const [key, value] of Object.entries(cfg)) {
+      const form = lists.has(key) ? listForm(value) : undefined;
+      if (form === undefined) merged[key] = value;
+      else if (form.kind === 'replace') merged[key] = form.items;
+      else merged[key] = [...(Array.isArray(merged[key]) ? merged[key] as unknown[] : []), ...form.items];
+    }
+    out[name] = merged;
+  }
   return out;
+}
+
+function listKeysOf(registry: StageRegistry, name: string): ReadonlySet<string> {
+  if (!registry.has(name)) return new Set();
+  const props = (registry.get(name).schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return new Set(Object.entries(props).filter(([, s]) => s.type === 'array').map(([k]) => k));
+}
+
+function listForm(value: unknown): { kind: 'append' | 'replace'; items: unknown[] } | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || (keys[0] !== 'append' && keys[0] !== 'replace')) return undefined;
+  const items = (value as Record<string, unknown>)[keys[0]];
+  return Array.isArray(items) ? { kind: keys[0], items } : undefined;
 }
 
 function buildStage(
