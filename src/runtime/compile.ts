@@ -61,10 +61,21 @@ export async function compileRuntime(
         for (const f of doc.files ?? []) if (!watchFiles.includes(f)) watchFiles.push(f);
       } catch (err) {
         issues.push(loaded.issueAt([...apiPath, 'openapi'], err instanceof Error ? err.message : String(err)));
+        // Without the document no operation can be compiled, but the stage options can still be
+        // checked, so one run reports both.
+        checkStageOptions(registry, loaded, api, apiPath, issues);
         continue;
       }
     }
-    const compiled = compileApi(api, docBase);
+    let compiled: CompiledApi;
+    try {
+      compiled = compileApi(api, docBase);
+    } catch (err) {
+      // Only reachable with a config the schema refused (validate goes on compiling to report more).
+      issues.push(loaded.issueAt([...apiPath, 'upstream'], errorMessage(err)));
+      checkStageOptions(registry, loaded, api, apiPath, issues);
+      continue;
+    }
     apis.push(compiled);
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
@@ -233,6 +244,24 @@ function buildStage(
   } catch (err) {
     issues.push(loaded.issueAt(at, errorMessage(err)));
     return undefined;
+  }
+}
+
+/** Schema checks of an API's stage configs (API level and every override), for when its plans cannot be built. */
+function checkStageOptions(registry: StageRegistry, loaded: LoadedConfig, api: ApiConfig, apiPath: Path, issues: ConfigIssue[]): void {
+  const check = (configs: StageConfigs, at: Path) => {
+    for (const [name, raw] of Object.entries(configs)) {
+      if (!registry.has(name)) {
+        issues.push(loaded.issueAt([...at, name], errorMessage(safe(() => registry.get(name)))));
+        continue;
+      }
+      issues.push(...validateValue(registry.get(name).schema, raw, [...at, name], loaded).issues);
+    }
+  };
+  const apiStages = mergeStageConfigs({}, apiStageConfigs(api), registry);
+  check(apiStages, [...apiPath, 'stages']);
+  for (const [key, o] of Object.entries(api.operations ?? {})) {
+    check(mergeStageConfigs(apiStages, (o.stages ?? {}) as StageConfigs, registry), [...apiPath, 'operations', key, 'stages']);
   }
 }
 
