@@ -72,7 +72,7 @@ describe('README commands against a started quickstart gateway', () => {
     cfg.apis[0]!.openapi = join(dir, 'openapi.yaml');
     configFile = writeConfig(stringify(cfg)).file;
     // `portcullis start -c portcullis.yaml` of the README: the gateway under test.
-    gw = await startGatewayProcess(configFile);
+    gw = await startGatewayProcess(configFile, { timeoutMs: 60_000 });
   });
   after(async () => {
     await gw?.stop();

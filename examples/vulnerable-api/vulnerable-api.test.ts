@@ -34,7 +34,7 @@ describe('vulnerable API behind the gateway', () => {
     cfg.logging = { level: 'info' };
     cfg.apis[0]!.upstream = `http://127.0.0.1:${up.port}`;
     cfg.apis[0]!.openapi = join(dir, 'openapi.yaml');
-    gw = await startGatewayProcess(writeConfig(stringify(cfg)).file, { env: { JWT_SECRET: SECRET } });
+    gw = await startGatewayProcess(writeConfig(stringify(cfg)).file, { env: { JWT_SECRET: SECRET }, timeoutMs: 60_000 });
   });
   after(async () => {
     await gw?.stop();
