@@ -17,6 +17,14 @@ const USAGE = `Usage:
                           [--api A] [--operation OP] [--request-id ID] [--text WORDS] [--instance I] [--limit N] [--json]
 `;
 
+/** `portcullis audit --help`: usage, options and an example. */
+export const help = `${USAGE}verify checks the hash chain and the signed checkpoints (exit 1 when tampered); search filters
+records (T: ISO 8601 time or a duration ago such as 24h).
+
+Example:
+  portcullis audit search -c portcullis.yaml --since 24h --kind authz.denied --limit 20
+`;
+
 /** Parses `audit search` options; throws with a message on a bad one. */
 export function parseSearchArgs(argv: readonly string[]): { query: AuditQuery; json: boolean } {
   const q: Record<string, unknown> = {};

@@ -9,6 +9,12 @@ const USAGE = `Usage: portcullis keys <create|list|revoke|rotate> --file keys.ya
 The new key is printed once on stdout and never stored: only its HMAC goes into the file.
 `;
 
+/** `portcullis keys --help`: usage, options and an example. */
+export const help = `${USAGE}
+Example:
+  portcullis keys create --file keys.yaml --client billing --scopes orders:read --expires 90d
+`;
+
 /** Where output goes; injectable for tests. */
 export interface CliIo {
   readonly out: (s: string) => void;

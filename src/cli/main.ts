@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 import { configJsonSchema } from '../config/json-schema.js';
-import { auditCommand } from './audit.js';
+import { auditCommand, help as auditHelp } from './audit.js';
+import { missingDefaultConfig, routesHelp, schemaHelp, startHelp, validateHelp, versionHelp } from './help.js';
 import { parseArgs } from './args.js';
 import { routesCommand } from './routes.js';
 import { startCommand } from './start.js';
 import { describeLoadError, validateCommand } from './validate.js';
-import { keysCommand } from './keys.js';
-import { revokeCommand } from './revoke.js';
-import { inventoryCommand } from './inventory.js';
-import { totpCommand } from './totp.js';
-import { lintCommand } from './lint.js';
-import { scanCommand } from './scan.js';
-import { reportCommand } from './report.js';
+import { help as keysHelp, keysCommand } from './keys.js';
+import { help as revokeHelp, revokeCommand } from './revoke.js';
+import { help as totpHelp, totpCommand } from './totp.js';
+import { INVENTORY_USAGE, inventoryCommand } from './inventory.js';
+import { LINT_USAGE, lintCommand } from './lint.js';
+import { SCAN_USAGE, scanCommand } from './scan.js';
+import { REPORT_USAGE, reportCommand } from './report.js';
 import { packageVersion } from './version.js';
 
 const USAGE = `Usage: portcullis <command> [options]
@@ -30,7 +31,19 @@ Commands:
   scan --spec F --target URL   dynamic security test of a running API (BOLA, BFLA, auth, injection, fuzz)
   report -c FILE [--events F]  compliance evidence (OWASP, PCI DSS, HIPAA, GDPR); json/html/pdf
   --version                    print the version
+
+portcullis <command> --help prints a command's options and an example.
 `;
+
+/** Each command's --help text. A new command: export `help` from its file and add it here. */
+const HELP: Readonly<Record<string, string>> = {
+  start: startHelp, validate: validateHelp, routes: routesHelp, schema: schemaHelp, audit: auditHelp,
+  keys: keysHelp, totp: totpHelp, revoke: revokeHelp, version: versionHelp,
+  inventory: INVENTORY_USAGE, lint: LINT_USAGE, scan: SCAN_USAGE, report: REPORT_USAGE,
+};
+
+/** Commands that read a config file (-c, default ./portcullis.yaml). */
+const NEEDS_CONFIG = new Set(['start', 'validate', 'routes', 'audit']);
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -41,9 +54,28 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`portcullis ${packageVersion()}\n`);
     return 0;
   }
-  if (args.flags.has('--help') || args.flags.has('-h') || args.command === undefined || args.command === 'help') {
+  const wantsHelp = args.flags.has('--help') || args.flags.has('-h');
+  // `portcullis help start` and `portcullis start --help` print the command's own help.
+  const helpFor = args.command === 'help' ? args.rest[0] : wantsHelp ? args.command : undefined;
+  if (helpFor !== undefined) {
+    const text = HELP[helpFor];
+    if (text !== undefined) {
+      process.stdout.write(text);
+      return 0;
+    }
+    process.stderr.write(`unknown command "${helpFor}"\n\n${USAGE}`);
+    return 1;
+  }
+  if (wantsHelp || args.command === undefined || args.command === 'help') {
     process.stdout.write(USAGE);
-    return args.command === undefined && !args.flags.has('--help') && !args.flags.has('-h') ? 1 : 0;
+    return args.command === undefined && !wantsHelp ? 1 : 0;
+  }
+  if (args.config === undefined && NEEDS_CONFIG.has(args.command)) {
+    const missing = missingDefaultConfig(args.command);
+    if (missing !== undefined) {
+      process.stderr.write(missing);
+      return 1;
+    }
   }
   const config = args.config ?? 'portcullis.yaml';
   switch (args.command) {

@@ -9,6 +9,12 @@ The admin token is read from $PORTCULLIS_ADMIN_TOKEN (--token-env NAME for anoth
 --token T works too but shows in the process list). --issuer goes with subject only.
 `;
 
+/** `portcullis revoke --help`: usage, options and an example. */
+export const help = `${USAGE}
+Example:
+  PORTCULLIS_ADMIN_TOKEN=... portcullis revoke jti 2f1c9a --ttl 1h
+`;
+
 const defaultIo: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), env: process.env, now: Date.now };
 const KINDS = new Set(['jti', 'subject', 'api-key']);
 

@@ -6,6 +6,12 @@ Creates a TOTP secret for the principal, stores it in the file and prints an otp
 (render it as a QR code for an authenticator app). --force replaces an existing enrolment.
 `;
 
+/** `portcullis totp --help`: usage, options and an example. */
+export const help = `${USAGE}
+Example:
+  portcullis totp enroll alice --file totp.yaml --issuer "Acme API"
+`;
+
 const defaultIo: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), env: process.env, now: Date.now };
 
 /**

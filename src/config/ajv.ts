@@ -69,6 +69,12 @@ function listValues(values: readonly unknown[]): string {
   return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
 }
 
+/** The keys an object accepts, for an unknown-key message (bounded: a schema may list many). */
+function validKeys(keys: readonly string[]): string {
+  const MAX = 30;
+  return keys.length <= MAX ? keys.join(', ') : `${keys.slice(0, MAX).join(', ')}, and ${keys.length - MAX} more`;
+}
+
 function mapOne(error: ErrorObject, data: unknown): SchemaProblem {
   const path = pointerToPath(error.instancePath, data);
   const params = error.params as Record<string, unknown>;
@@ -79,11 +85,13 @@ function mapOne(error: ErrorObject, data: unknown): SchemaProblem {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const parent = error.parentSchema as { properties?: Record<string, unknown>; patternProperties?: Record<string, unknown> } | undefined;
-      const suggestion = closestKey(key, Object.keys(parent?.properties ?? {}));
+      const valid = Object.keys(parent?.properties ?? {});
+      const suggestion = closestKey(key, valid);
       const patterns = Object.keys(parent?.patternProperties ?? {});
       let message = `unknown key "${key}"`;
       if (suggestion !== undefined) message += ` (did you mean "${suggestion}"?)`;
       else if (patterns.length > 0) message += ` (keys must match ${patterns.join(' or ')})`;
+      if (valid.length > 0) message += `; valid keys: ${validKeys(valid)}`;
       return { path: [...path, key], message, anchor: 'key' };
     }
     case 'type': return at(typeMessage(params.type));

@@ -126,7 +126,7 @@ describe('loadConfig: schema errors', () => {
       `${file}:3 server.trustedProxies[2]: must be an IP address or CIDR block, got "not-an-ip"`,
       `${file}:5 logging.level: must be one of: fatal, error, warn, info, debug, trace, silent`,
       `${file}:7 apis[0].upstream: is required`,
-      `${file}:8 apis[0].uptream: unknown key "uptream" (did you mean "upstream"?)`,
+      `${file}:8 apis[0].uptream: unknown key "uptream" (did you mean "upstream"?); valid keys: name, upstream, openapi, basePath, prefixes, stripBasePath, limits, timeouts, retries, maxConnections, circuitBreaker, cors, stages, operations`,
       `${file}:12 apis[0].stages.jwt.mode: must be one of: off, monitor, enforce`,
       `${file}:13 apis[1].name: duplicate API name "demo"`,
       `${file}:14 apis[1].upstream: must be an http(s) URL`,
@@ -138,8 +138,8 @@ describe('loadConfig: schema errors', () => {
     const file = await writeConfig(`server:\n  port: 8080\n  prot: 1\n  completelyWrong: 2\n${MINIMAL}`);
     const err = await failure(file);
     assert.deepEqual(err.message.split('\n'), [
-      `${file}:3 server.prot: unknown key "prot" (did you mean "port"?)`,
-      `${file}:4 server.completelyWrong: unknown key "completelyWrong"`,
+      `${file}:3 server.prot: unknown key "prot" (did you mean "port"?); valid keys: host, port, http, tls, trustedProxies, maxHeaderSize, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, shutdownGraceMs, limits`,
+      `${file}:4 server.completelyWrong: unknown key "completelyWrong"; valid keys: host, port, http, tls, trustedProxies, maxHeaderSize, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, shutdownGraceMs, limits`,
     ]);
   });
 
@@ -185,7 +185,7 @@ describe('loadConfig: schema errors', () => {
   it('treats a __proto__ key as an unknown key and does not pollute prototypes', async () => {
     const file = await writeConfig(`__proto__:\n  polluted: true\n${MINIMAL}`);
     const err = await failure(file);
-    assert.equal(err.message, `${file}:1 __proto__: unknown key "__proto__"`);
+    assert.equal(err.message, `${file}:1 __proto__: unknown key "__proto__"; valid keys: server, admin, logging, securityHeaders, store, audit, sinks, alerts, watch, apis`);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 

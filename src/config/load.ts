@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { compileSchema, mapErrors, type SchemaProblem } from './ajv.js';
 import { crossCheck } from './cross-checks.js';
 import { interpolateDocument, secretPathsOf } from './interpolate.js';
-import { ConfigError, type ConfigIssue } from './issues.js';
+import { ConfigError, type ConfigErrorCode, type ConfigIssue } from './issues.js';
 import { DocLocator, type Position } from './locate.js';
 import { renderPath, type ConfigPath } from './path.js';
 import { ConfigSchema, type Config } from './schema.js';
@@ -53,6 +53,15 @@ function yamlIssue(file: string, source: string, error: YAMLError): ConfigIssue 
   return { file, line: start?.line, column: start?.col, path: '(root)', message: `YAML: ${message}` };
 }
 
+/** What reading a config found: every problem, and the config when it could be built at all. */
+export interface ConfigInspection {
+  /** The config, also when it has problems (for `validate` to go on compiling); undefined when the file could not be read or parsed. */
+  readonly loaded: LoadedConfig | undefined;
+  readonly issues: readonly ConfigIssue[];
+  /** The code a ConfigError of these issues carries. */
+  readonly code: ConfigErrorCode;
+}
+
 /**
  * Reads, parses, interpolates and validates a config file. Every problem is
  * collected and thrown at once as a `ConfigError` whose message lists them as
@@ -63,18 +72,32 @@ function yamlIssue(file: string, source: string, error: YAMLError): ConfigIssue 
  * loaded.config.apis[0]?.upstream; // 'http://127.0.0.1:3000'
  */
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  const { loaded, issues, code } = await inspectConfig(file, env);
+  if (issues.length > 0 || loaded === undefined) throw new ConfigError(code, issues);
+  return loaded;
+}
+
+/**
+ * Like `loadConfig`, but returns the problems instead of throwing, together with the config
+ * when the file parsed: unresolved `${ENV}` references and schema problems are reported in one
+ * round, so `portcullis validate` can go on to the OpenAPI documents and stage options.
+ *
+ * @example
+ * const { loaded, issues } = await inspectConfig('portcullis.yaml');
+ */
+export async function inspectConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<ConfigInspection> {
   const absolute = resolvePath(file);
   const baseDir = dirname(absolute);
   let source: string;
   try {
     source = await readFile(absolute, 'utf8');
   } catch (err) {
-    throw new ConfigError('PCL_ERR_CONFIG_READ', [{ file, path: '(root)', message: readFailure(err) }], { cause: err });
+    return { loaded: undefined, issues: [{ file, path: '(root)', message: readFailure(err) }], code: 'PCL_ERR_CONFIG_READ' };
   }
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError('PCL_ERR_CONFIG_READ', doc.errors.map((e) => yamlIssue(file, source, e)));
+  if (doc.errors.length > 0) return { loaded: undefined, issues: doc.errors.map((e) => yamlIssue(file, source, e)), code: 'PCL_ERR_CONFIG_READ' };
   const locator = new DocLocator(doc, lineCounter);
   const toIssue = (p: SchemaProblem): ConfigIssue => {
     const position = locator.position(p.path, p.anchor);
@@ -82,21 +105,24 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   };
 
   const interpolation = await interpolateDocument(doc, { env, baseDir });
-  if (interpolation.problems.length > 0) {
-    throw new ConfigError('PCL_ERR_CONFIG_INTERPOLATION', interpolation.problems.map((p) => toIssue({ ...p, anchor: 'node' })));
-  }
+  const issues: ConfigIssue[] = interpolation.problems.map((p) => toIssue({ ...p, anchor: 'node' }));
+  // A value whose reference did not resolve is still the raw `${...}` text: schema complaints about it would only repeat the first problem.
+  const unresolved = interpolation.problems.map((p) => renderPath(p.path));
 
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    throw new ConfigError('PCL_ERR_CONFIG_READ', [{ file, path: '(root)', message: `YAML: ${(err as Error).message}` }], { cause: err });
+    return { loaded: undefined, issues: [...issues, { file, path: '(root)', message: `YAML: ${(err as Error).message}` }], code: 'PCL_ERR_CONFIG_READ' };
   }
 
   const validate = compileSchema(ConfigSchema);
   const problems = validate(data) ? [] : mapErrors(validate.errors ?? [], data);
   problems.push(...await crossCheck(data, baseDir));
-  if (problems.length > 0) throw new ConfigError('PCL_ERR_CONFIG_INVALID', problems.map(toIssue));
+  for (const p of problems) {
+    const at = renderPath(p.path);
+    if (!unresolved.some((u) => at === u || at.startsWith(`${u}.`) || at.startsWith(`${u}[`))) issues.push(toIssue(p));
+  }
 
   const loaded: LoadedConfig = Object.freeze({
     config: deepFreeze(data as Config),
@@ -108,5 +134,15 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
     issueAt: (path: ConfigPath, message: string) => toIssue({ path: [...path], message, anchor: 'node' }),
   });
   registerLocator(loaded, locator, file);
-  return loaded;
+  const code: ConfigErrorCode = interpolation.problems.length > 0 && issues.length === interpolation.problems.length ? 'PCL_ERR_CONFIG_INTERPOLATION' : 'PCL_ERR_CONFIG_INVALID';
+  // A config whose shape is wrong is not handed on: compiling it could only fail in confusing ways.
+  const usable = problems.length === 0 || isUsableShape(data);
+  return { loaded: usable ? loaded : undefined, issues, code };
+}
+
+/** The config has an `apis` list of objects: enough for `validate` to check documents and stages too. */
+function isUsableShape(data: unknown): boolean {
+  if (data === null || typeof data !== 'object') return false;
+  const apis = (data as { apis?: unknown }).apis;
+  return Array.isArray(apis) && apis.every((a) => a !== null && typeof a === 'object' && typeof (a as { name?: unknown }).name === 'string');
 }

@@ -50,7 +50,7 @@ describe('validateValue', () => {
     assert.deepEqual(issues.map(formatIssue), [
       `${file}:6 apis[0].stages.jwt.audience: is required`,
       `${file}:7 apis[0].stages.jwt.issuer: must be an http(s) URL`,
-      `${file}:8 apis[0].stages.jwt.audiance: unknown key "audiance" (did you mean "audience"?)`,
+      `${file}:8 apis[0].stages.jwt.audiance: unknown key "audiance" (did you mean "audience"?); valid keys: issuer, audience, leewaySeconds, mode, onError, algorithm`,
       `${file}:9 apis[0].stages.jwt.leewaySeconds: must be >= 0`,
       `${file}:10 apis[0].stages.jwt.algorithm: must be one of: RS256, ES256`,
     ]);

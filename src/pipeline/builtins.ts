@@ -7,6 +7,7 @@ import { sensitiveData } from '../stages/sensitive-data/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
 import { responseFilter } from '../stages/response-filter/index.js';
+import { responseRules } from '../stages/response-rules/index.js';
 import { waf } from '../stages/waf/index.js';
 import { StageRegistry } from './registry.js';
 
@@ -24,6 +25,7 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(authn);
   registry.register(requestValidation);
   registry.register(responseFilter);
+  registry.register(responseRules);
   registry.register(rateLimit);
   registry.register(waf);
   registry.register(bot);

@@ -117,6 +117,11 @@ export interface RequestContext {
   upstreamHeaders?: Record<string, string | null>;
   /** File parts of a multipart body, set by request validation for the upload checks. */
   uploads?: UploadedPart[];
+  /**
+   * Set by a stage's allow-list (the bot stage's `allow`: networks, user agents, principals, API keys)
+   * when the client is trusted: risk-based tightening leaves it alone.
+   */
+  allowListed?: boolean;
 }
 
 /** The response as the respond phase sees it. Stages may edit headers in place. */

@@ -68,13 +68,24 @@ export async function compileRuntime(
         for (const f of doc.files ?? []) if (!watchFiles.includes(f)) watchFiles.push(f);
       } catch (err) {
         issues.push(loaded.issueAt([...apiPath, 'openapi'], err instanceof Error ? err.message : String(err)));
+        // Without the document no operation can be compiled, but the stage options can still be
+        // checked, so one run reports both.
+        checkStageOptions(registry, loaded, api, apiPath, issues);
         continue;
       }
     }
     const tls = compileApiTls(api, loaded, apiPath, issues);
     if (tls !== undefined) watchFiles.push(...tls.files);
     const lookup = compileAddressGuard(api, loaded, apiPath, issues);
-    const compiled = compileApi(api, docBase, tls?.connect, lookup);
+    let compiled: CompiledApi;
+    try {
+      compiled = compileApi(api, docBase, tls?.connect, lookup);
+    } catch (err) {
+      // Only reachable with a config the schema refused (validate goes on compiling to report more).
+      issues.push(loaded.issueAt([...apiPath, 'upstream'], errorMessage(err)));
+      checkStageOptions(registry, loaded, api, apiPath, issues);
+      continue;
+    }
     apis.push(compiled);
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
@@ -84,7 +95,7 @@ export async function compileRuntime(
       }
       return compilePlan(stages);
     };
-    const apiStages = apiStageConfigs(api);
+    const apiStages = mergeStageConfigs({}, apiStageConfigs(api), registry);
     const maxBody = (override?: number) => override ?? api.limits?.maxBodySize ?? config.server.limits?.maxBodySize ?? 1_048_576;
     const bodyPolicy = (o?: Limits): BodyPolicy => {
       const pick = <K extends keyof Limits>(k: K): Limits[K] => o?.[k] ?? api.limits?.[k] ?? config.server.limits?.[k];
@@ -130,7 +141,7 @@ export async function compileRuntime(
       let limits: Limits = {};
       for (const key of matching) {
         const o = overrides[key]!;
-        stageConfigs = mergeStageConfigs(stageConfigs, (o.stages ?? {}) as StageConfigs);
+        stageConfigs = mergeStageConfigs(stageConfigs, (o.stages ?? {}) as StageConfigs, registry);
         limits = { ...limits, ...o.limits };
       }
       // An operation the document marks deprecated announces it without any config (issue 16).
@@ -258,10 +269,39 @@ function apiStageConfigs(api: ApiConfig): StageConfigs {
   return out;
 }
 
-function mergeStageConfigs(base: StageConfigs, override: StageConfigs): StageConfigs {
+/**
+ * An operation's stage configs over the API's: each key of an override replaces the API's value,
+ * except a list written `{ append: [...] }`, which is added to the API's list (`{ replace: [...] }`
+ * is the explicit form of the default). Only keys the stage schema types as lists take these forms.
+ */
+export function mergeStageConfigs(base: StageConfigs, override: StageConfigs, registry: StageRegistry): StageConfigs {
   const out: StageConfigs = { ...base };
-  for (const [name, cfg] of Object.entries(override)) out[name] = { ...(base[name] ?? {}), ...cfg };
+  for (const [name, cfg] of Object.entries(override)) {
+    const merged: Record<string, unknown> = { ...(base[name] ?? {}) };
+    const lists = listKeysOf(registry, name);
+    for (const [key, value] of Object.entries(cfg)) {
+      const form = lists.has(key) ? listForm(value) : undefined;
+      if (form === undefined) merged[key] = value;
+      else if (form.kind === 'replace') merged[key] = form.items;
+      else merged[key] = [...(Array.isArray(merged[key]) ? merged[key] as unknown[] : []), ...form.items];
+    }
+    out[name] = merged;
+  }
   return out;
+}
+
+function listKeysOf(registry: StageRegistry, name: string): ReadonlySet<string> {
+  if (!registry.has(name)) return new Set();
+  const props = (registry.get(name).schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return new Set(Object.entries(props).filter(([, s]) => s.type === 'array').map(([k]) => k));
+}
+
+function listForm(value: unknown): { kind: 'append' | 'replace'; items: unknown[] } | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || (keys[0] !== 'append' && keys[0] !== 'replace')) return undefined;
+  const items = (value as Record<string, unknown>)[keys[0]];
+  return Array.isArray(items) ? { kind: keys[0], items } : undefined;
 }
 
 function buildStage(
@@ -283,6 +323,24 @@ function buildStage(
   } catch (err) {
     issues.push(loaded.issueAt(at, errorMessage(err)));
     return undefined;
+  }
+}
+
+/** Schema checks of an API's stage configs (API level and every override), for when its plans cannot be built. */
+function checkStageOptions(registry: StageRegistry, loaded: LoadedConfig, api: ApiConfig, apiPath: Path, issues: ConfigIssue[]): void {
+  const check = (configs: StageConfigs, at: Path) => {
+    for (const [name, raw] of Object.entries(configs)) {
+      if (!registry.has(name)) {
+        issues.push(loaded.issueAt([...at, name], errorMessage(safe(() => registry.get(name)))));
+        continue;
+      }
+      issues.push(...validateValue(registry.get(name).schema, raw, [...at, name], loaded).issues);
+    }
+  };
+  const apiStages = mergeStageConfigs({}, apiStageConfigs(api), registry);
+  check(apiStages, [...apiPath, 'stages']);
+  for (const [key, o] of Object.entries(api.operations ?? {})) {
+    check(mergeStageConfigs(apiStages, (o.stages ?? {}) as StageConfigs, registry), [...apiPath, 'operations', key, 'stages']);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ModeSchema, OnErrorSchema } from '../../config/common.js';
 import { PROVIDERS } from './providers/registry.js';
 import { InternalTokenSchema } from './internal-token/schema.js';
@@ -31,6 +31,18 @@ export const ForwardSchema = Type.Object({
   internalToken: Type.Optional(InternalTokenSchema),
 }, { additionalProperties: false, default: {} });
 
+/** Which facts of the principal satisfy the values of an OpenAPI security requirement (`bearerAuth: [admin]`). */
+export const RequirementsFromSchema = Type.Array(Type.String({ pattern: '^(scopes|roles|claim:.{1,128})$' }), {
+  minItems: 1, maxItems: 8, default: ['scopes'],
+  description: 'What satisfies the values of this scheme\'s security requirements (`security: [{ bearerAuth: [admin] }]`): scopes (the token scopes, the OAuth meaning), roles (the principal roles, e.g. the JWT rolesClaim), claim:NAME (a claim holding a string, a space-separated string or a list, e.g. claim:role). Each required value must be found in one of them. Default: scopes only.',
+});
+
+/** A provider schema with the `requirementsFrom` option every scheme shares. */
+function withRequirementsFrom(schema: TSchema): TSchema {
+  const s = schema as TSchema & { properties?: Record<string, unknown> };
+  return { ...s, properties: { ...s.properties, requirementsFrom: RequirementsFromSchema } } as TSchema;
+}
+
 /**
  * One scheme's verifier config, chosen by `kind`. Written as if/then per kind rather than
  * anyOf so that Ajv applies each provider schema's defaults (it ignores defaults under anyOf)
@@ -40,7 +52,7 @@ const SchemeSchema = Type.Unsafe<{ kind: string } & Record<string, unknown>>({
   type: 'object',
   required: ['kind'],
   properties: { kind: { type: 'string', enum: PROVIDERS.map((p) => p.kind), description: 'Verifier kind.' } },
-  allOf: PROVIDERS.map((p) => ({ if: { type: 'object', properties: { kind: { const: p.kind } }, required: ['kind'] }, then: p.schema })),
+  allOf: PROVIDERS.map((p) => ({ if: { type: 'object', properties: { kind: { const: p.kind } }, required: ['kind'] }, then: withRequirementsFrom(p.schema) })),
 });
 
 /**

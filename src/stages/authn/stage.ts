@@ -7,7 +7,7 @@ import { compileForward } from './forward-headers.js';
 import { internalTokenSigner } from './internal-token/index.js';
 import type { AuthProvider, VerifyResult } from './provider.js';
 import { providerKind } from './providers/registry.js';
-import { compileSecurity, type RequiredScheme } from './requirements.js';
+import { compileSecurity, grantsOf, type RequiredScheme } from './requirements.js';
 import type { AuthnConfig } from './schema.js';
 import { schemeTypeMismatch } from './scheme-types.js';
 import { sharedProvider } from './shared-providers.js';
@@ -56,7 +56,8 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
     providers.set(scheme, built);
     return built;
   };
-  const security = compileSecurity(requirements, provider, where);
+  const security = compileSecurity(requirements, provider, where,
+    (scheme) => grantsOf((cfg.schemes as Record<string, { requirementsFrom?: string[] }>)[scheme]?.requirementsFrom));
   const forward = compileForward(cfg.forward);
   const internal = cfg.forward.internalToken === undefined ? undefined : internalTokenSigner(cfg.forward.internalToken, deps.baseDir);
   const cleared = internal === undefined ? forward.cleared : { ...forward.cleared, [internal.header]: null };
@@ -106,7 +107,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
         const r = await result(member.provider);
         if (r.kind === 'absent') { passed = false; break; }
         if (r.kind === 'failed') { failure ??= { provider: member.provider, reason: r.reason }; passed = false; break; }
-        if (!member.scopes.every((s) => r.principal.scopes.includes(s))) {
+        if (member.missing(r.principal).length > 0) {
           insufficient ??= { member, principal: r.principal };
           passed = false;
           break;
@@ -155,7 +156,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
         detail: 'The credentials do not grant the scope this operation requires.',
         headers: { 'www-authenticate': withParams(member.provider.challenge, `error="insufficient_scope", scope="${member.scopes.join(' ').replace(/["\\]/g, '')}"`) },
         stage: NAME,
-        internal: `${member.provider.scheme}: principal ${principal.id} lacks ${member.scopes.filter((s) => !principal.scopes.includes(s)).join(' ')}`,
+        internal: `${member.provider.scheme}: principal ${principal.id} lacks ${member.missing(principal).join(' ')}`,
       }));
     }
     event(ctx, 'authn.failure', 'missing_credentials', 'low');

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, OnErrorSchema } from '../../config/common.js';
+import { KEY_PART_PATTERN, KEY_PARTS_DESCRIPTION } from '../../pipeline/request-key.js';
 
 const Duration = (def: string, description: string) => Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', default: def, description });
 
@@ -48,6 +49,7 @@ export const SignalsSchema = Type.Object({
 export const LoginSchema = Type.Object({
   operations: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'operationIds of login operations; operations with `x-portcullis-login: true` count too.' }),
   usernamePointer: Type.Optional(Type.String({ pattern: '^(/[^/]*)*$', description: 'JSON pointer of the username in a JSON body (e.g. /username); a form body uses the last segment as field name. Without it only per-IP and per-subnet counters apply.' })),
+  accountKey: Type.Optional(Type.Array(Type.String({ pattern: KEY_PART_PATTERN }), { minItems: 1, maxItems: 8, description: `What the per-username counters (perUsername, distinctUsernamesPerIp) count, instead of usernamePointer: e.g. [body:/email] or [header:x-tenant, body:/username]. ${KEY_PARTS_DESCRIPTION} Values are folded (NFKC, trimmed, lower case).` })),
   failureStatuses: Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { default: [401, 403], description: 'Upstream statuses that count as a failed login.' }),
   window: Duration('15m', 'Failures are counted over this window (from the first failure).'),
   perIp: Ladder('Failed logins from one IP', [{ at: 5, action: 'delay', delay: '1s' }, { at: 20, action: '429' }, { at: 100, action: 'block' }]),

@@ -202,3 +202,39 @@ describe('bot stage: credential stuffing on login operations', () => {
     assert.equal(await attempt(s, '192.0.2.77', 'z', 401), 'PCL_BOT_BLOCKED');
   });
 });
+
+describe('bot stage: login counters keyed by any request attribute (accountKey)', () => {
+  const cfg = (accountKey: string[]) => ({ signals: { automationUserAgent: { weight: 0 }, cadence: { weight: 0 }, enumeration: { weight: 0 } }, login: { operations: ['login'], accountKey, perUsername: [{ at: 2, action: '429' }], perIp: [], perSubnet: [], distinctUsernamesPerIp: [] } });
+  const attempt = async (s: Stage, ip: string, body: Record<string, string>, tenant: string): Promise<string> => {
+    const c = ctx({ ip, body: JSON.stringify(body), headers: { ...BROWSER, 'content-type': 'application/json', 'x-tenant': tenant } });
+    const d = await run(s, c, 'inspect');
+    if (d.kind === 'continue') { s.handlers.record!(c, response(401)); await settle(); }
+    return codeOf(d);
+  };
+
+  test('the account is a tenant header plus the e-mail in the body; the same e-mail in another tenant is another account', async () => {
+    const s = stage(cfg(['header:x-tenant', 'body:/email']), { operationId: 'login' });
+    assert.equal(s.needsRequestBody, true);
+    const out: string[] = [];
+    for (let i = 0; i < 3; i++) out.push(await attempt(s, `198.18.${i}.1`, { email: i === 1 ? 'A@X.test' : 'a@x.test', password: 'p' }, 'acme'));
+    assert.deepEqual(out, ['continue', 'continue', 'PCL_BOT_THROTTLED']);
+    assert.equal(await attempt(s, '198.18.9.1', { email: 'a@x.test', password: 'p' }, 'globex'), 'continue');
+  });
+
+  test('accountKey and usernamePointer together are a config error; allow-listed clients are marked for the rate limiter', async () => {
+    assert.throws(() => stage({ login: { operations: ['login'], accountKey: ['body:/u'], usernamePointer: '/u' } }, { operationId: 'login' }), /keep one/);
+    const s = stage({ allow: { cidrs: ['192.0.2.0/24'], principals: ['monitor'] } });
+    const byNet = ctx({ ip: '192.0.2.10' });
+    await run(s, byNet);
+    assert.equal(byNet.allowListed, true);
+    const byPrincipal = ctx({ ip: '203.0.113.1', principal: { id: 'monitor' } });
+    await run(s, byPrincipal);
+    assert.equal(byPrincipal.allowListed, undefined);
+    await run(s, byPrincipal, 'limit');
+    assert.equal(byPrincipal.allowListed, true);
+    const other = ctx({ ip: '203.0.113.1', principal: { id: 'eve' } });
+    await run(s, other);
+    await run(s, other, 'limit');
+    assert.equal(other.allowListed, undefined);
+  });
+});

@@ -8,6 +8,7 @@ import { subnetOf } from '../../util/subnet.js';
 import { formatCadence, parseCadence, updateCadence } from './cadence.js';
 import { numericParam, parseEnumeration, updateEnumeration } from './enumeration.js';
 import { compileLadder, durationMs, reachedStep, type Step } from './ladder.js';
+import { compileRequestKey } from '../../pipeline/request-key.js';
 import { loginVerdict, recordLoginFailure, recordLoginSuccess, usernameFrom, usernameKey, type LoginKeys } from './login.js';
 import type { BotConfig } from './schema.js';
 import { compileHeaderSignals, userAgentAllowed } from './signals.js';
@@ -53,6 +54,8 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
   const allowPrincipals = new Set(config.allow.principals);
   const allowKeys = new Set(config.allow.apiKeyIds);
   const allowAgents = config.allow.userAgents.map((a) => a.toLowerCase());
+  if (login.accountKey !== undefined && login.usernamePointer !== undefined) throw new Error('bot: login.accountKey and login.usernamePointer both name the account; keep one');
+  const accountKey = login.accountKey === undefined ? undefined : compileRequestKey(login.accountKey, { ipv6Prefix: 64, apiKeyClaim: config.apiKeyClaim, fold: true });
   const isLogin = deps.operationId !== undefined && (login.operations.includes(deps.operationId) || deps.operation?.extensions['x-portcullis-login'] === true);
   const challenge = `OTP realm="${config.realm ?? deps.apiName}", header="${config.stepUpHeader}", error="step_up_required"`;
   const enforcing = config.mode === 'enforce';
@@ -129,6 +132,7 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
   const preAuth = async (ctx: RequestContext): Promise<Decision> => {
     if (allowCidrs.has(ctx.client.ip) || userAgentAllowed(ctx.headers, allowAgents)) {
       allowed.add(ctx);
+      ctx.allowListed = true;
       return CONTINUE;
     }
     const { score: headerScore, fired } = headerSignals(ctx.headers);
@@ -155,10 +159,12 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
   };
 
   const afterAuth = (ctx: RequestContext): Decision | Promise<Decision> => {
+    const trusted = principalAllowed(ctx);
+    if (trusted) ctx.allowListed = true;
     const p = pending.get(ctx);
     if (p === undefined) return CONTINUE;
     pending.delete(ctx);
-    if (principalAllowed(ctx)) return CONTINUE;
+    if (trusted) return CONTINUE;
     return apply(ctx, p.step, p.source);
   };
 
@@ -168,7 +174,7 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
     const keys: LoginKeys = {
       ip: clientOf(ctx),
       subnet: subnetOf(ctx.client.ip, config.ipv4Subnet, config.ipv6Subnet),
-      user: raw === undefined ? undefined : usernameKey(raw),
+      user: accountKey !== undefined ? accountKey.of(ctx) : raw === undefined ? undefined : usernameKey(raw),
     };
     loginKeysOf.set(ctx, keys);
     let verdict;
@@ -196,6 +202,6 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
     : { 'pre-auth': preAuth, limit: afterAuth };
   return {
     name: STAGE_NAME, order: STAGE_ORDER, mode: config.mode, onError: config.onError, handlers,
-    ...(isLogin && login.usernamePointer !== undefined ? { needsRequestBody: true } : {}),
+    ...(isLogin && (login.usernamePointer !== undefined || accountKey?.needsBody === true) ? { needsRequestBody: true } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { compileRequestKey, type RequestKey } from '../../pipeline/request-key.js';
 import type { LimitRule } from './algorithms/types.js';
 import type { PenaltyRule } from './algorithms/penalty.js';
 import type { LimitConfig, RateLimitConfig } from './schema.js';
@@ -24,7 +25,10 @@ export interface CompiledLimit {
   readonly rule: LimitRule;
   readonly tiers: ReadonlyMap<string, LimitRule>;
   readonly appliesTo: LimitConfig['appliesTo'];
-  readonly phase: LimitConfig['phase'];
+  /** `inspect` for a limit whose key reads the body (it runs once the body is read). */
+  readonly phase: LimitConfig['phase'] | 'inspect';
+  /** The configured key; undefined: the client key. */
+  readonly key: RequestKey | undefined;
   readonly cost: number;
   readonly failOpen: boolean;
   /** Window in seconds for RateLimit-Policy `w`. */
@@ -43,6 +47,17 @@ export function compileLimits(config: RateLimitConfig, apiName: string, operatio
     if (names.has(l.name)) throw new Error(`rate-limit: duplicate limit name "${l.name}"`);
     names.add(l.name);
     if (l.phase === 'pre-auth' && l.appliesTo === 'authenticated') throw new Error(`rate-limit: limit "${l.name}" runs in pre-auth, before authentication, so it cannot apply to authenticated clients only`);
+    let key: RequestKey | undefined;
+    if (l.key !== undefined) {
+      try {
+        key = compileRequestKey(l.key, { ipv6Prefix: config.ipv6Prefix, apiKeyClaim: config.apiKeyClaim, fold: l.keyCase === 'fold' });
+      } catch (err) {
+        throw new Error(`rate-limit: limit "${l.name}" key: ${(err as Error).message}`, { cause: err });
+      }
+      if (l.phase === 'pre-auth' && (key.needsPrincipal || key.needsBody)) {
+        throw new Error(`rate-limit: limit "${l.name}" runs in pre-auth, before authentication and before the body is read, so its key cannot use ${l.key.filter((p) => /^(principal|apiKey|claim:|body:|form:)/.test(p)).join(', ')}`);
+      }
+    }
     const windowMs = l.period === 'day' ? 86_400_000 : l.period === 'month' ? 30 * 86_400_000 : parseDuration(l.window);
     if (windowMs < 1) throw new Error(`rate-limit: limit "${l.name}" has an empty window`);
     const algorithm = l.period !== undefined ? 'fixed-window' : l.algorithm;
@@ -56,7 +71,7 @@ export function compileLimits(config: RateLimitConfig, apiName: string, operatio
     return {
       name: l.name, id, rule: make(l.limit),
       tiers: new Map(Object.entries(l.tiers).map(([t, n]) => [t, make(n)])),
-      appliesTo: l.appliesTo, phase: l.phase, cost: l.cost,
+      appliesTo: l.appliesTo, phase: key?.needsBody === true ? 'inspect' : l.phase, key, cost: l.cost,
       failOpen: (l.onError ?? config.onError) === 'fail-open',
       windowSeconds: Math.max(1, Math.round(windowMs / 1000)),
     };

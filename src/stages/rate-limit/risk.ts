@@ -17,6 +17,8 @@ export interface RiskBand {
  * const { index, factor } = await riskFactor(risk, ctx, [{ score: 20, factor: 0.5 }]);
  */
 export async function riskFactor(risk: RiskScores, ctx: RequestContext, bands: readonly RiskBand[]): Promise<{ index: number; factor: number }> {
+  // An allow-listed client (the bot stage's `allow`) is trusted: never tightened.
+  if (ctx.allowListed === true) return { index: -1, factor: 1 };
   let score: number;
   try {
     const [ip, p] = await Promise.all([risk.score(`ip:${ctx.client.ip}`), ctx.principal?.id ? risk.score(`p:${ctx.principal.id}`) : 0]);
@@ -27,6 +29,18 @@ export async function riskFactor(risk: RiskScores, ctx: RequestContext, bands: r
   let index = -1;
   for (let i = 0; i < bands.length; i++) if (score >= bands[i]!.score) index = i;
   return { index, factor: index < 0 ? 1 : bands[index]!.factor };
+}
+
+/**
+ * Checks the bands against the floor at load: no band may tighten below it.
+ *
+ * @example
+ * checkBands([{ score: 20, factor: 0.5 }], 0.05); // ok; a factor of 0.01 throws
+ */
+export function checkBands(bands: readonly RiskBand[], floor: number): void {
+  bands.forEach((b, i) => {
+    if (b.factor < floor) throw new Error(`rate-limit: risk.bands[${i}].factor ${b.factor} is below risk.floor ${floor} (lower the floor to tighten that far)`);
+  });
 }
 
 /**

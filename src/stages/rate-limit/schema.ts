@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, OnErrorSchema } from '../../config/common.js';
 import { ALGORITHMS } from './algorithms/types.js';
+import { KEY_PART_PATTERN, KEY_PARTS_DESCRIPTION } from '../../pipeline/request-key.js';
 
 const Duration = (def: string, description: string) => Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', default: def, description });
 
@@ -17,6 +18,8 @@ export const LimitSchema = Type.Object({
   scope: Type.Union([Type.Literal('api'), Type.Literal('operation')], { default: 'api', description: 'api: one counter per client for the whole API. operation: one counter per client per operation.' }),
   tiers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.Integer({ minimum: 1 }), { default: {}, description: 'Limit per tier, taken from the principal claim named by tierClaim; clients of an unlisted tier get `limit`.' }),
   cost: Type.Integer({ minimum: 1, default: 1, description: 'Units one request consumes.' }),
+  key: Type.Optional(Type.Array(Type.String({ pattern: KEY_PART_PATTERN }), { minItems: 1, maxItems: 8, description: `${KEY_PARTS_DESCRIPTION} Default: the client (principal id, API key id, verified certificate, else IP). A limit whose key reads the body is checked in the inspect phase, once the body is read (bounded by the body limit). Penalties apply to client-keyed limits only.` })),
+  keyCase: Type.Union([Type.Literal('exact'), Type.Literal('fold')], { default: 'exact', description: 'fold: key values are NFKC-normalised, trimmed and lower-cased, so `Alice` and ` alice` share a counter (use it for usernames and e-mail addresses).' }),
   onError: Type.Optional(Type.Union(OnErrorSchema.anyOf, { description: 'When the store is unreachable: fail-closed answers 503 PCL_RATE_LIMIT_UNAVAILABLE; fail-open evaluates the limit on a local in-memory fallback. Default: the stage onError.' })),
 }, { additionalProperties: false });
 
@@ -24,7 +27,7 @@ export const LimitSchema = Type.Object({
 export const RateLimitSchema = Type.Object({
   mode: ModeSchema,
   onError: OnErrorSchema,
-  limits: Type.Array(LimitSchema, { default: [], maxItems: 16, description: 'The limits of the API or operation (an operation override replaces the list).' }),
+  limits: Type.Array(LimitSchema, { default: [], maxItems: 16, description: 'The limits of the API or operation (an operation override replaces the list; `{ append: [...] }` adds to it).' }),
   ipv6Prefix: Type.Integer({ minimum: 32, maximum: 128, default: 64, description: 'Anonymous IPv6 clients are counted per prefix of this length (one /64 is usually one subscriber).' }),
   tierClaim: Type.String({ minLength: 1, default: 'tier', description: 'Principal claim holding the client tier.' }),
   apiKeyClaim: Type.String({ minLength: 1, default: 'apiKeyId', description: 'Principal claim holding an API key id (used when the principal has no id).' }),
@@ -44,6 +47,7 @@ export const RateLimitSchema = Type.Object({
       score: Type.Number({ minimum: 0, description: 'Score from which the band applies (the highest band reached wins).' }),
       factor: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Every limit (and burst) of the client is multiplied by this, at least 1.' }),
     }, { additionalProperties: false }), { maxItems: 10, default: [{ score: 20, factor: 0.5 }, { score: 50, factor: 0.2 }, { score: 100, factor: 0.05 }], description: 'Risk bands and the factor each applies to the limits.' }),
+    floor: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05, description: 'The most risk may tighten a limit: a tightened limit is never below this fraction of the configured one (nor below 1). A band with a smaller factor is a config error. Allow-listed clients (the bot stage\'s `allow`) are never tightened.' }),
   }, { additionalProperties: false, default: {} }),
   maxKeys: Type.Integer({ minimum: 1000, default: 100_000, description: 'Bound of the in-memory state (and of the fail-open fallback); least recently used clients are evicted.' }),
 }, { additionalProperties: false });

@@ -8,7 +8,7 @@ import { limitItem, policyItem, retryAfterSeconds, tightest } from './headers.js
 import { clientKey, ipKey } from './keys.js';
 import type { RateLimitConfig } from './schema.js';
 import { sharedRateLimitStores } from './shared.js';
-import { riskFactor, scaleRule } from './risk.js';
+import { checkBands, riskFactor, scaleRule } from './risk.js';
 import { sharedRiskScores, type RiskScores } from '../../security/risk/index.js';
 import type { CheckRequest, CheckResult, LimitCheck, RateLimitStore } from './stores/store.js';
 
@@ -38,9 +38,11 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
   const concurrency = config.concurrency === undefined ? undefined : new ConcurrencyLimiter(deps.store, config.concurrency.limit, config.concurrency.leaseSeconds * 1000);
   const penaltyId = `${deps.apiName}:penalty`;
   const bands = [...config.risk.bands].sort((a, b) => a.score - b.score);
+  checkBands(bands, config.risk.floor);
   const risk = config.risk.enabled ? (opts.risk ?? sharedRiskScores(deps.store)) : undefined;
-  const preAuth = limits.filter((l) => l.phase === 'pre-auth');
-  const inLimit = limits.filter((l) => l.phase === 'limit');
+  const preAuth = limits.filter((l) => l.phase === 'pre-auth' && l.key === undefined);
+  const inLimit = limits.filter((l) => l.phase === 'limit' && l.key === undefined);
+  const keyed = { 'pre-auth': limits.filter((l) => l.phase === 'pre-auth' && l.key !== undefined), limit: limits.filter((l) => l.phase === 'limit' && l.key !== undefined), inspect: limits.filter((l) => l.phase === 'inspect') };
   const keyOpts = { ipv6Prefix: config.ipv6Prefix, apiKeyClaim: config.apiKeyClaim };
   const held = new WeakMap<RequestContext, string>();
   // Headers already written by the pre-auth phase, so the limit phase keeps the tighter one.
@@ -52,12 +54,12 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
     ...(ruleIds !== undefined ? { ruleIds } : {}),
   }));
 
-  const run = async (ctx: RequestContext, selected: readonly CompiledLimit[], scope: string): Promise<Decision> => {
+  const run = async (ctx: RequestContext, selected: readonly CompiledLimit[], scope: string, withPenalty = true): Promise<Decision> => {
     const tier = ctx.principal?.claims[config.tierClaim];
     // A risky client (other stages' security events) gets every limit scaled down by its band's factor.
     const band = risk === undefined ? { index: -1, factor: 1 } : await riskFactor(risk, ctx, bands);
     const checks: LimitCheck[] = selected.map((l) => ({ id: l.id, rule: scaleRule((typeof tier === 'string' ? l.tiers.get(tier) : undefined) ?? l.rule, band.factor), cost: l.cost }));
-    const request: CheckRequest = { scope, limits: checks, penalty: penalty === undefined ? undefined : { id: penaltyId, rule: penalty } };
+    const request: CheckRequest = { scope, limits: checks, penalty: penalty === undefined || !withPenalty ? undefined : { id: penaltyId, rule: penalty } };
     let result: CheckResult;
     const started = performance.now();
     try {
@@ -107,13 +109,38 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
   const applicable = (selected: readonly CompiledLimit[], authenticated: boolean) =>
     selected.filter((l) => l.appliesTo === 'all' || (l.appliesTo === 'authenticated') === authenticated);
 
+  /** Limits with their own key: one store call per limit (each has its own scope); a request lacking a key part is not counted. */
+  const runKeyed = async (ctx: RequestContext, selected: readonly CompiledLimit[]): Promise<Decision> => {
+    for (const l of selected) {
+      const scope = l.key!.of(ctx);
+      if (scope === undefined) continue;
+      const d = await run(ctx, [l], scope, false);
+      if (d.kind !== 'continue') return d;
+    }
+    return CONTINUE;
+  };
+
   const handlers: Stage['handlers'] = {};
   const mutable = handlers as Record<string, unknown>;
-  if (preAuth.length > 0) {
-    mutable['pre-auth'] = (ctx: RequestContext) => run(ctx, applicable(preAuth, false), ipKey(ctx, config.ipv6Prefix));
+  if (preAuth.length > 0 || keyed['pre-auth'].length > 0) {
+    mutable['pre-auth'] = async (ctx: RequestContext): Promise<Decision> => {
+      const own = applicable(preAuth, false);
+      if (own.length > 0) {
+        const d = await run(ctx, own, ipKey(ctx, config.ipv6Prefix));
+        if (d.kind !== 'continue') return d;
+      }
+      return runKeyed(ctx, applicable(keyed['pre-auth'], false));
+    };
   }
-  if (inLimit.length > 0 || concurrency !== undefined) {
+  if (keyed.inspect.length > 0) {
+    mutable.inspect = (ctx: RequestContext) => runKeyed(ctx, applicable(keyed.inspect, ctx.principal !== undefined));
+  }
+  if (inLimit.length > 0 || keyed.limit.length > 0 || concurrency !== undefined) {
     mutable.limit = async (ctx: RequestContext): Promise<Decision> => {
+      if (keyed.limit.length > 0) {
+        const d = await runKeyed(ctx, applicable(keyed.limit, ctx.principal !== undefined));
+        if (d.kind !== 'continue') return d;
+      }
       const who = clientKey(ctx, keyOpts);
       const authenticated = ctx.principal !== undefined;
       const selected = applicable(inLimit, authenticated);
@@ -147,5 +174,5 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
     };
   }
 
-  return { name: STAGE_NAME, order: 400, mode: config.mode, onError: config.onError, handlers };
+  return { name: STAGE_NAME, order: 400, mode: config.mode, onError: config.onError, handlers, ...(keyed.inspect.length > 0 ? { needsRequestBody: true } : {}) };
 }
