@@ -11,6 +11,7 @@ import { peerCertificateOf } from '../stages/authn/providers/mtls/peer-certifica
 import { hasBody, readBounded, tooLarge } from './body.js';
 import { endExchange, isCredentialed, sendGenerated, sendProblem, type Exchange } from './exchange.js';
 import { forward } from './forward.js';
+import type { OverloadMonitor } from './overload.js';
 
 /**
  * Builds the public listener's request handler. `current` is read once per request, so a
@@ -19,7 +20,8 @@ import { forward } from './forward.js';
  * @example
  * http.createServer(createRequestHandler(() => runtime, { tls: false }));
  */
-export function createRequestHandler(current: () => Runtime, opts: { tls: boolean }) {
+export function createRequestHandler(current: () => Runtime, opts: { tls: boolean; overload?: OverloadMonitor }) {
+  const overload = opts.overload;
   return (req: IncomingMessage, res: ServerResponse): void => {
     const x: Exchange = {
       id: acceptOrCreateRequestId(req.headers['x-request-id']),
@@ -47,11 +49,17 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
       x.onClose?.();
     });
     try {
+      // Shedding is decided before any routing or stage work: the cheapest answer the gateway has.
+      if (overload?.shedding === true) throw overloaded(overload);
       handle(x);
     } catch (err) {
       fail(x, err);
     }
   };
+}
+
+function overloaded(overload: OverloadMonitor): GatewayError {
+  return new GatewayError('PCL_OVERLOADED', { detail: 'The gateway is overloaded; retry later.', headers: overload.retryAfter });
 }
 
 function fail(x: Exchange, err: unknown): void {
