@@ -81,11 +81,12 @@ async function main(): Promise<void> {
       const port = await freePort();
       const adminPort = await freePort();
       const file = join(tmp, `${name}.yaml`);
+      const { server, ...rest } = extra as { server?: Record<string, unknown> };
       await writeFile(file, stringify({
-        server: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: adminPort },
-        logging: { level: 'warn', accessLog: false }, watch: false, apis, ...extra,
+        server: { host: '127.0.0.1', port, ...server }, admin: { host: '127.0.0.1', port: adminPort },
+        logging: { level: 'warn', accessLog: false }, watch: false, apis, ...rest,
       }));
-      const p = await startGatewayProcess(cli, file, port, adminPort, 30_000, { args: cliArgs, nodeArgs: nodeArgs(name) });
+      const p = await startGatewayProcess(cli, file, port, adminPort, 90_000, { args: cliArgs, nodeArgs: nodeArgs(name) });
       owned.push(p);
       return p;
     };
@@ -201,8 +202,8 @@ async function soak(args: BenchArgs, gw: TargetProcess, path: string, rotating: 
 }
 
 async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>): Promise<void> {
-  const off = await gateway('overload-off', [fullApi], { ...fullLog, server: { host: '127.0.0.1', overload: { enabled: false } } });
-  const on = await gateway('overload-on', [fullApi], { ...fullLog, server: { host: '127.0.0.1', overload: { eventLoopDelayMs: args.eld, checkIntervalMs: 100 } } });
+  const off = await gateway('overload-off', [fullApi], { ...fullLog, server: { overload: { enabled: false } } });
+  const on = await gateway('overload-on', [fullApi], { ...fullLog, server: { overload: { eventLoopDelayMs: args.eld, checkIntervalMs: 100 } } });
   const url = (p: TargetProcess) => `http://127.0.0.1:${p.port}/full${ITEM}`;
   const cap = await capacity(args, url(off), rotating());
   const rate = Math.round(cap * 3);
