@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors/index.js';
 import type { RequestContext } from '../pipeline/context.js';
+import type { Decision } from '../pipeline/stage.js';
 import { runRequestPhases } from '../pipeline/runner.js';
 import { resolveClient } from '../proxy/client-address.js';
 import { acceptOrCreateRequestId } from '../proxy/request-id.js';
@@ -110,13 +111,14 @@ function handle(x: Exchange): void {
   if (declared !== undefined && Number(declared) > target.maxBodySize) throw tooLarge(target.maxBodySize);
 
   if (target.plan.hasRequestStages) {
-    runStages(x, ctx, target).catch((err: unknown) => fail(x, err));
+    runStages(x, ctx, target);
     return;
   }
   forward(x, ctx, target);
 }
 
-async function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget): Promise<void> {
+/** Runs the request stages: synchronously while they answer synchronously (throws reach the handler's catch). */
+function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget): void {
   const req = x.req;
   const readBody = target.plan.needsRequestBody && hasBody(req)
     ? async () => {
@@ -125,16 +127,22 @@ async function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget):
         x.bodyUnread = false;
       }
     : undefined;
-  const decision = await runRequestPhases(target.plan, ctx, readBody);
+  const decision = runRequestPhases(target.plan, ctx, readBody);
+  if (decision instanceof Promise) {
+    decision.then((d) => afterRequestStages(x, ctx, target, d)).catch((err: unknown) => fail(x, err));
+    return;
+  }
+  afterRequestStages(x, ctx, target, decision)?.catch((err: unknown) => fail(x, err));
+}
+
+function afterRequestStages(x: Exchange, ctx: RequestContext, target: RouteTarget, decision: Decision): Promise<void> | undefined {
   if (decision.kind === 'reject') {
     x.stage = decision.error.stage;
     throw decision.error;
   }
-  if (decision.kind === 'respond') {
-    await sendGenerated(x, decision.status, decision.headers, decision.body);
-    return;
-  }
+  if (decision.kind === 'respond') return sendGenerated(x, decision.status, decision.headers, decision.body);
   forward(x, ctx, target);
+  return undefined;
 }
 
 function route(rt: Runtime, method: string, path: string, req: IncomingMessage): { target: RouteTarget; params: Readonly<Record<string, string>> } {
