@@ -9,6 +9,8 @@ declare module 'autocannon' {
       duration?: number;
       pipelining?: number;
       timeout?: number;
+      /** Requests per second over all connections (open-loop pacing up to what the connections allow). */
+      overallRate?: number;
       method?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;

@@ -13,6 +13,8 @@ export interface LoadOptions {
   /** Called before each request for headers that change per request (e.g. distinct tokens). */
   readonly nextHeaders?: () => Record<string, string>;
   readonly body?: string;
+  /** Paces the load to this many requests/s over all connections (default: as fast as answered). */
+  readonly overallRate?: number;
 }
 
 /**
@@ -26,21 +28,24 @@ export interface LoadOptions {
 export async function runLoad(opts: LoadOptions): Promise<RunResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
+  let okLatencies = new Float64Array(1 << 16);
+  let okCount = 0;
   const next = opts.nextHeaders;
   const instance = autocannon({
     url: opts.url, connections: opts.connections, duration: opts.durationS, timeout: 10,
+    ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
     ...(opts.method === undefined ? {} : { method: opts.method }),
     ...(opts.headers === undefined ? {} : { headers: { ...opts.headers } }),
     ...(opts.body === undefined ? {} : { body: opts.body }),
     ...(next === undefined ? {} : { requests: [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...next() } }) }] }),
   });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
-    if (count === latencies.length) {
-      const grown = new Float64Array(latencies.length * 2);
-      grown.set(latencies);
-      latencies = grown;
-    }
+  instance.on('response', (_client: unknown, status: number, _bytes: number, responseTimeMs: number) => {
+    if (count === latencies.length) latencies = grow(latencies);
     latencies[count++] = responseTimeMs;
+    if (status >= 200 && status < 300) {
+      if (okCount === okLatencies.length) okLatencies = grow(okLatencies);
+      okLatencies[okCount++] = responseTimeMs;
+    }
   });
   const result = await instance;
   const sorted = latencies.subarray(0, count).sort();
@@ -53,5 +58,13 @@ export async function runLoad(opts: LoadOptions): Promise<RunResult> {
     non2xx: result.non2xx,
     responses: count,
     errors: result.errors + result.timeouts,
+    okRps: okCount / seconds,
+    okP99Ms: percentile(okLatencies.subarray(0, okCount).sort(), 99),
   };
+}
+
+function grow(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(a.length * 2);
+  grown.set(a);
+  return grown;
 }

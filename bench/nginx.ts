@@ -4,7 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TargetProcess } from './processes.js';
 
-const NGINX = '/usr/sbin/nginx';
+/** Debian's nginx binary (apt-get install nginx). */
+export const NGINX = '/usr/sbin/nginx';
 const MODSEC_MODULE = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
 const CRS_RULES = '/usr/share/modsecurity-crs/rules';
 const CRS_SETUP = '/etc/modsecurity/crs/crs-setup.conf';
@@ -60,6 +61,17 @@ export async function startNginx(tmp: string, name: string, port: number, upstre
     '}',
     '',
   ].join('\n');
+  return runNginx(dir, conf, port);
+}
+
+/**
+ * Writes `conf` to `dir`/nginx.conf, runs nginx in the foreground with everything under `dir`
+ * (prefix and error log: no root paths) and resolves once `port` answers HTTP.
+ *
+ * @example
+ * const ngx = await runNginx(dir, 'daemon off; ...', 8080);
+ */
+export async function runNginx(dir: string, conf: string, port: number): Promise<TargetProcess> {
   const file = join(dir, 'nginx.conf');
   await writeFile(file, conf);
   const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });

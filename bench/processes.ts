@@ -73,8 +73,9 @@ export function startScript(script: URL, env: NodeJS.ProcessEnv, timeoutMs = 10_
  * @example
  * const gw = await startGatewayProcess('dist/src/cli/main.js', '/tmp/x/portcullis.yaml', 18080, 19901);
  */
-export async function startGatewayProcess(cli: string, configFile: string, port: number, adminPort: number, timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<TargetProcess> {
-  const child = spawn(process.execPath, [cli, 'start', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+export async function startGatewayProcess(cli: string, configFile: string, port: number, adminPort: number, timeoutMs = 20_000, extra: { args?: readonly string[]; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TargetProcess> {
+  // nodeArgs (e.g. --cpu-prof) go to the gateway's Node; args to `portcullis start` (e.g. --workers 2).
+  const child = spawn(process.execPath, [...(extra.nodeArgs ?? []), cli, 'start', '-c', configFile, ...(extra.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...extra.env } });
   const errors = tail(child);
   let spawnError: Error | undefined;
   child.once('error', (err) => { spawnError = err; });
@@ -152,5 +153,28 @@ export async function cpuUs(pid: number): Promise<number | undefined> {
     return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * CPU time of a process and all its descendants (a `--workers` primary and its workers), in µs.
+ *
+ * @example
+ * const us = await treeCpuUs(primaryPid);
+ */
+export async function treeCpuUs(pid: number): Promise<number | undefined> {
+  const own = await cpuUs(pid);
+  if (own === undefined) return undefined;
+  let total = own;
+  for (const child of await childPids(pid)) total += (await treeCpuUs(child)) ?? 0;
+  return total;
+}
+
+async function childPids(pid: number): Promise<number[]> {
+  try {
+    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.split(' ').filter((s) => s.trim() !== '').map(Number);
+  } catch {
+    return [];
   }
 }

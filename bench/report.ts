@@ -10,6 +10,9 @@ export interface RunResult {
   readonly errors: number;
   /** CPU time of the target process per response, in µs (Linux only; not for the direct target). */
   readonly cpuUsPerReq?: number;
+  /** 2xx responses per second, and their own p99 (overload runs, where 503s are fast). */
+  readonly okRps?: number;
+  readonly okP99Ms?: number;
 }
 
 /** A target's row: its runs reduced to medians, or why it could not run. */

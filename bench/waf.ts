@@ -69,7 +69,7 @@ async function main(): Promise<void> {
         server: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: adminPort }, logging: { level: 'warn', accessLog: false }, watch: false,
         apis: [{ name, upstream: `http://127.0.0.1:${upstream.port}`, prefixes: ['/'], stages }],
       }));
-      return { ...(await startGatewayProcess(join(root, 'dist', 'src', 'cli', 'main.js'), file, port, adminPort, 120_000, env)), adminPort };
+      return { ...(await startGatewayProcess(join(root, 'dist', 'src', 'cli', 'main.js'), file, port, adminPort, 120_000, { env })), adminPort };
     };
     const targets: Target[] = [
       { id: 'b', label: '(b) minimal undici proxy', start: () => startScript(new URL(`./minimal-proxy${ext}`, import.meta.url), { UPSTREAM: `http://127.0.0.1:${upstream.port}`, PORT: '0' }) },

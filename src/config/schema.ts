@@ -134,6 +134,14 @@ export const TlsSchema = Type.Object({
   clientCertificate: Type.Union([Type.Literal('request'), Type.Literal('require')], { default: 'request', description: 'With clientCa: `request` asks for a client certificate and lets the authn stage answer a missing or bad one with 401 problem+json (per API/operation: mtls schemes, stages.authn.requireClientCertificate). `require` fails the TLS handshake for every client without a certificate that verifies against clientCa and the CRLs: nothing reaches HTTP.' }),
 }, Strict);
 
+export const OverloadSchema = Type.Object({
+  enabled: Type.Boolean({ default: true, description: 'Shed new public requests with 503 + Retry-After (PCL_OVERLOADED) while the process is overloaded; admin, health and metrics are never shed. Recovers by itself once the measures fall back under their thresholds.' }),
+  eventLoopDelayMs: Type.Integer({ minimum: 1, default: 500, description: 'Mean event-loop delay over one check interval (ms) beyond which new requests are shed.' }),
+  heapUsedRatio: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9, description: 'Share of the V8 heap limit in use beyond which new requests are shed.' }),
+  checkIntervalMs: Type.Integer({ minimum: 20, maximum: 10_000, default: 250, description: 'How often the measures are read; shedding starts and stops at most this often.' }),
+  retryAfterSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 1, description: 'Retry-After sent with a shed request.' }),
+}, { ...Strict, default: {} });
+
 export const ServerSchema = Type.Object({
   host: Type.String({ default: '0.0.0.0' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Plain HTTP port; 0 picks a free port.' }),
@@ -147,6 +155,7 @@ export const ServerSchema = Type.Object({
   maxConnections: Type.Integer({ minimum: 1, default: 10_000, description: 'Open client connections beyond this are refused.' }),
   shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000, description: 'How long SIGTERM waits for in-flight requests before closing connections.' }),
   limits: Type.Optional(Override(LimitsSchema)),
+  overload: OverloadSchema,
 }, { ...Strict, default: {} });
 
 export const AdminSchema = Type.Object({
@@ -193,6 +202,7 @@ export const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema>;
 export type ApiConfig = Static<typeof ApiSchema>;
 export type ServerConfig = Static<typeof ServerSchema>;
+export type OverloadConfig = Static<typeof OverloadSchema>;
 export type StoreConfig = Static<typeof StoreSchema>;
 export type TlsConfig = Static<typeof TlsSchema>;
 export type SecurityHeadersConfig = Static<typeof SecurityHeadersSchema>;

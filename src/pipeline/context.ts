@@ -134,4 +134,59 @@ export interface ResponseContext {
   readonly oversize?: boolean;
   /** Set by the gateway when the response is its own (an error or a preflight), not the upstream's. */
   readonly generated: boolean;
+  /** `body` parsed as JSON, shared by the stages that read it: use {@link responseJson}, never set it directly. */
+  json?: ParsedResponseBody;
+}
+
+/** A response body parsed once, tied to the Buffer it came from. */
+export interface ParsedResponseBody {
+  readonly body: Buffer;
+  readonly ok: boolean;
+  readonly value: unknown;
+}
+
+/**
+ * The response body parsed as JSON, at most once per body however many stages read it (authz
+ * ownership checks, then response filtering). The parse is tied to the Buffer it came from, so a
+ * stage that replaces `res.body` invalidates it. Callers must not mutate `value` unless they then
+ * call {@link replaceResponseJson} (or {@link forgetResponseJson} when the body stays as it was).
+ *
+ * @example
+ * const parsed = responseJson(res);
+ * if (!parsed.ok) return block('response body is not valid JSON');
+ */
+export function responseJson(res: ResponseContext & { body: Buffer }): ParsedResponseBody {
+  const cached = res.json;
+  if (cached !== undefined && cached.body === res.body) return cached;
+  let parsed: ParsedResponseBody;
+  try {
+    parsed = { body: res.body, ok: true, value: JSON.parse(res.body.toString('utf8')) };
+  } catch {
+    parsed = { body: res.body, ok: false, value: undefined };
+  }
+  res.json = parsed;
+  return parsed;
+}
+
+/**
+ * Replaces the response body with `value` serialised, keeping the parse for the next stage.
+ *
+ * @example
+ * replaceResponseJson(res, filtered);
+ */
+export function replaceResponseJson(res: ResponseContext, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.body = body;
+  res.headers['content-length'] = String(body.length);
+  res.json = { body, ok: true, value };
+}
+
+/**
+ * Drops the shared parse (a stage edited the parsed value but left the body as it was).
+ *
+ * @example
+ * forgetResponseJson(res);
+ */
+export function forgetResponseJson(res: ResponseContext): void {
+  res.json = undefined;
 }

@@ -117,3 +117,32 @@ test('needsRequestBody is the union over active stages', () => {
   assert.equal(compilePlan([stage('a', 1, () => CONTINUE, { needsRequestBody: true })]).needsRequestBody, true);
   assert.equal(compilePlan([stage('a', 1, () => CONTINUE, { needsRequestBody: true, mode: 'off' })]).needsRequestBody, false);
 });
+
+test('synchronous stages give a plain decision (no promise); an async stage mid-plan resumes at the next stage, body read before inspect', async () => {
+  const seen: string[] = [];
+  const sync = (name: string, order: number) => stage(name, order, () => { seen.push(name); return CONTINUE; });
+  const plain = runRequestPhases(compilePlan([sync('a', 1), sync('b', 2)]), ctx());
+  assert.equal(plain instanceof Promise, false);
+  assert.equal((plain as Decision).kind, 'continue');
+  assert.deepEqual(seen, ['a', 'b']);
+
+  seen.length = 0;
+  const limit: Stage = { name: 'lim', order: 1, mode: 'enforce', onError: 'fail-closed', handlers: { limit: async () => { seen.push('lim'); return CONTINUE; } } };
+  const authz: Stage = { name: 'az', order: 9, mode: 'enforce', onError: 'fail-closed', handlers: { authorize: () => { seen.push('az'); return CONTINUE; } } };
+  const asyncMid = stage('slow', 5, async () => { await new Promise((r) => setTimeout(r, 5)); seen.push('slow'); return CONTINUE; });
+  const pending = runRequestPhases(compilePlan([sync('v1', 4), asyncMid, sync('v2', 6), limit, authz]), ctx(), async () => { seen.push('body'); });
+  assert.ok(pending instanceof Promise);
+  assert.equal((await pending).kind, 'continue');
+  assert.deepEqual(seen, ['lim', 'body', 'v1', 'slow', 'v2', 'az']);
+
+  // A rejection from an async stage stops the plan; a synchronous throw fails closed without a promise.
+  seen.length = 0;
+  const rejecting = stage('r', 5, async () => deny());
+  const r = await runRequestPhases(compilePlan([rejecting, sync('after', 6)]), ctx());
+  assert.equal(r.kind, 'reject');
+  assert.deepEqual(seen, []);
+  const thrown = runRequestPhases(compilePlan([stage('boom', 1, () => { throw new Error('x'); }), sync('after', 2)]), ctx());
+  assert.equal(thrown instanceof Promise, false);
+  assert.equal((thrown as Decision).kind, 'reject');
+  assert.deepEqual(seen, []);
+});

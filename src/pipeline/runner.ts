@@ -92,26 +92,60 @@ async function runOne(stage: Stage, ctx: RequestContext, call: () => unknown): P
     outcome = err;
     threw = true;
   }
+  return finish(stage, ctx, start, outcome, threw);
+}
+
+function finish(stage: Stage, ctx: RequestContext, start: number, outcome: unknown, threw: boolean): Decision {
   ctx.timings[stage.name] = (ctx.timings[stage.name] ?? 0) + (performance.now() - start);
   return settle(stage, ctx, outcome, threw);
 }
 
 /**
+ * Runs one request-phase handler; synchronous when the handler is, so a plan whose stages
+ * answer synchronously costs no promise. Failure semantics are runOne's.
+ */
+function runRequestStage(stage: Stage, phase: RequestPhase, ctx: RequestContext): Decision | Promise<Decision> {
+  const start = performance.now();
+  let outcome: unknown;
+  try {
+    outcome = stage.handlers[phase]!(ctx);
+  } catch (err) {
+    return finish(stage, ctx, start, err, true);
+  }
+  if (outcome instanceof Promise) {
+    return outcome.then((v: unknown) => finish(stage, ctx, start, v, false), (err: unknown) => finish(stage, ctx, start, err, true));
+  }
+  return finish(stage, ctx, start, outcome, false);
+}
+
+/**
  * Runs the request phases in order. Returns the first non-continue decision.
  * `beforeInspect` runs between `limit` and `inspect` (the pipeline reads the body there).
+ * The result is a plain Decision while every stage so far answered synchronously, and a
+ * promise from the first stage (or body read) that did not: callers `await` either.
  *
  * @example
  * const decision = await runRequestPhases(plan, ctx);
  * if (decision.kind === 'reject') sendProblem(decision.error);
  */
-export async function runRequestPhases(plan: CompiledPlan, ctx: RequestContext, beforeInspect?: () => Promise<void>): Promise<Decision> {
-  for (const phase of REQUEST_PHASES) {
+export function runRequestPhases(plan: CompiledPlan, ctx: RequestContext, beforeInspect?: () => Promise<void>): Decision | Promise<Decision> {
+  return runFrom(plan, ctx, beforeInspect, 0, 0);
+}
+
+function runFrom(plan: CompiledPlan, ctx: RequestContext, beforeInspect: (() => Promise<void>) | undefined, phaseIndex: number, stageIndex: number): Decision | Promise<Decision> {
+  for (let p = phaseIndex; p < REQUEST_PHASES.length; p++) {
+    const phase = REQUEST_PHASES[p]!;
     // The body is read only once the request got past authentication and limits, so an
     // anonymous flood cannot make the gateway buffer bodies.
-    if (phase === 'inspect' && beforeInspect !== undefined) await beforeInspect();
-    for (const stage of plan.byPhase[phase]) {
-      const handler = stage.handlers[phase]!;
-      const decision = await runOne(stage, ctx, () => handler(ctx));
+    if (phase === 'inspect' && beforeInspect !== undefined) {
+      return beforeInspect().then(() => runFrom(plan, ctx, undefined, p, 0));
+    }
+    const stages = plan.byPhase[phase];
+    for (let i = p === phaseIndex ? stageIndex : 0; i < stages.length; i++) {
+      const decision = runRequestStage(stages[i]!, phase, ctx);
+      if (decision instanceof Promise) {
+        return decision.then((d) => (d.kind !== 'continue' ? d : runFrom(plan, ctx, beforeInspect, p, i + 1)));
+      }
       if (decision.kind !== 'continue') return decision;
     }
   }

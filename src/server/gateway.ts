@@ -8,6 +8,7 @@ import type { KeyValueStore } from '../store/index.js';
 import { createStore } from '../store/create.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { listenHttp, listenHttps, type Listener } from './listeners.js';
+import { OverloadMonitor } from './overload.js';
 import { createRequestHandler } from './request-handler.js';
 
 /** Options for {@link startGateway}. */
@@ -57,11 +58,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const cfg = loaded.config.server;
 
   const current = () => runtime;
+  const overload = new OverloadMonitor(cfg.overload, (r) => {
+    if (r.shedding) opts.logger.warn(r, 'overloaded: shedding new requests with 503 PCL_OVERLOADED');
+    else opts.logger.info(r, 'overload over: accepting requests again');
+  });
+  overload.start();
   let httpListener: Listener | undefined;
   let httpsListener: Listener | undefined;
-  if (cfg.http) httpListener = await listenHttp(cfg, createRequestHandler(current, { tls: false }));
+  if (cfg.http) httpListener = await listenHttp(cfg, createRequestHandler(current, { tls: false, overload }));
   if (cfg.tls !== undefined) {
-    httpsListener = await listenHttps(cfg, cfg.tls, createRequestHandler(current, { tls: true }),
+    httpsListener = await listenHttps(cfg, cfg.tls, createRequestHandler(current, { tls: true, overload }),
       (err) => opts.logger.error({ err: err.message }, 'TLS certificate reload failed; the previous certificate stays in use'),
       () => opts.logger.info('TLS certificate reloaded'));
   }
@@ -113,6 +119,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ready: () => accepting,
     shutdown: async () => {
       accepting = false;
+      overload.stop();
       for (const f of watched) unwatchFile(f, onChange);
       await Promise.all([httpListener?.close(cfg.shutdownGraceMs), httpsListener?.close(cfg.shutdownGraceMs)]);
       await runtime.close();

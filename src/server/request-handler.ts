@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors/index.js';
 import type { RequestContext } from '../pipeline/context.js';
+import type { Decision } from '../pipeline/stage.js';
 import { runRequestPhases } from '../pipeline/runner.js';
 import { resolveClient } from '../proxy/client-address.js';
 import { acceptOrCreateRequestId } from '../proxy/request-id.js';
@@ -12,6 +13,7 @@ import { hasBody, readBounded, tooLarge } from './body.js';
 import { bindExchange, endExchange, isCredentialed, sendGenerated, sendProblem, type Exchange } from './exchange.js';
 import { forward } from './forward.js';
 import { checkRequestHead } from './request-head.js';
+import type { OverloadMonitor } from './overload.js';
 
 /**
  * Builds the public listener's request handler. `current` is read once per request, so a
@@ -20,7 +22,8 @@ import { checkRequestHead } from './request-head.js';
  * @example
  * http.createServer(createRequestHandler(() => runtime, { tls: false }));
  */
-export function createRequestHandler(current: () => Runtime, opts: { tls: boolean }) {
+export function createRequestHandler(current: () => Runtime, opts: { tls: boolean; overload?: OverloadMonitor }) {
+  const overload = opts.overload;
   return (req: IncomingMessage, res: ServerResponse): void => {
     const x: Exchange = {
       id: acceptOrCreateRequestId(req.headers['x-request-id']),
@@ -49,11 +52,17 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
       x.onClose?.();
     });
     try {
+      // Shedding is decided before any routing or stage work: the cheapest answer the gateway has.
+      if (overload?.shedding === true) throw overloaded(overload);
       handle(x);
     } catch (err) {
       fail(x, err);
     }
   };
+}
+
+function overloaded(overload: OverloadMonitor): GatewayError {
+  return new GatewayError('PCL_OVERLOADED', { detail: 'The gateway is overloaded; retry later.', headers: overload.retryAfter });
 }
 
 function fail(x: Exchange, err: unknown): void {
@@ -108,13 +117,14 @@ function handle(x: Exchange): void {
   if (declared !== undefined && Number(declared) > target.maxBodySize) throw tooLarge(target.maxBodySize);
 
   if (target.plan.hasRequestStages) {
-    runStages(x, ctx, target).catch((err: unknown) => fail(x, err));
+    runStages(x, ctx, target);
     return;
   }
   forward(x, ctx, target);
 }
 
-async function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget): Promise<void> {
+/** Runs the request stages: synchronously while they answer synchronously (throws reach the handler's catch). */
+function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget): void {
   const req = x.req;
   const readBody = target.plan.needsRequestBody && hasBody(req)
     ? async () => {
@@ -123,16 +133,22 @@ async function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget):
         x.bodyUnread = false;
       }
     : undefined;
-  const decision = await runRequestPhases(target.plan, ctx, readBody);
+  const decision = runRequestPhases(target.plan, ctx, readBody);
+  if (decision instanceof Promise) {
+    decision.then((d) => afterRequestStages(x, ctx, target, d)).catch((err: unknown) => fail(x, err));
+    return;
+  }
+  afterRequestStages(x, ctx, target, decision)?.catch((err: unknown) => fail(x, err));
+}
+
+function afterRequestStages(x: Exchange, ctx: RequestContext, target: RouteTarget, decision: Decision): Promise<void> | undefined {
   if (decision.kind === 'reject') {
     x.stage = decision.error.stage;
     throw decision.error;
   }
-  if (decision.kind === 'respond') {
-    await sendGenerated(x, decision.status, decision.headers, decision.body);
-    return;
-  }
+  if (decision.kind === 'respond') return sendGenerated(x, decision.status, decision.headers, decision.body);
   forward(x, ctx, target);
+  return undefined;
 }
 
 function route(rt: Runtime, method: string, path: string, req: IncomingMessage): { target: RouteTarget; params: Readonly<Record<string, string>> } {

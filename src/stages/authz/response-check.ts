@@ -1,12 +1,12 @@
 import type { CelInput } from '@bufbuild/cel';
-import type { ResponseContext } from '../../pipeline/context.js';
+import { responseJson, type ResponseContext } from '../../pipeline/context.js';
 import type { CompiledResponseRule } from './policy.js';
 import { responseVar } from './variables.js';
 
 /** What the response checks concluded. */
 export type ResponseOutcome =
   | { readonly kind: 'ok' }
-  | { readonly kind: 'filtered'; readonly body: Buffer; readonly removed: number; readonly ruleIds: readonly string[] }
+  | { readonly kind: 'filtered'; readonly value: unknown; readonly removed: number; readonly ruleIds: readonly string[] }
   | { readonly kind: 'block'; readonly ruleIds: readonly string[]; readonly message: string };
 
 const OK: ResponseOutcome = Object.freeze({ kind: 'ok' });
@@ -35,12 +35,9 @@ export function checkResponse(rules: readonly CompiledResponseRule[], res: Respo
   const ct = res.headers['content-type'];
   const essence = typeof ct === 'string' ? ct.split(';')[0]!.trim().toLowerCase() : '';
   if (essence !== 'application/json' && !essence.endsWith('+json')) return block(`response is not JSON (${essence.slice(0, 60) || 'no content type'})`);
-  let body: unknown;
-  try {
-    body = JSON.parse(res.body.toString('utf8'));
-  } catch {
-    return block('response body is not valid JSON');
-  }
+  const parsed = responseJson(res as ResponseContext & { body: Buffer });
+  if (!parsed.ok) return block('response body is not valid JSON');
+  const body = parsed.value;
   const all = { ...vars, response: responseVar(res, body) };
   let removed = 0;
   const filteredBy: string[] = [];
@@ -60,13 +57,14 @@ export function checkResponse(rules: readonly CompiledResponseRule[], res: Respo
       if (!filteredBy.includes(rule.id)) filteredBy.push(rule.id);
     }
     if (kept.length !== list.length) {
-      // Edit in place so later rules (and the rewritten body) see the filtered list.
+      // Edit in place so later rules (and the rewritten body) see the filtered list; the caller
+      // then replaces the body or forgets the shared parse, which no longer matches it.
       list.length = kept.length;
       for (let i = 0; i < kept.length; i++) list[i] = kept[i];
     }
   }
   if (removed === 0) return OK;
-  return { kind: 'filtered', body: Buffer.from(JSON.stringify(body)), removed, ruleIds: filteredBy };
+  return { kind: 'filtered', value: body, removed, ruleIds: filteredBy };
 }
 
 function allHold(rule: CompiledResponseRule, vars: Record<string, CelInput>): boolean | string {

@@ -225,3 +225,25 @@ test('a very long list (200,000 elements) is filtered without blowing the stack'
   assert.equal((await s.handlers.respond!(authzCtx(alice), res)).kind, 'continue');
   assert.equal((JSON.parse(res.body!.toString()) as { items: unknown[] }).items.length, 100_000);
 });
+
+test('the response body is parsed once and shared: filtering keeps the new parse, monitor mode drops the edited one', async () => {
+  const items = [{ id: 'n1', tenantId: 'acme' }, { id: 'n2', tenantId: 'evil' }];
+  const enforce = await authzStage('listNotes', policy);
+  const res = jsonResponse(200, { items });
+  await enforce.handlers.respond!(authzCtx(alice), res);
+  // The next stage reads the filtered list without parsing again, and it matches the new body.
+  assert.equal(res.json?.body, res.body);
+  assert.deepEqual(res.json?.value, JSON.parse(res.body!.toString()));
+  assert.deepEqual(res.json?.value, { items: [items[0]] });
+
+  const monitor = await authzStage('listNotes', { ...policy, mode: 'monitor' });
+  const seen = jsonResponse(200, { items });
+  await monitor.handlers.respond!(authzCtx(alice), seen);
+  // The body goes out as the upstream sent it, so the parse edited in place must not be reused.
+  assert.deepEqual(JSON.parse(seen.body!.toString()), { items });
+  assert.equal(seen.json, undefined);
+
+  const untouched = jsonResponse(200, { items: [items[0]] });
+  await enforce.handlers.respond!(authzCtx(alice), untouched);
+  assert.equal(untouched.json?.body, untouched.body, 'a clean body keeps its parse for the response filter');
+});

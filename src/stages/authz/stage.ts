@@ -1,7 +1,7 @@
 import type { CelInput } from '@bufbuild/cel';
 import { GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
-import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
+import { forgetResponseJson, replaceResponseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { compilePolicy, type CompiledRule } from './policy.js';
 import { checkResponse } from './response-check.js';
@@ -90,10 +90,8 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
     if (outcome.kind === 'ok') return CONTINUE;
     if (outcome.kind === 'filtered') {
       record(ctx, false, 'response_filtered', outcome.ruleIds, `${outcome.removed} list element(s) removed`);
-      if (enforce) {
-        res.body = outcome.body;
-        res.headers['content-length'] = String(outcome.body.length);
-      }
+      if (enforce) replaceResponseJson(res, outcome.value);
+      else forgetResponseJson(res);
       return CONTINUE;
     }
     return deny(ctx, 'response_check', outcome.ruleIds, outcome.message);

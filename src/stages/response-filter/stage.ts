@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors/index.js';
-import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
+import { replaceResponseJson, responseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 // Shared OpenAPI → JSON Schema machinery; to move to src/openapi/ (see docs/reference/validation.md).
 import { ajvFor, type ValidateFunction } from '../../openapi/ajv.js';
@@ -79,12 +79,10 @@ export function createResponseFilterStage(cfg: ResponseFilterConfig, deps: Stage
     }
     const enc = res.headers['content-encoding'];
     if (enc !== undefined && enc !== 'identity') return violation(ctx, 'encoded response body cannot be inspected', action === 'block');
-    let data: unknown;
-    try {
-      data = JSON.parse(res.body.toString('utf8'));
-    } catch {
-      return violation(ctx, 'response body is not valid JSON', action === 'block');
-    }
+    // Parsed once for every stage that reads it (authz ownership checks parse it first).
+    const parsed = responseJson(res as ResponseContext & { body: Buffer });
+    if (!parsed.ok) return violation(ctx, 'response body is not valid JSON', action === 'block');
+    const data = parsed.value;
     const schemaOk = media.validate === undefined || media.validate(data);
     const report: FilterReport = { undeclared: 0, writeOnly: 0, hidden: 0, tooDeep: false };
     const roles = ctx.principal?.roles ?? [];
@@ -96,11 +94,7 @@ export function createResponseFilterStage(cfg: ResponseFilterConfig, deps: Stage
     if (!schemaOk || exposed > 0 || report.hidden > 0) {
       ctx.findings.push({ stage: 'response-filter', code: 'PCL_RESPONSE_CONTRACT_VIOLATION', message: `schema ${schemaOk ? 'ok' : 'invalid'}, ${report.undeclared} undeclared, ${report.writeOnly} writeOnly, ${report.hidden} role-hidden properties`, enforced: action !== 'report' });
     }
-    if (action !== 'report' && (exposed > 0 || report.hidden > 0)) {
-      const body = Buffer.from(JSON.stringify(filtered));
-      res.body = body;
-      res.headers['content-length'] = String(body.length);
-    }
+    if (action !== 'report' && (exposed > 0 || report.hidden > 0)) replaceResponseJson(res, filtered);
     return CONTINUE;
   };
 

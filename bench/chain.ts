@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { parse, stringify } from 'yaml';
+import { parseBenchArgs, type BenchArgs } from './args.js';
+import { BENCH_AUTHZ, benchBody } from './authz-micro.js';
+import { runLoad, type LoadOptions } from './load.js';
+import { cpuUs, freePort, rssKb, startGatewayProcess, startScript, treeCpuUs, type TargetProcess } from './processes.js';
+import { growthPercent, markdownTable, median, medianRow, type RunResult, type TargetSummary } from './report.js';
+import { findPackageRoot } from '../src/util/package-root.js';
+import { generateApiKey, hashSecret } from '../src/stages/authn/providers/api-key/index.js';
+
+// `node dist/bench/chain.js [--duration N] [--warmup N] [--connections N] [--rounds N] [--rows id,id]`:
+// the whole security chain beside the minimal undici proxy and pass-through, plus one row per stage,
+// interleaved in one run. `--soak N`: the full chain alone at 70 % of its measured capacity for N s,
+// RSS sampled. `--overload`: the full chain at 3x its capacity with and without server.overload.
+// `--workers N`: the full chain in one process and with --workers N (CPU per request, the primary's
+// share). `--profile DIR`: the gateways write --cpu-prof profiles into DIR. See docs/performance.md,
+// "The whole chain".
+
+const ISS = 'https://idp.chain.bench';
+const PEPPER = 'bench-pepper-0123456789-abcdefghijklmnopqrstuvwxyz';
+const TOKENS = 1_000;
+const ITEM = '/v1/tenants/acme/items/42';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Row { readonly id: string; readonly label: string; readonly gw: 'min' | 'main' | 'redis' | 'full'; readonly path: string; readonly load: Omit<LoadOptions, 'url' | 'connections' | 'durationS'>; readonly vs?: string }
+
+interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number }
+
+function parseChainArgs(argv: readonly string[]): ChainArgs {
+  const rest: string[] = [];
+  let rows: string[] | undefined;
+  let overload = false;
+  let workers = 0;
+  let profile: string | undefined;
+  let eld = 40;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--rows') rows = String(argv[++i]).split(',');
+    else if (a === '--overload') overload = true;
+    else if (a === '--workers') workers = Number(argv[++i]);
+    else if (a === '--profile') profile = argv[++i];
+    else if (a === '--eld') eld = Number(argv[++i]);
+    else rest.push(a);
+  }
+  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld };
+}
+
+async function main(): Promise<void> {
+  const args = parseChainArgs(process.argv.slice(2));
+  const root = findPackageRoot(import.meta.url);
+  const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+  const ext = extname(new URL(import.meta.url).pathname);
+  const tmp = await mkdtemp(join(tmpdir(), 'portcullis-bench-chain-'));
+  const owned: TargetProcess[] = [];
+  try {
+    const keys = await generateKeyPair('RS256', { extractable: true });
+    await writeFile(join(tmp, 'jwks.json'), JSON.stringify({ keys: [{ ...await exportJWK(keys.publicKey), kid: 'k1', alg: 'RS256' }] }));
+    const exp = Math.floor(Date.now() / 1000) + 7200;
+    const tokens: string[] = [];
+    for (let i = 0; i < TOKENS; i++) tokens.push(await new SignJWT({ iss: ISS, aud: 'bench', sub: `user-${i}`, exp, scope: 'items:read' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(keys.privateKey));
+    const apiKey = generateApiKey();
+    await writeFile(join(tmp, 'keys.yaml'), stringify({ keys: [{ id: apiKey.id, hash: hashSecret(PEPPER, apiKey.secret), clientId: 'bench', scopes: [], roles: [], createdAt: new Date().toISOString(), revoked: false }] }));
+    const doc = parse(readFileSync(join(root, 'bench', 'fixtures', 'chain-openapi.yaml'), 'utf8')) as Record<string, unknown>;
+    for (const [name, security] of [['none', []], ['bearer', [{ bearer: [] }]], ['key', [{ apiKey: [] }]]] as const) {
+      await writeFile(join(tmp, `doc-${name}.json`), JSON.stringify({ ...doc, security }));
+    }
+
+    const upstream = await startScript(new URL(`./fixed-upstream${ext}`, import.meta.url), { PORT: '0' });
+    owned.push(upstream);
+    const up = `http://127.0.0.1:${upstream.port}`;
+    const jwt = { authn: { schemes: { bearer: { kind: 'jwt', issuers: [{ issuer: ISS, audiences: ['bench'], keysFile: './jwks.json', algorithms: ['RS256'] }] } } } };
+    const api = (name: string, docName: string, stages: Record<string, unknown>) => ({ name, upstream: up, openapi: `./doc-${docName}.json`, basePath: `/${name}/v1`, stages });
+    const getAuthz = { rules: [{ id: 'deny-blocked', effect: 'deny', when: "'x-block' in request.headers" }, { id: 'tenant-readers', effect: 'allow', when: "request.params.tenantId == 'acme' && request.method == 'GET'" }], responseRules: BENCH_AUTHZ.responseRules };
+    const fullStages = { ...jwt, 'request-validation': {}, 'rate-limit': { limits: [{ name: 'chain', limit: 1_000_000_000, window: '1m' }] }, authz: getAuthz, 'response-filter': { action: 'filter' } };
+    const nodeArgs = (name: string) => (args.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', args.profile, '--cpu-prof-name', `${name}.cpuprofile`]);
+    const gateway = async (name: string, apis: unknown[], extra: Record<string, unknown> = {}, cliArgs: string[] = []): Promise<TargetProcess> => {
+      const port = await freePort();
+      const adminPort = await freePort();
+      const file = join(tmp, `${name}.yaml`);
+      const { server, ...rest } = extra as { server?: Record<string, unknown> };
+      await writeFile(file, stringify({
+        server: { host: '127.0.0.1', port, ...server }, admin: { host: '127.0.0.1', port: adminPort },
+        logging: { level: 'warn', accessLog: false }, watch: false, apis, ...rest,
+      }));
+      const p = await startGatewayProcess(cli, file, port, adminPort, 90_000, { args: cliArgs, nodeArgs: nodeArgs(name) });
+      owned.push(p);
+      return p;
+    };
+    // The full chain: JWT (1,000 rotating tokens) + routing + validation + rate limit + authz + response filter + access log.
+    const fullApi = api('full', 'bearer', fullStages);
+    const fullLog = { logging: { level: 'warn', accessLog: true } };
+    const rotating = () => { let i = 0; return () => ({ authorization: `Bearer ${tokens[i++ % TOKENS]!}` }); };
+    const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: benchBody() };
+
+    if (args.soak !== undefined) return await soak(args, await gateway('full', [fullApi], fullLog), `${ITEM}`, rotating);
+    if (args.overload) return await overload(args, gateway, fullApi, fullLog, rotating);
+    if (args.workers > 1) return await workers(args, gateway, fullApi, fullLog, rotating);
+
+    const procs: Record<Row['gw'], TargetProcess> = {
+      min: await startScript(new URL(`./minimal-proxy${ext}`, import.meta.url), { UPSTREAM: up, PORT: '0' }),
+      main: await gateway('main', [
+        { name: 'pass', upstream: up, prefixes: ['/pass'] },
+        api('jwt', 'bearer', jwt),
+        api('key', 'key', { authn: { schemes: { apiKey: { kind: 'api-key', file: './keys.yaml', pepper: PEPPER } } } }),
+        api('rlm', 'none', { 'rate-limit': { limits: [{ name: 'mem', limit: 1_000_000_000, window: '1m' }] } }),
+        api('azv', 'none', { 'request-validation': {}, authz: BENCH_AUTHZ, 'response-filter': { action: 'filter' } }),
+        api('event', 'none', { 'request-validation': { mode: 'monitor' } }),
+      ]),
+      redis: await gateway('redis', [api('rlr', 'none', { 'rate-limit': { limits: [{ name: 'redis', limit: 1_000_000_000, window: '1m' }] } }), { ...fullApi, name: 'fullr', basePath: '/fullr/v1' }],
+        { store: { backend: 'redis', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `pcl-bench:${Date.now()}:` } }),
+      full: await gateway('full', [fullApi], fullLog),
+    };
+    owned.push(procs.min);
+    const all: Row[] = [
+      { id: 'min', label: 'minimal node:http + undici proxy', gw: 'min', path: ITEM, load: {} },
+      { id: 'pass', label: 'Portcullis pass-through (prefix, no stages)', gw: 'main', path: `/pass${ITEM}`, load: {} },
+      { id: 'passpost', label: 'Portcullis pass-through, POST 1 KB JSON', gw: 'main', path: `/pass${ITEM}`, load: post },
+      { id: 'jwt', label: 'JWT RS256, one token (cached)', gw: 'main', path: `/jwt${ITEM}`, load: { headers: { authorization: `Bearer ${tokens[0]!}` } }, vs: 'pass' },
+      { id: 'key', label: 'API key', gw: 'main', path: `/key${ITEM}`, load: { headers: { 'x-api-key': apiKey.key } }, vs: 'pass' },
+      { id: 'rlm', label: 'rate limit, memory store', gw: 'main', path: `/rlm${ITEM}`, load: {}, vs: 'pass' },
+      { id: 'rlr', label: 'rate limit, Redis store', gw: 'redis', path: `/rlr${ITEM}`, load: {}, vs: 'pass' },
+      { id: 'azv', label: 'validation + authz (CEL) + response filter, POST 1 KB JSON', gw: 'main', path: `/azv${ITEM}`, load: post, vs: 'passpost' },
+      { id: 'event', label: 'every request raises a security event (validation, monitor mode)', gw: 'main', path: '/event/v1/tenants/acme/items/x42', load: {}, vs: 'pass' },
+      { id: 'full', label: `full chain, ${TOKENS} rotating RS256 tokens, access log on`, gw: 'full', path: `/full${ITEM}`, load: { nextHeaders: rotating() } },
+      { id: 'fullr', label: `full chain on the Redis store (${TOKENS} rotating tokens, access log off)`, gw: 'redis', path: `/fullr${ITEM}`, load: { nextHeaders: rotating() } },
+    ];
+    const rows = all.filter((r) => args.rows === undefined || args.rows.includes(r.id) || r.id === 'min');
+    for (const r of rows) {
+      const res = await fetch(`http://127.0.0.1:${procs[r.gw].port}${r.path}`, { method: r.load.method ?? 'GET', headers: { ...r.load.headers, ...r.load.nextHeaders?.() }, ...(r.load.body === undefined ? {} : { body: r.load.body }) });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${r.label}: ${r.path} answered ${res.status}, expected 200`);
+    }
+    const runs = new Map<string, RunResult[]>(rows.map((r) => [r.id, []]));
+    for (let round = 1; round <= args.rounds; round++) {
+      for (const r of rows) {
+        const p = procs[r.gw];
+        const url = `http://127.0.0.1:${p.port}${r.path}`;
+        if (args.warmup > 0) await runLoad({ url, connections: args.connections, durationS: args.warmup, ...r.load });
+        const before = await cpuUs(p.pid);
+        const m = await runLoad({ url, connections: args.connections, durationS: args.duration, ...r.load });
+        const after = await cpuUs(p.pid);
+        const cpu = before === undefined || after === undefined || m.responses === 0 ? undefined : (after - before) / (m.responses ?? 1);
+        runs.get(r.id)!.push({ ...m, ...(cpu === undefined ? {} : { cpuUsPerReq: cpu }) });
+        log(`round ${round} ${r.id}: ${Math.round(m.rps)} req/s, p99 ${m.p99Ms.toFixed(2)} ms, ${cpu === undefined ? '?' : Math.round(cpu)} µs/req`);
+      }
+    }
+    const summaries: TargetSummary[] = rows.map((r) => ({ id: r.id, label: r.label, runs: runs.get(r.id)! }));
+    const out = [header(args), '', markdownTable(summaries, 'min'), '', '| stage row | vs | req/s vs pass-through | p99 vs pass-through | CPU µs/req added |', '|---|---|---:|---:|---:|'];
+    for (const r of rows.filter((x) => x.vs !== undefined && runs.has(x.vs))) {
+      const a = medianRow(runs.get(r.id)!);
+      const b = medianRow(runs.get(r.vs!)!);
+      out.push(`| ${r.label} | ${r.vs} | ${(a.rps / b.rps).toFixed(2)}x | ${(a.p99Ms / b.p99Ms).toFixed(2)}x | ${Math.round(a.cpuUsPerReq - b.cpuUsPerReq)} |`);
+    }
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    await Promise.all(owned.map((p) => p.stop()));
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+type Gateway = (name: string, apis: unknown[], extra?: Record<string, unknown>, cliArgs?: string[]) => Promise<TargetProcess>;
+
+function header(args: BenchArgs): string {
+  return `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), loopback; ${args.connections} connections, `
+    + `${args.warmup} s warm-up discarded, ${args.duration} s × ${args.rounds} interleaved rounds, median per row; shared machine: compare ratios and CPU µs/req.`;
+}
+
+/** Closed-loop capacity of a target: req/s with the configured connections, after a warm-up. */
+async function capacity(args: BenchArgs, url: string, next: () => Record<string, string>): Promise<number> {
+  await runLoad({ url, connections: args.connections, durationS: Math.max(2, args.warmup), nextHeaders: next });
+  return (await runLoad({ url, connections: args.connections, durationS: 5, nextHeaders: next })).rps;
+}
+
+async function soak(args: BenchArgs, gw: TargetProcess, path: string, rotating: () => () => Record<string, string>): Promise<void> {
+  const url = `http://127.0.0.1:${gw.port}/full${path}`;
+  const cap = await capacity(args, url, rotating());
+  const rate = Math.round(cap * 0.7);
+  log(`capacity ${Math.round(cap)} req/s; soaking ${args.soak} s at ${rate} req/s`);
+  const samples: { t: number; kb: number }[] = [];
+  const started = Date.now();
+  const timer = setInterval(() => { void rssKb(gw.pid).then((kb) => { if (kb !== undefined) samples.push({ t: (Date.now() - started) / 1000, kb }); }); }, 5_000);
+  const m = await runLoad({ url, connections: args.connections, durationS: args.soak!, overallRate: rate, nextHeaders: rotating() });
+  clearInterval(timer);
+  const end = (await rssKb(gw.pid)) ?? Number.NaN;
+  // The first minute (or tenth of the soak) is warm-up: pools, JIT and caches filling.
+  const warmIdx = samples.findIndex((s) => s.t >= Math.min(60, args.soak! / 10));
+  const warmed = samples[Math.max(0, warmIdx)]?.kb ?? Number.NaN;
+  const after = samples.slice(Math.max(0, warmIdx)).map((s) => s.kb);
+  const mid = median(after);
+  const spread = Math.max(...after.map((kb) => Math.abs(growthPercent(mid, kb))));
+  process.stdout.write([
+    `Soak: full chain at 70 % of capacity (${rate} of ${Math.round(cap)} req/s), ${args.soak} s, ${args.connections} connections.`,
+    `- served ${Math.round(m.rps)} req/s, p99 ${m.p99Ms.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}`,
+    `- RSS after warm-up ${Math.round(warmed / 1024)} MiB → end ${Math.round(end / 1024)} MiB: ${growthPercent(warmed, end).toFixed(1)} %; largest deviation from the median ${spread.toFixed(1)} % (${after.length} samples every 5 s)`,
+    `- samples (s: MiB): ${samples.map((s) => `${Math.round(s.t)}: ${Math.round(s.kb / 1024)}`).join(', ')}`,
+    '',
+  ].join('\n'));
+}
+
+async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>): Promise<void> {
+  const off = await gateway('overload-off', [fullApi], { ...fullLog, server: { overload: { enabled: false } } });
+  const on = await gateway('overload-on', [fullApi], { ...fullLog, server: { overload: { eventLoopDelayMs: args.eld, checkIntervalMs: 100 } } });
+  const url = (p: TargetProcess) => `http://127.0.0.1:${p.port}/full${ITEM}`;
+  const cap = await capacity(args, url(off), rotating());
+  const rate = Math.round(cap * 3);
+  const conns = Math.max(args.connections * 10, 500);
+  log(`capacity ${Math.round(cap)} req/s; offering ${rate} req/s over ${conns} connections`);
+  const lines = [
+    `Overload: full chain, capacity ${Math.round(cap)} req/s (${args.connections} connections, closed loop); then ${rate} req/s offered (3x) over ${conns} connections for ${args.duration} s, ${args.rounds} interleaved rounds, median.`,
+    '',
+    '| gateway | 2xx/s | 2xx vs capacity | 503/s | p99 of 2xx ms | p99 of all ms | errors + timeouts | CPU µs/response |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const results = new Map<string, RunResult[]>([['off', []], ['on', []]]);
+  for (let round = 1; round <= args.rounds; round++) {
+    for (const [id, p] of [['off', off], ['on', on]] as const) {
+      const before = await cpuUs(p.pid);
+      const m = await runLoad({ url: url(p), connections: conns, durationS: args.duration, overallRate: rate, nextHeaders: rotating() });
+      const after = await cpuUs(p.pid);
+      results.get(id)!.push({ ...m, cpuUsPerReq: ((after ?? 0) - (before ?? 0)) / Math.max(1, m.responses ?? 1) });
+      log(`round ${round} overload ${id}: ${Math.round(m.okRps ?? 0)} 2xx/s, ${m.non2xx} non-2xx, p99 2xx ${m.okP99Ms?.toFixed(1)} ms, errors ${m.errors}`);
+      // Let the process settle (and recover) before the next run.
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+  }
+  for (const [id, label] of [['off', 'server.overload off'], ['on', `server.overload on (eventLoopDelayMs ${args.eld}, checkIntervalMs 100)`]] as const) {
+    const rs = results.get(id)!;
+    const ok = median(rs.map((r) => r.okRps ?? 0));
+    lines.push(`| ${label} | ${Math.round(ok)} | ${(ok / cap).toFixed(2)}x | ${Math.round(median(rs.map((r) => r.non2xx / args.duration)))} | ${median(rs.map((r) => r.okP99Ms ?? Number.NaN)).toFixed(1)} | ${median(rs.map((r) => r.p99Ms)).toFixed(1)} | ${rs.reduce((n, r) => n + r.errors, 0)} | ${Math.round(median(rs.map((r) => r.cpuUsPerReq ?? Number.NaN)))} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function workers(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>): Promise<void> {
+  const one = await gateway('one', [fullApi], fullLog);
+  const many = await gateway('workers', [fullApi], fullLog, ['--workers', String(args.workers)]);
+  const lines = [
+    `--workers ${args.workers} on ${cpus().length} CPUs: the full chain (memory store: rate-limit counters live in the primary, reached over IPC).`,
+    '',
+    '| gateway | req/s | p99 ms | CPU µs/req (all processes) | CPU vs one process | primary CPU µs/req (IPC) |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  const res = new Map<string, { rps: number; p99: number; cpu: number; primary: number }[]>([['one', []], ['many', []]]);
+  for (let round = 1; round <= args.rounds; round++) {
+    for (const [id, p] of [['one', one], ['many', many]] as const) {
+      const url = `http://127.0.0.1:${p.port}/full${ITEM}`;
+      if (args.warmup > 0) await runLoad({ url, connections: args.connections, durationS: args.warmup, nextHeaders: rotating() });
+      const [t0, p0] = [await treeCpuUs(p.pid), await cpuUs(p.pid)];
+      const m = await runLoad({ url, connections: args.connections, durationS: args.duration, nextHeaders: rotating() });
+      const [t1, p1] = [await treeCpuUs(p.pid), await cpuUs(p.pid)];
+      const n = Math.max(1, m.responses ?? 1);
+      res.get(id)!.push({ rps: m.rps, p99: m.p99Ms, cpu: ((t1 ?? 0) - (t0 ?? 0)) / n, primary: ((p1 ?? 0) - (p0 ?? 0)) / n });
+      log(`round ${round} ${id}: ${Math.round(m.rps)} req/s, ${Math.round(((t1 ?? 0) - (t0 ?? 0)) / n)} µs/req`);
+    }
+  }
+  const base = median(res.get('one')!.map((r) => r.cpu));
+  for (const [id, label] of [['one', 'one process'], ['many', `--workers ${args.workers}`]] as const) {
+    const rs = res.get(id)!;
+    const cpu = median(rs.map((r) => r.cpu));
+    lines.push(`| ${label} | ${Math.round(median(rs.map((r) => r.rps)))} | ${median(rs.map((r) => r.p99)).toFixed(2)} | ${Math.round(cpu)} | ${(cpu / base).toFixed(2)}x | ${id === 'one' ? '–' : Math.round(median(rs.map((r) => r.primary)))} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  log(err instanceof Error ? err.stack ?? err.message : String(err));
+  process.exitCode = 1;
+});

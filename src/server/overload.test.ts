@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OverloadMonitor, type OverloadReading } from './overload.js';
+
+const cfg = { enabled: true, eventLoopDelayMs: 10_000, heapUsedRatio: 1, checkIntervalMs: 1000, retryAfterSeconds: 7 };
+
+test('heap past its threshold sheds; back under it stops, each change reported once', () => {
+  const changes: OverloadReading[] = [];
+  const low = new OverloadMonitor({ ...cfg, heapUsedRatio: 1e-9 }, (r) => changes.push(r));
+  assert.equal(low.check().shedding, true);
+  assert.equal(low.shedding, true);
+  low.check();
+  assert.equal(changes.length, 1);
+  assert.ok(changes[0]!.heapUsedRatio > 1e-9);
+  assert.deepEqual(low.retryAfter, { 'retry-after': '7' });
+  low.stop();
+  assert.equal(low.shedding, false);
+  const high = new OverloadMonitor(cfg);
+  assert.equal(high.check().shedding, false);
+});
+
+test('a blocked event loop sheds; a free one recovers', async () => {
+  const m = new OverloadMonitor({ ...cfg, eventLoopDelayMs: 20 });
+  m.start();
+  try {
+    await new Promise((r) => setTimeout(r, 50));
+    const until = performance.now() + 300;
+    while (performance.now() < until) { /* blocked */ }
+    await new Promise((r) => setImmediate(r));
+    const blocked = m.check();
+    assert.equal(blocked.shedding, true, `delay read ${blocked.eventLoopDelayMs} ms`);
+    // A free loop for a while: every sample is near the resolution again.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(m.check().shedding, false);
+  } finally {
+    m.stop();
+  }
+});
+
+test('disabled: start() measures nothing and never sheds', () => {
+  const m = new OverloadMonitor({ ...cfg, enabled: false });
+  m.start();
+  assert.equal(m.shedding, false);
+  m.stop();
+});
