@@ -48,7 +48,8 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   const logger = createLogger({ level: loaded.config.logging.level });
   if (loaded.config.logging.accessLog) subscribeAccessLog(logger, { redact: loaded.config.logging.redact });
   subscribeEventLog(logger);
-  subscribeSecurityEventLog(logger);
+  const floods = loaded.config.logging.eventFloods;
+  subscribeSecurityEventLog(logger, floods.aggregate ? { burst: floods.burst, intervalMs: floods.intervalMs } : { burst: Number.MAX_SAFE_INTEGER });
   const metrics = createMetrics();
   subscribeSecurityMetrics(metrics.registry);
   subscribeRateLimitMetrics(metrics.registry);

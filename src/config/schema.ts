@@ -170,6 +170,11 @@ export const LoggingSchema = Type.Object({
   level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   accessLog: Type.Boolean({ default: true, description: 'One JSON line per request.' }),
   redact: Type.Array(Type.String(), { default: [], description: 'Extra request header names (lower case) whose values are replaced by [REDACTED]. Authorization, cookies and API-key headers always are.' }),
+  eventFloods: Type.Object({
+    aggregate: Type.Boolean({ default: true, description: 'Aggregate repeated security events in the process log (per kind, client and operation): the first `burst` lines of each interval, then one `security events suppressed` line with the count. Metrics, the audit trail and SIEM sinks always get every event.' }),
+    burst: Type.Integer({ minimum: 1, default: 5, description: 'Events of one kind, client and operation logged one by one per interval.' }),
+    intervalMs: Type.Integer({ minimum: 100, default: 10_000, description: 'Length of an aggregation interval.' }),
+  }, { ...Strict, default: {} }),
 }, { ...Strict, default: {} });
 
 export const StoreSchema = Type.Object({

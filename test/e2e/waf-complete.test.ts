@@ -14,7 +14,7 @@ import { CRS4_DIR, send, type WafResponse } from '../helpers/waf.js';
 const SQL_ERROR = "<html><body><h1>Error</h1><p>You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near ''' at line 1</p></body></html>";
 const LISTING = '<html><head><title>Index of /backup</title></head><body><h1>Index of /backup</h1><ul><li><a href="../">Parent Directory</a></li><li><a href="db.sql">db.sql</a></li></ul></body></html>';
 
-const config = (upstream: string) => `server:\n  port: 0\n  host: 127.0.0.1\nadmin:\n  port: 0\nlogging:\n  level: debug\nwatch: false\napis:
+const config = (upstream: string) => `server:\n  port: 0\n  host: 127.0.0.1\nadmin:\n  port: 0\nlogging:\n  level: debug\n  eventFloods:\n    aggregate: false\nwatch: false\napis:
   - name: crs
     upstream: ${upstream}
     prefixes: [/w]

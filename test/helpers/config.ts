@@ -6,7 +6,7 @@ import { writeConfig } from './gateway.js';
  * The config head every e2e gateway shares: loopback, ports 0 (the listening log line gives the
  * bound ports), info logs (tests read them), no file watching. Follow it with `apis:`.
  */
-export const E2E_PREAMBLE = `server:\n  port: 0\n  host: 127.0.0.1\nadmin:\n  port: 0\nlogging:\n  level: info\nwatch: false\n`;
+export const E2E_PREAMBLE = `server:\n  port: 0\n  host: 127.0.0.1\nadmin:\n  port: 0\nlogging:\n  level: info\n  eventFloods:\n    aggregate: false\nwatch: false\n`;
 
 /**
  * The config head of an e2e gateway serving HTTPS only (no plain listener), optionally with
@@ -20,7 +20,7 @@ export function tlsConfig(opts: { cert: string; key: string; clientCa?: string; 
   const line = (key: string, value: string | undefined) => value === undefined ? '' : `    ${key}: ${value}\n`;
   return `server:\n  http: false\n  host: 127.0.0.1\n  tls:\n    host: 127.0.0.1\n    port: 0\n${line('cert', opts.cert)}${line('key', opts.key)}`
     + `${line('clientCa', opts.clientCa)}${line('crl', opts.crl === undefined ? undefined : `[${opts.crl.join(', ')}]`)}${line('clientCertificate', opts.clientCertificate)}`
-    + `admin:\n  port: 0\n${opts.admin ?? ''}logging:\n  level: info\nwatch: false\n`;
+    + `admin:\n  port: 0\n${opts.admin ?? ''}logging:\n  level: info\n  eventFloods:\n    aggregate: false\nwatch: false\n`;
 }
 
 /**
@@ -37,6 +37,8 @@ admin:
 ${opts.admin ?? ''}
 logging:
   level: info
+  eventFloods:
+    aggregate: false
 watch: false
 ${opts.top ?? ''}
 apis:
