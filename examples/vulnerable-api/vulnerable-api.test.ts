@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
@@ -22,6 +22,7 @@ describe('vulnerable API behind the gateway', () => {
   let up: VulnerableUpstream;
   let gw: GatewayProcess;
   const attacks: AttackRecord[] = [];
+  let eventsFile = '';
 
   before(async () => {
     up = await startVulnerableUpstream(SECRET);
@@ -32,9 +33,13 @@ describe('vulnerable API behind the gateway', () => {
     cfg.admin = { port: 0, host: '127.0.0.1' };
     cfg.watch = false;
     cfg.logging = { level: 'info' };
+    // The operator's record (OWASP API10): every refusal as an event in a JSON-lines file.
+    (cfg as Record<string, unknown>).sinks = { file: [{ name: 'events', path: './events.jsonl', flushIntervalMs: 200 }] };
     cfg.apis[0]!.upstream = `http://127.0.0.1:${up.port}`;
     cfg.apis[0]!.openapi = join(dir, 'openapi.yaml');
-    gw = await startGatewayProcess(writeConfig(stringify(cfg)).file, { env: { JWT_SECRET: SECRET }, timeoutMs: 60_000 });
+    const written = writeConfig(stringify(cfg));
+    eventsFile = join(written.dir, 'events.jsonl');
+    gw = await startGatewayProcess(written.file, { env: { JWT_SECRET: SECRET }, timeoutMs: 60_000 });
   });
   after(async () => {
     await gw?.stop();
@@ -122,6 +127,26 @@ describe('vulnerable API behind the gateway', () => {
     for (const a of attacks) {
       assert.ok(a.status >= 400 && a.status < 500, `${a.name}: ${a.status}`);
       assert.match(a.requestId, /\S/, a.name);
+    }
+  });
+
+  it('API10: every attack can be reconstructed from the event file alone, by its request id, with method, path and status', async () => {
+    // Unauthenticated probes and undocumented routes too, not only the stage refusals above.
+    await send('/admin/debug', { attack: 'undocumented-route' });
+    await send('/users/1', { method: 'DELETE', attack: 'undocumented-method' });
+    await send('/users/1', { attack: 'no-token' });
+    const deadline = Date.now() + 5_000;
+    let events: { requestId?: string; method?: string; path?: string; status?: number; kind?: string }[] = [];
+    const missing = () => attacks.filter((a) => !events.some((e) => e.requestId === a.requestId));
+    while (Date.now() < deadline) {
+      events = existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as typeof events[number]) : [];
+      if (missing().length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(missing().map((a) => a.name), [], 'attacks with no event in the file');
+    for (const a of attacks) {
+      const mine = events.filter((x) => x.requestId === a.requestId);
+      assert.ok(mine.some((e) => typeof e.method === 'string' && typeof e.path === 'string'), `${a.name}: no event with method and path: ${JSON.stringify(mine)}`);
     }
   });
 });

@@ -151,9 +151,27 @@ export function publishCircuitState(m: CircuitStateMessage): void { if (circuitS
 export function publishConfigReload(m: ConfigReloadMessage): void { if (configReload.hasSubscribers) configReload.publish(m); }
 export function publishClientError(m: ClientErrorMessage): void { if (clientError.hasSubscribers) clientError.publish(m); }
 export function publishAdminAction(m: AdminActionMessage): void { if (adminAction.hasSubscribers) adminAction.publish(m); }
+/**
+ * Requests in flight, by id: what an event about one of them is missing (method, path) is filled
+ * in here, so every stage's event can be traced to its exchange from the event stream alone
+ * (OWASP API10) without each stage repeating it. Set when the exchange is routed, removed when it ends.
+ */
+const inFlight = new Map<string, { readonly method: string; readonly path: string }>();
+export function trackRequest(id: string, method: string, path: string): void {
+  if (!securityEvent.hasSubscribers) return;
+  // A safety valve, never reached while every exchange ends: the map stays bounded whatever happens.
+  if (inFlight.size >= 100_000) inFlight.clear();
+  inFlight.set(id, { method, path });
+}
+export function untrackRequest(id: string): void { inFlight.delete(id); }
+
 export function publishSecurityEvent(build: () => SecurityEventInput): void {
   if (!securityEvent.hasSubscribers) return;
   const m = build();
+  if (m.method === undefined && m.requestId !== '') {
+    const r = inFlight.get(m.requestId);
+    if (r !== undefined) { m.method = r.method; m.path = r.path; }
+  }
   // Stamped here, once, so every subscriber (log, SIEM sink, alert window) sees the same instant.
   if (m.time === undefined) m.time = new Date().toISOString();
   // Excerpts quote client or upstream data: sensitive values are redacted before any subscriber sees them.

@@ -1,7 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GatewayError, PROBLEM_CONTENT_TYPE, isGatewayError, toProblem } from '../errors/index.js';
-import { publishRequestEnd, publishSecurityEvent } from '../observability/channels.js';
+import { untrackRequest, publishRequestEnd, publishSecurityEvent } from '../observability/channels.js';
 import type { ClientInfo, RequestContext, ResponseContext } from '../pipeline/context.js';
 import { runRecordPhase, runRespondPhase } from '../pipeline/runner.js';
 import type { RouteTarget, Runtime } from '../runtime/runtime.js';
@@ -121,6 +121,7 @@ export async function finishHeaders(x: Exchange, resCtx: ResponseContext): Promi
 /** Publishes the end of an exchange (access log, metrics) and runs record handlers. */
 export function endExchange(x: Exchange): void {
   unbindExchange(x);
+  untrackRequest(x.id);
   const status = x.rawStatus ?? x.res.statusCode;
   if (x.ctx !== undefined && x.decision !== 'rejected' && x.ctx.findings.length > 0) publishFilterFindings(x);
   // getHeaders() copies the header map: only worth it when a record stage will read it.

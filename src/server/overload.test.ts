@@ -20,13 +20,15 @@ test('heap past its threshold sheds; back under it stops, each change reported o
 });
 
 test('a blocked event loop sheds; a free one recovers', async () => {
-  const m = new OverloadMonitor({ ...cfg, eventLoopDelayMs: 20 });
+  // No timer-driven check in between: it would reset the histogram the test reads.
+  const m = new OverloadMonitor({ ...cfg, eventLoopDelayMs: 20, checkIntervalMs: 600_000 });
   m.start();
   try {
     await new Promise((r) => setTimeout(r, 50));
     const until = performance.now() + 300;
     while (performance.now() < until) { /* blocked */ }
-    await new Promise((r) => setImmediate(r));
+    // The histogram's sampling timer records the stall on the next timers phase (a setImmediate would run first).
+    await new Promise((r) => setTimeout(r, 30));
     const blocked = m.check();
     assert.equal(blocked.shedding, true, `delay read ${blocked.eventLoopDelayMs} ms`);
     // A free loop for a while: every sample is near the resolution again.

@@ -1,6 +1,6 @@
 import type { ClientErrorCode } from '../errors/index.js';
 import { publishSecurityEvent, type SecurityEventInput } from '../observability/channels.js';
-import { createQueryRedactor } from '../observability/logging/redact.js';
+import { eventPath } from '../observability/event-path.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -34,14 +34,7 @@ export const HTTP_LAYER_CODES: ReadonlySet<string> = new Set<ClientErrorCode>([
   'PCL_REQUEST_TIMEOUT', 'PCL_METHOD_NOT_IMPLEMENTED',
 ]);
 
-const MAX_PATH = 2048;
-const redactQuery = createQueryRedactor();
-
-/** The path as events carry it: sensitive query values redacted (the access log's fixed rules), at most 2 KiB. */
-export function eventPath(pathWithQuery: string): string {
-  const p = redactQuery(pathWithQuery);
-  return p.length > MAX_PATH ? `${p.slice(0, MAX_PATH)}…` : p;
-}
+export { eventPath } from '../observability/event-path.js';
 
 /** What is known of a refused request (all of it for a routed exchange, little for a parser error). */
 export interface RefusedRequest {

@@ -12,6 +12,8 @@ import { peerCertificateOf } from '../stages/authn/providers/mtls/peer-certifica
 import { hasBody, readBounded, tooLarge } from './body.js';
 import { bindExchange, endExchange, isCredentialed, sendGenerated, sendProblem, type Exchange } from './exchange.js';
 import { forward } from './forward.js';
+import { trackRequest } from '../observability/channels.js';
+import { eventPath } from '../observability/event-path.js';
 import { checkRequestHead } from './request-head.js';
 import type { OverloadMonitor } from './overload.js';
 
@@ -80,6 +82,7 @@ function handle(x: Exchange): void {
   if (bad !== undefined) throw bad;
   const { path, query } = normalizePath(req.url ?? '');
   x.path = query === '' ? path : `${path}?${query}`;
+  trackRequest(x.id, method, eventPath(x.path));
   let client = resolveClient({
     peer: req.socket.remoteAddress ?? '',
     peerPort: req.socket.remotePort ?? 0,

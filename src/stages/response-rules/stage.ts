@@ -1,6 +1,7 @@
 import type { CelInput } from '@bufbuild/cel';
 import { CLIENT_ERRORS, GatewayError, PROBLEM_CONTENT_TYPE, toProblem, type ClientErrorCode } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
+import { eventPath } from '../../observability/event-path.js';
 import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 // The CEL environment and variables of the policy language are authz's; shared here so a
@@ -117,6 +118,8 @@ export function createResponseRulesStage(cfg: ResponseRulesConfig, _deps: StageD
       kind: 'response.rewritten', reason: rule.name, requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId,
       client: ctx.client.ip, ...(ctx.principal !== undefined ? { principal: ctx.principal.id } : {}),
       severity: 'info', stage: STAGE_NAME, ruleIds: [rule.name], excerpt: `status ${from}`, enforced: enforcing,
+      // The event stands for what the client got: enough to reconstruct the exchange from the events alone.
+      method: ctx.method, path: eventPath(ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`), status: enforcing ? (rule.setStatus ?? from) : from,
     }));
     if (!enforcing) return CONTINUE;
     if (rule.body !== undefined && res.body === undefined && res.oversize === true) {
