@@ -34,9 +34,9 @@ export const MUTANTS = [
   {
     name: 'scopes-any-instead-of-all', stage: 'authn',
     why: 'a requirement listing two scopes is met by either one',
-    file: 'src/stages/authn/stage.ts',
-    search: 'if (!member.scopes.every((s) => r.principal.scopes.includes(s))) {',
-    replace: 'if (!member.scopes.some((s) => r.principal.scopes.includes(s)) && member.scopes.length > 0) {',
+    file: 'src/stages/authn/requirements.ts',
+    search: 'return required.filter((s) => !has.includes(s));',
+    replace: 'return required.some((s) => has.includes(s)) ? [] : required;',
     tests: ['dist/src/stages/authn/stage.test', 'dist/test/e2e/authn-jwt.test'],
   },
   // Thirteen more of the same kind.
@@ -140,8 +140,8 @@ export const MUTANTS = [
     name: 'smuggling-lenient-parser', stage: 'server',
     why: 'the lenient HTTP parser accepts Content-Length with Transfer-Encoding',
     file: 'src/server/listeners.ts',
-    search: '    requireHostHeader: true,\n',
-    replace: '    requireHostHeader: true, insecureHTTPParser: true,\n',
+    search: '    requireHostHeader: false,\n',
+    replace: '    requireHostHeader: false, insecureHTTPParser: true,\n',
     tests: ['dist/test/e2e/limits.test'],
   },
   // One more per stage not covered above.
@@ -176,5 +176,38 @@ export const MUTANTS = [
     search: 'for (const step of ladder) if (step.at <= value) best = step;',
     replace: 'for (const step of ladder) if (step.at < value) best = step;',
     tests: ['dist/src/stages/bot/stage.test'],
+  },
+  // The stages and guards added in session 3.
+  {
+    name: 'lifecycle-never-retires', stage: 'lifecycle',
+    why: 'an operation past its sunset keeps being served',
+    file: 'src/stages/lifecycle/stage.ts',
+    search: 'if (plan.goneAt === undefined || now() < plan.goneAt) return CONTINUE;',
+    replace: 'if (plan.goneAt === undefined || now() < plan.goneAt || true) return CONTINUE;',
+    tests: ['dist/src/stages/lifecycle/stage.test', 'dist/test/e2e/lifecycle.test'],
+  },
+  {
+    name: 'sensitive-data-leak-guard-off', stage: 'sensitive-data',
+    why: 'a response carrying hundreds of card numbers is not withheld',
+    file: 'src/stages/sensitive-data/stage.ts',
+    search: 'if (w.total > cfg.leakGuard.maxHits) {',
+    replace: 'if (w.total > cfg.leakGuard.maxHits * 1000) {',
+    tests: ['dist/src/stages/sensitive-data/stage.test', 'dist/test/e2e/sensitive-data.test'],
+  },
+  {
+    name: 'upstream-pins-ignored', stage: 'proxy',
+    why: 'an upstream certificate matching no configured SPKI pin is accepted',
+    file: 'src/proxy/upstream-tls.ts',
+    search: '...(pins.size > 0 ? { checkServerIdentity: pinnedIdentity(pins, cfg.servername) } : {}),',
+    replace: '...(pins.size > 0 && pins.size < 0 ? { checkServerIdentity: pinnedIdentity(pins, cfg.servername) } : {}),',
+    tests: ['dist/src/proxy/upstream-tls.test', 'dist/test/e2e/upstream-tls.test'],
+  },
+  {
+    name: 'address-guard-first-answer-only', stage: 'proxy',
+    why: 'a name answering a public and then a private address (DNS rebinding) is connected to',
+    file: 'src/proxy/address-guard.ts',
+    search: 'const why = refusal(policy, a.address);',
+    replace: 'const why = a === addresses[0] ? refusal(policy, a.address) : undefined;',
+    tests: ['dist/src/proxy/address-guard.test', 'dist/test/e2e/address-guard.test'],
   },
 ];
