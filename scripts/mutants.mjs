@@ -130,10 +130,18 @@ export const MUTANTS = [
   },
   {
     name: 'body-limit-chunked-doubled', stage: 'server',
-    why: 'a streamed (chunked) body may grow to twice the limit',
+    why: 'a body streaming past the request buffer may grow to twice the limit',
     file: 'src/server/body.ts',
     search: '    onBytes(total);\n    if (total > limit) throw tooLarge(limit);',
     replace: '    onBytes(total);\n    if (total > limit * 2) throw tooLarge(limit);',
+    tests: ['dist/test/e2e/limits.test'],
+  },
+  {
+    name: 'body-limit-buffered-doubled', stage: 'server',
+    why: 'a buffered (chunked) body may grow to twice the limit',
+    file: 'src/server/body.ts',
+    search: 'if (total > policy.maxBodySize) throw tooLarge(policy.maxBodySize);',
+    replace: 'if (total > policy.maxBodySize * 2) throw tooLarge(policy.maxBodySize);',
     tests: ['dist/test/e2e/limits.test'],
   },
   {

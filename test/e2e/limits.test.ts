@@ -57,6 +57,18 @@ describe('request limits and hostile framing', () => {
     assert.ok(up.seen.length === before || up.seen.at(-1)!.body.length <= 1000, 'the upstream never gets more than the limit');
   });
 
+  test('a body that streams past the request buffer is still cut off at the limit: exactly the limit passes, one byte more is 413', async () => {
+    // upload: maxBodySize 5000, requestBufferSize 1000, so the body streams to the upstream after 1000 bytes.
+    const chunked = (n: number) => `PUT /v1/uploads HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${(2500).toString(16)}\r\n${'a'.repeat(2500)}\r\n${(n - 2500).toString(16)}\r\n${'b'.repeat(n - 2500)}\r\n0\r\n\r\n`;
+    const at = await rawRequest(port, chunked(5000));
+    assert.equal(at.status, 200, at.body);
+    assert.equal(up.seen.at(-1)!.body.length, 5000);
+    const over = await rawRequest(port, chunked(5001));
+    assert.equal(over.status, 413, over.body);
+    assert.equal(JSON.parse(over.body).code, 'PCL_BODY_TOO_LARGE');
+    assert.ok(up.seen.every((r) => r.body.length <= 5000), 'the upstream never gets more than the limit');
+  });
+
   test('a chunked body under the limit is forwarded', async () => {
     const res = await rawRequest(port, 'POST /v1/books HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
     assert.equal(res.status, 200);
