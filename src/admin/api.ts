@@ -5,6 +5,7 @@ import { redactConfig } from '../config/redact.js';
 import { GatewayError } from '../errors/index.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { revoke, unrevoke } from '../stages/authn/revocation-list.js';
+import { credentialFileFailures } from '../stages/authn/providers/credential-file-health.js';
 import type { KeyValueStore } from '../store/store.js';
 import { authnAdminRoutes } from './authn-admin.js';
 import { readJsonBody } from './body.js';
@@ -71,6 +72,7 @@ export function createAdminApi(auth: string | AdminAuth, target: AdminApiTarget)
           configGeneration: rt.generation,
           apis: rt.apis.map((a) => a.name),
           routes: rt.routes.length,
+          credentialFiles: credentialFileFailures(),
         });
       }),
     },

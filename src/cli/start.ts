@@ -23,6 +23,7 @@ import { ClusterStoreClient } from '../store/cluster.js';
 import { hostClusterStore } from './cluster-store.js';
 import { describeLoadError } from './validate.js';
 import { packageVersion } from './version.js';
+import { credentialFileFailures } from '../stages/authn/providers/credential-file-health.js';
 
 const WORKER_ENV = 'PORTCULLIS_CLUSTER_WORKER';
 const PROXY_SECRET_ENV = 'PORTCULLIS_ADMIN_PROXY_SECRET';
@@ -111,7 +112,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
         host: isWorker ? '127.0.0.1' : loaded.config.admin.host,
         port: isWorker ? 0 : loaded.config.admin.port,
         registry: metrics.registry,
-        health: () => ({ live: true, ready: gateway.ready(), detail: { generation: gateway.runtime().generation } }),
+        health: () => ({ live: true, ready: gateway.ready(), detail: readyDetail(gateway.runtime().generation) }),
         routes: [internalJwksRoute(), ...setup.routes],
         ...(setup.tls === undefined || isWorker ? {} : { tls: setup.tls }),
       })
@@ -193,4 +194,10 @@ async function runPrimary(loaded: LoadedConfig, count: number): Promise<number> 
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** `/readyz` details: the config generation, and the credential files that fail to reload (old keys still serve). */
+function readyDetail(generation: number): Record<string, unknown> {
+  const failing = credentialFileFailures();
+  return failing.length === 0 ? { generation } : { generation, credentialFiles: failing };
 }

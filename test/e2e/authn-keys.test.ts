@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { fixture } from '../helpers/paths.js';
@@ -10,10 +10,11 @@ import { E2E_PREAMBLE, tlsConfig } from '../helpers/config.js';
 import { httpsRequest } from '../helpers/tls-client.js';
 
 const PEPPER = 'e2e-pepper-0123456789-abcdefghijklmnop';
-const env = { PCL_E2E_PEPPER: PEPPER };
+const ADMIN_TOKEN = 'admin-token-keys-0123456789abcdef';
+const env = { PCL_E2E_PEPPER: PEPPER, PCL_E2E_ADMIN: ADMIN_TOKEN };
 
 function gatewayConfig(up: string, allowQuery: boolean): { dir: string; file: string } {
-  return writeConfig(`${E2E_PREAMBLE}apis:
+  return writeConfig(`${E2E_PREAMBLE.replace('admin:\n  port: 0\n', 'admin:\n  port: 0\n  token: ${PCL_E2E_ADMIN}\n')}apis:
   - name: books
     upstream: ${up}
     openapi: ./keys-books.yaml
@@ -118,6 +119,36 @@ describe('API keys end to end', () => {
     assert.notEqual(fresh, keys.good);
     assert.equal((await get('/books', fresh)).status, 200);
     assert.equal((await get('/books', keys.good)).status, 200);
+  });
+
+  test('a keys file that disappears keeps the old keys, and says so: error log, /readyz details, admin status', async () => {
+    const status = async () => (await (await fetch(`${gw.adminUrl}/admin/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { credentialFiles: { file: string; reason: string }[] };
+    assert.deepEqual((await status()).credentialFiles, []);
+    const text = readFileSync(keysFile(), 'utf8');
+    renameSync(keysFile(), `${keysFile()}.moved`);
+    try {
+      assert.equal((await get('/books', keys.good)).status, 200, 'the old keys keep serving');
+      const line = await gw.waitForLog((l) => l.event === 'key.file_failed');
+      assert.equal(line.level, 'error');
+      assert.equal(line.reason, 'missing');
+      const ready = await fetch(`${gw.adminUrl}/readyz`);
+      assert.equal(ready.status, 200, 'still ready: the old keys serve');
+      const body = await ready.json() as { detail: { credentialFiles?: { file: string; reason: string; since: string }[] } };
+      assert.deepEqual(body.detail.credentialFiles?.map((f) => [f.file, f.reason]), [[keysFile(), 'missing']]);
+      assert.deepEqual((await status()).credentialFiles.map((f) => [f.file, f.reason]), [[keysFile(), 'missing']]);
+      // Broken YAML is `invalid`, and its text is never echoed.
+      writeFileSync(keysFile(), 'keys: [ {{{ SECRET-MATERIAL');
+      await get('/books', keys.good);
+      assert.deepEqual((await status()).credentialFiles.map((f) => f.reason), ['invalid']);
+      assert.doesNotMatch(JSON.stringify(gw.logs) + JSON.stringify(await status()), /SECRET-MATERIAL/);
+    } finally {
+      rmSync(`${keysFile()}.moved`, { force: true });
+      writeFileSync(keysFile(), text);
+    }
+    assert.equal((await get('/books', keys.good)).status, 200);
+    const healed = await (await fetch(`${gw.adminUrl}/readyz`)).json() as { detail: { credentialFiles?: unknown } };
+    assert.equal(healed.detail.credentialFiles, undefined);
+    assert.deepEqual((await status()).credentialFiles, []);
   });
 });
 

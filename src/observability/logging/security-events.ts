@@ -3,6 +3,9 @@ import type pino from 'pino';
 import { CHANNELS, type SecurityEventMessage } from '../channels.js';
 import { EventAggregator, type EventAggregatorOptions } from './event-aggregator.js';
 
+/** Events that need the operator's action (a credential file that no longer loads): logged at error. */
+const OPERATOR_ERRORS: ReadonlySet<string> = new Set(['key.file_failed']);
+
 /**
  * Logs security events: every failure-type event (`authn.failure`, ...) at warn with its
  * reason, scheme, client and principal; success events (`*.success`) and events marked
@@ -39,6 +42,9 @@ export function subscribeSecurityEventLog(logger: pino.Logger, opts: Omit<EventA
     // routine (a WAF match below the anomaly threshold: one per request on some traffic) are debug only.
     if (m.kind.endsWith('.success') || m.severity === 'info' || m.routine === true) {
       if (logger.isLevelEnabled('debug')) logger.debug(fields, 'security event');
+    } else if (OPERATOR_ERRORS.has(m.kind)) {
+      // Rare and actionable: the operator's own files stopped loading. Never aggregated away.
+      logger.error(fields, 'security event');
     } else if (flood.admit(`${m.kind}\u0000${m.client}\u0000${m.api}\u0000${m.operationId ?? ''}`, fields)) {
       logger.warn(fields, 'security event');
     }

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { publishSecurityEvent } from '../../../../observability/channels.js';
+import { clearCredentialFileFailure, reportCredentialFileFailure } from '../credential-file-health.js';
 
 /**
  * A file compiled into a value and recompiled when it changes, without a restart. The file is
@@ -8,7 +9,8 @@ import { publishSecurityEvent } from '../../../../observability/channels.js';
  * every concurrent request and no timer is left behind to clean up. A file that fails to
  * compile keeps the previous value (`lastError` says why), and the failure is published once
  * (until the file is good again) as a `key.file_failed` security event: reason `missing`,
- * `unreadable` or `invalid`, the path in `excerpt` (never the file's text: it may hold secrets).
+ * `unreadable` or `invalid`, the path in `excerpt` (never the file's text: it may hold secrets),
+ * and listed by `credentialFileFailures()` for `/readyz` and the admin status until it loads again.
  *
  * @example
  * const keys = new WatchedFile('/etc/portcullis/keys.yaml', (text) => compile(text), 1000);
@@ -36,6 +38,7 @@ export class WatchedFile<T> {
     this.#sig = signature(statSync(file));
     this.#value = compile(readFileSync(file, 'utf8'));
     this.#checkedAt = now();
+    clearCredentialFileFailure(file);
   }
 
   /** The current value, after a reload if the file changed since the last check. */
@@ -55,14 +58,17 @@ export class WatchedFile<T> {
       this.#value = this.#compile(await readFile(this.#file, 'utf8'));
       this.#sig = sig;
       this.lastError = undefined;
+      if (this.#failure !== undefined) clearCredentialFileFailure(this.#file);
       this.#failure = undefined;
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
-      const code = (err as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'missing' : code !== undefined ? 'unreadable' : 'invalid';
+      // Only a system call's failure is I/O; YAML's parse errors carry a `code` of their own.
+      const io = err as NodeJS.ErrnoException;
+      const reason = io.syscall === undefined ? 'invalid' : io.code === 'ENOENT' ? 'missing' : 'unreadable';
       if (reason === this.#failure) return;
       this.#failure = reason;
       const file = this.#file;
+      reportCredentialFileFailure(this, { file, reason, since: new Date(this.#now()).toISOString() });
       // The old keys keep serving; the operator must still hear that the new file was not taken.
       publishSecurityEvent(() => ({
         kind: 'key.file_failed', reason, requestId: '', api: '', operationId: undefined, client: '',
