@@ -21,6 +21,7 @@ export const SECURITY_EVENT_REASONS: Readonly<Record<string, ReadonlySet<string>
     'cert_required', 'cert_mismatch', 'bad_cnf', 'cnf_required', 'cert_expired', 'cert_not_yet_valid', 'cert_revoked',
     'crl_unavailable', 'crl_expired', 'cert_untrusted', 'no_matching_rule', 'no_identity', 'ambiguous_identity',
     // API keys
+    'weak_key', 'unsupported_key',
     'bad_secret', 'cidr_not_allowed', 'key_in_query', 'ambiguous_credentials',
     // HTTP message signatures
     'unknown_key', 'alg_mismatch', 'missing_components', 'digest_not_covered', 'created_missing', 'stale', 'future',
@@ -29,6 +30,7 @@ export const SECURITY_EVENT_REASONS: Readonly<Record<string, ReadonlySet<string>
     'no_principal', 'otp_required', 'not_enrolled', 'otp_invalid', 'otp_reused',
   ]),
   'key.file_failed': new Set(['missing', 'unreadable', 'invalid']),
+  'key.rejected': new Set(['weak_key', 'unsupported_key']),
   'bot.detected': new Set(['automation-user-agent', 'headless-browser', 'missing-browser-headers', 'regular-cadence', 'sequential-enumeration', 'score']),
   'credential-stuffing.detected': new Set(['ip', 'subnet', 'username', 'distinct-usernames']),
   // Success events carry the credential kind.

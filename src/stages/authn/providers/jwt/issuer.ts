@@ -4,6 +4,7 @@ import type { JWTVerifyOptions } from 'jose';
 import { WatchedFile } from '../api-key/watched-file.js';
 import { localKeySet, RemoteJwks, type KeySetFunction } from './remote-jwks.js';
 import type { JwksOptions, JwtIssuerConfig } from './schema.js';
+import { classifyKeyObject } from './key-check.js';
 
 /** One issuer compiled: its accepted algorithms, key source and jose verify options. */
 export interface CompiledIssuer {
@@ -90,9 +91,14 @@ function parseKeysText(text: string, shown: string): KeySetFunction | KeyObject 
     return localKeySet(json, `keysFile ${shown}`);
   }
   if (/PRIVATE KEY/.test(text)) throw new Error(`keysFile ${shown}: holds a private key; give the public key or certificate only`);
+  let key: KeyObject;
   try {
-    return createPublicKey(text);
+    key = createPublicKey(text);
   } catch {
     throw new Error(`keysFile ${shown}: neither a JWKS nor a PEM public key or certificate`);
   }
+  // One key and no kid: a key that can never verify makes the whole file unusable, so it fails the load.
+  const why = classifyKeyObject(key);
+  if (why !== undefined) throw new Error(`keysFile ${shown}: ${why.detail}; no token could ever verify with it (${why.reason})`);
+  return key;
 }

@@ -74,7 +74,8 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
     try {
       payload = await verifyWith(issuer, token);
     } catch (err) {
-      return failed(reasonOf(err));
+      const rejected = err instanceof errors.JWKSNoMatchingKey ? await rejectionOf(issuer, decoded.header.kid) : undefined;
+      return failed(rejected ?? reasonOf(err));
     }
     stats.verifications += 1;
     // jose checks a future iat only with maxTokenAge: a token issued in the future is refused always.
@@ -109,6 +110,14 @@ async function verifyWith(issuer: CompiledIssuer, token: string): Promise<JWTPay
     if (!(err instanceof errors.JWKSNoMatchingKey) || !await issuer.remote.refreshForUnknownKid()) throw err;
     return (await jwtVerify(token, await issuer.remote.current(), issuer.options)).payload;
   }
+}
+
+/** `weak_key` / `unsupported_key` when the token names a published key that was refused at load. */
+async function rejectionOf(issuer: CompiledIssuer, kid: unknown): Promise<string | undefined> {
+  if (typeof kid !== 'string') return undefined;
+  const keys = issuer.remote !== undefined ? await issuer.remote.current().catch(() => undefined)
+    : issuer.file !== undefined ? await issuer.file.current() : issuer.key;
+  return typeof keys === 'function' ? keys.rejected?.get(kid)?.reason : undefined;
 }
 
 /** Maps a jose failure to a stable reason; anything that is not a token problem is rethrown. */

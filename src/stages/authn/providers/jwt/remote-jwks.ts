@@ -1,24 +1,35 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
 import { fetchJson, isLoopbackUrl } from '../../http-json.js';
 import type { JwksOptions } from './schema.js';
+import { classifyJwk, reportRejectedKey, type KeyRejection } from './key-check.js';
 
-/** The key lookup jose calls with the token's protected header. */
-export type KeySetFunction = ReturnType<typeof createLocalJWKSet>;
+
+/** A key lookup for jose, with the published keys that were left out because they can never verify, by kid. */
+export type KeySetFunction = ReturnType<typeof createLocalJWKSet> & { readonly rejected?: ReadonlyMap<string, KeyRejection> };
 
 /**
- * Usable verification keys of a JWKS: symmetric (`oct`) keys are dropped so a JWKS can never
- * lend a public value as an HMAC secret, as are keys marked for another use.
+ * Usable verification keys of a JWKS. Keys marked for another use are dropped silently; keys that
+ * can never verify (private, symmetric `oct` — a JWKS must never lend a public value as an HMAC
+ * secret —, unknown type, curve or algorithm, RSA under 2048 bits) are dropped and reported once
+ * per load as `key.rejected`, and remembered by kid so a token naming one fails with `weak_key` /
+ * `unsupported_key` instead of a vague reason.
  */
 export function localKeySet(jwks: unknown, where: string): KeySetFunction {
   if (jwks === null || typeof jwks !== 'object' || !Array.isArray((jwks as JSONWebKeySet).keys)) {
     throw new Error(`${where}: not a JWKS (an object with a "keys" array)`);
   }
-  const keys = (jwks as JSONWebKeySet).keys.filter((k: JWK) =>
-    k !== null && typeof k === 'object' && typeof k.kty === 'string' && k.kty !== 'oct' &&
-    (k.use === undefined || k.use === 'sig') &&
-    (k.key_ops === undefined || (Array.isArray(k.key_ops) && k.key_ops.includes('verify'))) &&
-    k.d === undefined);
-  return createLocalJWKSet({ keys });
+  const rejected = new Map<string, KeyRejection>();
+  const keys = (jwks as JSONWebKeySet).keys.filter((k: JWK) => {
+    if (k === null || typeof k !== 'object' || typeof k.kty !== 'string') return false;
+    if (k.use !== undefined && k.use !== 'sig') return false;
+    if (k.key_ops !== undefined && !(Array.isArray(k.key_ops) && k.key_ops.includes('verify'))) return false;
+    const why = classifyJwk(k);
+    if (why === undefined) return true;
+    if (typeof k.kid === 'string') rejected.set(k.kid, why);
+    reportRejectedKey(where, k.kid, why);
+    return false;
+  });
+  return Object.assign(createLocalJWKSet({ keys }), { rejected });
 }
 
 /** Where a remote key set is found: a JWKS URL, or an OIDC discovery document naming it. */
