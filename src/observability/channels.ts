@@ -67,6 +67,11 @@ export interface SecurityEventMessage {
    * and audited like any other event.
    */
   routine?: boolean;
+  /**
+   * Set on a summary a sampled SIEM sink sends instead of a flood (kind `events.suppressed`, reason =
+   * the suppressed events' kind): how many events of that kind, client and operation it left out.
+   */
+  suppressed?: number;
   /** When it happened (ISO 8601 UTC, milliseconds); set by `publishSecurityEvent` when the publisher leaves it out. */
   time: string;
 }

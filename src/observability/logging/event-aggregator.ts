@@ -6,6 +6,8 @@ export interface EventAggregatorOptions {
   readonly intervalMs?: number;
   /** Keys tracked at once; beyond this, new keys share one overflow key ("*"). Default 10,000. */
   readonly maxKeys?: number;
+  /** The sample kept for the overflow key; default `{ event, overflow: true }` from the first event's fields. */
+  readonly overflowSample?: (fields: Record<string, unknown>) => Record<string, unknown>;
   /** Writes one summary: the key's first event fields and how many events were not logged. */
   readonly summary: (sample: Record<string, unknown>, suppressed: number, intervalMs: number) => void;
 }
@@ -28,6 +30,7 @@ export class EventAggregator {
   readonly #intervalMs: number;
   readonly #maxKeys: number;
   readonly #summary: EventAggregatorOptions['summary'];
+  readonly #overflowSample: (fields: Record<string, unknown>) => Record<string, unknown>;
   #windows = new Map<string, Window>();
   readonly #timer: NodeJS.Timeout;
 
@@ -36,6 +39,7 @@ export class EventAggregator {
     this.#intervalMs = o.intervalMs ?? 10_000;
     this.#maxKeys = o.maxKeys ?? 10_000;
     this.#summary = o.summary;
+    this.#overflowSample = o.overflowSample ?? ((fields) => ({ event: fields['event'], overflow: true }));
     this.#timer = setInterval(() => this.flush(), this.#intervalMs);
     this.#timer.unref();
   }
@@ -47,7 +51,7 @@ export class EventAggregator {
       if (this.#windows.size >= this.#maxKeys) key = OVERFLOW;
       w = this.#windows.get(key);
       if (w === undefined) {
-        w = { sample: key === OVERFLOW ? { event: fields['event'], overflow: true } : fields, logged: 0, suppressed: 0 };
+        w = { sample: key === OVERFLOW ? this.#overflowSample(fields) : fields, logged: 0, suppressed: 0 };
         this.#windows.set(key, w);
       }
     }

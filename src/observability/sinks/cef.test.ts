@@ -47,3 +47,15 @@ test('RFC 5424 header: PRI from facility and severity, kind as MSGID, octet fram
   assert.equal(msg, '<82>1 2026-03-01T12:00:00.123Z gw_1 portcullis 42 waf.block - CEF:0|x');
   assert.equal(octetFrame('é'), '2 é');
 });
+
+test('request fields reach CEF: method, path, status and code; a summary carries its count as cnt', () => {
+  const line = toCef({ ...event, method: 'POST', path: '/v1/books?q=x', status: 403, code: 'PCL_WAF_BLOCKED', suppressed: 42 }, product);
+  const parsed = parseSyslogCef(`<82>1 ${event.time} h portcullis 1 waf.block - ${line}`).cef;
+  assert.equal(parsed.ext['requestMethod'], 'POST');
+  assert.equal(parsed.ext['request'], '/v1/books?q=x');
+  assert.equal(parsed.ext['cn1Label'], 'httpStatus');
+  assert.equal(parsed.ext['cn1'], '403');
+  assert.equal(parsed.ext['flexString1'], 'PCL_WAF_BLOCKED');
+  assert.equal(parsed.ext['cnt'], '42');
+  assert.doesNotMatch(toCef(event, product), /requestMethod|cn1Label|flexString1Label|cnt=/);
+});

@@ -54,6 +54,12 @@ export function toCef(e: SecurityEventMessage, p: CefProduct): string {
     ['cs4Label', 'ruleIds'], ['cs4', e.ruleIds === undefined || e.ruleIds.length === 0 ? undefined : e.ruleIds.join(',')],
     ['cs5Label', 'stage'], ['cs5', e.stage],
     ['cs6Label', 'scheme'], ['cs6', e.scheme],
+    ['requestMethod', e.method],
+    ['request', e.path],
+    ['cn1Label', 'httpStatus'], ['cn1', e.status === undefined ? undefined : String(e.status)],
+    ['flexString1Label', 'code'], ['flexString1', e.code],
+    // baseEventCount: a sampled sink's summary stands for this many events.
+    ['cnt', e.suppressed === undefined ? undefined : String(e.suppressed)],
     ['msg', e.excerpt],
   ];
   // A label without its value is noise: keep a csNLabel only when csN is present.

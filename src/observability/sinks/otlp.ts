@@ -8,10 +8,12 @@ export const OTLP_SEVERITY: Readonly<Record<SecurityEventMessage['severity'], { 
   info: { n: 9, text: 'INFO' }, low: { n: 10, text: 'INFO2' }, medium: { n: 13, text: 'WARN' }, high: { n: 17, text: 'ERROR' },
 };
 
-type AnyValue = { stringValue: string } | { boolValue: boolean } | { arrayValue: { values: AnyValue[] } };
+type AnyValue = { stringValue: string } | { boolValue: boolean } | { intValue: string } | { arrayValue: { values: AnyValue[] } };
 interface KeyValue { key: string; value: AnyValue }
 
 const str = (key: string, v: string | undefined): KeyValue[] => (v === undefined || v === '' ? [] : [{ key, value: { stringValue: v } }]);
+// int64 is a decimal string in OTLP's JSON encoding.
+const int = (key: string, v: number | undefined): KeyValue[] => (v === undefined ? [] : [{ key, value: { intValue: String(v) } }]);
 
 /** One OTLP LogRecord (JSON encoding) of a security event; attribute names follow the semantic conventions where one exists. */
 export function otlpLogRecord(e: SecurityEventMessage): Record<string, unknown> {
@@ -22,6 +24,9 @@ export function otlpLogRecord(e: SecurityEventMessage): Record<string, unknown> 
     ...str('enduser.id', e.principal), ...str('portcullis.scheme', e.scheme), ...str('portcullis.stage', e.stage),
     ...(e.ruleIds === undefined || e.ruleIds.length === 0 ? [] : [{ key: 'portcullis.rule_ids', value: { arrayValue: { values: e.ruleIds.map((r) => ({ stringValue: r })) } } }]),
     ...(e.enforced === undefined ? [] : [{ key: 'portcullis.enforced', value: { boolValue: e.enforced } }]),
+    ...str('http.request.method', e.method), ...str('url.path', e.path?.split('?')[0]),
+    ...str('url.query', e.path?.includes('?') === true ? e.path.slice(e.path.indexOf('?') + 1) : undefined),
+    ...int('http.response.status_code', e.status), ...str('portcullis.code', e.code), ...int('portcullis.suppressed', e.suppressed),
   ];
   const sev = OTLP_SEVERITY[e.severity] ?? OTLP_SEVERITY.info;
   return {

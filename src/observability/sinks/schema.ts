@@ -13,6 +13,11 @@ function delivery<P extends TProperties>(props: P, defaults: { batchSize: number
     backoffMs: Type.Integer({ minimum: 1, default: 200, description: 'First retry delay; doubles per retry.' }),
     maxBackoffMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Longest retry delay.' }),
     timeoutMs: Type.Integer({ minimum: 1, default: 5_000, description: 'One delivery attempt taking longer fails (a hanging receiver cannot stall the queue).' }),
+    sampling: Type.Optional(Type.Object({
+      burst: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10, description: 'Events of one kind, client, API and operation sent per interval; the rest are counted.' }),
+      intervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000, description: 'Length of an interval; at its end one `events.suppressed` summary per flooded key carries the count.' }),
+      maxKeys: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Keys tracked per interval; beyond this, new keys share one overflow summary.' }),
+    }, { additionalProperties: false, description: 'Off by default: the sink gets every event. When set, floods are sampled and summarised (metrics stay exact).' })),
     ...props,
   }, { additionalProperties: false });
 }
@@ -63,4 +68,4 @@ export type FileSinkConfig = Static<typeof FileSinkSchema>;
 export type WebhookSinkConfig = Static<typeof WebhookSinkSchema>;
 export type OtlpSinkConfig = Static<typeof OtlpSinkSchema>;
 /** What every sink config has. */
-export type DeliveryConfig = Pick<SyslogSinkConfig, 'name' | 'kinds' | 'minSeverity' | 'queueLimit' | 'batchSize' | 'flushIntervalMs' | 'maxRetries' | 'backoffMs' | 'maxBackoffMs' | 'timeoutMs'>;
+export type DeliveryConfig = Pick<SyslogSinkConfig, 'name' | 'kinds' | 'minSeverity' | 'sampling' | 'queueLimit' | 'batchSize' | 'flushIntervalMs' | 'maxRetries' | 'backoffMs' | 'maxBackoffMs' | 'timeoutMs'>;

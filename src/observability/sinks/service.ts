@@ -8,6 +8,7 @@ import { createFileTransport } from './file.js';
 import { registerDeliveryMetrics } from './metrics.js';
 import { createOtlpTransport } from './otlp.js';
 import { DeliveryQueue, type DeliveryStats } from './queue.js';
+import { sampledOffer } from './sampling.js';
 import type { DeliveryConfig, SinksConfig } from './schema.js';
 import type { SinkTransport } from './sink.js';
 import { createSyslogTransport } from './syslog.js';
@@ -22,7 +23,10 @@ export interface SinkService {
   close(graceMs?: number): Promise<void>;
 }
 
-interface Running { readonly name: string; readonly queue: DeliveryQueue<SecurityEventMessage>; readonly transport: SinkTransport; readonly accepts: (e: SecurityEventMessage) => boolean }
+interface Running {
+  readonly name: string; readonly queue: DeliveryQueue<SecurityEventMessage>; readonly transport: SinkTransport;
+  readonly accepts: (e: SecurityEventMessage) => boolean; readonly sampled: ReturnType<typeof sampledOffer>;
+}
 
 /** Builds the queue of one sink around its transport, logging failures at most once every 10 s. */
 export function sinkQueue(c: DeliveryConfig, transport: SinkTransport, logger: pino.Logger | undefined): DeliveryQueue<SecurityEventMessage> {
@@ -65,11 +69,12 @@ export function startSinks(c: SinksConfig, o: { baseDir: string; registry?: Regi
   const running: Running[] = built.map(([s, transport]) => {
     const kinds = kindFilter(s.kinds);
     const min = SEVERITY_RANK[s.minSeverity];
-    return { name: s.name, transport, queue: sinkQueue(s, transport, o.logger), accepts: (e) => (SEVERITY_RANK[e.severity] ?? 0) >= min && kinds(e.kind) };
+    const queue = sinkQueue(s, transport, o.logger);
+    return { name: s.name, transport, queue, accepts: (e) => (SEVERITY_RANK[e.severity] ?? 0) >= min && kinds(e.kind), sampled: sampledOffer(s, (e) => queue.offer(e)) };
   });
   const onEvent = (msg: unknown) => {
     const e = msg as SecurityEventMessage;
-    for (const r of running) if (r.accepts(e)) r.queue.offer(e);
+    for (const r of running) if (r.accepts(e)) r.sampled.offer(e);
   };
   if (running.length > 0) diagnostics_channel.subscribe(CHANNELS.securityEvent, onEvent);
   const removeMetrics = o.registry === undefined ? () => {} : registerDeliveryMetrics(o.registry, 'portcullis_sink', 'sink', () => running.map((r) => [r.name, r.queue.stats] as const));
@@ -77,7 +82,7 @@ export function startSinks(c: SinksConfig, o: { baseDir: string; registry?: Regi
     stats: () => Object.fromEntries(running.map((r) => [r.name, r.queue.stats])),
     close: async (graceMs = 2_000) => {
       if (running.length > 0) diagnostics_channel.unsubscribe(CHANNELS.securityEvent, onEvent);
-      await Promise.all(running.map(async (r) => { await r.queue.close(graceMs); await r.transport.close(); }));
+      await Promise.all(running.map(async (r) => { r.sampled.close(); await r.queue.close(graceMs); await r.transport.close(); }));
       removeMetrics();
     },
   };
