@@ -75,7 +75,38 @@ export class RedisStore implements KeyValueStore {
     this.#redis.on('ready', () => {
       this.#redis.options.enableOfflineQueue = false;
       this.#breaker.probeNow();
+      void this.#syncClock();
     });
+    this.#commandTimeoutMs = options.commandTimeout!;
+    // Clocks drift slowly; a minute keeps the offset within a few ms of the truth.
+    this.#clockTimer = setInterval(() => { if (!this.#breaker.open) void this.#syncClock(); }, 60_000);
+    this.#clockTimer.unref();
+  }
+
+  readonly #commandTimeoutMs: number;
+  readonly #clockTimer: NodeJS.Timeout;
+  /** Redis TIME minus this process's clock, in ms (error at most half a round trip). */
+  #clockOffsetMs: number | undefined;
+
+  async #syncClock(): Promise<void> {
+    try {
+      const t0 = Date.now();
+      const [sec, micro] = await this.#redis.time();
+      const t1 = Date.now();
+      this.#clockOffsetMs = Number(sec) * 1000 + Math.floor(Number(micro) / 1000) - (t0 + t1) / 2;
+    } catch {
+      // The breaker handles an unreachable Redis; the old offset (or none) stays.
+    }
+  }
+
+  /**
+   * The Redis TIME (ms) after which a command sent now must not take effect: by then this client
+   * has given up on it (command timeout) and answered by the failure policy. A Redis that stalled
+   * and resumes would otherwise run the queued command late and spend a client's tokens for a
+   * request already answered (issue 12, item 4). 0 while the clock offset is not known yet.
+   */
+  deadline(): number {
+    return this.#clockOffsetMs === undefined ? 0 : Math.floor(Date.now() + this.#clockOffsetMs + this.#commandTimeoutMs);
   }
 
   /** The ioredis client, for back-ends that run their own scripts on the same connection (through {@link run}). */
@@ -128,6 +159,7 @@ export class RedisStore implements KeyValueStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#clockTimer);
     this.#breaker.stop();
     try {
       await this.#redis.quit();

@@ -93,3 +93,43 @@ describe('Redis down: the failure policy answers at once, and Redis returning is
     assert.ok(openBack < 2000, `fail-open used Redis again ${openBack.toFixed(0)} ms after Redis returned`);
   });
 });
+
+describe('a Redis that stalls and resumes runs no check its gateway gave up on (issue 12, 4)', () => {
+  let up: FakeUpstream;
+  let redis: ChildProcess;
+  let gw: GatewayProcess;
+  let redisUrl: string;
+  before(async () => {
+    up = await startUpstream();
+    const port = await freePort();
+    redis = await startPrivateRedis(port);
+    redisUrl = `redis://127.0.0.1:${port}`;
+    const top = `store:\n  backend: redis\n  redisUrl: ${redisUrl}\n  keyPrefix: "stall:"\n`;
+    const api = `    stages:\n      rate-limit:\n        onError: fail-open\n        limits:\n          - { name: default, limit: 10, window: 1h, algorithm: fixed-window }\n`;
+    gw = await startGatewayProcess(booksConfig(up.url, { top, apiExtra: api }).file);
+  });
+  after(async () => { await gw.stop(); process.kill(redis.pid!, 'SIGCONT'); await killRedis(redis); await up.close(); });
+
+  const remaining = (res: Response) => Number(/;r=(\d+)/.exec(res.headers.get('ratelimit') ?? '')?.[1]);
+
+  test('the request answered by the policy during the stall spends no token once Redis resumes', async () => {
+    assert.equal(remaining(await fetch(`${gw.url}/v1/books`)), 9);
+    assert.equal(remaining(await fetch(`${gw.url}/v1/books`)), 8);
+    process.kill(redis.pid!, 'SIGSTOP');
+    try {
+      // Sent into the stalled server: the command times out and the fail-open policy answers (with
+      // the local fallback limiter's count, which is this process's own).
+      const during = await fetch(`${gw.url}/v1/books`);
+      assert.equal(during.status, 200);
+    } finally {
+      process.kill(redis.pid!, 'SIGCONT');
+    }
+    // The stalled script runs now, after its deadline: it must change nothing. Once Redis answers
+    // again, the gateway's breaker closes within its 200 ms probe interval (1 s allowed).
+    const probe = new Redis({ port: Number(new URL(redisUrl).port), host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    try { await probe.ping(); } finally { probe.disconnect(); }
+    await sleep(1000);
+    const after = remaining(await fetch(`${gw.url}/v1/books`));
+    assert.equal(after, 7, 'one token for this request; none for the one answered during the stall');
+  });
+});

@@ -22,7 +22,7 @@ export function sharedRateLimitStores(store: KeyValueStore, maxKeys: number): Sh
   let shared = byStore.get(store);
   if (shared === undefined) {
     const fallback = new MemoryRateLimitStore({ maxKeys });
-    const primary = store instanceof RedisStore ? new RedisRateLimitStore(store.client, store.keyPrefix, { run: (c) => store.run(c) })
+    const primary = store instanceof RedisStore ? new RedisRateLimitStore(store.client, store.keyPrefix, { run: (c) => store.run(c), deadline: () => store.deadline() })
       : store instanceof ClusterStoreClient ? new ClusterRateLimitStore(store)
       : new MemoryRateLimitStore({ maxKeys });
     shared = { primary, fallback };

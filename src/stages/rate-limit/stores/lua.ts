@@ -6,15 +6,18 @@
  * KEYS: limit keys in order, then the penalty key when ARGV[3] == 1.
  * ARGV: nowOverride (0 = Redis TIME; non-zero only in tests), n, hasPenalty, [allowStrikes, decayMs, ladderLen, ladder...], then per limit
  *       algorithm (1 token-bucket, 2 gcra, 3 fixed-window, 4 sliding-window, 5 sliding-log),
- *       limit, windowMs, burst, calendar (0 none, 1 day, 2 month), cost.
+ *       limit, windowMs, burst, calendar (0 none, 1 day, 2 month), cost; last, the deadline (Redis TIME ms
+ *       after which the check must change nothing and return {-1}; 0 = none).
  * Returns: { allowed, penaltyBlocked, penaltyRetryMs, strikes, then per limit allowed, remaining, resetMs, retryMs }.
  */
 export const CHECK_SCRIPT = `
 local now = tonumber(ARGV[1])
-if now == 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+local t = redis.call('TIME')
+local server_now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now == 0 then now = server_now end
+-- A check that reaches Redis after its caller gave up (a stalled server resuming) changes nothing.
+local deadline = tonumber(ARGV[#ARGV])
+if deadline > 0 and server_now > deadline then return {-1} end
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 
 local function parse(s)

@@ -23,14 +23,17 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly #run: Runner;
 
   readonly #now: (() => number) | undefined;
+  readonly #deadline: () => number;
 
   /**
    * `now` replaces Redis TIME; for tests that compare the script with the TypeScript algorithms only.
    * `run` wraps each script call (the shared store's breaker: fail at once while Redis is down).
+   * `deadline` gives the Redis TIME (ms) after which a check must not change state (0 = none).
    */
-  constructor(redis: Redis, prefix: string, opts: { now?: () => number; run?: <T>(command: () => Promise<T>) => Promise<T> } = {}) {
+  constructor(redis: Redis, prefix: string, opts: { now?: () => number; run?: <T>(command: () => Promise<T>) => Promise<T>; deadline?: () => number } = {}) {
     this.#prefix = prefix;
     this.#now = opts.now;
+    this.#deadline = opts.deadline ?? (() => 0);
     if (!('pclRateLimit' in redis)) redis.defineCommand('pclRateLimit', { lua: CHECK_SCRIPT });
     const fn = (redis as unknown as { pclRateLimit: Runner }).pclRateLimit;
     const guard = opts.run ?? ((c) => c());
@@ -51,7 +54,10 @@ export class RedisRateLimitStore implements RateLimitStore {
       const r = l.rule;
       args.push(ALG[r.algorithm], r.limit, r.windowMs, r.burst, r.calendar === undefined ? 0 : CAL[r.calendar], l.cost);
     }
+    args.push(this.#deadline());
     const out = await this.#run(keys.length, ...keys, ...args);
+    // Only a script that ran after its deadline says so; its caller gave up on it long ago.
+    if (out[0] === -1) throw new Error('rate-limit check reached Redis after its deadline; nothing was spent');
     const penaltyBlocked = out[1] === 1;
     const strikes = Number(out[3] ?? 0);
     if (penaltyBlocked && out.length === 4) {
