@@ -50,3 +50,20 @@ export function pointerToPath(pointer: string, data: unknown): PathSegment[] {
   }
   return out;
 }
+
+const RELATIVE = /^([A-Za-z_$][A-Za-z0-9_$-]*(?:\[\d+\]|\.[A-Za-z_$][A-Za-z0-9_$-]*)*): ([\s\S]*)$/;
+
+/**
+ * Splits a message that starts with a rendered relative path (`rules[1].when: ...`, as stage
+ * factories write them) into the path's segments and the rest; undefined when it does not.
+ *
+ * @example
+ * splitPathPrefix('rules[1].when: bad'); // { path: ['rules', 1, 'when'], message: 'bad' }
+ */
+export function splitPathPrefix(message: string): { path: PathSegment[]; message: string } | undefined {
+  const m = RELATIVE.exec(message);
+  if (m === null) return undefined;
+  const path: PathSegment[] = [];
+  for (const part of m[1]!.matchAll(/([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]/g)) path.push(part[2] === undefined ? part[1]! : Number(part[2]));
+  return { path, message: m[2]! };
+}

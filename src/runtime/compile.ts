@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, validateValue, type ConfigIssue, type LoadedConfig } from '../config/load.js';
 import type { ApiConfig, OperationOverride } from '../config/schema.js';
+import { splitPathPrefix } from '../config/path.js';
 import { PortcullisError } from '../errors/index.js';
 import { loadOpenApi, type OperationInfo } from '../openapi/index.js';
 import { createBuiltinRegistry } from '../pipeline/builtins.js';
@@ -321,7 +322,11 @@ function buildStage(
   try {
     return factory.create(value, deps);
   } catch (err) {
-    issues.push(loaded.issueAt(at, errorMessage(err)));
+    // A factory that names where in its options the problem is (`rules[1].when: ...`) gets that line.
+    const message = errorMessage(err);
+    const within = splitPathPrefix(message);
+    const deeper = within === undefined ? undefined : [...at, ...within.path];
+    issues.push(deeper !== undefined && loaded.locate(deeper) !== undefined ? loaded.issueAt(deeper, within!.message) : loaded.issueAt(at, message));
     return undefined;
   }
 }

@@ -38,3 +38,39 @@ apis:
   assert.equal(lines.filter((l) => l.includes('apis[0].upstream')).length, 1, 'the unresolved reference is reported once');
   assert.match(lines.at(-1)!, /^5 problems in /);
 });
+
+test('a rule comparing principal.id with a field the OpenAPI schema declares numeric is refused at load, at its line (issue 14, item 5)', async () => {
+  const doc = `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /orders/{id}:
+    get:
+      operationId: getOrder
+      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: { type: object, properties: { user_id: { type: integer } } }
+`;
+  const config = (when: string) => `server:
+  port: 0
+apis:
+  - name: shop
+    upstream: http://127.0.0.1:1
+    openapi: ./doc.yaml
+    stages:
+      authz:
+        responseRules:
+          - id: owner-only
+            when: "${when}"
+`;
+  const bad = writeConfig(config('response.body.user_id == principal.id'), { 'doc.yaml': doc });
+  const r = await runCli(['validate', '-c', bad.file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /portcullis\.yaml:11 apis\[0\]\.stages\.authz\.responseRules\[0\]\.when: compares principal\.id \(always a string\) with response\.body\.user_id, which the OpenAPI schema declares as integer: they are never equal\. Write response\.body\.user_id == int\(principal\.id\)/);
+  const good = writeConfig(config('response.body.user_id == int(principal.id)'), { 'doc.yaml': doc });
+  const ok = await runCli(['validate', '-c', good.file]);
+  assert.equal(ok.code, 0, ok.stderr);
+});

@@ -1,5 +1,6 @@
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { idComparisons, type IdComparison } from './id-comparisons.js';
 
 /** A CEL expression compiled at load: call it per request with the variables it may use. */
 export interface CompiledCondition {
@@ -8,6 +9,8 @@ export interface CompiledCondition {
   readonly variables: ReadonlySet<string>;
   /** Fields of `request` it selects directly (`body` tells the stage to ask for the request body). */
   readonly requestFields: ReadonlySet<string> | 'all';
+  /** Fields of `request.body`, `response.body` or `item` compared with `principal.id` (checked against the schema at load). */
+  readonly idComparisons: readonly IdComparison[];
   /** true, false, or an error string (evaluation error or a non-boolean result). */
   evaluate(vars: Record<string, CelInput>): boolean | string;
 }
@@ -51,6 +54,7 @@ function build(source: string): CompiledCondition {
     source,
     variables: refs.variables,
     requestFields: refs.requestFields,
+    idComparisons: idComparisons(parsed.expr as unknown as Parameters<typeof idComparisons>[0]),
     evaluate(vars) {
       let out: unknown;
       try {

@@ -1,5 +1,6 @@
 import { compileCondition, type CompiledCondition } from './cel.js';
 import type { AuthzConfig } from './schema.js';
+import { checkIdComparisons, type OperationSchemas } from './id-comparisons.js';
 import type { RequestFields } from './variables.js';
 
 /** The operation a stage is compiled for, as the rules see it. */
@@ -7,6 +8,8 @@ export interface OperationFacts {
   readonly operationId: string | undefined;
   readonly tags: readonly string[];
   readonly admin: boolean;
+  /** The operation's request body and responses (dereferenced OpenAPI), to check id comparisons against. */
+  readonly schemas?: OperationSchemas;
 }
 
 /** A rule, grant or response check compiled for one operation. */
@@ -52,9 +55,13 @@ export function compilePolicy(cfg: AuthzConfig, op: OperationFacts): CompiledPol
     if (ids.has(id)) throw new Error(`${path}.id: rule id "${id}" is used twice`);
     ids.add(id);
   };
-  const conditions = (when: string | readonly string[] | undefined, path: string, vars: readonly string[]): CompiledCondition[] => {
+  const conditions = (when: string | readonly string[] | undefined, path: string, vars: readonly string[], items?: readonly string[]): CompiledCondition[] => {
     const list = when === undefined ? [] : typeof when === 'string' ? [when] : when;
-    return list.map((w, i) => at(`${path}${typeof when === 'string' ? '' : `[${i}]`}`, () => compileCondition(named.get(w) ?? w, vars)));
+    return list.map((w, i) => at(`${path}${typeof when === 'string' ? '' : `[${i}]`}`, () => {
+      const c = compileCondition(named.get(w) ?? w, vars);
+      if (op.schemas !== undefined) checkIdComparisons(c.idComparisons, op.schemas, items);
+      return c;
+    }));
   };
 
   const deny: CompiledRule[] = [];
@@ -75,7 +82,7 @@ export function compilePolicy(cfg: AuthzConfig, op: OperationFacts): CompiledPol
     const path = `responseRules[${i}]`;
     uniqueId(r.id, path);
     if (r.action === 'filter' && r.items === undefined) throw new Error(`${path}.action: "filter" needs \`items\` (the list whose elements are checked)`);
-    const when = conditions(r.when, `${path}.when`, r.items === undefined ? ['principal', 'request', 'response'] : ['principal', 'request', 'response', 'item']);
+    const when = conditions(r.when, `${path}.when`, r.items === undefined ? ['principal', 'request', 'response'] : ['principal', 'request', 'response', 'item'], r.items === undefined ? undefined : pointerTokens(r.items));
     if (!targets(op, r.operations, r.tags, true)) return;
     response.push({ id: r.id, roles: r.roles, when, action: r.action, items: r.items === undefined ? undefined : pointerTokens(r.items) });
   });

@@ -33,7 +33,7 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
   const op = deps.operation;
   const tags = op?.tags ?? [];
   const admin = op?.extensions?.[cfg.adminExtension] === true || tags.some((t) => cfg.adminTags.includes(t));
-  const policy = compilePolicy(cfg, { operationId: deps.operationId, tags, admin });
+  const policy = compilePolicy(cfg, { operationId: deps.operationId, tags, admin, ...(op === undefined ? {} : { schemas: { requestBody: op.requestBody, responses: op.responses } }) });
   const enforce = cfg.mode === 'enforce';
   const untargeted: { reason: DenyReason; id: string } | undefined = policy.allow.length > 0
     ? undefined
