@@ -67,6 +67,10 @@ export interface SecurityEventMessage {
    * and audited like any other event.
    */
   routine?: boolean;
+  /** The SHA-256 (hex) of the file the event is about (uploads), never its content. */
+  sha256?: string;
+  /** The malware signature that matched (uploads: clamd's name for it). */
+  signature?: string;
   /** When it happened (ISO 8601 UTC, milliseconds); set by `publishSecurityEvent` when the publisher leaves it out. */
   time: string;
 }
