@@ -54,6 +54,7 @@ export function toCef(e: SecurityEventMessage, p: CefProduct): string {
     ['cs4Label', 'ruleIds'], ['cs4', e.ruleIds === undefined || e.ruleIds.length === 0 ? undefined : e.ruleIds.join(',')],
     ['cs5Label', 'stage'], ['cs5', e.stage],
     ['cs6Label', 'scheme'], ['cs6', e.scheme],
+    ['fileHash', e.sha256],
     ['msg', e.excerpt],
   ];
   // A label without its value is noise: keep a csNLabel only when csN is present.
