@@ -25,6 +25,7 @@ describe('uploads: files checked by content, size and a real clamd before they r
     const api = (name: string, stages: string) => `  - name: ${name}\n    upstream: ${up.url}\n    prefixes: [/${name}]\n    stages:\n      uploads:\n${stages}`;
     gw = await startGatewayProcess(writeConfig(`${E2E_PREAMBLE}apis:
 ${api('files', `        types: [image/png, application/pdf, text/plain]
+        extensions: [png, pdf, txt]
         maxFileSize: 32768
         maxFiles: 2
         filenames:
@@ -110,6 +111,17 @@ ${api('open', `        scan:
     const { body, contentType } = buildMultipart([{ name: 'pic', filename: 'a.gif', type: 'image/gif', data: GIF }]);
     const p = await problem(await post('/files/upload', body, contentType), 415, 'PCL_UPLOAD_TYPE_NOT_ALLOWED');
     assert.equal((await eventOf(p)).reason, 'type-not-allowed');
+  });
+
+  test('attack: a PNG named shell.php passes the type check but not the extension allow-list: 415 PCL_UPLOAD_TYPE_NOT_ALLOWED', async () => {
+    const { body, contentType } = buildMultipart([{ name: 'pic', filename: 'shell.php', type: 'image/png', data: PNG }]);
+    const p = await problem(await post('/files/upload', body, contentType), 415, 'PCL_UPLOAD_TYPE_NOT_ALLOWED');
+    assert.equal((await eventOf(p)).reason, 'extension-not-allowed');
+  });
+
+  test('a form field above maxPartSize (64 KiB by default) is refused 413 PCL_UPLOAD_TOO_LARGE', async () => {
+    const { body, contentType } = buildMultipart([{ name: 'note', data: 'n'.repeat(65_537) }]);
+    await problem(await post('/files/upload', body, contentType), 413, 'PCL_UPLOAD_TOO_LARGE');
   });
 
   test('a file above maxFileSize is refused 413 PCL_UPLOAD_TOO_LARGE', async () => {
