@@ -38,7 +38,10 @@ export function replacementFilename(sha256: string, ext: string): string {
   return `upload-${sha256.slice(0, 16)}.${ext}`;
 }
 
-/** A name as a header value can carry it: UTF-8, percent-encoded (commas too, they separate names). */
+/** Characters of an original name kept for the upstream's header (a 16 KiB name must not make its head too large). */
+const MAX_ORIGINAL = 255;
+
+/** A name as a header value can carry it: its first 255 characters, UTF-8, percent-encoded (commas too, they separate names). */
 export function headerSafeName(name: string): string {
-  return encodeURIComponent(name);
+  return encodeURIComponent([...name].slice(0, MAX_ORIGINAL).join(''));
 }

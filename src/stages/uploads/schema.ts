@@ -48,7 +48,7 @@ export const UploadsSchema = Type.Object({
       default: 'sanitize',
       description: 'What the upstream receives instead of the client\'s file name. sanitize: the base name with every character outside [A-Za-z0-9._-] replaced by _, no leading dot, at most 100 characters; replace: upload-<16 hex of the SHA-256>.<detected extension>.',
     }),
-    originalHeader: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$', description: 'A request header that carries the client\'s original file names to the upstream, percent-encoded (UTF-8), comma-separated in part order. Absent: the original names are not forwarded.' })),
+    originalHeader: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$', description: 'A request header that carries the client\'s original file names to the upstream (each cut to 255 characters), percent-encoded (UTF-8), comma-separated in part order. A client-sent copy is always removed. Absent: the original names are not forwarded.' })),
   }, { additionalProperties: false, default: {} }),
   scan: Type.Optional(ScanSchema),
 }, { additionalProperties: false });
