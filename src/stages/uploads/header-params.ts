@@ -49,7 +49,8 @@ export function parseHeaderParams(text: string): ParsedHeaderValue | undefined {
       let closed = false;
       while (i < n) {
         const c = text[i]!;
-        if (c === '\\' && i + 1 < n) { out += text[i + 1]; i += 2; continue; }
+        // No backslash escapes: browsers never write them (HTML percent-encodes a quote as %22) and
+        // parsers disagree on them (`name="p\c"` is "pc" to one, "p\c" to another).
         if (c === '"') { closed = true; i++; break; }
         out += c;
         i++;
@@ -60,7 +61,8 @@ export function parseHeaderParams(text: string): ParsedHeaderValue | undefined {
       const vs = i;
       while (i < n && text[i] !== ';' && text[i] !== ' ' && text[i] !== '\t') i++;
       v = text.slice(vs, i);
-      if (v === '') return undefined;
+      // An unquoted value must be a token: `filename=*a.pdf"` is a file name to one parser and nothing to another.
+      if (!TOKEN.test(v)) return undefined;
     }
     if (params.has(name)) return undefined;
     params.set(name, v);
