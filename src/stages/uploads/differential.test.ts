@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prng } from '../../../test/helpers/prng.js';
 import { buildMultipart, parseMultipart, type ParsedUpload, type TestPart } from '../../../test/helpers/multipart.js';
-import { MalformedMultipart, MultipartParser } from './multipart.js';
+import type { RequestContext } from '../../pipeline/context.js';
+import type { FileOutcome } from './file-check.js';
+import { sanitizeFilename } from './filename.js';
+import { MalformedMultipart, MultipartParser, type PartHead } from './multipart.js';
+import { renameFiles } from './rename.js';
 
 /** Files as this stage's parser reads them (a field-only view is not needed: files are what is checked). */
 function ours(body: Buffer, boundary: string, chunk: number): { field: string; filename: string; data: Buffer }[] {
@@ -76,4 +80,34 @@ test('on mutated bodies, whatever the gateway\'s parser accepts, every file busb
     }
   }
   assert.ok(accepted > 100, `only ${accepted} mutated bodies were accepted: the test needs more that parse`);
+});
+
+test('after the names are rewritten, busboy reads the same fields and the same file bytes, under the sanitised names only', async () => {
+  const next = prng(2026);
+  const int = (n: number) => Math.floor(next() * n);
+  const boundary = 'rewr1te';
+  for (let run = 0; run < 100; run++) {
+    const parts: TestPart[] = [];
+    for (let i = 0, n = 1 + int(4); i < n; i++) {
+      const data = Buffer.from(Array.from({ length: int(200) }, () => int(256)));
+      parts.push(next() < 0.6
+        ? { name: `f${i}`, filename: ['../../etc/x y.png', 'ü.txt', '.htaccess', 'a'.repeat(300)][int(4)]!, type: 'image/png', data, headers: next() < 0.5 ? ['X-Extra: kept'] : [] }
+        : { name: `v${i}`, data: `value ${i}` });
+    }
+    const { body, contentType } = buildMultipart(parts, boundary);
+    const heads: PartHead[] = [];
+    new MultipartParser(boundary, { part: (h) => heads.push(h), data: () => {}, partEnd: () => {} }).write(body);
+    const files: FileOutcome[] = heads.filter((h) => h.filename !== undefined).map((h) => ({
+      part: h, filename: h.filename, declared: h.contentType, size: 0, sha256: 'ab'.repeat(32), detected: { mime: 'image/png', ext: 'png' }, scan: undefined,
+    }));
+    const ctx = { body } as unknown as RequestContext;
+    renameFiles(ctx, { kind: 'multipart', refusal: undefined, files: Promise.resolve(files), parts: heads }, files, 'sanitize', 'x-original');
+    const before = await parseMultipart({ 'content-type': contentType }, body);
+    const after = await parseMultipart({ 'content-type': contentType }, ctx.body!);
+    assert.deepEqual(after.fields, before.fields);
+    assert.deepEqual(after.files.map((f) => [f.field, f.mimeType, f.data]), before.files.map((f) => [f.field, f.mimeType, f.data]));
+    assert.deepEqual(after.files.map((f) => f.filename), files.map((f) => sanitizeFilename(f.filename!)));
+    // No file: a client-sent copy of the header is removed (null), never passed on.
+    assert.equal(ctx.upstreamHeaders?.['x-original'], files.length === 0 ? null : files.map((f) => encodeURIComponent(f.filename!.slice(0, 255))).join(', '));
+  }
 });
