@@ -96,6 +96,8 @@ ${api('open', `        scan:
     assert.equal(event.signature, EICAR_SIGNATURE);
     assert.equal(up.seen.length, before, 'nothing reached the upstream');
     assert.equal(JSON.stringify(gw.logs).includes('EICAR-STANDARD'), false, 'no log line carries the file');
+    const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+    assert.match(metrics, /portcullis_security_events_total\{kind="upload\.rejected",reason="malware"\} [1-9]/);
   });
 
   test('attack: PNG bytes declared as application/pdf are refused 422 PCL_UPLOAD_REJECTED (type mismatch)', async () => {
