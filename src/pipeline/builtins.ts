@@ -8,6 +8,7 @@ import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
 import { responseFilter } from '../stages/response-filter/index.js';
 import { responseRules } from '../stages/response-rules/index.js';
+import { uploads } from '../stages/uploads/index.js';
 import { waf } from '../stages/waf/index.js';
 import { StageRegistry } from './registry.js';
 
@@ -32,5 +33,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(authz);
   registry.register(lifecycle);
   registry.register(sensitiveData);
+  registry.register(uploads);
   return registry;
 }

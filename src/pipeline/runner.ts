@@ -16,6 +16,8 @@ export interface CompiledPlan {
   readonly responseBodyLimit: number;
   /** Some stage has a request-phase handler (false lets the gateway skip the request phases). */
   readonly hasRequestStages: boolean;
+  /** Stages that watch the request body while it is buffered (Stage.observeRequestBody). */
+  readonly bodyObservers: readonly Stage[];
 }
 
 /**
@@ -38,6 +40,7 @@ export function compilePlan(stages: readonly Stage[]): CompiledPlan {
     needsResponseBody: active.some((s) => s.needsResponseBody === true),
     responseBodyLimit: responseBodyLimit(active),
     hasRequestStages: REQUEST_PHASES.some((p) => byPhase[p].length > 0),
+    bodyObservers: active.filter((s) => s.needsRequestBody === true && s.observeRequestBody !== undefined),
   };
 }
 

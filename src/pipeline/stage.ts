@@ -48,10 +48,25 @@ export interface Stage {
    * not buffered: the respond phase then sees `res.body` undefined and decides (block or report).
    */
   readonly maxResponseBodySize?: number;
+  /** With needsRequestBody: called once per request that has a body, before it is read; undefined ignores this body. */
+  readonly observeRequestBody?: (ctx: RequestContext) => RequestBodyObserver | undefined;
   readonly handlers: Partial<Record<RequestPhase, RequestHandler>> & {
     readonly respond?: ResponseHandler;
     readonly record?: RecordHandler;
   };
+}
+
+/**
+ * Sees a request body chunk by chunk while the pipeline buffers it for `inspect` (e.g. to
+ * scan files while they arrive). It never stops the read: it records what it found and the
+ * stage's `inspect` handler decides. Must not throw.
+ */
+export interface RequestBodyObserver {
+  write(chunk: Buffer): void;
+  /** The body is complete. */
+  end(): void;
+  /** The body will not be complete (client gone, body limit): release what is held. */
+  abort(): void;
 }
 
 /** Metadata every registered stage publishes. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors/index.js';
 import type { BodyPolicy } from '../runtime/runtime.js';
+import type { RequestBodyObserver } from '../pipeline/stage.js';
 
 /** Whether a request has a body at all (RFC 9112 6.3). */
 export function hasBody(req: IncomingMessage): boolean {
@@ -175,17 +176,25 @@ async function* streamRest(source: BodySource, head: Buffer[], sent: number, lim
 
 /**
  * Reads a whole body for stages that need it, never holding more than `limit` bytes.
+ * `observers` see each chunk as it arrives (and the end, or an abort when the read fails).
  *
  * @example
  * ctx.body = await readBounded(req, route.maxBodySize);
  */
-export async function readBounded(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBounded(req: IncomingMessage, limit: number, observers: readonly RequestBodyObserver[] = []): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of req) {
-    total += (chunk as Buffer).length;
-    if (total > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      total += (chunk as Buffer).length;
+      if (total > limit) throw tooLarge(limit);
+      chunks.push(chunk as Buffer);
+      for (const o of observers) o.write(chunk as Buffer);
+    }
+  } catch (err) {
+    for (const o of observers) o.abort();
+    throw err;
   }
+  for (const o of observers) o.end();
   return Buffer.concat(chunks, total);
 }

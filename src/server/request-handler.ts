@@ -131,7 +131,8 @@ function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget): void 
   const req = x.req;
   const readBody = target.plan.needsRequestBody && hasBody(req)
     ? async () => {
-        ctx.body = await readBounded(req, target.maxBodySize);
+        const observers = target.plan.bodyObservers.map((s) => s.observeRequestBody!(ctx)).filter((o) => o !== undefined);
+        ctx.body = await readBounded(req, target.maxBodySize, observers);
         x.bytesIn = ctx.body.length;
         x.bodyUnread = false;
       }

@@ -27,6 +27,8 @@ export function recordFromSecurityEvent(m: SecurityEventLike): AuditRecordInput 
   if (m.severity !== undefined) detail['severity'] = m.severity;
   if (m.scheme !== undefined) detail['scheme'] = m.scheme;
   if (m.stage !== undefined) detail['stage'] = m.stage;
+  if (m.sha256 !== undefined) detail['sha256'] = m.sha256;
+  if (m.signature !== undefined) detail['signature'] = m.signature;
   return {
     kind: m.kind, reason: m.reason, requestId: m.requestId, api: m.api, operationId: m.operationId,
     client: m.client, principal: m.principal, detail,

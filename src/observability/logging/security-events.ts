@@ -37,6 +37,8 @@ export function subscribeSecurityEventLog(logger: pino.Logger, opts: Omit<EventA
       ...(m.ruleIds === undefined ? {} : { ruleIds: m.ruleIds }),
       ...(m.excerpt === undefined ? {} : { excerpt: m.excerpt }),
       ...(m.enforced === undefined ? {} : { enforced: m.enforced }),
+      ...(m.sha256 === undefined ? {} : { sha256: m.sha256 }),
+      ...(m.signature === undefined ? {} : { signature: m.signature }),
     };
     // Successes, info-level events (e.g. allowed admin reads, which a dashboard polls) and events marked
     // routine (a WAF match below the anomaly threshold: one per request on some traffic) are debug only.

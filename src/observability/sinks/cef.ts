@@ -60,6 +60,7 @@ export function toCef(e: SecurityEventMessage, p: CefProduct): string {
     ['flexString1Label', 'code'], ['flexString1', e.code],
     // baseEventCount: a sampled sink's summary stands for this many events.
     ['cnt', e.suppressed === undefined ? undefined : String(e.suppressed)],
+    ['fileHash', e.sha256],
     ['msg', e.excerpt],
   ];
   // A label without its value is noise: keep a csNLabel only when csN is present.

@@ -22,6 +22,7 @@ export function otlpLogRecord(e: SecurityEventMessage): Record<string, unknown> 
     ...str('event.name', e.kind), ...str('portcullis.reason', e.reason), ...str('portcullis.request_id', e.requestId),
     ...str('portcullis.api', e.api), ...str('portcullis.operation_id', e.operationId), ...str('client.address', e.client),
     ...str('enduser.id', e.principal), ...str('portcullis.scheme', e.scheme), ...str('portcullis.stage', e.stage),
+    ...str('file.hash.sha256', e.sha256), ...str('portcullis.signature', e.signature),
     ...(e.ruleIds === undefined || e.ruleIds.length === 0 ? [] : [{ key: 'portcullis.rule_ids', value: { arrayValue: { values: e.ruleIds.map((r) => ({ stringValue: r })) } } }]),
     ...(e.enforced === undefined ? [] : [{ key: 'portcullis.enforced', value: { boolValue: e.enforced } }]),
     ...str('http.request.method', e.method), ...str('url.path', e.path?.split('?')[0]),
