@@ -67,18 +67,15 @@ export interface SecurityEventMessage {
    * and audited like any other event.
    */
   routine?: boolean;
-<<<<<<< HEAD
   /**
    * Set on a summary a sampled SIEM sink sends instead of a flood (kind `events.suppressed`, reason =
    * the suppressed events' kind): how many events of that kind, client and operation it left out.
    */
   suppressed?: number;
-=======
   /** The SHA-256 (hex) of the file the event is about (uploads), never its content. */
   sha256?: string;
   /** The malware signature that matched (uploads: clamd's name for it). */
   signature?: string;
->>>>>>> h/uploads
   /** When it happened (ISO 8601 UTC, milliseconds); set by `publishSecurityEvent` when the publisher leaves it out. */
   time: string;
 }
