@@ -6,6 +6,7 @@ import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
 import { resolveTarget } from './resolve.js';
 import { chainKey, phasePlan, type CandidateGroup } from './rules/plan.js';
+import { charMask, triggerMask } from './transformations/triggers.js';
 
 /** A logged rule match. */
 export interface WafMatch {
@@ -36,26 +37,55 @@ export interface EvaluateResult {
   readonly matches: WafMatch[];
 }
 
+/** What the memo knows of one input value: its character classes, and itself as a one-step result. */
+interface ValueFacts {
+  readonly mask: number;
+  readonly alone: readonly string[];
+}
+
 /** Transformation results of one transaction: chain key → input value → every changed step (last is final). */
-type TransformMemo = Map<string, Map<string, string[]>>;
+interface TransformMemo {
+  readonly chains: Map<string, Map<string, string[]>>;
+  readonly facts: Map<string, ValueFacts>;
+}
 
 const memos = new WeakMap<Transaction, TransformMemo>();
 
 function memoOf(tx: Transaction): TransformMemo {
   let m = memos.get(tx);
-  if (m === undefined) { m = new Map(); memos.set(tx, m); }
+  if (m === undefined) { m = { chains: new Map(), facts: new Map() }; memos.set(tx, m); }
   return m;
+}
+
+const chainTriggers = new WeakMap<Rule['transforms'], number>();
+
+/** The character classes that can make some step of the chain change its input (ADR 0016). */
+function chainTrigger(transforms: Rule['transforms']): number {
+  let t = chainTriggers.get(transforms);
+  if (t === undefined) {
+    t = 0;
+    for (const x of transforms) t |= triggerMask(x.fn);
+    chainTriggers.set(transforms, t);
+  }
+  return t;
 }
 
 /**
  * Every intermediate value that changed (multiMatch needs them all); the last is final.
- * Memoised per transaction by (chain, value): CRS applies a handful of chains to the same
- * values hundreds of times. Transformations are pure, so a hit is exact.
+ * A value none of whose characters can make a step change it is its own result, without
+ * running the chain (ADR 0016); otherwise results are memoised per transaction by (chain,
+ * value): CRS applies a handful of chains to the same values hundreds of times.
+ * Transformations are pure, so a hit is exact.
  */
-function transformed(memo: TransformMemo, key: string, transforms: Rule['transforms'], value: string): string[] {
-  if (transforms.length === 0) return [value];
-  let byValue = memo.get(key);
-  if (!byValue) { byValue = new Map(); memo.set(key, byValue); }
+function transformed(memo: TransformMemo, key: string, transforms: Rule['transforms'], value: string): readonly string[] {
+  let facts = memo.facts.get(value);
+  if (facts === undefined) {
+    facts = { mask: charMask(value), alone: [value] };
+    memo.facts.set(value, facts);
+  }
+  if (transforms.length === 0 || (facts.mask & chainTrigger(transforms)) === 0) return facts.alone;
+  let byValue = memo.chains.get(key);
+  if (!byValue) { byValue = new Map(); memo.chains.set(key, byValue); }
   const hit = byValue.get(value);
   if (hit) return hit;
   const steps = [value];
