@@ -4,7 +4,7 @@
 import type { RuleSet } from './rules/ruleset.js';
 import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
-import { resolveTarget } from './resolve.js';
+import { resolveTarget, targetName } from './resolve.js';
 import { chainKey, phasePlan, type CandidateGroup } from './rules/plan.js';
 import { charMask, triggerMask } from './transformations/triggers.js';
 
@@ -171,10 +171,11 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         const hit = rule.operator.evaluate(v, tx, capture) !== rule.negated;
         if (!hit) continue;
         matched = true;
+        const name = targetName(spec.collection, target);
         tx.scalars.set('MATCHED_VAR', v);
-        tx.scalars.set('MATCHED_VAR_NAME', target.name);
-        tx.collection('MATCHED_VARS').add(target.name, v);
-        tx.collection('MATCHED_VARS_NAMES').add(target.name, target.name);
+        tx.scalars.set('MATCHED_VAR_NAME', name);
+        tx.collection('MATCHED_VARS').add(name, v);
+        tx.collection('MATCHED_VARS_NAMES').add(name, name);
         // Non-disruptive actions run once per matched value (ModSecurity): CRS keys TX
         // variables by %{MATCHED_VAR_NAME} / %{tx.0} and relies on one set per match.
         if (rule === head) setRuleVars(tx, head);
