@@ -145,7 +145,7 @@ function removed(rule: Rule, tx: Transaction): boolean {
 }
 
 /** Evaluates one link; records MATCHED_VAR(S); returns whether it matched. */
-function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, hits: GroupHits | undefined, owner: number): boolean {
+function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, hits: GroupHits | undefined, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     setRuleVars(tx, head);
@@ -154,9 +154,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   }
   let matched = false;
   const key = chainKey(rule);
-  const capture = rule.capture
-    ? (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); }
-    : undefined;
+  const capture = rule.capture ? captureInto : undefined;
   for (const spec of rule.targets) {
     for (const target of resolveTarget(tx, spec, rule, headId)) {
       if (hits !== undefined) {
@@ -229,6 +227,10 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
   const memo = memoOf(tx);
   // One automaton pass per group, the first time one of its rules is reached in this phase.
   const groupHits: Array<GroupHits | undefined> = new Array<GroupHits | undefined>(plan.groups.length);
+  const matchedVars = tx.collection('MATCHED_VARS');
+  const matchedVarsNames = tx.collection('MATCHED_VARS_NAMES');
+  // One capture callback per phase, not one per rule evaluated: groups 0-9 go to TX.0-9.
+  const captureInto = (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); };
   let skipAfter: string | undefined;
   let skip = 0;
   for (let i = 0; i < rules.length; i++) {
@@ -250,15 +252,15 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
       if (hits.any[owner] === 0) { if (stats) stats.skipped++; continue; }
     }
     if (stats) stats.evaluated++;
-    tx.collection('MATCHED_VARS').clear();
-    tx.collection('MATCHED_VARS_NAMES').clear();
+    matchedVars.clear();
+    matchedVarsNames.clear();
     let link: Rule | undefined = rule;
     let ok = true;
     const t0 = profile ? performance.now() : 0;
     while (link) {
       // Each link's actions run as it matches, before the next link (ModSecurity order):
       // CRS chains set TX in the head and test it in the child.
-      if (!evalLink(link, tx, rule, memo, link === rule ? hits : undefined, owner)) { ok = false; break; }
+      if (!evalLink(link, tx, rule, memo, link === rule ? hits : undefined, owner, captureInto)) { ok = false; break; }
       link = link.chain;
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);

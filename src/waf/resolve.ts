@@ -92,7 +92,10 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
     const sel = spec.selector;
     // A key selector reads the collection's index instead of testing every entry.
     const entries = sel.kind === 'key' ? col.get(sel.key) : col.all();
-    if (sel.kind !== 'regex' && !mayExclude && (UNCHANGING.has(name) || spec.count)) out = entries;
+    // Request data no action changes, a count, or one key's entry list: handed out as is. A
+    // key's list is safe to iterate while actions run (setvar replaces or edits it, never
+    // appends); whole TX or MATCHED_VARS (a matching chain child appends to it) are copied.
+    if (sel.kind !== 'regex' && !mayExclude && (UNCHANGING.has(name) || spec.count || (sel.kind === 'key' && !name.startsWith('MATCHED_VARS')))) out = entries;
     else {
       const kept: Target[] = [];
       for (const e of entries) {
