@@ -4,12 +4,17 @@
  * process (ADR 0006), for the two benign requests of bench/waf.ts; then one 128 KiB bait
  * per kind, inline, to size the worker offload threshold.
  *
- * Usage: node dist/bench/waf-engine.js [--rounds 300]
+ * Usage: node dist/bench/waf-engine.js [--rounds 300] [--baseline DIR]
  * CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
+ *
+ * `--baseline DIR` also loads the engine from another build's `dist` (an older commit built
+ * into a scratch directory) and interleaves it request by request with this one, so a change
+ * is measured before and after in one process under the same load (ADR 0016).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SecLangLoader } from '../src/waf/rules/parser.js';
+import type { RuleSet } from '../src/waf/rules/ruleset.js';
 import { Transaction, type TransactionInput } from '../src/waf/transaction.js';
 import { evaluate } from '../src/waf/engine.js';
 import { median } from './report.js';
@@ -19,13 +24,19 @@ const crsDir = process.env['PCL_CRS_DIR'] ?? resolve(findPackageRoot(import.meta
 if (!existsSync(crsDir)) throw new Error(`CRS v4 rules not found at ${crsDir}: set PCL_CRS_DIR`);
 const i = process.argv.indexOf('--rounds');
 const rounds = i === -1 ? 300 : Number(process.argv[i + 1]);
+const b = process.argv.indexOf('--baseline');
+const baselineDir = b === -1 ? undefined : resolve(process.argv[b + 1]!);
 
-const l = new SecLangLoader();
-l.loadString('SecRequestBodyAccess On\nSecRuleEngine On\n', 'bench-preamble');
-l.loadFile(join(crsDir, 'crs-setup.conf.example'));
-l.loadString('SecAction "id:2000000001,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=1,setvar:tx.paranoia_level=1"\n', 'bench-settings');
-for (const f of readdirSync(join(crsDir, 'rules')).filter((n) => n.endsWith('.conf')).sort()) l.loadFile(join(crsDir, 'rules', f));
-const rs = l.finish();
+/** Loads CRS v4 at PL1 with a given build's loader. */
+function loadCrs(Loader: typeof SecLangLoader): RuleSet {
+  const l = new Loader();
+  l.loadString('SecRequestBodyAccess On\nSecRuleEngine On\n', 'bench-preamble');
+  l.loadFile(join(crsDir, 'crs-setup.conf.example'));
+  l.loadString('SecAction "id:2000000001,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=1,setvar:tx.paranoia_level=1"\n', 'bench-settings');
+  for (const f of readdirSync(join(crsDir, 'rules')).filter((n) => n.endsWith('.conf')).sort()) l.loadFile(join(crsDir, 'rules', f));
+  return l.finish();
+}
+const rs = loadCrs(SecLangLoader);
 
 // The same requests as bench/waf.ts.
 const BODY = JSON.stringify({
@@ -67,6 +78,30 @@ for (const [name, r] of Object.entries(REQS)) {
   const off: number[] = [];
   for (let k = 0; k < rounds; k++) { on.push(cpuOf(r, true)); off.push(cpuOf(r, false)); }
   console.log(`| ${name} | ${median(on).toFixed(0)} | ${median(off).toFixed(0)} | ${(median(on) / median(off)).toFixed(2)} |`);
+}
+
+if (baselineDir !== undefined) {
+  // Another build's engine, same requests, interleaved with this one request by request.
+  const parser = await import(join(baselineDir, 'src/waf/rules/parser.js')) as { SecLangLoader: typeof SecLangLoader };
+  const txMod = await import(join(baselineDir, 'src/waf/transaction.js')) as { Transaction: typeof Transaction };
+  const engine = await import(join(baselineDir, 'src/waf/engine.js')) as { evaluate: typeof evaluate };
+  const baseRs = loadCrs(parser.SecLangLoader);
+  const baseCpu = (input: TransactionInput): number => {
+    const t0 = process.cpuUsage();
+    const tx = new txMod.Transaction(input);
+    for (const p of [1, 2]) if (engine.evaluate(baseRs, tx, p).interrupted) throw new Error('a benign request was refused');
+    const d = process.cpuUsage(t0);
+    return d.user + d.system;
+  };
+  for (let k = 0; k < 30; k++) for (const r of Object.values(REQS)) { baseCpu(r); cpuOf(r, true); }
+  console.log(`\nThis build against ${baselineDir}, median CPU µs per request over ${rounds} interleaved rounds\n`);
+  console.log('| request | baseline | this build | this / baseline |\n|---|---:|---:|---:|');
+  for (const [name, r] of Object.entries(REQS)) {
+    const before: number[] = [];
+    const after: number[] = [];
+    for (let k = 0; k < rounds; k++) { before.push(baseCpu(r)); after.push(cpuOf(r, true)); }
+    console.log(`| ${name} | ${median(before).toFixed(0)} | ${median(after).toFixed(0)} | ${(median(after) / median(before)).toFixed(2)} |`);
+  }
 }
 
 const K = 128 * 1024;

@@ -4,8 +4,9 @@
 import type { RuleSet } from './rules/ruleset.js';
 import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
-import { resolveTarget } from './resolve.js';
+import { resolveTarget, targetName } from './resolve.js';
 import { chainKey, phasePlan, type CandidateGroup } from './rules/plan.js';
+import { charMask, triggerMask } from './transformations/triggers.js';
 
 /** A logged rule match. */
 export interface WafMatch {
@@ -36,26 +37,55 @@ export interface EvaluateResult {
   readonly matches: WafMatch[];
 }
 
+/** What the memo knows of one input value: its character classes, and itself as a one-step result. */
+interface ValueFacts {
+  readonly mask: number;
+  readonly alone: readonly string[];
+}
+
 /** Transformation results of one transaction: chain key → input value → every changed step (last is final). */
-type TransformMemo = Map<string, Map<string, string[]>>;
+interface TransformMemo {
+  readonly chains: Map<string, Map<string, string[]>>;
+  readonly facts: Map<string, ValueFacts>;
+}
 
 const memos = new WeakMap<Transaction, TransformMemo>();
 
 function memoOf(tx: Transaction): TransformMemo {
   let m = memos.get(tx);
-  if (m === undefined) { m = new Map(); memos.set(tx, m); }
+  if (m === undefined) { m = { chains: new Map(), facts: new Map() }; memos.set(tx, m); }
   return m;
+}
+
+const chainTriggers = new WeakMap<Rule['transforms'], number>();
+
+/** The character classes that can make some step of the chain change its input (ADR 0016). */
+function chainTrigger(transforms: Rule['transforms']): number {
+  let t = chainTriggers.get(transforms);
+  if (t === undefined) {
+    t = 0;
+    for (const x of transforms) t |= triggerMask(x.fn);
+    chainTriggers.set(transforms, t);
+  }
+  return t;
 }
 
 /**
  * Every intermediate value that changed (multiMatch needs them all); the last is final.
- * Memoised per transaction by (chain, value): CRS applies a handful of chains to the same
- * values hundreds of times. Transformations are pure, so a hit is exact.
+ * A value none of whose characters can make a step change it is its own result, without
+ * running the chain (ADR 0016); otherwise results are memoised per transaction by (chain,
+ * value): CRS applies a handful of chains to the same values hundreds of times.
+ * Transformations are pure, so a hit is exact.
  */
-function transformed(memo: TransformMemo, key: string, transforms: Rule['transforms'], value: string): string[] {
-  if (transforms.length === 0) return [value];
-  let byValue = memo.get(key);
-  if (!byValue) { byValue = new Map(); memo.set(key, byValue); }
+function transformed(memo: TransformMemo, key: string, transforms: Rule['transforms'], value: string): readonly string[] {
+  let facts = memo.facts.get(value);
+  if (facts === undefined) {
+    facts = { mask: charMask(value), alone: [value] };
+    memo.facts.set(value, facts);
+  }
+  if (transforms.length === 0 || (facts.mask & chainTrigger(transforms)) === 0) return facts.alone;
+  let byValue = memo.chains.get(key);
+  if (!byValue) { byValue = new Map(); memo.chains.set(key, byValue); }
   const hit = byValue.get(value);
   if (hit) return hit;
   const steps = [value];
@@ -115,7 +145,7 @@ function removed(rule: Rule, tx: Transaction): boolean {
 }
 
 /** Evaluates one link; records MATCHED_VAR(S); returns whether it matched. */
-function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, hits: GroupHits | undefined, owner: number): boolean {
+function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, hits: GroupHits | undefined, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     setRuleVars(tx, head);
@@ -124,9 +154,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   }
   let matched = false;
   const key = chainKey(rule);
-  const capture = rule.capture
-    ? (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); }
-    : undefined;
+  const capture = rule.capture ? captureInto : undefined;
   for (const spec of rule.targets) {
     for (const target of resolveTarget(tx, spec, rule, headId)) {
       if (hits !== undefined) {
@@ -141,10 +169,11 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         const hit = rule.operator.evaluate(v, tx, capture) !== rule.negated;
         if (!hit) continue;
         matched = true;
+        const name = targetName(spec.collection, target);
         tx.scalars.set('MATCHED_VAR', v);
-        tx.scalars.set('MATCHED_VAR_NAME', target.name);
-        tx.collection('MATCHED_VARS').add(target.name, v);
-        tx.collection('MATCHED_VARS_NAMES').add(target.name, target.name);
+        tx.scalars.set('MATCHED_VAR_NAME', name);
+        tx.collection('MATCHED_VARS').add(name, v);
+        tx.collection('MATCHED_VARS_NAMES').add(name, name);
         // Non-disruptive actions run once per matched value (ModSecurity): CRS keys TX
         // variables by %{MATCHED_VAR_NAME} / %{tx.0} and relies on one set per match.
         if (rule === head) setRuleVars(tx, head);
@@ -198,6 +227,10 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
   const memo = memoOf(tx);
   // One automaton pass per group, the first time one of its rules is reached in this phase.
   const groupHits: Array<GroupHits | undefined> = new Array<GroupHits | undefined>(plan.groups.length);
+  const matchedVars = tx.collection('MATCHED_VARS');
+  const matchedVarsNames = tx.collection('MATCHED_VARS_NAMES');
+  // One capture callback per phase, not one per rule evaluated: groups 0-9 go to TX.0-9.
+  const captureInto = (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); };
   let skipAfter: string | undefined;
   let skip = 0;
   for (let i = 0; i < rules.length; i++) {
@@ -219,15 +252,15 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
       if (hits.any[owner] === 0) { if (stats) stats.skipped++; continue; }
     }
     if (stats) stats.evaluated++;
-    tx.collection('MATCHED_VARS').clear();
-    tx.collection('MATCHED_VARS_NAMES').clear();
+    matchedVars.clear();
+    matchedVarsNames.clear();
     let link: Rule | undefined = rule;
     let ok = true;
     const t0 = profile ? performance.now() : 0;
     while (link) {
       // Each link's actions run as it matches, before the next link (ModSecurity order):
       // CRS chains set TX in the head and test it in the child.
-      if (!evalLink(link, tx, rule, memo, link === rule ? hits : undefined, owner)) { ok = false; break; }
+      if (!evalLink(link, tx, rule, memo, link === rule ? hits : undefined, owner, captureInto)) { ok = false; break; }
       link = link.chain;
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);

@@ -7,12 +7,39 @@ import type { Transaction } from './transaction.js';
 import type { VariableSpec, Selector } from './rules/variables.js';
 import type { Rule } from './types.js';
 
-/** One value to inspect and the name it is reported under (`ARGS:id`). */
+/**
+ * One value to inspect. Collection targets are the collection's own entries (no copy, no
+ * name built: ADR 0016); `scalar` and `count` mark the other two kinds. `targetName` gives
+ * the name it is reported under (`ARGS:id`) when a rule matches.
+ */
 export interface Target {
-  readonly name: string;
   readonly key: string;
   readonly value: string;
+  readonly scalar?: boolean;
+  readonly count?: boolean;
 }
+
+/**
+ * The name a target is reported under.
+ *
+ * @example targetName('ARGS', { key: 'id', value: '1' }) // 'ARGS:id'
+ */
+export function targetName(collection: string, t: Target): string {
+  if (t.count === true) return `&${collection}`;
+  if (t.scalar === true) return collection;
+  return `${collection}:${t.key}`;
+}
+
+/**
+ * Request data that no rule action can change while a phase runs: its entries can be handed
+ * out without a copy. TX, MATCHED_VARS and the like change as rules run (a chain child reading
+ * MATCHED_VARS adds to it when it matches), so those are copied.
+ */
+const UNCHANGING: ReadonlySet<string> = new Set([
+  'ARGS', 'ARGS_GET', 'ARGS_POST', 'ARGS_NAMES', 'ARGS_GET_NAMES', 'ARGS_POST_NAMES',
+  'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'REQUEST_COOKIES', 'REQUEST_COOKIES_NAMES',
+  'FILES', 'FILES_NAMES', 'MULTIPART_PART_HEADERS', 'MULTIPART_FILENAME', 'MULTIPART_NAME', 'XML',
+]);
 
 function selects(sel: Selector, key: string, lkey: string): boolean {
   if (sel.kind === 'all') return true;
@@ -51,26 +78,34 @@ const DYNAMIC: Record<string, (tx: Transaction) => string> = {
  * @example
  * resolveTarget(tx, { collection: 'ARGS', selector: { kind: 'all' }, count: false, exclude: false }, rule, 942100)
  */
-export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, ruleId: number): Target[] {
+export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, ruleId: number): readonly Target[] {
   const name = spec.collection;
-  let out: Target[];
+  let out: readonly Target[];
   const dyn = DYNAMIC[name];
   const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
   // Most rules have no exclusion and no ctl removal applies: skip the per-entry check.
   const mayExclude = rule.exclusions.length > 0 || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
   if (scalar !== undefined) {
-    out = mayExclude && excluded(name, '', '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ name, key: '', value: scalar }];
+    out = mayExclude && excluded(name, '', '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ key: '', value: scalar, scalar: true }];
   } else {
-    out = [];
     const col = tx.collection(name);
     const sel = spec.selector;
     // A key selector reads the collection's index instead of testing every entry.
-    for (const e of sel.kind === 'key' ? col.get(sel.key) : col.all()) {
-      if (sel.kind === 'regex' && !sel.regex.test(e.key)) continue;
-      if (mayExclude && excluded(name, e.key, e.lkey, rule, tx, ruleId)) continue;
-      out.push({ name: `${name}:${e.key}`, key: e.key, value: e.value });
+    const entries = sel.kind === 'key' ? col.get(sel.key) : col.all();
+    // Request data no action changes, a count, or one key's entry list: handed out as is. A
+    // key's list is safe to iterate while actions run (setvar replaces or edits it, never
+    // appends); whole TX or MATCHED_VARS (a matching chain child appends to it) are copied.
+    if (sel.kind !== 'regex' && !mayExclude && (UNCHANGING.has(name) || spec.count || (sel.kind === 'key' && !name.startsWith('MATCHED_VARS')))) out = entries;
+    else {
+      const kept: Target[] = [];
+      for (const e of entries) {
+        if (sel.kind === 'regex' && !sel.regex.test(e.key)) continue;
+        if (mayExclude && excluded(name, e.key, e.lkey, rule, tx, ruleId)) continue;
+        kept.push(e);
+      }
+      out = kept;
     }
   }
-  if (spec.count) return [{ name: `&${name}`, key: '', value: String(out.length) }];
+  if (spec.count) return [{ key: '', value: String(out.length), count: true }];
   return out;
 }

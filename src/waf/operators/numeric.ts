@@ -16,6 +16,11 @@ export function toInt(s: string): number {
 function make(cmp: (a: number, b: number) => boolean): (init: OperatorInit) => Operator {
   return (init) => {
     const m = compileMacro(init.argument);
+    // CRS's paranoia-level gates compare with a constant: parse it once.
+    if (m.isConstant) {
+      const k = toInt(init.argument);
+      return { evaluate: (input) => cmp(toInt(input), k) };
+    }
     return { evaluate: (input, tx) => cmp(toInt(input), toInt(m.expand(tx))) };
   };
 }

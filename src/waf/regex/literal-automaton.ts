@@ -21,7 +21,11 @@ export class LiteralAutomaton {
   /** Character code → class (0: a character no literal contains). */
   readonly #classOf: Uint16Array;
   readonly #classes: number;
-  /** Dense transitions: state * classes + class → next state. */
+  /**
+   * Dense transitions: row + class → (next row << 1) | accepting, where a state's row is
+   * state * classes. Storing rows and the accepting bit in the table keeps the inner loop to
+   * one typed-array read per character, with no multiply and no second lookup (ADR 0016).
+   */
   readonly #delta: Int32Array;
   /** Per state: the owners whose literal ends here (fail-link closure), or undefined. */
   readonly #out: Array<Int32Array | undefined>;
@@ -85,6 +89,10 @@ export class LiteralAutomaton {
         }
       }
     }
+    for (let i = 0; i < delta.length; i++) {
+      const next = delta[i]!;
+      delta[i] = ((next * classes) << 1) | (out[next] === undefined ? 0 : 1);
+    }
     this.#classOf = classOf;
     this.#classes = classes;
     this.#delta = delta;
@@ -100,16 +108,16 @@ export class LiteralAutomaton {
     const delta = this.#delta;
     const classes = this.#classes;
     const out = this.#out;
-    let s = 0;
+    let row = 0;
     let marked = 0;
     for (let i = 0; i < text.length; i++) {
-      s = delta[s * classes + classOf[text.charCodeAt(i)]!]!;
-      const o = out[s];
-      if (o !== undefined) {
-        for (let j = 0; j < o.length; j++) {
-          const r = o[j]!;
-          if (hit[r] === 0) { hit[r] = 1; marked++; }
-        }
+      const v = delta[row + classOf[text.charCodeAt(i)]!]!;
+      row = v >> 1;
+      if ((v & 1) === 0) continue;
+      const o = out[row / classes]!;
+      for (let j = 0; j < o.length; j++) {
+        const r = o[j]!;
+        if (hit[r] === 0) { hit[r] = 1; marked++; }
       }
     }
     return marked;

@@ -5,6 +5,9 @@ import { CONFORMANCE_DIR, needInput } from '../../../test/helpers/inputs.js';
 import { join } from 'node:path';
 import { requiredLiterals, withPrefilter } from './prefilter.js';
 import { re2jsRegexEngine } from './re2js-engine.js';
+import { regexEngine } from './engine.js';
+import { prng } from '../../../test/helpers/prng.js';
+import { generate, parsePattern } from '../../../test/helpers/random-match.js';
 
 const lits = (p: string) => { const r = requiredLiterals(p); return r === undefined ? undefined : [...r].sort(); };
 
@@ -65,4 +68,49 @@ test('CRS v4 patterns: the prefilter never hides a match', { skip: needInput('CR
     }
   }
   assert.ok(withFilter > patterns.length / 3, `${withFilter} of ${patterns.length} patterns have a prefilter`);
+});
+
+test('optional parts are bridged: a match either has them empty or contains one of their characters', () => {
+  // CRS's command-injection shape: evasion characters allowed between the letters of a word.
+  const p = String.raw`(?i)b["'\)\[\x5c]*(?:\$[a-z]*)?u["'\)\[\x5c]*(?:\$[a-z]*)?s\b`;
+  assert.deepEqual(lits(p), ['"', '$', "'", ')', '[', '\\', 'bus']);
+  const re = withPrefilter(re2jsRegexEngine.compile(p), requiredLiterals(p));
+  for (const s of ['bus', 'b"u"s', "b'u's", 'b$xu$ys', 'b\\us', 'B)U[S']) assert.equal(re.test!(`run ${s} now`), true, s);
+  assert.equal(re.test!('a hobbit bought a bun'), false);
+  // A command separator class required at the front: rarer than any letter of the words after it.
+  assert.deepEqual(lits(String.raw`(?:[\n\r;\x60\{]|\|\|?|&&?)[\s\x0b]*(?:cat|ls)\b`), ['\n', '\r', '&', ';', '`', '{', '|']);
+  // Small ranges are counted out; a set of common letters is not worth checking.
+  assert.deepEqual(lits('x[0-3]y'), ['x0y', 'x1y', 'x2y', 'x3y']);
+  assert.equal(requiredLiterals('[a-z]+'), undefined);
+});
+
+// Random strings generated from each CRS pattern (optional parts filled or left empty at
+// random, evasion characters included): every one the engine matches must pass the filter.
+test('CRS v4 patterns: no generated match is refused by the prefilter', { skip: needInput('CRS v4 rules', join(CONF, 'crs-4-rules'), 'the shared conformance data beside the repository (../shared/conformance) or PCL_CONFORMANCE_DIR') }, () => {
+  const dir = join(CONF, 'crs-4-rules', 'rules');
+  const next = prng(11);
+  let checked = 0;
+  let patterns = 0;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.conf')).sort()) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/"@rx ((?:[^"\\]|\\.)*)"/g)) {
+      const p = m[1]!.replace(/\\"/g, '"');
+      const lit = requiredLiterals(p);
+      if (lit === undefined) continue;
+      let tree;
+      let re;
+      try { tree = parsePattern(p, next); re = regexEngine().compile(p); } catch { continue; }
+      patterns++;
+      const filtered = withPrefilter(re, lit);
+      for (let k = 0; k < 150; k++) {
+        const s = generate(tree, next, k % 3 === 0 ? 0.9 : 0.5);
+        for (const input of [s, `xx ${s} yy`]) {
+          if (!re.test!(input)) continue;
+          checked++;
+          assert.equal(filtered.test!(input), true, `${p.slice(0, 80)} on ${JSON.stringify(input)}: a match refused`);
+        }
+      }
+    }
+  }
+  assert.ok(patterns > 200, `${patterns} patterns generated from`);
+  assert.ok(checked > 20_000, `${checked} matching samples checked`);
 });

@@ -10,6 +10,12 @@
  * requirement" for that part, and syntax it cannot delimit gives no prefilter at all.
  * Case is ignored on both sides (literals and input are lower-cased), which only widens
  * the set of inputs that pass the filter.
+ *
+ * Optional parts are bridged (ADR 0016): in `b["')\[\\]*u["')\[\\]*s` every match either
+ * has all the optional parts empty, and then contains `bus`, or has one non-empty, and then
+ * contains one of its characters. So the pattern requires `bus` or one of `"`, `'`, `)`, `[`,
+ * `\`: far rarer in benign text than the single letters the parts alone would give (CRS's
+ * command-injection patterns interleave every letter of a command name with such parts).
  */
 import { AhoCorasick } from '../operators/aho-corasick.js';
 import type { CompiledRegex } from './engine.js';
@@ -20,20 +26,34 @@ interface Info {
   readonly exact: ReadonlySet<string> | undefined;
   /** Every match contains one of these (lower-cased); undefined when nothing is required. */
   readonly required: ReadonlySet<string> | undefined;
+  /**
+   * Every non-empty match contains one of these (empty when it only matches ''); undefined
+   * when unknown. Lets a concatenation bridge an optional part instead of stopping at it.
+   */
+  readonly nonEmpty: ReadonlySet<string> | undefined;
 }
 
 const MAX_EXACT = 16;
 const MAX_EXACT_LENGTH = 24;
 const MAX_REQUIRED = 512;
+/** A requirement costing more than this (`literalCost`: a dozen single letters) is not worth checking. */
+const MAX_USEFUL_COST = 6;
+/** How many parts after its first a window of a concatenation may span. */
+const MAX_WINDOW = 64;
+/** A character class of at most this many characters is a requirement (any one of them). */
+const MAX_CLASS = 32;
 
-const ANY: Info = { exact: undefined, required: undefined };
-const EMPTY: Info = { exact: new Set(['']), required: undefined };
+const ANY: Info = { exact: undefined, required: undefined, nonEmpty: undefined };
+const NONE: ReadonlySet<string> = new Set();
+const EMPTY: Info = { exact: new Set(['']), required: undefined, nonEmpty: NONE };
 
 class Unsupported extends Error {}
 
 const exactOf = (strings: Iterable<string>): Info => {
   const exact = new Set(strings);
-  return { exact, required: exact.has('') ? undefined : exact };
+  const nonEmpty = new Set(exact);
+  nonEmpty.delete('');
+  return { exact, required: exact.has('') ? undefined : exact, nonEmpty };
 };
 
 /** A required set from what is known: the exact set when it excludes '', else `required`. */
@@ -42,13 +62,58 @@ function requirement(info: Info): ReadonlySet<string> | undefined {
   return info.required;
 }
 
-/** Prefer the requirement whose shortest literal is longest (fewer false passes), then the smaller set. */
+/** What every non-empty match contains, from whatever is known. */
+function nonEmptyOf(info: Info): ReadonlySet<string> | undefined {
+  return info.nonEmpty ?? requirement(info);
+}
+
+/**
+ * How likely a benign value is to contain the literal, roughly: any given letter or digit
+ * is in half of them, spaces and common punctuation (`.`, `,`, `-`, `/`) in many, quotes
+ * and brackets in few, the rest (`;`, `|`, `$`, `<`, `\\`) rarely; each further character
+ * makes a literal rarer. A set costs the sum of its members. Only used to pick between
+ * sound candidates, so it needs to be plausible, not exact.
+ */
+function literalCost(l: string): number {
+  let c = 1;
+  for (let i = 0; i < l.length; i++) {
+    const ch = l.charCodeAt(i);
+    if (ch > 0x7f) {
+      if (!caseless(l[i]!)) return Infinity; // folding is ASCII-only: such a literal cannot be used
+      c *= 0.01;
+      if (i > 0) c *= 0.4;
+      continue;
+    }
+    if ((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x30 && ch <= 0x39)) c *= 0.5;
+    else if (' .,-_/:'.includes(l[i]!)) c *= 0.3;
+    else if ('\'"()'.includes(l[i]!)) c *= 0.05;
+    else c *= 0.01;
+    if (i > 0) c *= 0.4;
+  }
+  return c;
+}
+
+/**
+ * A character outside ASCII that no case folding can change (`¼`, `¾`, `\\xa0`): matched as is
+ * by the engine under `(?i)` too, so it may be a literal even though folding is ASCII-only.
+ */
+function caseless(ch: string): boolean {
+  return ch.toLowerCase() === ch && ch.toUpperCase() === ch;
+}
+
+function setCost(s: ReadonlySet<string>): number {
+  let c = 0;
+  for (const l of s) c += literalCost(l);
+  return c;
+}
+
+/** The cheaper requirement (least likely to be found in benign input), then the smaller set. */
 function better(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  const minA = Math.min(...[...a].map((s) => s.length));
-  const minB = Math.min(...[...b].map((s) => s.length));
-  if (minA !== minB) return minA > minB ? a : b;
+  const ca = setCost(a);
+  const cb = setCost(b);
+  if (ca !== cb) return ca < cb ? a : b;
   return a.size <= b.size ? a : b;
 }
 
@@ -62,24 +127,59 @@ function cross(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> | un
   return out;
 }
 
+function union(...sets: ReadonlyArray<ReadonlySet<string>>): Set<string> {
+  const out = new Set<string>();
+  for (const s of sets) for (const x of s) out.add(x);
+  return out;
+}
+
+/** Drops literals that contain another member: an input containing the longer one contains the shorter. */
+export function minimise(set: ReadonlySet<string>): ReadonlySet<string> {
+  const list = [...set].sort((x, y) => x.length - y.length);
+  const kept: string[] = [];
+  for (const l of list) if (!kept.some((k) => l.includes(k))) kept.push(l);
+  return kept.length === set.size ? set : new Set(kept);
+}
+
 function concat(parts: readonly Info[]): Info {
-  let run: ReadonlySet<string> | undefined = new Set(['']);
-  let best: ReadonlySet<string> | undefined;
-  let exactAll = true;
+  // All parts exactly known and few: the whole sequence is exactly known.
+  let all: ReadonlySet<string> | undefined = new Set(['']);
   for (const p of parts) {
-    if (p.exact !== undefined && run !== undefined) {
-      const next = cross(run, p.exact);
-      if (next !== undefined) { run = next; continue; }
-    }
-    // The run of exactly known strings ends here: it is one candidate requirement.
-    exactAll = false;
-    if (run !== undefined && !run.has('')) best = better(best, run);
-    best = better(best, requirement(p));
-    run = p.exact;
+    all = p.exact === undefined || all === undefined ? undefined : cross(all, p.exact);
+    if (all === undefined) break;
   }
-  if (exactAll && run !== undefined) return exactOf(run);
-  if (run !== undefined && !run.has('')) best = better(best, run);
-  return { exact: undefined, required: best };
+  if (all !== undefined) return exactOf(all);
+  // Otherwise windows of consecutive parts, each starting on a part that cannot be empty:
+  // `run` holds what the window matches when every bridged part is empty, `bridged` what a
+  // non-empty bridged part contains. Every window is a sound candidate (a match contains a
+  // match of the window); the cheapest wins, as does a part's own requirement.
+  let best: ReadonlySet<string> | undefined;
+  for (const p of parts) if (p.exact === undefined) best = better(best, requirement(p));
+  for (let start = 0; start < parts.length; start++) {
+    const first = parts[start]!;
+    if (first.exact === undefined || first.exact.has('')) continue;
+    let run: ReadonlySet<string> = first.exact;
+    const bridged = new Set<string>();
+    best = better(best, run);
+    for (let j = start + 1; j < parts.length && j <= start + MAX_WINDOW; j++) {
+      const p = parts[j]!;
+      if (p.exact !== undefined) {
+        const next = cross(run, p.exact);
+        if (next !== undefined) { run = next; best = better(best, minimise(union(run, bridged))); continue; }
+        if (!p.exact.has('')) break; // too many combinations: a later window starts here
+      }
+      const ne = nonEmptyOf(p);
+      if (ne === undefined || bridged.size + ne.size > MAX_REQUIRED) break;
+      for (const s of ne) if (s !== '') bridged.add(s);
+    }
+  }
+  let nonEmpty: Set<string> | undefined = new Set();
+  for (const p of parts) {
+    const ne = nonEmptyOf(p);
+    if (ne === undefined || nonEmpty.size + ne.size > MAX_REQUIRED) { nonEmpty = undefined; break; }
+    for (const s of ne) nonEmpty.add(s);
+  }
+  return { exact: undefined, required: best, nonEmpty: better(best, nonEmpty === undefined ? undefined : minimise(nonEmpty)) };
 }
 
 function alternate(branches: readonly Info[]): Info {
@@ -88,20 +188,25 @@ function alternate(branches: readonly Info[]): Info {
     for (const b of branches) for (const s of b.exact!) all.add(s);
     if (all.size <= MAX_EXACT) return exactOf(all);
   }
-  const required = new Set<string>();
-  for (const b of branches) {
-    const r = requirement(b);
-    if (r === undefined) return ANY;
-    for (const s of r) required.add(s);
-  }
-  return required.size > MAX_REQUIRED ? ANY : { exact: undefined, required };
+  const gather = (of: (b: Info) => ReadonlySet<string> | undefined): ReadonlySet<string> | undefined => {
+    const out = new Set<string>();
+    for (const b of branches) {
+      const r = of(b);
+      if (r === undefined) return undefined;
+      for (const s of r) out.add(s);
+    }
+    const m = out.size > MAX_REQUIRED ? minimise(out) : out;
+    return m.size > MAX_REQUIRED ? undefined : m;
+  };
+  return { exact: undefined, required: gather(requirement), nonEmpty: gather(nonEmptyOf) };
 }
 
 function repeat(inner: Info, min: number, max: number): Info {
   if (min === 0) {
-    // Optional: it may match nothing, so it requires nothing.
+    // Optional: it may match nothing, so it requires nothing; a non-empty match still
+    // consists of non-empty matches of the inner part.
     if (max === 1 && inner.exact !== undefined && inner.exact.size < MAX_EXACT) return exactOf([...inner.exact, '']);
-    return ANY;
+    return { exact: undefined, required: undefined, nonEmpty: nonEmptyOf(inner) };
   }
   if (min === 1 && max === 1) return inner;
   if (min === max && inner.exact !== undefined && min <= 4) {
@@ -109,7 +214,11 @@ function repeat(inner: Info, min: number, max: number): Info {
     for (let i = 0; i < min && out !== undefined; i++) out = cross(out, inner.exact);
     if (out !== undefined) return exactOf(out);
   }
-  return { exact: undefined, required: requirement(inner) };
+  // At least `min` copies in a row: a match contains one of the min-fold products.
+  let run: ReadonlySet<string> | undefined = inner.exact === undefined || inner.exact.has('') ? undefined : inner.exact;
+  for (let i = 1; i < Math.min(min, 4) && run !== undefined; i++) run = cross(run, inner.exact!);
+  const required = better(requirement(inner), run);
+  return { exact: undefined, required, nonEmpty: required ?? nonEmptyOf(inner) };
 }
 
 // ASCII-only folding, the same the automaton applies to inputs.
@@ -252,14 +361,18 @@ class Reader {
     }
   }
 
-  /** A bracket expression: a few plain characters stay exact, anything else matches "some character". */
+  /**
+   * A bracket expression: a few plain characters stay exact; up to MAX_CLASS characters
+   * (ranges counted out) are a requirement (any one of them); anything else (negated, `\w`,
+   * large ranges) matches "some character".
+   */
   #charClass(): Info {
     const s = this.src;
     let i = this.#i + 1;
     const negated = s[i] === '^';
     if (negated) i++;
     const chars = new Set<string>();
-    let simple = !negated;
+    let enumerable = !negated;
     let first = true;
     for (;;) {
       const c = s[i];
@@ -270,7 +383,7 @@ class Reader {
         const end = s.indexOf(':]', i + 2);
         if (end === -1) throw new Unsupported('bad POSIX class');
         i = end + 2;
-        simple = false;
+        enumerable = false;
         continue;
       }
       let ch = c;
@@ -278,7 +391,7 @@ class Reader {
         const e = s[i + 1];
         if (e === undefined) throw new Unsupported('trailing backslash');
         if ('dDwWsShHvVpP'.includes(e)) {
-          simple = false;
+          enumerable = false;
           i += 2;
           if ((e === 'p' || e === 'P') && s[i] === '{') i = s.indexOf('}', i) + 1;
           else if (e === 'p' || e === 'P') i++;
@@ -290,16 +403,22 @@ class Reader {
         i = this.#i;
       } else i++;
       if (s[i] === '-' && s[i + 1] !== ']' && s[i + 1] !== undefined) {
-        // A range: skip its upper bound (possibly escaped) and give up exactness.
+        // A range: counted out when small, and never exact.
         i += 1;
-        if (s[i] === '\\') { this.#i = i + 2; this.#escapedChar(s[i + 1]!); i = this.#i; } else i++;
-        simple = false;
+        let hi: string;
+        if (s[i] === '\\') { this.#i = i + 2; hi = this.#escapedChar(s[i + 1]!); i = this.#i; } else hi = s[i++]!;
+        const lo = ch.codePointAt(0)!;
+        const top = hi.codePointAt(0)!;
+        if (top < lo || top - lo + 1 > MAX_CLASS) { enumerable = false; continue; }
+        for (let k = lo; k <= top; k++) chars.add(lowerChar(String.fromCodePoint(k)));
         continue;
       }
       chars.add(lowerChar(ch));
     }
     this.#i = i;
-    return simple && chars.size > 0 && chars.size <= 4 ? exactOf(chars) : ANY;
+    if (enumerable && chars.size > 0 && chars.size <= 4) return exactOf(chars);
+    if (enumerable && chars.size > 0 && chars.size <= MAX_CLASS) return { exact: undefined, required: chars, nonEmpty: chars };
+    return ANY;
   }
 }
 
@@ -319,10 +438,13 @@ export function requiredLiterals(pattern: string): ReadonlySet<string> | undefin
     if (e instanceof Unsupported) return undefined;
     throw e;
   }
-  const r = requirement(info);
-  if (r === undefined || r.size === 0 || r.has('')) return undefined;
+  const found = requirement(info);
+  if (found === undefined || found.size === 0 || found.has('')) return undefined;
+  const r = minimise(found);
+  // A set most values contain (a dozen single letters) only adds scanning work.
+  if (setCost(r) > MAX_USEFUL_COST) return undefined;
   // Case folding is compared ASCII-only on both sides; a non-ASCII literal could fold differently.
-  for (const lit of r) if (/[^\x00-\x7f]/.test(lit)) return undefined;
+  for (const lit of r) for (const ch of lit) if (ch > '\x7f' && !caseless(ch)) return undefined;
   return r;
 }
 

@@ -28,7 +28,8 @@ export const cmdLine: Transformation = wrap((s) =>
   s.replace(/[\\"'^]/g, '').replace(/[\s,;]+/g, ' ').replace(/ (?=[/(])/g, '').replace(/[A-Z]+/g, (m) => m.toLowerCase()));
 
 function normalise(s: string): string {
-  if (s === '') return s;
+  // Without a slash there is one segment: only '.' (dropped) changes.
+  if (!s.includes('/')) return s === '.' ? '' : s;
   const abs = s.startsWith('/');
   const trailing = s.endsWith('/') || /\/\.\.?$/.test(s);
   const out: string[] = [];
