@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
 import { fixture } from '../helpers/paths.js';
 import { E2E_PREAMBLE } from '../helpers/config.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
@@ -42,8 +43,52 @@ apis:
     openapi: ./shop.yaml
     stages:
       response-filter: { action: filter }
+  - name: guarded
+    upstream: ${upstream}
+    openapi: ./guarded.yaml
+    stages:
+      authn:
+        schemes:
+          bearerAuth:
+            kind: jwt
+            issuers: [{ issuer: ${GUARD_ISS}, audiences: [guarded], algorithms: [HS256], secret: "${GUARD_SECRET}" }]
+      authz:
+        rules: [{ id: no-deletes, effect: deny, operations: [deleteThings], when: 'true' }]
+      request-validation: {}
+      rate-limit:
+        limits: [{ name: tiny, limit: 3, window: 1h }]
 `;
-  return writeConfig(yaml, { 'books.yaml': books, 'shop.yaml': shop });
+  return writeConfig(yaml, { 'books.yaml': books, 'shop.yaml': shop, 'guarded.yaml': GUARDED });
+}
+
+const GUARD_ISS = 'https://idp.refusals.test';
+const GUARD_SECRET = 'refusal-events-secret-0123456789abcdef';
+const GUARDED = `openapi: 3.0.3
+info: { title: guarded, version: '1' }
+servers: [{ url: /v3 }]
+components: { securitySchemes: { bearerAuth: { type: http, scheme: bearer } } }
+security: [{ bearerAuth: [] }]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      parameters: [{ name: limit, in: query, schema: { type: integer, maximum: 10 } }]
+      responses: { '200': { description: ok } }
+    delete:
+      operationId: deleteThings
+      responses: { '204': { description: gone } }
+`;
+const token = () => new SignJWT({ sub: 'mallory' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(GUARD_ISS).setAudience('guarded').setExpirationTime('5m')
+  .sign(new TextEncoder().encode(GUARD_SECRET));
+const bearer = async () => ({ authorization: `Bearer ${await token()}` });
+
+/** Sends until the gateway answers `status` (a limit that trips after a few requests); returns that answer. */
+async function until(status: number, send: () => Promise<{ id: string; status: number }>): Promise<{ id: string; status: number }> {
+  for (let i = 0; i < 10; i += 1) {
+    const r = await send();
+    if (r.status === status) return r;
+  }
+  throw new Error(`never answered ${status}`);
 }
 
 /** The exploit list: one request per kind of refusal, each returning the request id the client saw. */
@@ -63,6 +108,11 @@ const ATTACKS: { name: string; kind: string; code?: string; status: number; send
   { name: 'response-filter removal', kind: 'response.filtered', status: 200, send: (gw) => viaFetch(`${gw.url}/v2/items/1`) },
   { name: 'contract 502 (undeclared upstream status)', kind: 'response.contract_violation', code: 'PCL_RESPONSE_CONTRACT_VIOLATION', status: 502, send: (gw) => viaFetch(`${gw.url}/v2/items/404`) },
   { name: 'login failure answered by the upstream', kind: 'upstream.denied', status: 401, send: (gw) => viaFetch(`${gw.url}/v1/books/401`) },
+  { name: 'no credentials', kind: 'authn.failure', code: 'PCL_AUTHN_REQUIRED', status: 401, send: (gw) => viaFetch(`${gw.url}/v3/things`) },
+  { name: 'forged token', kind: 'authn.failure', code: 'PCL_AUTHN_INVALID', status: 401, send: async (gw) => viaFetch(`${gw.url}/v3/things`, { headers: { authorization: `Bearer ${(await token()).slice(0, -4)}AAAA` } }) },
+  { name: 'out-of-contract query', kind: 'validation.failed', code: 'PCL_VALIDATION_FAILED', status: 400, send: async (gw) => viaFetch(`${gw.url}/v3/things?limit=99999`, { headers: await bearer() }) },
+  { name: 'denied operation', kind: 'authz.denied', code: 'PCL_AUTHZ_DENIED', status: 403, send: async (gw) => viaFetch(`${gw.url}/v3/things`, { method: 'DELETE', headers: await bearer() }) },
+  { name: 'rate limit', kind: 'ratelimit.exceeded', code: 'PCL_RATE_LIMITED', status: 429, send: (gw) => until(429, async () => viaFetch(`${gw.url}/v3/things`, { headers: await bearer() })) },
 ];
 
 async function viaFetch(url: string, init?: RequestInit): Promise<{ id: string; status: number }> {
@@ -115,7 +165,7 @@ describe('every refusal is a security event (OWASP API10), found in the JSON-lin
       assert.match(id, /.{8,}/, `${attack.name}: the response carries a request id`);
       let event: EventLine | undefined;
       while (event === undefined && Date.now() - answered < 10_000) {
-        event = readEvents(eventsFile).find((e) => e.requestId === id);
+        event = readEvents(eventsFile).find((e) => e.requestId === id && e.kind === attack.kind);
         if (event === undefined) await sleep(10);
       }
       assert.ok(event !== undefined, `${attack.name}: no event with request id ${id}`);

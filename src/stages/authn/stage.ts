@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors/index.js';
+import { answerOf, GatewayError, type ClientErrorCode } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import type { Principal, RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
@@ -71,9 +71,9 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   const bodyBound = [...providers.values()].filter((p): p is BodyBound => typeof (p as Partial<BodyBound>).verifyBody === 'function');
   const authenticatedBy = new WeakMap<RequestContext, readonly AuthProvider[]>();
 
-  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'info' | 'low' | 'medium', scheme?: string, principal?: Principal) =>
+  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'info' | 'low' | 'medium', scheme?: string, principal?: Principal, answer?: ClientErrorCode) =>
     publishSecurityEvent(() => ({
-      kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity, stage: NAME,
+      kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity, stage: NAME, ...answerOf(answer),
       ...(scheme === undefined ? {} : { scheme }),
       ...(principal === undefined ? {} : { principal: principal.id }),
     }));
@@ -84,7 +84,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
     if (cfg.requireClientCertificate === true) {
       const refused = clientCertificateRefusal(ctx, realm);
       if (refused !== undefined) {
-        event(ctx, 'authn.failure', refused.reason, 'medium');
+        event(ctx, 'authn.failure', refused.reason, 'medium', undefined, undefined, refused.error.code);
         return reject(refused.error);
       }
     }
@@ -122,7 +122,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
         const r = await stepUp(ctx);
         if (r.kind !== 'ok') {
           ctx.principal = undefined;
-          event(ctx, 'authn.failure', r.kind === 'failed' ? r.reason : 'otp_required', 'medium', r.kind === 'failed' ? r.scheme : undefined, authenticated);
+          event(ctx, 'authn.failure', r.kind === 'failed' ? r.reason : 'otp_required', 'medium', r.kind === 'failed' ? r.scheme : undefined, authenticated, 'PCL_AUTHN_STEP_UP_REQUIRED');
           return reject(new GatewayError('PCL_AUTHN_STEP_UP_REQUIRED', {
             detail: 'This operation requires a current one-time code.',
             headers: { 'www-authenticate': stepUp.challenge },
@@ -141,7 +141,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
       return CONTINUE;
     }
     if (failure !== undefined) {
-      event(ctx, 'authn.failure', failure.reason, 'medium', failure.provider.scheme);
+      event(ctx, 'authn.failure', failure.reason, 'medium', failure.provider.scheme, undefined, 'PCL_AUTHN_INVALID');
       return reject(new GatewayError('PCL_AUTHN_INVALID', {
         detail: 'The presented credentials are not valid.',
         headers: { 'www-authenticate': withParams(failure.provider.challenge, 'error="invalid_token"') },
@@ -151,7 +151,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
     }
     if (insufficient !== undefined) {
       const { member, principal } = insufficient;
-      event(ctx, 'authn.failure', 'insufficient_scope', 'low', member.provider.scheme, principal);
+      event(ctx, 'authn.failure', 'insufficient_scope', 'low', member.provider.scheme, principal, 'PCL_AUTHN_INSUFFICIENT_SCOPE');
       return reject(new GatewayError('PCL_AUTHN_INSUFFICIENT_SCOPE', {
         detail: 'The credentials do not grant the scope this operation requires.',
         headers: { 'www-authenticate': withParams(member.provider.challenge, `error="insufficient_scope", scope="${member.scopes.join(' ').replace(/["\\]/g, '')}"`) },
@@ -159,7 +159,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
         internal: `${member.provider.scheme}: principal ${principal.id} lacks ${member.missing(principal).join(' ')}`,
       }));
     }
-    event(ctx, 'authn.failure', 'missing_credentials', 'low');
+    event(ctx, 'authn.failure', 'missing_credentials', 'low', undefined, undefined, 'PCL_AUTHN_REQUIRED');
     return reject(new GatewayError('PCL_AUTHN_REQUIRED', {
       detail: 'This operation requires authentication.',
       headers: { 'www-authenticate': challenges },
@@ -177,7 +177,7 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
       if (!by.includes(p)) continue;
       const r = p.verifyBody(ctx);
       if (r.kind !== 'failed') continue;
-      event(ctx, 'authn.failure', r.reason, 'medium', p.scheme, ctx.principal);
+      event(ctx, 'authn.failure', r.reason, 'medium', p.scheme, ctx.principal, 'PCL_AUTHN_INVALID');
       ctx.principal = undefined;
       return reject(new GatewayError('PCL_AUTHN_INVALID', {
         detail: 'The presented credentials are not valid.',

@@ -1,5 +1,5 @@
 import type { CelInput } from '@bufbuild/cel';
-import { GatewayError } from '../../errors/index.js';
+import { answerOf, GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import { forgetResponseJson, replaceResponseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
@@ -44,6 +44,7 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
     publishSecurityEvent(() => ({
       kind: allowed ? 'authz.success' : 'authz.denied', reason, requestId: ctx.id, api: deps.apiName, operationId: deps.operationId,
       client: ctx.client.ip, severity: allowed ? 'info' : 'medium', stage: NAME, ruleIds, enforced: !allowed && enforce,
+      ...answerOf(allowed ? undefined : 'PCL_AUTHZ_DENIED', enforce),
       ...(ctx.principal === undefined ? {} : { principal: ctx.principal.id }),
     }));
   };

@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors/index.js';
+import { answerOf, GatewayError, type ClientErrorCode } from '../../errors/index.js';
 import { publishRateLimitStore, publishSecurityEvent } from '../../observability/channels.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
@@ -48,8 +48,8 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
   // Headers already written by the pre-auth phase, so the limit phase keeps the tighter one.
   const written = new WeakMap<RequestContext, { policies: string[]; remaining: number }>();
 
-  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'low' | 'medium' | 'high', ruleIds?: readonly string[]) => publishSecurityEvent(() => ({
-    kind, reason, requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId, client: ctx.client.ip,
+  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'low' | 'medium' | 'high', ruleIds?: readonly string[], answer?: ClientErrorCode) => publishSecurityEvent(() => ({
+    kind, reason, requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId, client: ctx.client.ip, ...answerOf(answer),
     ...(ctx.principal !== undefined ? { principal: ctx.principal.id } : {}), severity, stage: STAGE_NAME,
     ...(ruleIds !== undefined ? { ruleIds } : {}),
   }));
@@ -75,7 +75,7 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
       result = await fallback.check(request);
     }
     if (result.penalty?.blocked === true && result.decisions.length === 0) {
-      event(ctx, 'ratelimit.penalty', 'blocked', 'medium');
+      event(ctx, 'ratelimit.penalty', 'blocked', 'medium', undefined, 'PCL_RATE_LIMIT_PENALTY');
       return reject(new GatewayError('PCL_RATE_LIMIT_PENALTY', { stage: STAGE_NAME, headers: { 'retry-after': retryAfterSeconds(result.penalty.retryAfterMs) }, internal: `penalty block, ${result.penalty.strikes} strikes` }));
     }
     const i = tightest(selected, result.decisions);
@@ -94,7 +94,7 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
       }
       if (!result.allowed) {
         const blocked = result.penalty?.blocked === true;
-        event(ctx, blocked ? 'ratelimit.penalty' : 'ratelimit.exceeded', l.name, blocked ? 'medium' : 'low', band.index >= 0 ? [`risk-band-${band.index}`] : undefined);
+        event(ctx, blocked ? 'ratelimit.penalty' : 'ratelimit.exceeded', l.name, blocked ? 'medium' : 'low', band.index >= 0 ? [`risk-band-${band.index}`] : undefined, blocked ? 'PCL_RATE_LIMIT_PENALTY' : 'PCL_RATE_LIMITED');
         const wait = blocked ? Math.max(result.penalty!.retryAfterMs, d.retryAfterMs) : d.retryAfterMs;
         return reject(new GatewayError(blocked ? 'PCL_RATE_LIMIT_PENALTY' : 'PCL_RATE_LIMITED', {
           stage: STAGE_NAME,
@@ -157,7 +157,7 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
           return reject(new GatewayError('PCL_RATE_LIMIT_UNAVAILABLE', { stage: STAGE_NAME, headers: { 'retry-after': '1' }, internal: `concurrency store failed: ${(err as Error).message}` }));
         }
         if (!ok) {
-          event(ctx, 'ratelimit.exceeded', 'concurrency', 'low');
+          event(ctx, 'ratelimit.exceeded', 'concurrency', 'low', undefined, 'PCL_RATE_LIMITED');
           return reject(new GatewayError('PCL_RATE_LIMITED', { stage: STAGE_NAME, headers: { 'retry-after': '1' }, internal: `more than ${concurrency.limit} requests in flight for ${who.key}` }));
         }
         held.set(ctx, who.key);

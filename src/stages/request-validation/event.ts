@@ -27,6 +27,7 @@ export function publishingRejections(inspect: (ctx: RequestContext) => Decision 
       kind: 'validation.failed', reason: reasonOf(d), requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId,
       client: ctx.client.ip, ...(ctx.principal !== undefined ? { principal: ctx.principal.id } : {}),
       severity: 'low', stage: 'request-validation', excerpt: (d.error.internal ?? '').slice(0, 200), enforced,
+      ...(enforced ? { status: d.error.status, code: d.error.code } : {}),
     }));
     return d;
   };

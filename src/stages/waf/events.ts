@@ -1,3 +1,4 @@
+import { answerOf } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import { ALWAYS_REDACTED_HEADERS, ALWAYS_REDACTED_QUERY, REDACTED } from '../../observability/logging/redact.js';
 import type { RequestContext } from '../../pipeline/context.js';
@@ -55,6 +56,7 @@ export function publishMatches(ctx: RequestContext, matches: readonly WafMatch[]
       ruleIds: [String(m.ruleId)],
       excerpt: matchExcerpt(m),
       enforced: o.blocked,
+      ...answerOf(o.blocked ? 'PCL_WAF_BLOCKED' : undefined),
       // Matches that neither refused the request nor would have (below the anomaly threshold) are logged at debug.
       ...(o.routine === true ? { routine: true } : {}),
       ...(ctx.principal === undefined ? {} : { principal: ctx.principal.id }),
