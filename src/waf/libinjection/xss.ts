@@ -165,6 +165,15 @@ const CONTEXTS: H5Start[] = ['data', 'value-no-quote', 'value-single-quote', 'va
  * isXss('hello <b>world</b>') // false
  */
 export function isXss(input: string): boolean {
-  for (const c of CONTEXTS) if (isXssIn(input, c)) return true;
+  // Every verdict needs a tag, comment or doctype (only after '<') or an attribute value after a
+  // name (only after '='): the start contexts' own first value has no name. Without either
+  // character no context can flag the input, and text like that is most of what the rules see.
+  const lt = input.indexOf('<') >= 0;
+  if (!lt && input.indexOf('=') < 0) return false;
+  for (const c of CONTEXTS) {
+    // The data context emits only text until the first '<'.
+    if (c === 'data' && !lt) continue;
+    if (isXssIn(input, c)) return true;
+  }
   return false;
 }
