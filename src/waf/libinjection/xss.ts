@@ -7,12 +7,45 @@ import { type H5Start, Html5Tokenizer } from './html5.js';
 
 type AttrKind = 'none' | 'black' | 'url' | 'style' | 'indirect';
 
-const BLACK_TAGS = new Set([
+/**
+ * Names (upper-case ASCII) looked up straight from a range of the input, NULs skipped and
+ * ASCII upper-cased on the fly (as normName would make them), without building the name.
+ */
+class NameTable<V> {
+  readonly #byLength: Array<Array<[string, V]>> = [];
+
+  constructor(entries: Iterable<readonly [string, V]>) {
+    for (const [name, v] of entries) (this.#byLength[name.length] ??= []).push([name, v]);
+  }
+
+  get(s: string, start: number, len: number): V | undefined {
+    let n = 0;
+    for (let i = 0; i < len; i++) if (s.charCodeAt(start + i) !== 0) n++;
+    const candidates = this.#byLength[n];
+    if (candidates === undefined) return undefined;
+    for (const [name, v] of candidates) if (sameName(name, s, start, len)) return v;
+    return undefined;
+  }
+}
+
+/** Whether s[start, start + len), NULs removed and ASCII upper-cased, is `name`. */
+function sameName(name: string, s: string, start: number, len: number): boolean {
+  let j = 0;
+  for (let i = 0; i < len; i++) {
+    let k = s.charCodeAt(start + i);
+    if (k === 0) continue;
+    if (k >= 0x61 && k <= 0x7a) k -= 0x20;
+    if (name.charCodeAt(j++) !== k) return false;
+  }
+  return j === name.length;
+}
+
+const BLACK_TAGS = new NameTable<true>([
   'APPLET', 'BASE', 'COMMENT', 'EMBED', 'FRAME', 'FRAMESET', 'HANDLER', 'IFRAME', 'IMPORT', 'ISINDEX',
   'LINK', 'LISTENER', 'META', 'NOSCRIPT', 'OBJECT', 'SCRIPT', 'STYLE', 'VMLFRAME', 'XML', 'XSS',
-]);
+].map((t) => [t, true] as const));
 
-const BLACK_ATTRS = new Map<string, AttrKind>([
+const BLACK_ATTRS = new NameTable<AttrKind>([
   ['ACTION', 'url'], ['ATTRIBUTENAME', 'indirect'], ['BY', 'url'], ['BACKGROUND', 'url'],
   ['DATAFORMATAS', 'black'], ['DATASRC', 'black'], ['DYNSRC', 'url'], ['FILTER', 'style'],
   ['FORMACTION', 'url'], ['FOLDER', 'url'], ['FROM', 'url'], ['HANDLER', 'url'], ['HREF', 'url'],
@@ -37,25 +70,24 @@ function normName(s: string): string {
   return out;
 }
 
-/** Longest name in BLACK_TAGS / BLACK_ATTRS: a longer name without NULs cannot be one of them. */
-const LONGEST_NAME = 13;
-
-function isBlackTag(name: string): boolean {
-  if (name.length < 3) return false;
-  if ((name.length <= LONGEST_NAME || name.includes('\0')) && BLACK_TAGS.has(normName(name))) return true;
-  const head = name.slice(0, 3).toLowerCase();
-  return head === 'svg' || head === 'xsl';
+function isBlackTag(s: string, start: number, len: number): boolean {
+  if (len < 3) return false;
+  if (BLACK_TAGS.get(s, start, len) === true) return true;
+  // svg... and xsl... tags (the first three bytes as they are, NULs included).
+  const a = s.charCodeAt(start) | 0x20;
+  const b = s.charCodeAt(start + 1) | 0x20;
+  const c = s.charCodeAt(start + 2) | 0x20;
+  return (a === 0x73 && b === 0x76 && c === 0x67) || (a === 0x78 && b === 0x73 && c === 0x6c);
 }
 
-function blackAttr(name: string): AttrKind {
-  if (name.length < 2) return 'none';
-  if (name.length >= 5) {
-    if ((name.charCodeAt(0) | 0x20) === 0x6f && (name.charCodeAt(1) | 0x20) === 0x6e) return 'black'; // on...
-    const head = normName(name.slice(0, 5));
-    if (head === 'XMLNS' || head === 'XLINK') return 'black';
+function blackAttr(s: string, start: number, len: number): AttrKind {
+  if (len < 2) return 'none';
+  if (len >= 5) {
+    if ((s.charCodeAt(start) | 0x20) === 0x6f && (s.charCodeAt(start + 1) | 0x20) === 0x6e) return 'black'; // on...
+    // The first five bytes, NULs removed: XMLNS / XLINK only when none of them is a NUL.
+    if (sameName('XMLNS', s, start, 5) || sameName('XLINK', s, start, 5)) return 'black';
   }
-  if (name.length > LONGEST_NAME && !name.includes('\0')) return 'none';
-  return BLACK_ATTRS.get(normName(name)) ?? 'none';
+  return BLACK_ATTRS.get(s, start, len) ?? 'none';
 }
 
 const hexVal = (c: string | undefined): number => (c !== undefined && /^[0-9a-fA-F]$/.test(c) ? parseInt(c, 16) : -1);
@@ -126,7 +158,8 @@ function isBlackComment(c: string): boolean {
  * isXssIn('<script>alert(1)</script>', 'data') // true
  */
 export function isXssIn(input: string, start: H5Start): boolean {
-  const h = new Html5Tokenizer(input, start);
+  // One tokenizer serves every call: the check is synchronous and not re-entrant.
+  const h = tokenizer.reset(input, start);
   let attr: AttrKind = 'none';
   while (h.next()) {
     const type = h.tokenType;
@@ -135,15 +168,15 @@ export function isXssIn(input: string, start: H5Start): boolean {
       case 'DOCTYPE':
         return true;
       case 'TAG_NAME_OPEN':
-        if (isBlackTag(h.token)) return true;
+        if (isBlackTag(h.s, h.tokenStart, h.tokenLen)) return true;
         break;
       case 'ATTR_NAME':
-        attr = blackAttr(h.token);
+        attr = blackAttr(h.s, h.tokenStart, h.tokenLen);
         break;
       case 'ATTR_VALUE':
         if (attr === 'black' || attr === 'style') return true;
         if (attr === 'url' && isBlackUrl(h.token)) return true;
-        if (attr === 'indirect' && blackAttr(h.token) !== 'none') return true;
+        if (attr === 'indirect' && blackAttr(h.s, h.tokenStart, h.tokenLen) !== 'none') return true;
         attr = 'none';
         break;
       case 'TAG_COMMENT':
@@ -155,6 +188,8 @@ export function isXssIn(input: string, start: H5Start): boolean {
   }
   return false;
 }
+
+const tokenizer = new Html5Tokenizer('', 'data');
 
 const CONTEXTS: H5Start[] = ['data', 'value-no-quote', 'value-single-quote', 'value-double-quote', 'value-back-quote'];
 
