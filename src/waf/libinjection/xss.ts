@@ -90,40 +90,58 @@ function blackAttr(s: string, start: number, len: number): AttrKind {
   return BLACK_ATTRS.get(s, start, len) ?? 'none';
 }
 
-const hexVal = (c: string | undefined): number => (c !== undefined && /^[0-9a-fA-F]$/.test(c) ? parseInt(c, 16) : -1);
-const decVal = (c: string | undefined): number => (c !== undefined && c >= '0' && c <= '9' ? c.charCodeAt(0) - 48 : -1);
+/** Hex digit value of a char code, -1 when it is none (NaN past the end too). */
+function hexVal(k: number): number {
+  if (k >= 0x30 && k <= 0x39) return k - 0x30;
+  const l = k | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+const decVal = (k: number): number => (k >= 0x30 && k <= 0x39 ? k - 0x30 : -1);
 
-/** Decodes one (possibly numeric-entity-encoded) character at s[i]; returns [code, consumed]. */
-function decodeCharAt(s: string, i: number, end: number): [number, number] {
+/** How many chars the last decodeCharAt consumed (a second return value without a tuple per char). */
+let consumed = 1;
+
+/** Decodes one (possibly numeric-entity-encoded) character at s[i] of s[.., end); sets `consumed`. */
+function decodeCharAt(s: string, i: number, end: number): number {
   const len = end - i;
-  if (s[i] !== '&' || len < 2) return [s.charCodeAt(i), 1];
-  if (s[i + 1] !== '#') return [0x26, 1];
-  const hex = s[i + 2] === 'x' || s[i + 2] === 'X';
+  const at = (j: number): number => (j < len ? s.charCodeAt(i + j) : Number.NaN);
+  consumed = 1;
+  if (s.charCodeAt(i) !== 0x26 || len < 2) return s.charCodeAt(i);
+  if (at(1) !== 0x23) return 0x26;
+  const x = at(2);
+  const hex = x === 0x78 || x === 0x58;
   const digit = hex ? hexVal : decVal;
   const base = hex ? 16 : 10;
   let j = hex ? 3 : 2;
-  let val = digit(s[i + j]);
-  if (val < 0) return [0x26, 1];
+  let val = digit(at(j));
+  if (val < 0) return 0x26;
   for (j++; j < len; j++) {
-    const c = s[i + j];
-    if (c === ';') return [val, j + 1];
+    const c = at(j);
+    if (c === 0x3b) {
+      consumed = j + 1;
+      return val;
+    }
     const d = digit(c);
-    if (d < 0) return [val, j];
+    if (d < 0) {
+      consumed = j;
+      return val;
+    }
     val = val * base + d;
-    if (val > 0x1000ff) return [0x26, 1];
+    if (val > 0x1000ff) return 0x26;
   }
-  return [val, j];
+  consumed = j;
+  return val;
 }
 
-/** Does the HTML-encoded value start with `prefix` (upper case), ignoring NUL, LF and leading controls? */
+/** Does the HTML-encoded value s[from, end) start with `prefix` (upper case), ignoring NUL, LF and leading controls? */
 function encodedStartsWith(prefix: string, s: string, from: number, end: number): boolean {
   let k = 0;
   let first = true;
   let i = from;
   while (i < end) {
     if (k === prefix.length) return true;
-    const [code, used] = decodeCharAt(s, i, end);
-    i += used;
+    const code = decodeCharAt(s, i, end);
+    i += consumed;
     if (first && code <= 32) continue;
     first = false;
     if (code === 0 || code === 10) continue;
@@ -135,11 +153,15 @@ function encodedStartsWith(prefix: string, s: string, from: number, end: number)
   return k === prefix.length;
 }
 
-function isBlackUrl(value: string): boolean {
-  let i = 0;
-  while (i < value.length && (value.charCodeAt(i) <= 32 || value.charCodeAt(i) >= 127)) i++;
-  // "JAVA" covers javascript: and friends.
-  return ['DATA', 'VIEW-SOURCE', 'JAVA', 'VBSCRIPT'].some((p) => encodedStartsWith(p, value, i, value.length));
+/** "JAVA" covers javascript: and friends. */
+const BLACK_URL_PREFIXES = ['DATA', 'VIEW-SOURCE', 'JAVA', 'VBSCRIPT'];
+
+function isBlackUrl(s: string, start: number, len: number): boolean {
+  const end = start + len;
+  let i = start;
+  while (i < end && (s.charCodeAt(i) <= 32 || s.charCodeAt(i) >= 127)) i++;
+  for (const p of BLACK_URL_PREFIXES) if (encodedStartsWith(p, s, i, end)) return true;
+  return false;
 }
 
 function isBlackComment(c: string): boolean {
@@ -175,7 +197,7 @@ export function isXssIn(input: string, start: H5Start): boolean {
         break;
       case 'ATTR_VALUE':
         if (attr === 'black' || attr === 'style') return true;
-        if (attr === 'url' && isBlackUrl(h.token)) return true;
+        if (attr === 'url' && isBlackUrl(h.s, h.tokenStart, h.tokenLen)) return true;
         if (attr === 'indirect' && blackAttr(h.s, h.tokenStart, h.tokenLen) !== 'none') return true;
         attr = 'none';
         break;
