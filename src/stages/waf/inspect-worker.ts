@@ -5,7 +5,7 @@
  * arrive as TransactionInput values; matches and the transaction's state go back as plain
  * data (ADR 0017).
  */
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { snapshotTransaction, type RuleSet, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
 import { MAX_EXCERPT } from './events.js';
@@ -31,10 +31,11 @@ export type InspectReply =
 
 // Inspection is bulk work and the event loop is what answers every other request: when the
 // two compete for a core, the event loop must win (ADR 0017). On Linux a thread has its own
-// nice value, so this lowers this thread only; elsewhere it would lower the whole process.
+// nice value, so this lowers this thread only (10 below the gateway's); elsewhere it would lower
+// the whole process.
 if (process.platform === 'linux') {
   try {
-    setPriority(10);
+    setPriority(Math.min(19, getPriority() + 10));
   } catch {
     // Not permitted (some sandboxes): the worker then runs at the gateway's priority.
   }

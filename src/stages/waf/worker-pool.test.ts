@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InspectionPool } from './worker-pool.js';
 import { inspectRequest } from './inspect.js';
@@ -164,4 +165,16 @@ test('a worker-inspected request keeps its TX for the response phases: a phase-2
   assert.equal((await respond(large('plain'), '<p>a leak</p>')).kind, 'continue');
   // And the response phases did not parse the body here again.
   assert.equal(parses.count, 0);
+});
+
+test('on Linux an inspection worker runs 10 nice levels below the gateway, so the event loop wins a contended core', { skip: process.platform !== 'linux' && 'per-thread nice values are Linux behaviour' }, async (t) => {
+  const pool = new InspectionPool(1);
+  t.after(() => pool.close());
+  await pool.inspect(custom(RULES), form('q=1'), 'req-8', 'On');
+  const niceOf = (tid: string | number): number => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+  const own = getPriority();
+  // The event loop's thread (its id is the process id) keeps its priority; the workers' threads are lowered.
+  assert.equal(niceOf(process.pid), own);
+  const nices = readdirSync('/proc/self/task').map(niceOf);
+  assert.ok(own === 19 || nices.some((n) => n === Math.min(19, own + 10)), `thread nice values ${nices.join(',')}`);
 });
