@@ -82,11 +82,6 @@ export class Html5Tokenizer {
 
 const stEof: State = () => false;
 
-/** indexOf for one char code: a plain loop beats the builtin call over the short runs HTML text has. */
-function indexOfCode(s: string, code: number, from: number): number {
-  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) === code) return i;
-  return -1;
-}
 
 /** The first non-white char code from pos on, or -1 at the end. */
 function skipWhite(h: Html5Tokenizer): number {
@@ -99,7 +94,7 @@ function skipWhite(h: Html5Tokenizer): number {
 }
 
 const stData: State = (h) => {
-  const lt = indexOfCode(h.s, 0x3c, h.pos);
+  const lt = h.s.indexOf('<', h.pos);
   const start = h.pos;
   if (lt < 0) {
     h.state = stEof;
@@ -245,11 +240,12 @@ const stBeforeAttrValue: State = (h) => {
   return stValueNoQuote(h);
 };
 
-function valueQuoted(h: Html5Tokenizer, q: number): boolean {
+function valueQuoted(h: Html5Tokenizer, q: string): boolean {
   // At position 0 the quote is implied by the caller's context, so there is nothing to skip.
   if (h.pos > 0) h.pos++;
   const start = h.pos;
-  const end = indexOfCode(h.s, q, start);
+  // The builtin search (memchr-like) is what the five contexts need most: a quote that never comes.
+  const end = h.s.indexOf(q, start);
   if (end < 0) {
     h.state = stEof;
     return h.emit('ATTR_VALUE', start, h.s.length - start);
@@ -259,9 +255,9 @@ function valueQuoted(h: Html5Tokenizer, q: number): boolean {
   return h.emit('ATTR_VALUE', start, end - start);
 }
 
-const stValueDouble: State = (h) => valueQuoted(h, DQUOTE);
-const stValueSingle: State = (h) => valueQuoted(h, SQUOTE);
-const stValueBack: State = (h) => valueQuoted(h, BACKTICK);
+const stValueDouble: State = (h) => valueQuoted(h, '"');
+const stValueSingle: State = (h) => valueQuoted(h, "'");
+const stValueBack: State = (h) => valueQuoted(h, '`');
 
 const stValueNoQuote: State = (h) => {
   const start = h.pos;
