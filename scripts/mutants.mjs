@@ -105,6 +105,14 @@ export const MUTANTS = [
     tests: ['dist/src/stages/waf/stage.test'],
   },
   {
+    name: 'waf-worker-tx-dropped', stage: 'waf',
+    why: 'a request inspected on a worker loses its transaction: the request body\'s anomaly score no longer counts in the response phases',
+    file: 'src/stages/waf/stage.ts',
+    search: 'inspectionPool().inspect(inputs, input, ctx.id, engineMode, inspectResponse)',
+    replace: 'inspectionPool().inspect(inputs, input, ctx.id, engineMode, false)',
+    tests: ['dist/src/stages/waf/worker-pool.test'],
+  },
+  {
     name: 'cors-origin-prefix-match', stage: 'cors',
     why: 'an allowed origin matches as a prefix: https://app.example.com.evil.net is echoed',
     file: 'src/stages/cors/stage.ts',

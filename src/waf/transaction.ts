@@ -92,6 +92,11 @@ export class Transaction implements MacroScope {
     return this.collection('TX');
   }
 
+  /** The names of the collections this transaction holds (for snapshots: transaction-state.ts). */
+  collectionNames(): IterableIterator<string> {
+    return this.#collections.keys();
+  }
+
   /** Parses the body with the chosen processor; idempotent, called before phase 2. */
   processRequestBody(): void {
     if (this.bodyProcessed) return;

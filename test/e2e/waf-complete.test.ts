@@ -34,6 +34,16 @@ const config = (upstream: string) => `server:\n  port: 0\n  host: 127.0.0.1\nadm
           SecRule REQUEST_PROTOCOL "@streq HTTP/1.0" "id:10010,phase:1,pass,log,msg:'HTTP/1.0 request'"
           SecRule REQUEST_HEADERS_NAMES "@rx ^X-Mixed-Case$" "id:10011,phase:1,pass,log,msg:'header name as sent'"
           SecRule REQUEST_HEADERS:x-mixed-case "@streq probe" "id:10012,phase:1,pass,log,msg:'header selected by lower-case name'"
+  - name: carry
+    upstream: ${upstream}
+    prefixes: [/carry]
+    stages:
+      waf:
+        response: { inspect: always }
+        customRules: |
+          SecRule ARGS:q "@contains attack" "id:10020,phase:2,pass,log,msg:'request body score',setvar:tx.score=+3"
+          SecRule RESPONSE_BODY "@contains leak" "id:10021,phase:4,pass,log,msg:'response score',setvar:tx.score=+3"
+          SecRule TX:SCORE "@ge 5" "id:10022,phase:4,deny,log,msg:'request and response together'"
 `;
 
 function assertProblem(r: WafResponse, status: number, code: string): void {
@@ -53,6 +63,7 @@ describe('WAF completeness through a real gateway (CRS v4, enforce)', () => {
     up = await startUpstream((req, res) => {
       if (req.url?.startsWith('/leak/sql')) { res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' }); res.end(SQL_ERROR); return; }
       if (req.url?.startsWith('/leak/listing')) { res.writeHead(200, { 'content-type': 'text/html' }); res.end(LISTING); return; }
+      if (req.url?.startsWith('/carry/leak')) { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<p>a leak</p>'); return; }
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html><body><p>Hello, reader.</p></body></html>');
     });
@@ -131,6 +142,21 @@ describe('WAF completeness through a real gateway (CRS v4, enforce)', () => {
     assert.equal(r.status, 200, r.body);
     assert.match(r.body, /Hello, reader/);
   });
+
+  // Bodies from 4 KiB on are inspected on a worker thread (ADR 0006); their response phases continue
+  // the same transaction (ADR 0017): the request body's score counts toward the response's threshold.
+  for (const [what, pad] of [['inspected on a worker (5 KiB body)', 5000], ['inspected on the event loop (small body)', 10]] as const) {
+    test(`a request body's TX score and a response match block together, ${what}`, async () => {
+      const form = (q: string) => ({ 'content-type': 'application/x-www-form-urlencoded', body: `pad=${'p'.repeat(pad)}&q=${q}` });
+      const post = (path: string, q: string) => { const f = form(q); return send(gw.url, { path, headers: { 'content-type': f['content-type'] }, body: f.body }); };
+      const both = await post('/carry/leak', 'an attack');
+      assertProblem(both, 502, 'PCL_WAF_RESPONSE_BLOCKED');
+      await blockEvent(both, '10022');
+      // Either score alone stays below 5.
+      assert.equal((await post('/carry/page', 'an attack')).status, 200);
+      assert.equal((await post('/carry/leak', 'plain')).status, 200);
+    });
+  }
 
   test('a numeric Host (920350, below the threshold) passes, publishes its event, and writes it at debug, not warn', async () => {
     const r = await send(gw.url, { path: '/w/books?page=1', headers: { host: '127.0.0.1' } });

@@ -1,4 +1,4 @@
-import type { RuleSet } from '../../waf/index.js';
+import { evaluate, Transaction, type RuleSet } from '../../waf/index.js';
 import { publishWafRuleSet } from '../../observability/channels.js';
 import { loadWafRuleSet, type RuleSetInputs } from './rules.js';
 
@@ -6,7 +6,24 @@ import { loadWafRuleSet, type RuleSetInputs } from './rules.js';
 function compile(inputs: RuleSetInputs): RuleSet {
   const rs = loadWafRuleSet(inputs);
   publishWafRuleSet({ rules: rs.rules.length, reports: rs.regexReports });
+  warmPhasePlans(rs);
   return rs;
+}
+
+/**
+ * Runs one empty request and response through every phase, silently, while the config loads:
+ * the engine builds each phase's plan (candidate automata) on first use, about 0.3 s of CPU
+ * for CRS, which would otherwise stall the event loop on the first request after a start or
+ * a reload (ADR 0017).
+ */
+function warmPhasePlans(rs: RuleSet): void {
+  const tx = new Transaction({ method: 'GET', uri: '/', headers: [['Host', 'localhost']] }, 'warm-up');
+  tx.engineMode = 'DetectionOnly';
+  evaluate(rs, tx, 1);
+  evaluate(rs, tx, 2);
+  tx.setResponse({ status: 200, headers: [['Content-Type', 'text/html']], body: new Uint8Array(0) });
+  evaluate(rs, tx, 3);
+  evaluate(rs, tx, 4);
 }
 
 /**

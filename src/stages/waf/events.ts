@@ -27,7 +27,9 @@ export function matchExcerpt(m: Pick<WafMatch, 'variable' | 'data'>): string {
 }
 
 function clip(s: string): string {
-  const safe = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  // Escaping never shortens: the first MAX_EXCERPT + 1 characters decide the excerpt, however long the value (a 128 KiB argument).
+  const head = s.length > MAX_EXCERPT + 1 ? s.slice(0, MAX_EXCERPT + 1) : s;
+  const safe = head.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return safe.length > MAX_EXCERPT ? `${safe.slice(0, MAX_EXCERPT)}...` : safe;
 }
 

@@ -1,4 +1,4 @@
-import { evaluate, Transaction, type RuleSet, type TransactionInput, type WafMatch } from '../../waf/index.js';
+import { evaluate, Transaction, type RuleSet, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
 
 /** What inspecting one request found: the logged matches and whether a rule refused it. */
 export interface InspectResult {
@@ -10,6 +10,8 @@ export interface InspectResult {
   readonly bodyError?: string;
   /** The transaction, when inspected on this thread: its response phases run over it (TX scores carry over). */
   readonly tx?: Transaction;
+  /** The transaction's state, when inspected on a worker and asked for: its response phases continue from it (ADR 0017). */
+  readonly state?: TransactionState;
 }
 
 /**

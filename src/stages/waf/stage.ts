@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors/index.js';
 import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
-import { evaluate, Transaction, type RuleSet, type WafMatch } from '../../waf/index.js';
+import { evaluate, restoreTransaction, type RuleSet, type Transaction, type TransactionInput, type WafMatch } from '../../waf/index.js';
 import { sharedRuleSet } from './cache.js';
 import { publishMatches } from './events.js';
 import { inspectRequest, type InspectResult } from './inspect.js';
@@ -70,22 +70,24 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     const input = transactionInput(ctx, cfg.maxInspectBytes);
     if (OFFLOAD_BYTES > 0 && size >= OFFLOAD_BYTES) {
       // A worker that fails (crashed, could not load) must not decide: inspect here instead.
-      return inspectionPool().inspect(inputs, input, ctx.id, engineMode).then(
-        (r) => decide(ctx, r),
-        () => decide(ctx, inspectRequest(rules, input, ctx.id, engineMode)),
+      return inspectionPool().inspect(inputs, input, ctx.id, engineMode, inspectResponse).then(
+        (r) => decide(ctx, input, r),
+        () => decide(ctx, input, inspectRequest(rules, input, ctx.id, engineMode)),
       );
     }
-    return decide(ctx, inspectRequest(rules, input, ctx.id, engineMode));
+    return decide(ctx, input, inspectRequest(rules, input, ctx.id, engineMode));
   };
 
-  const decide = (ctx: RequestContext, r: InspectResult): Decision => {
+  const decide = (ctx: RequestContext, input: TransactionInput, r: InspectResult): Decision => {
     if (rules === undefined) return CONTINUE;
     const { matches, interrupted } = r;
     // ctl:ruleEngine may have changed the mode mid-transaction; what counts is whether it refused.
     const refuse = interrupted || (mode === 'monitor' && wouldRefuse(rules, matches));
     publishMatches(ctx, matches, { blocked: interrupted, routine: !refuse, ...where });
     if (!refuse) {
-      if (inspectResponse) open.set(ctx, r.tx ?? responseTransaction(rules, ctx, engineMode));
+      // Inspected on a worker: the response phases continue from the state it sent back (ADR 0017).
+      const tx = r.tx ?? (r.state === undefined ? undefined : restoreTransaction(input, ctx.id, r.state));
+      if (inspectResponse && tx !== undefined) open.set(ctx, tx);
       return CONTINUE;
     }
     const ids = matches.map((m) => m.ruleId).join(',');
@@ -132,20 +134,6 @@ function runPhases(rules: RuleSet, tx: Transaction, phases: readonly number[]): 
 function isBodyError(r: InspectResult): boolean {
   if (r.interrupted) return r.ruleId === BODY_ERROR_RULE_ID;
   return r.matches.some((m) => m.ruleId === BODY_ERROR_RULE_ID);
-}
-
-/**
- * The transaction for the response phases of a request inspected on a worker (whose transaction
- * stays there): phase 1 is replayed here, silently, for the setup rules' TX variables (thresholds,
- * paranoia level) the response rules read. Request-body scores are not carried over.
- */
-function responseTransaction(rules: RuleSet, ctx: RequestContext, engineMode: 'On' | 'DetectionOnly'): Transaction {
-  const tx = new Transaction(transactionInput({ ...ctx, body: undefined } as RequestContext, 0), ctx.id);
-  // The request already passed phase 1 on the worker: here it only sets variables, it cannot refuse.
-  tx.engineMode = 'DetectionOnly';
-  evaluate(rules, tx, 1);
-  tx.engineMode = engineMode;
-  return tx;
 }
 
 const disruptiveById = new WeakMap<RuleSet, Map<number, string>>();

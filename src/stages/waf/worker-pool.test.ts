@@ -1,12 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InspectionPool } from './worker-pool.js';
 import { inspectRequest } from './inspect.js';
 import { loadWafRuleSet, type RuleSetInputs } from './rules.js';
-import type { TransactionInput } from '../../waf/index.js';
+import { Value } from '@sinclair/typebox/value';
+import { Transaction, type TransactionInput } from '../../waf/index.js';
 import { findPackageRoot } from '../../util/package-root.js';
+import { GatewayError } from '../../errors/index.js';
+import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
+import type { Decision, StageDeps } from '../../pipeline/stage.js';
+import { MemoryStore } from '../../store/index.js';
+import { MAX_EXCERPT, matchExcerpt } from './events.js';
+import { WafSchema, type WafConfig } from './schema.js';
+import { createWafStage } from './stage.js';
 
 const custom = (rules: string): RuleSetInputs => ({
   setupFile: undefined, crsRules: undefined, bodyErrors: 'refuse', ruleFiles: [], paranoiaLevel: 1, inboundAnomalyThreshold: 5, outboundAnomalyThreshold: 4,
@@ -65,4 +74,107 @@ test('a large bait inspected by CRS on a worker does not stall the event loop', 
   }
   // Only a stall of the event loop (the inspection running here) reaches this bound.
   assert.ok(worst < 750, `the event loop stalled for ${worst.toFixed(0)} ms during the inspection`);
+});
+
+/** A phase-2 score and a phase-4 score that block only together (5003): lost TX means the leak passes. */
+const CARRY_RULES = `SecRule ARGS:q "@contains attack" "id:5001,phase:2,pass,log,msg:'body score',setvar:tx.score=+3"
+SecRule RESPONSE_BODY "@contains leak" "id:5002,phase:4,pass,log,msg:'leak score',setvar:tx.score=+3"
+SecRule TX:SCORE "@ge 5" "id:5003,phase:4,deny,log,msg:'combined score'"`;
+
+test('a worker sends back the transaction state its response phases continue from', async (t) => {
+  const pool = new InspectionPool(1);
+  t.after(() => pool.close());
+  const r = await pool.inspect(custom(CARRY_RULES), form('q=an attack'), 'req-5', 'On', true);
+  assert.equal(r.interrupted, false);
+  const tx = r.state?.collections.find(([name]) => name === 'TX')?.[1];
+  assert.deepEqual(tx?.find(([k]) => k === 'score'), ['score', '3']);
+  // Without asking, nothing but the matches crosses back.
+  assert.equal((await pool.inspect(custom(CARRY_RULES), form('q=an attack'), 'req-6', 'On')).state, undefined);
+});
+
+test('matched data comes back cut to what an event shows, so a huge matched value is not copied back', async (t) => {
+  const pool = new InspectionPool(1);
+  t.after(() => pool.close());
+  const rules = 'SecRule ARGS:q "@contains attack" "id:5101,phase:2,pass,log,msg:\'x\',logdata:\'%{MATCHED_VAR}\'"';
+  const value = `attack${'x'.repeat(100_000)}`;
+  const there = await pool.inspect(custom(rules), form(`q=${value}`), 'req-7', 'On');
+  const { tx: _tx, ...here } = inspectRequest(loadWafRuleSet(custom(rules)), form(`q=${value}`), 'req-7', 'On');
+  assert.equal(here.matches[0]!.data.length, value.length);
+  assert.equal(there.matches[0]!.data.length, MAX_EXCERPT + 1);
+  // The excerpt events carry is the same either way.
+  assert.equal(matchExcerpt(there.matches[0]!), matchExcerpt(here.matches[0]!));
+});
+
+/** Counts request-body parses on this thread: the WAF's body processors run inside processRequestBody. */
+function countMainThreadParses(t: { after: (fn: () => void) => void }): { count: number } {
+  const seen = { count: 0 };
+  const original = Transaction.prototype.processRequestBody;
+  Transaction.prototype.processRequestBody = function (this: Transaction) {
+    if (this.input.body !== undefined && !this.bodyProcessed) seen.count++;
+    original.call(this);
+  };
+  t.after(() => { Transaction.prototype.processRequestBody = original; });
+  return seen;
+}
+
+const stageCfg = (rules: string): WafConfig => ({ ...(Value.Default(WafSchema, {}) as WafConfig), customRules: rules, response: { inspect: 'always', maxBodyBytes: 4096, mimeTypes: ['text/html'] } });
+const stageDeps: StageDeps = { apiName: 'api', operationId: 'op', baseDir: '.', store: new MemoryStore({ maxKeys: 10 }) };
+function postCtx(body: string): RequestContext {
+  return {
+    id: 'req-stage', startedAt: 0n, method: 'POST', path: '/items', query: '', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    client: { ip: '198.51.100.7', peer: '198.51.100.7', port: 1, tls: false, proto: 'http', host: 'x' },
+    route: { apiName: 'api', operationId: 'op', pathTemplate: '/items', tags: [], params: {} },
+    principal: undefined, body: Buffer.from(body), findings: [], timings: {}, responseHeaders: {}, credentialed: false,
+  };
+}
+const html = (body: string): ResponseContext => ({ status: 200, headers: { 'content-type': 'text/html' }, body: Buffer.from(body), generated: false });
+/** A form body past the 4 KiB offload threshold. */
+const large = (q: string): string => `pad=${'p'.repeat(5000)}&q=${q}`;
+
+test('a large body is parsed on a worker, never on the event loop, and the decision is the rules\' (mechanism, not timing)', async (t) => {
+  const parses = countMainThreadParses(t);
+  const stage = createWafStage(stageCfg(RULES), stageDeps);
+  const blocked = stage.handlers.inspect!(postCtx(large('1 UNION SELECT 2')));
+  assert.ok(blocked instanceof Promise, 'a large body is inspected asynchronously (on a worker)');
+  assert.equal((await blocked).kind, 'reject');
+  const passed = await stage.handlers.inspect!(postCtx(large('plain')));
+  assert.equal(passed.kind, 'continue');
+  assert.equal(parses.count, 0, 'no request body was parsed on this thread');
+  // The spy works: a small body is inspected here.
+  assert.equal((stage.handlers.inspect!(postCtx('q=1 UNION SELECT 2')) as Decision).kind, 'reject');
+  assert.equal(parses.count, 1);
+});
+
+test('a worker-inspected request keeps its TX for the response phases: a phase-2 score plus a phase-4 match blocks (502)', async (t) => {
+  const parses = countMainThreadParses(t);
+  const stage = createWafStage(stageCfg(CARRY_RULES), stageDeps);
+  const respond = async (body: string, response: string): Promise<Decision> => {
+    const ctx = postCtx(body);
+    const d = stage.handlers.inspect!(ctx);
+    assert.ok(d instanceof Promise);
+    assert.equal((await d).kind, 'continue');
+    return stage.handlers.respond!(ctx, html(response));
+  };
+  // 3 (request body, scored on the worker) + 3 (response) = 6 >= 5: withheld.
+  const d = await respond(large('an attack'), '<p>a leak</p>');
+  assert.ok(d.kind === 'reject' && d.error instanceof GatewayError);
+  assert.equal(d.error.code, 'PCL_WAF_RESPONSE_BLOCKED');
+  assert.equal(d.error.status, 502);
+  // Either score alone stays below the threshold.
+  assert.equal((await respond(large('an attack'), '<p>fine</p>')).kind, 'continue');
+  assert.equal((await respond(large('plain'), '<p>a leak</p>')).kind, 'continue');
+  // And the response phases did not parse the body here again.
+  assert.equal(parses.count, 0);
+});
+
+test('on Linux an inspection worker runs 10 nice levels below the gateway, so the event loop wins a contended core', { skip: process.platform !== 'linux' && 'per-thread nice values are Linux behaviour' }, async (t) => {
+  const pool = new InspectionPool(1);
+  t.after(() => pool.close());
+  await pool.inspect(custom(RULES), form('q=1'), 'req-8', 'On');
+  const niceOf = (tid: string | number): number => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+  const own = getPriority();
+  // The event loop's thread (its id is the process id) keeps its priority; the workers' threads are lowered.
+  assert.equal(niceOf(process.pid), own);
+  const nices = readdirSync('/proc/self/task').map(niceOf);
+  assert.ok(own === 19 || nices.some((n) => n === Math.min(19, own + 10)), `thread nice values ${nices.join(',')}`);
 });

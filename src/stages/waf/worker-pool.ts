@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { TransactionInput } from '../../waf/index.js';
 import type { InspectResult } from './inspect.js';
-import type { InspectJob } from './inspect-worker.js';
+import type { InspectJob, InspectReply } from './inspect-worker.js';
 import type { RuleSetInputs } from './rules.js';
 
 interface Pending {
@@ -14,8 +14,6 @@ interface Slot {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
 }
-
-type Reply = { seq: number; matches: InspectResult['matches']; interrupted: boolean; ruleId?: number; bodyError?: string } | { seq: number; error: string };
 
 /**
  * Inspection threads for request bodies large enough to hold the event loop (ADR 0006):
@@ -36,15 +34,27 @@ export class InspectionPool {
     this.#size = Math.max(1, size);
   }
 
-  /** Inspects one request on the least busy worker. Rejects when the worker fails. */
-  inspect(inputs: RuleSetInputs, input: TransactionInput, id: string, engineMode: 'On' | 'DetectionOnly'): Promise<InspectResult> {
+  /**
+   * Inspects one request on the least busy worker. Rejects when the worker fails.
+   * `wantState`: the answer carries the transaction's state for the response phases.
+   */
+  inspect(inputs: RuleSetInputs, input: TransactionInput, id: string, engineMode: 'On' | 'DetectionOnly', wantState = false): Promise<InspectResult> {
     const slot = this.#pick();
     const seq = ++this.#seq;
-    const job: InspectJob = { seq, key: JSON.stringify(inputs), inputs, input, id, engineMode };
+    // The body moves in a buffer of its own, transferred rather than cloned: a view into a
+    // larger buffer (a socket read, Node's pool) would otherwise be cloned whole.
+    let transfer: ArrayBuffer[] = [];
+    let job: InspectJob = { seq, key: JSON.stringify(inputs), inputs, input, id, engineMode, wantState };
+    if (input.body !== undefined) {
+      const body = new Uint8Array(input.body.byteLength);
+      body.set(input.body);
+      transfer = [body.buffer];
+      job = { ...job, input: { ...input, body } };
+    }
     return new Promise<InspectResult>((resolve, reject) => {
       slot.pending.set(seq, { resolve, reject });
       if (slot.pending.size === 1) slot.worker.ref();
-      slot.worker.postMessage(job);
+      slot.worker.postMessage(job, transfer);
     });
   }
 
@@ -71,13 +81,20 @@ export class InspectionPool {
       for (const p of slot.pending.values()) p.reject(err);
       slot.pending.clear();
     };
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: InspectReply) => {
       const p = slot.pending.get(reply.seq);
       if (p === undefined) return;
       slot.pending.delete(reply.seq);
       if (slot.pending.size === 0) worker.unref();
       if ('error' in reply) p.reject(new Error(reply.error));
-      else p.resolve({ matches: reply.matches, interrupted: reply.interrupted, ...(reply.ruleId === undefined ? {} : { ruleId: reply.ruleId }), ...(reply.bodyError === undefined ? {} : { bodyError: reply.bodyError }) });
+      else {
+        p.resolve({
+          matches: reply.matches, interrupted: reply.interrupted,
+          ...(reply.ruleId === undefined ? {} : { ruleId: reply.ruleId }),
+          ...(reply.bodyError === undefined ? {} : { bodyError: reply.bodyError }),
+          ...(reply.state === undefined ? {} : { state: reply.state }),
+        });
+      }
     });
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`WAF inspection worker exited with code ${code}`)));

@@ -44,9 +44,10 @@ function loadCases(prefix: string): Case[] {
 
 function showToken(t: SqliToken): string {
   let v = cut(t.val);
-  if (t.type === 's') v = t.strOpen + v + t.strClose;
-  if (t.type === 'v') v = '@'.repeat(Math.min(t.count, 2)) + t.strOpen + v + t.strClose;
-  return `${t.type} ${v}`;
+  const type = String.fromCharCode(t.type);
+  if (type === 's') v = t.strOpen + v + t.strClose;
+  if (type === 'v') v = '@'.repeat(Math.min(t.count, 2)) + t.strOpen + v + t.strClose;
+  return `${type} ${v}`;
 }
 
 type Runner = (input: string, data: SqliData) => string;

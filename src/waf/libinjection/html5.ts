@@ -13,17 +13,24 @@ export type H5Start = 'data' | 'value-no-quote' | 'value-single-quote' | 'value-
 
 type State = (h: Html5Tokenizer) => boolean;
 
+// Char codes throughout (NaN past the end compares false everywhere): no one-char strings per byte.
 // NUL counts as white here: the reference tests membership with strchr, which matches the terminator.
-const isWhite = (c: string | undefined): boolean => {
-  if (c === undefined) return false;
-  const k = c.charCodeAt(0);
-  return k === 0x20 || (k >= 0x09 && k <= 0x0d) || k === 0;
+const isWhite = (k: number): boolean => k === 0x20 || (k >= 0x09 && k <= 0x0d) || k === 0;
+const isAlpha = (k: number): boolean => {
+  const l = k | 0x20;
+  return l >= 0x61 && l <= 0x7a;
 };
-const isAlpha = (c: string | undefined): boolean => {
-  if (c === undefined) return false;
-  const k = c.charCodeAt(0) | 0x20;
-  return k >= 0x61 && k <= 0x7a;
-};
+const BANG = 0x21;
+const DQUOTE = 0x22;
+const PERCENT = 0x25;
+const SQUOTE = 0x27;
+const DASH = 0x2d;
+const SLASH = 0x2f;
+const EQ = 0x3d;
+const GT = 0x3e;
+const QMARK = 0x3f;
+const RBRACKET = 0x5d;
+const BACKTICK = 0x60;
 
 /**
  * Pull tokenizer over a byte string.
@@ -32,7 +39,7 @@ const isAlpha = (c: string | undefined): boolean => {
  * while (h.next()) console.log(h.tokenType, h.token); // TAG_NAME_OPEN a, ATTR_NAME href, ...
  */
 export class Html5Tokenizer {
-  readonly s: string;
+  s: string;
   pos = 0;
   isClose = false;
   state: State;
@@ -43,6 +50,18 @@ export class Html5Tokenizer {
   constructor(s: string, start: H5Start) {
     this.s = s;
     this.state = START_STATES[start];
+  }
+
+  /** Starts over on `s` in context `start` (one tokenizer serves every call). */
+  reset(s: string, start: H5Start): this {
+    this.s = s;
+    this.pos = 0;
+    this.isClose = false;
+    this.state = START_STATES[start];
+    this.tokenType = 'DATA_TEXT';
+    this.tokenStart = 0;
+    this.tokenLen = 0;
+    return this;
   }
 
   get token(): string {
@@ -63,13 +82,15 @@ export class Html5Tokenizer {
 
 const stEof: State = () => false;
 
-function skipWhite(h: Html5Tokenizer): string | undefined {
+
+/** The first non-white char code from pos on, or -1 at the end. */
+function skipWhite(h: Html5Tokenizer): number {
   while (h.pos < h.s.length) {
-    const c = h.s[h.pos]!;
+    const c = h.s.charCodeAt(h.pos);
     if (!isWhite(c)) return c;
     h.pos++;
   }
-  return undefined;
+  return -1;
 }
 
 const stData: State = (h) => {
@@ -88,26 +109,26 @@ const stData: State = (h) => {
 
 const stTagOpen: State = (h) => {
   if (h.pos >= h.s.length) return false;
-  const c = h.s[h.pos];
-  if (c === '!') {
+  const c = h.s.charCodeAt(h.pos);
+  if (c === BANG) {
     h.pos++;
     return stMarkupDeclarationOpen(h);
   }
-  if (c === '/') {
+  if (c === SLASH) {
     h.pos++;
     h.isClose = true;
     return stEndTagOpen(h);
   }
-  if (c === '?') {
+  if (c === QMARK) {
     h.pos++;
     return stBogusComment(h);
   }
-  if (c === '%') {
+  if (c === PERCENT) {
     // "<% ... %>" comments, honoured by old IE and Safari
     h.pos++;
     return stBogusComment2(h);
   }
-  if (isAlpha(c) || c === '\0') return stTagName(h);
+  if (isAlpha(c) || c === 0) return stTagName(h);
   if (h.pos === 0) return stData(h);
   h.state = stData;
   return h.emit('DATA_TEXT', h.pos - 1, 1);
@@ -115,8 +136,8 @@ const stTagOpen: State = (h) => {
 
 const stEndTagOpen: State = (h) => {
   if (h.pos >= h.s.length) return false;
-  const c = h.s[h.pos];
-  if (c === '>') return stData(h);
+  const c = h.s.charCodeAt(h.pos);
+  if (c === GT) return stData(h);
   if (isAlpha(c)) return stTagName(h);
   h.isClose = false;
   return stBogusComment(h);
@@ -133,14 +154,14 @@ const stTagNameClose: State = (h) => {
 const stTagName: State = (h) => {
   const start = h.pos;
   for (let p = start; p < h.s.length; p++) {
-    const c = h.s[p]!;
-    if (c === '\0') continue;
-    if (isWhite(c) || c === '/') {
+    const c = h.s.charCodeAt(p);
+    if (c === 0) continue;
+    if (isWhite(c) || c === SLASH) {
       h.pos = p + 1;
-      h.state = c === '/' ? stSelfClosingStartTag : stBeforeAttrName;
+      h.state = c === SLASH ? stSelfClosingStartTag : stBeforeAttrName;
       return h.emit('TAG_NAME_OPEN', start, p - start);
     }
-    if (c === '>') {
+    if (c === GT) {
       if (h.isClose) {
         h.pos = p + 1;
         h.isClose = false;
@@ -158,12 +179,12 @@ const stTagName: State = (h) => {
 
 const stBeforeAttrName: State = (h) => {
   const c = skipWhite(h);
-  if (c === undefined) return false;
-  if (c === '/') {
+  if (c === -1) return false;
+  if (c === SLASH) {
     h.pos++;
     return stSelfClosingStartTag(h);
   }
-  if (c === '>') {
+  if (c === GT) {
     h.state = stData;
     h.emit('TAG_NAME_CLOSE', h.pos, 1);
     h.pos++;
@@ -175,15 +196,15 @@ const stBeforeAttrName: State = (h) => {
 const stAttrName: State = (h) => {
   const start = h.pos;
   for (let p = start + 1; p < h.s.length; p++) {
-    const c = h.s[p]!;
+    const c = h.s.charCodeAt(p);
     let next: State | undefined;
     if (isWhite(c)) next = stAfterAttrName;
-    else if (c === '/') next = stSelfClosingStartTag;
-    else if (c === '=') next = stBeforeAttrValue;
-    else if (c === '>') next = stTagNameClose;
+    else if (c === SLASH) next = stSelfClosingStartTag;
+    else if (c === EQ) next = stBeforeAttrValue;
+    else if (c === GT) next = stTagNameClose;
     if (next) {
       h.state = next;
-      h.pos = c === '>' ? p : p + 1;
+      h.pos = c === GT ? p : p + 1;
       return h.emit('ATTR_NAME', start, p - start);
     }
   }
@@ -194,28 +215,28 @@ const stAttrName: State = (h) => {
 
 const stAfterAttrName: State = (h) => {
   const c = skipWhite(h);
-  if (c === undefined) return false;
-  if (c === '/') {
+  if (c === -1) return false;
+  if (c === SLASH) {
     h.pos++;
     return stSelfClosingStartTag(h);
   }
-  if (c === '=') {
+  if (c === EQ) {
     h.pos++;
     return stBeforeAttrValue(h);
   }
-  if (c === '>') return stTagNameClose(h);
+  if (c === GT) return stTagNameClose(h);
   return stAttrName(h);
 };
 
 const stBeforeAttrValue: State = (h) => {
   const c = skipWhite(h);
-  if (c === undefined) {
+  if (c === -1) {
     h.state = stEof;
     return false;
   }
-  if (c === '"') return stValueDouble(h);
-  if (c === "'") return stValueSingle(h);
-  if (c === '`') return stValueBack(h);
+  if (c === DQUOTE) return stValueDouble(h);
+  if (c === SQUOTE) return stValueSingle(h);
+  if (c === BACKTICK) return stValueBack(h);
   return stValueNoQuote(h);
 };
 
@@ -223,6 +244,7 @@ function valueQuoted(h: Html5Tokenizer, q: string): boolean {
   // At position 0 the quote is implied by the caller's context, so there is nothing to skip.
   if (h.pos > 0) h.pos++;
   const start = h.pos;
+  // The builtin search (memchr-like) is what the five contexts need most: a quote that never comes.
   const end = h.s.indexOf(q, start);
   if (end < 0) {
     h.state = stEof;
@@ -240,13 +262,13 @@ const stValueBack: State = (h) => valueQuoted(h, '`');
 const stValueNoQuote: State = (h) => {
   const start = h.pos;
   for (let p = start; p < h.s.length; p++) {
-    const c = h.s[p]!;
+    const c = h.s.charCodeAt(p);
     if (isWhite(c)) {
       h.pos = p + 1;
       h.state = stBeforeAttrName;
       return h.emit('ATTR_VALUE', start, p - start);
     }
-    if (c === '>') {
+    if (c === GT) {
       h.pos = p;
       h.state = stTagNameClose;
       return h.emit('ATTR_VALUE', start, p - start);
@@ -258,16 +280,16 @@ const stValueNoQuote: State = (h) => {
 
 const stAfterAttrValueQuoted: State = (h) => {
   if (h.pos >= h.s.length) return false;
-  const c = h.s[h.pos];
+  const c = h.s.charCodeAt(h.pos);
   if (isWhite(c)) {
     h.pos++;
     return stBeforeAttrName(h);
   }
-  if (c === '/') {
+  if (c === SLASH) {
     h.pos++;
     return stSelfClosingStartTag(h);
   }
-  if (c === '>') {
+  if (c === GT) {
     h.emit('TAG_NAME_CLOSE', h.pos, 1);
     h.pos++;
     h.state = stData;
@@ -278,7 +300,7 @@ const stAfterAttrValueQuoted: State = (h) => {
 
 const stSelfClosingStartTag: State = (h) => {
   if (h.pos >= h.s.length) return false;
-  if (h.s[h.pos] !== '>') return stBeforeAttrName(h);
+  if (h.s.charCodeAt(h.pos) !== GT) return stBeforeAttrName(h);
   h.emit('TAG_NAME_SELFCLOSE', h.pos - 1, 2);
   h.state = stData;
   h.pos++;
@@ -305,7 +327,7 @@ const stBogusComment2: State = (h) => {
   for (;;) {
     const idx = h.s.indexOf('%', from);
     if (idx < 0 || idx + 1 >= h.s.length) return untilMarker(h, -1, 2, 'TAG_COMMENT');
-    if (h.s[idx + 1] === '>') return untilMarker(h, idx, 2, 'TAG_COMMENT');
+    if (h.s.charCodeAt(idx + 1) === GT) return untilMarker(h, idx, 2, 'TAG_COMMENT');
     from = idx + 1;
   }
 };
@@ -333,16 +355,16 @@ const stComment: State = (h) => {
     const idx = s.indexOf('-', from);
     if (idx < 0 || idx > n - 3) return untilMarker(h, -1, 0, 'TAG_COMMENT');
     let off = 1;
-    while (idx + off < n && s[idx + off] === '\0') off++;
+    while (idx + off < n && s.charCodeAt(idx + off) === 0) off++;
     if (idx + off === n) return untilMarker(h, -1, 0, 'TAG_COMMENT');
-    const c = s[idx + off];
-    if (c !== '-' && c !== '!') {
+    const c = s.charCodeAt(idx + off);
+    if (c !== DASH && c !== BANG) {
       from = idx + 1;
       continue;
     }
     off++;
     if (idx + off === n) return untilMarker(h, -1, 0, 'TAG_COMMENT');
-    if (s[idx + off] !== '>') {
+    if (s.charCodeAt(idx + off) !== GT) {
       from = idx + 1;
       continue;
     }
@@ -355,7 +377,7 @@ const stCdata: State = (h) => {
   for (;;) {
     const idx = h.s.indexOf(']', from);
     if (idx < 0 || idx > h.s.length - 3) return untilMarker(h, -1, 3, 'DATA_TEXT');
-    if (h.s[idx + 1] === ']' && h.s[idx + 2] === '>') return untilMarker(h, idx, 3, 'DATA_TEXT');
+    if (h.s.charCodeAt(idx + 1) === RBRACKET && h.s.charCodeAt(idx + 2) === GT) return untilMarker(h, idx, 3, 'DATA_TEXT');
     from = idx + 1;
   }
 };

@@ -90,3 +90,19 @@ test('XSS contexts: an attribute break-out is seen only from inside a quoted val
   assert.equal(isXssIn(input, 'data'), false);
   assert.equal(isXssIn(input, 'value-double-quote'), true);
 });
+
+test('detectXSS: without "<" or "=" no context can flag an input (no tag, no named attribute value), as in the reference', () => {
+  for (const input of ['javascript:alert(1)', 'onerror alert(document.cookie)', 'style expression(alert(1))', "'\" onmouseover alert(1)"]) {
+    assert.equal(detectXSS(input), false, input);
+  }
+  // One '=' is enough for a value context to see a named attribute value.
+  assert.equal(detectXSS('" onerror=alert(1)'), true);
+  assert.equal(detectXSS('x style=color:red'), true);
+});
+
+test('detectSQLi looks keywords up ASCII case-insensitively, and never through non-ASCII or NUL bytes', () => {
+  assert.deepEqual(detectSQLi('1 UnIoN SeLeCt 1,2,3'), detectSQLi('1 UNION SELECT 1,2,3'));
+  // 'ſ' (U+017F) upper-cases to 'S' in Unicode, and 'select' with a NUL inside is no keyword either.
+  assert.notDeepEqual(detectSQLi('1 union ſelect 1,2,3'), detectSQLi('1 union select 1,2,3'));
+  assert.notDeepEqual(detectSQLi('1 union sel\u0000ect 1,2,3'), detectSQLi('1 union select 1,2,3'));
+});

@@ -3,50 +3,57 @@
  * phrases ("UNION ALL"), dropping unary operators, collapsing arithmetic ("1+2" -> "1"), etc.
  * Works on two-token and then three-token windows, `left` marking the folded prefix.
  */
-import {
-  T, type SqliState, type SqliToken, TOKEN_VAL_MAX, asciiUpper, copyToken, emptyToken,
-} from './sqli-state.js';
+import { T, type SqliState, type SqliToken, TOKEN_VAL_MAX, copyToken } from './sqli-state.js';
 import { tokenize } from './sqli-tokenizer.js';
 
 export const MAX_TOKENS = 5;
 
+/** Membership table of a set of token types. */
+function typeSet(types: string): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < types.length; i++) t[types.charCodeAt(i)] = 1;
+  return t;
+}
+
 function isUnaryOp(t: SqliToken): boolean {
   if (t.type !== T.operator) return false;
-  const v = t.val.slice(0, t.len);
-  return v === '+' || v === '-' || v === '!' || v === '~' || v === '!!' || (v.length === 3 && v.toUpperCase() === 'NOT');
+  const k = t.at(0);
+  if (t.len === 1) return k === 0x2b || k === 0x2d || k === 0x21 || k === 0x7e; // + - ! ~
+  if (t.len === 2) return k === 0x21 && t.at(1) === 0x21; // !!
+  return t.is('NOT');
 }
 
 function isArithmeticOp(t: SqliToken): boolean {
-  return t.type === T.operator && t.len === 1 && '*/-+%'.includes(t.val[0] ?? '\0');
+  if (t.type !== T.operator || t.len !== 1) return false;
+  const k = t.at(0);
+  return k === 0x2a || k === 0x2f || k === 0x2d || k === 0x2b || k === 0x25; // * / - + %
 }
 
-function is(t: SqliToken, word: string): boolean {
-  return t.len === word.length && asciiUpper(t.val) === word;
-}
-
-const MERGE_LEFT = new Set<string>([T.keyword, T.bareword, T.operator, T.union, T.function, T.expression, T.tsql, T.sqltype]);
-const MERGE_RIGHT = new Set<string>([...MERGE_LEFT, T.logic]);
+const MERGE_LEFT = typeSet('knoUfETt');
+const MERGE_RIGHT = typeSet('knoUfETt&');
 
 /** "UNION" + "ALL" -> "UNION ALL" when the phrase is itself a keyword. */
 function mergeWords(st: SqliState, a: SqliToken, b: SqliToken): boolean {
-  if (!MERGE_LEFT.has(a.type) || !MERGE_RIGHT.has(b.type)) return false;
+  if (MERGE_LEFT[a.type] !== 1 || MERGE_RIGHT[b.type] !== 1) return false;
   if (a.len + b.len + 1 > TOKEN_VAL_MAX) return false;
+  const type = st.compiled.lookupPhrase(a.src, a.off, a.len, b.src, b.off, b.len);
+  if (type === 0) return false;
+  // Only a phrase that is a keyword is built as a string (rare: "UNION ALL", "NOT IN", ...).
   const phrase = `${a.val} ${b.val}`;
-  const type = st.lookupWord(phrase);
-  if (!type) return false;
-  const pos = a.pos;
   a.type = type;
-  a.pos = pos;
   a.len = phrase.length;
-  a.val = phrase;
+  a.src = phrase;
+  a.off = 0;
   return true;
 }
 
 /** Words that are column names unless followed by "(" (then they are functions). */
-const FUNCTION_IF_CALLED = new Set([
+const FUNCTION_IF_CALLED = [
   'USER_ID', 'USER_NAME', 'DATABASE', 'PASSWORD', 'USER', 'CURRENT_USER', 'CURRENT_DATE',
   'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTIMESTAMP',
-]);
+];
+
+const functionIfCalled = (t: SqliToken): boolean => FUNCTION_IF_CALLED.some((w) => t.is(w));
 
 type Step = 'continue' | 'next' | 'stop';
 
@@ -74,31 +81,31 @@ function fold2(st: SqliState, w: Window): Step | number {
     if (w.left > 0) w.left--;
     return 'continue';
   }
-  if (a.type === T.semicolon && b.type === T.function && /^if/i.test(b.val)) {
+  if (a.type === T.semicolon && b.type === T.function && b.startsWith('IF')) {
     // IF after ';' is Transact-SQL flow control, not the IF() function.
     b.type = T.tsql;
     return 'continue';
   }
-  if ((a.type === T.bareword || a.type === T.variable) && b.type === T.lparen && FUNCTION_IF_CALLED.has(asciiUpper(a.val))) {
+  if ((a.type === T.bareword || a.type === T.variable) && b.type === T.lparen && functionIfCalled(a)) {
     a.type = T.function;
     return 'continue';
   }
-  if (a.type === T.keyword && (is(a, 'IN') || is(a, 'NOT IN'))) {
+  if (a.type === T.keyword && (a.is('IN') || a.is('NOT IN'))) {
     a.type = b.type === T.lparen ? T.operator : T.bareword;
     return 'continue';
   }
-  if (a.type === T.operator && (is(a, 'LIKE') || is(a, 'NOT LIKE'))) {
+  if (a.type === T.operator && (a.is('LIKE') || a.is('NOT LIKE'))) {
     if (b.type === T.lparen) a.type = T.function;
     return 'next';
   }
-  if (a.type === T.sqltype && '1nt(fvs'.includes(b.type)) {
+  if (a.type === T.sqltype && AFTER_SQLTYPE[b.type] === 1) {
     copyToken(a, b);
     w.pos--;
     w.left = 0;
     return 'continue';
   }
   if (a.type === T.collate && b.type === T.bareword) {
-    if (b.val.includes('_')) {
+    if (b.includes(0x5f)) {
       b.type = T.sqltype;
       w.left = 0;
     }
@@ -137,7 +144,15 @@ function fold2(st: SqliState, w: Window): Step | number {
   return 'next';
 }
 
-const isAny = (t: SqliToken, types: string): boolean => t.type !== '' && types.includes(t.type);
+const AFTER_SQLTYPE = typeSet('1nt(fvs');
+const V1N = typeSet('v1n');
+const N1 = typeSet('n1');
+const N1VS = typeSet('n1vs');
+const N1SV = N1VS;
+const EB_COMMA = typeSet('EB,');
+const KEB = typeSet('kEB');
+const N1VSF = typeSet('1nvsf');
+const NUMERIC_VALUE = typeSet('1nvs');
 
 function drop2(w: Window): true {
   w.pos -= 2;
@@ -160,13 +175,13 @@ function fold3(w: Window, v: SqliToken[]): boolean {
   if (a.type === T.number && b.type === T.operator && c.type === T.number) return drop2(w);
   if (a.type === T.operator && b.type !== T.lparen && c.type === T.operator) return drop2(w);
   if (a.type === T.logic && c.type === T.logic) return drop2(w);
-  if (a.type === T.variable && b.type === T.operator && isAny(c, 'v1n')) return drop2(w);
-  if (isAny(a, 'n1') && b.type === T.operator && isAny(c, '1n')) return drop2(w);
-  if (isAny(a, 'n1vs') && b.type === T.operator && b.val === '::' && c.type === T.sqltype) return drop2(w);
-  if (isAny(a, 'n1sv') && b.type === T.comma && isAny(c, '1nsv')) return drop2(w);
-  if (isAny(a, 'EB,') && isUnaryOp(b) && c.type === T.lparen) return dropMiddle(w, b, c);
-  if (isAny(a, 'kEB') && isUnaryOp(b) && isAny(c, '1nvsf')) return dropMiddle(w, b, c);
-  if (a.type === T.comma && isUnaryOp(b) && isAny(c, '1nvs')) {
+  if (a.type === T.variable && b.type === T.operator && V1N[c.type] === 1) return drop2(w);
+  if (N1[a.type] === 1 && b.type === T.operator && N1[c.type] === 1) return drop2(w);
+  if (N1VS[a.type] === 1 && b.type === T.operator && b.len === 2 && b.at(0) === 0x3a && b.at(1) === 0x3a && c.type === T.sqltype) return drop2(w);
+  if (N1SV[a.type] === 1 && b.type === T.comma && N1SV[c.type] === 1) return drop2(w);
+  if (EB_COMMA[a.type] === 1 && isUnaryOp(b) && c.type === T.lparen) return dropMiddle(w, b, c);
+  if (KEB[a.type] === 1 && isUnaryOp(b) && N1VSF[c.type] === 1) return dropMiddle(w, b, c);
+  if (a.type === T.comma && isUnaryOp(b) && NUMERIC_VALUE[c.type] === 1) {
     copyToken(b, c);
     w.left = 0;
     w.pos -= 3;
@@ -177,15 +192,18 @@ function fold3(w: Window, v: SqliToken[]): boolean {
   if (a.type === T.expression && b.type === T.dot && c.type === T.bareword) return dropMiddle(w, b, c);
   if (a.type === T.function && b.type === T.lparen && c.type !== T.rparen) {
     // USER(x) is a column used like a call; only USER() is the function.
-    if (is(a, 'USER')) a.type = T.bareword;
+    if (a.is('USER')) a.type = T.bareword;
   }
   return false;
 }
 
+/** The folding window; one per module (folding is synchronous and not re-entrant). */
 interface Window {
   pos: number; // where the next token goes
   left: number; // tokens already settled
 }
+
+const w: Window = { pos: 0, left: 0 };
 
 /** Reads tokens until the window holds `upto` tokens; comments are set aside. False at end of input. */
 function fill(st: SqliState, w: Window, upto: number, lastComment: SqliToken): boolean {
@@ -196,7 +214,7 @@ function fill(st: SqliState, w: Window, upto: number, lastComment: SqliToken): b
     if (st.current.type === T.comment) {
       copyToken(lastComment, st.current);
     } else {
-      lastComment.type = '';
+      lastComment.type = 0;
       w.pos++;
     }
   }
@@ -206,8 +224,10 @@ function fill(st: SqliState, w: Window, upto: number, lastComment: SqliToken): b
 /** Folds the token stream of `st`; returns how many tokens of st.tokenvec are meaningful. */
 export function fold(st: SqliState): number {
   const v = st.tokenvec;
-  const lastComment = emptyToken();
-  const w: Window = { pos: 0, left: 0 };
+  const lastComment = st.lastComment;
+  lastComment.type = 0;
+  w.pos = 0;
+  w.left = 0;
   let more = true;
 
   // Leading comments, "(", SQL types and unary operators carry no signal.
@@ -260,11 +280,15 @@ export function fold(st: SqliState): number {
 
 /** Five-token shapes like "1,(1)" or "n)o(n" after which folding restarts from the left. */
 function isRestartShape(v: SqliToken[]): boolean {
-  const [a, b, c, d, e] = [v[0]!.type, v[1]!.type, v[2]!.type, v[3]!.type, v[4]!.type];
+  const a = v[0]!.type;
+  const b = v[1]!.type;
+  const c = v[2]!.type;
+  const d = v[3]!.type;
+  const e = v[4]!.type;
   return (
-    (a === '1' && (b === 'o' || b === ',') && c === '(' && d === '1' && e === ')') ||
-    (a === 'n' && b === 'o' && c === '(' && (d === 'n' || d === '1') && e === ')') ||
-    (a === '1' && b === ')' && c === ',' && d === '(' && e === '1') ||
-    (a === 'n' && b === ')' && c === 'o' && d === '(' && e === 'n')
+    (a === T.number && (b === T.operator || b === T.comma) && c === T.lparen && d === T.number && e === T.rparen) ||
+    (a === T.bareword && b === T.operator && c === T.lparen && (d === T.bareword || d === T.number) && e === T.rparen) ||
+    (a === T.number && b === T.rparen && c === T.comma && d === T.lparen && e === T.number) ||
+    (a === T.bareword && b === T.rparen && c === T.operator && d === T.lparen && e === T.bareword)
   );
 }

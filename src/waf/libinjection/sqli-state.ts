@@ -1,15 +1,19 @@
 /**
  * Token and tokenizer-state types of the SQLi detector, shared by the tokenizer, the folder
- * and the verdict.
+ * and the verdict. Token types are char codes (the letters of a fingerprint) and token values
+ * are (source, offset, length) views, so a pass over the input allocates nothing per token.
  */
 import type { SqliData } from './sqli-data.js';
+import { type CompiledSqliData, compileSqliData } from './sqli-keywords.js';
 
-/** Token type characters (the letters that make up a fingerprint). */
+const c = (ch: string): number => ch.charCodeAt(0);
+
+/** Token type char codes (the letters that make up a fingerprint); 0 is "no token". */
 export const T = {
-  keyword: 'k', union: 'U', group: 'B', expression: 'E', sqltype: 't', function: 'f',
-  bareword: 'n', number: '1', variable: 'v', string: 's', operator: 'o', logic: '&',
-  comment: 'c', collate: 'A', lparen: '(', rparen: ')', lbrace: '{', rbrace: '}', dot: '.',
-  comma: ',', colon: ':', semicolon: ';', tsql: 'T', unknown: '?', evil: 'X', backslash: '\\',
+  none: 0, keyword: c('k'), union: c('U'), group: c('B'), expression: c('E'), sqltype: c('t'), function: c('f'),
+  bareword: c('n'), number: c('1'), variable: c('v'), string: c('s'), operator: c('o'), logic: c('&'),
+  comment: c('c'), collate: c('A'), lparen: c('('), rparen: c(')'), lbrace: c('{'), rbrace: c('}'), dot: c('.'),
+  comma: c(','), colon: c(':'), semicolon: c(';'), tsql: c('T'), unknown: c('?'), evil: c('X'), backslash: c('\\'),
 } as const;
 
 export const FLAG_QUOTE_NONE = 1;
@@ -21,25 +25,55 @@ export const FLAG_SQL_MYSQL = 16;
 /** Values are kept to 31 bytes, as the reference keeps them in a 32-byte buffer. */
 export const TOKEN_VAL_MAX = 31;
 
-export interface SqliToken {
-  type: string; // '' = none
-  pos: number;
-  len: number;
-  val: string;
-  strOpen: string;
-  strClose: string;
-  count: number;
-}
+/**
+ * One token. Its value is `src[off, off + len)`: the input itself for every token the
+ * tokenizer reads, a separate string only for merged phrases ("UNION ALL") and the evil marker.
+ */
+export class SqliToken {
+  type = 0;
+  pos = 0;
+  len = 0;
+  src = '';
+  off = 0;
+  strOpen = '';
+  strClose = '';
+  count = 0;
 
-export function emptyToken(): SqliToken {
-  return { type: '', pos: 0, len: 0, val: '', strOpen: '', strClose: '', count: 0 };
+  /** The value as a string (allocates: for tests and rare paths only). */
+  get val(): string {
+    return this.src.slice(this.off, this.off + this.len);
+  }
+
+  /** Char code of the value at `i` (NaN past the end of the source). */
+  at(i: number): number {
+    return i < this.len ? this.src.charCodeAt(this.off + i) : Number.NaN;
+  }
+
+  /** Whether the value is `upper` (an upper-case ASCII word), ignoring ASCII case. */
+  is(upper: string): boolean {
+    return this.len === upper.length && this.startsWith(upper);
+  }
+
+  /** Whether the value starts with `upper` (an upper-case ASCII word), ignoring ASCII case. */
+  startsWith(upper: string): boolean {
+    if (this.len < upper.length) return false;
+    for (let i = 0; i < upper.length; i++) if (asciiUpperCode(this.src.charCodeAt(this.off + i)) !== upper.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Whether the value contains the char code `k`. */
+  includes(k: number): boolean {
+    for (let i = 0; i < this.len; i++) if (this.src.charCodeAt(this.off + i) === k) return true;
+    return false;
+  }
 }
 
 export function clearToken(t: SqliToken): void {
-  t.type = '';
+  t.type = 0;
   t.pos = 0;
   t.len = 0;
-  t.val = '';
+  t.src = '';
+  t.off = 0;
   t.strOpen = '';
   t.strClose = '';
   t.count = 0;
@@ -49,39 +83,53 @@ export function copyToken(dst: SqliToken, src: SqliToken): void {
   dst.type = src.type;
   dst.pos = src.pos;
   dst.len = src.len;
-  dst.val = src.val;
+  dst.src = src.src;
+  dst.off = src.off;
   dst.strOpen = src.strOpen;
   dst.strClose = src.strClose;
   dst.count = src.count;
 }
 
-export function assignToken(t: SqliToken, type: string, pos: number, len: number, value: string): void {
-  const n = Math.min(len, TOKEN_VAL_MAX);
+/** Sets a token read from the input: its value is `s[pos, pos + len)`, kept to 31 bytes. */
+export function assignToken(t: SqliToken, type: number, s: string, pos: number, len: number): void {
   t.type = type;
   t.pos = pos;
-  t.len = n;
-  t.val = value.slice(0, n);
+  t.len = len < TOKEN_VAL_MAX ? len : TOKEN_VAL_MAX;
+  t.src = s;
+  t.off = pos;
 }
 
 /** Mutable tokenizer state for one pass over the input. */
 export class SqliState {
   s: string;
   readonly data: SqliData;
+  readonly compiled: CompiledSqliData;
   flags: number;
   pos = 0;
-  readonly tokenvec: SqliToken[] = Array.from({ length: 8 }, emptyToken);
+  readonly tokenvec: SqliToken[] = Array.from({ length: 8 }, () => new SqliToken());
+  /** Scratch for the folder: the last comment set aside, and its window. */
+  readonly lastComment = new SqliToken();
   current: SqliToken;
   statsTokens = 0;
   statsCommentDdx = 0;
   statsCommentHash = 0;
-  fingerprint = '';
+  /** Tokens of the fingerprint (set by fingerprintOf). */
+  fpLen = 0;
 
   constructor(s: string, flags: number, data: SqliData) {
     this.s = s;
     this.data = data;
+    this.compiled = compileSqliData(data);
     this.flags = 0;
     this.current = this.tokenvec[0]!;
     this.reset(flags);
+  }
+
+  /** The fingerprint as a string: the type letters of the first fpLen tokens. */
+  get fingerprint(): string {
+    let fp = '';
+    for (let i = 0; i < this.fpLen; i++) fp += String.fromCharCode(this.tokenvec[i]!.type);
+    return fp;
   }
 
   /** Reuses this state (and its token buffers) for another input. */
@@ -98,53 +146,22 @@ export class SqliState {
     this.statsTokens = 0;
     this.statsCommentDdx = 0;
     this.statsCommentHash = 0;
-    this.fingerprint = '';
+    this.fpLen = 0;
     for (const t of this.tokenvec) clearToken(t);
     this.current = this.tokenvec[0]!;
   }
 
-  /** Keyword type of `word` (ASCII case-insensitive), or '' when unknown. */
-  lookupWord(word: string): string {
-    if (word.length > longestKeyword(this.data)) return '';
-    const type = this.data.keywords.get(word.toUpperCase());
-    // Keywords are ASCII: a hit through non-ASCII case mapping (e.g. 'ß' -> 'SS') or a NUL is no hit.
-    if (type === undefined || NON_ASCII_OR_NUL.test(word)) return '';
-    return type;
+  /** Keyword type of `s[from, from + len)` (ASCII case-insensitive), or 0 when unknown. */
+  lookupWord(s: string, from: number, len: number): number {
+    return this.compiled.lookup(s, from, len);
   }
 }
 
-const longest = new WeakMap<SqliData, number>();
-
-/** Length of the longest keyword or phrase of a table: a longer word is never a keyword. */
-function longestKeyword(data: SqliData): number {
-  let n = longest.get(data);
-  if (n === undefined) {
-    n = 0;
-    for (const k of data.keywords.keys()) n = Math.max(n, k.length);
-    longest.set(data, n);
-  }
-  return n;
+export function asciiUpperCode(k: number): number {
+  return k >= 0x61 && k <= 0x7a ? k - 0x20 : k;
 }
 
-// eslint-disable-next-line no-control-regex
-const NON_ASCII_OR_NUL = /[^\x01-\x7f]/;
-
-export function asciiUpper(s: string): string {
-  let i = 0;
-  while (i < s.length && !isLowerAscii(s.charCodeAt(i))) i++;
-  if (i === s.length) return s;
-  let out = s.slice(0, i);
-  for (; i < s.length; i++) {
-    const k = s.charCodeAt(i);
-    out += isLowerAscii(k) ? String.fromCharCode(k - 0x20) : s[i];
-  }
-  return out;
-}
-
-const isLowerAscii = (k: number): boolean => k >= 0x61 && k <= 0x7a;
-
-export function isWhite(c: string | undefined): boolean {
-  if (c === undefined) return false;
-  const k = c.charCodeAt(0);
+/** White space as the reference's char_is_white: space, \t-\r, 0xA0 and NUL. */
+export function isWhiteCode(k: number): boolean {
   return k === 0x20 || (k >= 0x09 && k <= 0x0d) || k === 0xa0 || k === 0;
 }

@@ -9,24 +9,24 @@ import {
 import { type Parser, indexOfPair, parseString, parseStringCore } from './sqli-scan.js';
 import {
   FLAG_QUOTE_DOUBLE, FLAG_QUOTE_SINGLE, FLAG_SQL_ANSI, FLAG_SQL_MYSQL, type SqliState, T, assignToken, clearToken,
-  isWhite,
+  isWhiteCode,
 } from './sqli-state.js';
 import { parseBword, parseTick, parseVar, parseWord } from './sqli-words.js';
 
-function one(st: SqliState, type: string): number {
-  assignToken(st.current, type, st.pos, 1, st.s[st.pos]!);
+function one(st: SqliState, type: number): number {
+  assignToken(st.current, type, st.s, st.pos, 1);
   return st.pos + 1;
 }
 
 const parseWhite: Parser = (st) => st.pos + 1;
 const parseOperator1: Parser = (st) => one(st, T.operator);
 const parseOther: Parser = (st) => one(st, T.unknown);
-const parseChar: Parser = (st) => one(st, st.s[st.pos]!);
+const parseChar: Parser = (st) => one(st, st.s.charCodeAt(st.pos));
 
 function parseEolComment(st: SqliState): number {
   const nl = st.s.indexOf('\n', st.pos);
   const end = nl < 0 ? st.s.length : nl;
-  assignToken(st.current, T.comment, st.pos, end - st.pos, st.s.slice(st.pos, end));
+  assignToken(st.current, T.comment, st.s, st.pos, end - st.pos);
   return nl < 0 ? st.s.length : nl + 1;
 }
 
@@ -41,8 +41,8 @@ const parseHash: Parser = (st) => {
 
 const parseDash: Parser = (st) => {
   const { s, pos } = st;
-  const dd = s[pos + 1] === '-';
-  if (dd && pos + 2 < s.length && isWhite(s[pos + 2])) return parseEolComment(st);
+  const dd = s.charCodeAt(pos + 1) === 0x2d;
+  if (dd && pos + 2 < s.length && isWhiteCode(s.charCodeAt(pos + 2))) return parseEolComment(st);
   if (dd && pos + 2 === s.length) return parseEolComment(st);
   if (dd && st.flags & FLAG_SQL_ANSI) {
     st.statsCommentDdx++;
@@ -53,21 +53,21 @@ const parseDash: Parser = (st) => {
 
 const parseSlash: Parser = (st) => {
   const { s, pos } = st;
-  if (s[pos + 1] !== '*') return parseOperator1(st);
-  const close = indexOfPair(s, pos + 2, '*', '/');
+  if (s.charCodeAt(pos + 1) !== 0x2a) return parseOperator1(st);
+  const close = indexOfPair(s, pos + 2, 0x2a, 0x2f);
   const clen = close < 0 ? s.length - pos : close + 2 - pos;
   // A nested opener inside the comment, or a MySQL "/*!" comment, cannot be parsed reliably.
-  let type: string = T.comment;
-  if (close >= 0 && indexOfPair(s, pos + 2, '/', '*', close + 1) >= 0) type = T.evil;
-  else if (pos + 2 < s.length && s[pos + 2] === '!') type = T.evil;
-  assignToken(st.current, type, pos, clen, s.slice(pos, pos + clen));
+  let type: number = T.comment;
+  if (close >= 0 && indexOfPair(s, pos + 2, 0x2f, 0x2a, close + 1) >= 0) type = T.evil;
+  else if (pos + 2 < s.length && s.charCodeAt(pos + 2) === 0x21) type = T.evil;
+  assignToken(st.current, type, s, pos, clen);
   return pos + clen;
 };
 
 const parseBackslash: Parser = (st) => {
   const { s, pos } = st;
-  if (s[pos + 1] === 'N') {
-    assignToken(st.current, T.number, pos, 2, s.slice(pos, pos + 2));
+  if (s.charCodeAt(pos + 1) === 0x4e) {
+    assignToken(st.current, T.number, s, pos, 2);
     return pos + 2;
   }
   return one(st, T.backslash);
@@ -76,17 +76,16 @@ const parseBackslash: Parser = (st) => {
 const parseOperator2: Parser = (st) => {
   const { s, pos } = st;
   if (pos + 1 >= s.length) return parseOperator1(st);
-  if (s.startsWith('<=>', pos)) {
-    assignToken(st.current, T.operator, pos, 3, '<=>');
+  if (s.charCodeAt(pos) === 0x3c && s.charCodeAt(pos + 1) === 0x3d && s.charCodeAt(pos + 2) === 0x3e) {
+    assignToken(st.current, T.operator, s, pos, 3);
     return pos + 3;
   }
-  const two = s.slice(pos, pos + 2);
-  const type = st.lookupWord(two);
-  if (type) {
-    assignToken(st.current, type, pos, 2, two);
+  const type = st.lookupWord(s, pos, 2);
+  if (type !== 0) {
+    assignToken(st.current, type, s, pos, 2);
     return pos + 2;
   }
-  if (s[pos] === ':') return one(st, T.colon);
+  if (s.charCodeAt(pos) === 0x3a) return one(st, T.colon);
   return parseOperator1(st);
 };
 
@@ -144,11 +143,10 @@ export function tokenize(st: SqliState): boolean {
   while (st.pos < s.length) {
     const code = s.charCodeAt(st.pos) & 0xff;
     st.pos = PARSERS[code]!(st);
-    if (tok.type !== '') {
+    if (tok.type !== 0) {
       st.statsTokens++;
       return true;
     }
   }
   return false;
 }
-

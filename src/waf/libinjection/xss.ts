@@ -7,12 +7,45 @@ import { type H5Start, Html5Tokenizer } from './html5.js';
 
 type AttrKind = 'none' | 'black' | 'url' | 'style' | 'indirect';
 
-const BLACK_TAGS = new Set([
+/**
+ * Names (upper-case ASCII) looked up straight from a range of the input, NULs skipped and
+ * ASCII upper-cased on the fly (as normName would make them), without building the name.
+ */
+class NameTable<V> {
+  readonly #byLength: Array<Array<[string, V]>> = [];
+
+  constructor(entries: Iterable<readonly [string, V]>) {
+    for (const [name, v] of entries) (this.#byLength[name.length] ??= []).push([name, v]);
+  }
+
+  get(s: string, start: number, len: number): V | undefined {
+    let n = 0;
+    for (let i = 0; i < len; i++) if (s.charCodeAt(start + i) !== 0) n++;
+    const candidates = this.#byLength[n];
+    if (candidates === undefined) return undefined;
+    for (const [name, v] of candidates) if (sameName(name, s, start, len)) return v;
+    return undefined;
+  }
+}
+
+/** Whether s[start, start + len), NULs removed and ASCII upper-cased, is `name`. */
+function sameName(name: string, s: string, start: number, len: number): boolean {
+  let j = 0;
+  for (let i = 0; i < len; i++) {
+    let k = s.charCodeAt(start + i);
+    if (k === 0) continue;
+    if (k >= 0x61 && k <= 0x7a) k -= 0x20;
+    if (name.charCodeAt(j++) !== k) return false;
+  }
+  return j === name.length;
+}
+
+const BLACK_TAGS = new NameTable<true>([
   'APPLET', 'BASE', 'COMMENT', 'EMBED', 'FRAME', 'FRAMESET', 'HANDLER', 'IFRAME', 'IMPORT', 'ISINDEX',
   'LINK', 'LISTENER', 'META', 'NOSCRIPT', 'OBJECT', 'SCRIPT', 'STYLE', 'VMLFRAME', 'XML', 'XSS',
-]);
+].map((t) => [t, true] as const));
 
-const BLACK_ATTRS = new Map<string, AttrKind>([
+const BLACK_ATTRS = new NameTable<AttrKind>([
   ['ACTION', 'url'], ['ATTRIBUTENAME', 'indirect'], ['BY', 'url'], ['BACKGROUND', 'url'],
   ['DATAFORMATAS', 'black'], ['DATASRC', 'black'], ['DYNSRC', 'url'], ['FILTER', 'style'],
   ['FORMACTION', 'url'], ['FOLDER', 'url'], ['FROM', 'url'], ['HANDLER', 'url'], ['HREF', 'url'],
@@ -37,61 +70,78 @@ function normName(s: string): string {
   return out;
 }
 
-/** Longest name in BLACK_TAGS / BLACK_ATTRS: a longer name without NULs cannot be one of them. */
-const LONGEST_NAME = 13;
-
-function isBlackTag(name: string): boolean {
-  if (name.length < 3) return false;
-  if ((name.length <= LONGEST_NAME || name.includes('\0')) && BLACK_TAGS.has(normName(name))) return true;
-  const head = name.slice(0, 3).toLowerCase();
-  return head === 'svg' || head === 'xsl';
+function isBlackTag(s: string, start: number, len: number): boolean {
+  if (len < 3) return false;
+  if (BLACK_TAGS.get(s, start, len) === true) return true;
+  // svg... and xsl... tags (the first three bytes as they are, NULs included).
+  const a = s.charCodeAt(start) | 0x20;
+  const b = s.charCodeAt(start + 1) | 0x20;
+  const c = s.charCodeAt(start + 2) | 0x20;
+  return (a === 0x73 && b === 0x76 && c === 0x67) || (a === 0x78 && b === 0x73 && c === 0x6c);
 }
 
-function blackAttr(name: string): AttrKind {
-  if (name.length < 2) return 'none';
-  if (name.length >= 5) {
-    if ((name.charCodeAt(0) | 0x20) === 0x6f && (name.charCodeAt(1) | 0x20) === 0x6e) return 'black'; // on...
-    const head = normName(name.slice(0, 5));
-    if (head === 'XMLNS' || head === 'XLINK') return 'black';
+function blackAttr(s: string, start: number, len: number): AttrKind {
+  if (len < 2) return 'none';
+  if (len >= 5) {
+    if ((s.charCodeAt(start) | 0x20) === 0x6f && (s.charCodeAt(start + 1) | 0x20) === 0x6e) return 'black'; // on...
+    // The first five bytes, NULs removed: XMLNS / XLINK only when none of them is a NUL.
+    if (sameName('XMLNS', s, start, 5) || sameName('XLINK', s, start, 5)) return 'black';
   }
-  if (name.length > LONGEST_NAME && !name.includes('\0')) return 'none';
-  return BLACK_ATTRS.get(normName(name)) ?? 'none';
+  return BLACK_ATTRS.get(s, start, len) ?? 'none';
 }
 
-const hexVal = (c: string | undefined): number => (c !== undefined && /^[0-9a-fA-F]$/.test(c) ? parseInt(c, 16) : -1);
-const decVal = (c: string | undefined): number => (c !== undefined && c >= '0' && c <= '9' ? c.charCodeAt(0) - 48 : -1);
+/** Hex digit value of a char code, -1 when it is none (NaN past the end too). */
+function hexVal(k: number): number {
+  if (k >= 0x30 && k <= 0x39) return k - 0x30;
+  const l = k | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+const decVal = (k: number): number => (k >= 0x30 && k <= 0x39 ? k - 0x30 : -1);
 
-/** Decodes one (possibly numeric-entity-encoded) character at s[i]; returns [code, consumed]. */
-function decodeCharAt(s: string, i: number, end: number): [number, number] {
+/** How many chars the last decodeCharAt consumed (a second return value without a tuple per char). */
+let consumed = 1;
+
+/** Decodes one (possibly numeric-entity-encoded) character at s[i] of s[.., end); sets `consumed`. */
+function decodeCharAt(s: string, i: number, end: number): number {
   const len = end - i;
-  if (s[i] !== '&' || len < 2) return [s.charCodeAt(i), 1];
-  if (s[i + 1] !== '#') return [0x26, 1];
-  const hex = s[i + 2] === 'x' || s[i + 2] === 'X';
+  const at = (j: number): number => (j < len ? s.charCodeAt(i + j) : Number.NaN);
+  consumed = 1;
+  if (s.charCodeAt(i) !== 0x26 || len < 2) return s.charCodeAt(i);
+  if (at(1) !== 0x23) return 0x26;
+  const x = at(2);
+  const hex = x === 0x78 || x === 0x58;
   const digit = hex ? hexVal : decVal;
   const base = hex ? 16 : 10;
   let j = hex ? 3 : 2;
-  let val = digit(s[i + j]);
-  if (val < 0) return [0x26, 1];
+  let val = digit(at(j));
+  if (val < 0) return 0x26;
   for (j++; j < len; j++) {
-    const c = s[i + j];
-    if (c === ';') return [val, j + 1];
+    const c = at(j);
+    if (c === 0x3b) {
+      consumed = j + 1;
+      return val;
+    }
     const d = digit(c);
-    if (d < 0) return [val, j];
+    if (d < 0) {
+      consumed = j;
+      return val;
+    }
     val = val * base + d;
-    if (val > 0x1000ff) return [0x26, 1];
+    if (val > 0x1000ff) return 0x26;
   }
-  return [val, j];
+  consumed = j;
+  return val;
 }
 
-/** Does the HTML-encoded value start with `prefix` (upper case), ignoring NUL, LF and leading controls? */
+/** Does the HTML-encoded value s[from, end) start with `prefix` (upper case), ignoring NUL, LF and leading controls? */
 function encodedStartsWith(prefix: string, s: string, from: number, end: number): boolean {
   let k = 0;
   let first = true;
   let i = from;
   while (i < end) {
     if (k === prefix.length) return true;
-    const [code, used] = decodeCharAt(s, i, end);
-    i += used;
+    const code = decodeCharAt(s, i, end);
+    i += consumed;
     if (first && code <= 32) continue;
     first = false;
     if (code === 0 || code === 10) continue;
@@ -103,11 +153,15 @@ function encodedStartsWith(prefix: string, s: string, from: number, end: number)
   return k === prefix.length;
 }
 
-function isBlackUrl(value: string): boolean {
-  let i = 0;
-  while (i < value.length && (value.charCodeAt(i) <= 32 || value.charCodeAt(i) >= 127)) i++;
-  // "JAVA" covers javascript: and friends.
-  return ['DATA', 'VIEW-SOURCE', 'JAVA', 'VBSCRIPT'].some((p) => encodedStartsWith(p, value, i, value.length));
+/** "JAVA" covers javascript: and friends. */
+const BLACK_URL_PREFIXES = ['DATA', 'VIEW-SOURCE', 'JAVA', 'VBSCRIPT'];
+
+function isBlackUrl(s: string, start: number, len: number): boolean {
+  const end = start + len;
+  let i = start;
+  while (i < end && (s.charCodeAt(i) <= 32 || s.charCodeAt(i) >= 127)) i++;
+  for (const p of BLACK_URL_PREFIXES) if (encodedStartsWith(p, s, i, end)) return true;
+  return false;
 }
 
 function isBlackComment(c: string): boolean {
@@ -126,7 +180,8 @@ function isBlackComment(c: string): boolean {
  * isXssIn('<script>alert(1)</script>', 'data') // true
  */
 export function isXssIn(input: string, start: H5Start): boolean {
-  const h = new Html5Tokenizer(input, start);
+  // One tokenizer serves every call: the check is synchronous and not re-entrant.
+  const h = tokenizer.reset(input, start);
   let attr: AttrKind = 'none';
   while (h.next()) {
     const type = h.tokenType;
@@ -135,15 +190,15 @@ export function isXssIn(input: string, start: H5Start): boolean {
       case 'DOCTYPE':
         return true;
       case 'TAG_NAME_OPEN':
-        if (isBlackTag(h.token)) return true;
+        if (isBlackTag(h.s, h.tokenStart, h.tokenLen)) return true;
         break;
       case 'ATTR_NAME':
-        attr = blackAttr(h.token);
+        attr = blackAttr(h.s, h.tokenStart, h.tokenLen);
         break;
       case 'ATTR_VALUE':
         if (attr === 'black' || attr === 'style') return true;
-        if (attr === 'url' && isBlackUrl(h.token)) return true;
-        if (attr === 'indirect' && blackAttr(h.token) !== 'none') return true;
+        if (attr === 'url' && isBlackUrl(h.s, h.tokenStart, h.tokenLen)) return true;
+        if (attr === 'indirect' && blackAttr(h.s, h.tokenStart, h.tokenLen) !== 'none') return true;
         attr = 'none';
         break;
       case 'TAG_COMMENT':
@@ -156,6 +211,8 @@ export function isXssIn(input: string, start: H5Start): boolean {
   return false;
 }
 
+const tokenizer = new Html5Tokenizer('', 'data');
+
 const CONTEXTS: H5Start[] = ['data', 'value-no-quote', 'value-single-quote', 'value-double-quote', 'value-back-quote'];
 
 /**
@@ -165,6 +222,15 @@ const CONTEXTS: H5Start[] = ['data', 'value-no-quote', 'value-single-quote', 'va
  * isXss('hello <b>world</b>') // false
  */
 export function isXss(input: string): boolean {
-  for (const c of CONTEXTS) if (isXssIn(input, c)) return true;
+  // Every verdict needs a tag, comment or doctype (only after '<') or an attribute value after a
+  // name (only after '='): the start contexts' own first value has no name. Without either
+  // character no context can flag the input, and text like that is most of what the rules see.
+  const lt = input.indexOf('<') >= 0;
+  if (!lt && input.indexOf('=') < 0) return false;
+  for (const c of CONTEXTS) {
+    // The data context emits only text until the first '<'.
+    if (c === 'data' && !lt) continue;
+    if (isXssIn(input, c)) return true;
+  }
   return false;
 }
