@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import { compileScanner, type MaskStyle, type Scanner } from '../../data-protection/scanner.js';
-import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
+import { replaceResponseJson, responseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage } from '../../pipeline/stage.js';
 import type { SensitiveDataConfig } from './schema.js';
 
@@ -84,14 +84,11 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
       if (only.size === 0 && (fields.size === 0 || !json || ![...fields.keys()].some((k) => text.includes(`"${k}"`)))) return CONTINUE;
     }
     const w: Walk = { hits: {}, total: 0, fields: 0, roles, exempt: roles.some((r) => exemptRoles.has(r)), only };
-    let out: string;
-    if (json) {
-      let data: unknown;
-      try { data = JSON.parse(text); } catch { data = undefined; }
-      out = data === undefined ? maskString(text, w) : JSON.stringify(walk(data, w, 0));
-    } else {
-      out = maskString(text, w);
-    }
+    // The parse shared with authz and response-filter (ADR 0010): walk() builds a new value and
+    // never edits it, so the next stage can still read it.
+    const parsed = json ? responseJson(res as ResponseContext & { body: Buffer }) : undefined;
+    const walked = parsed?.ok === true ? { value: walk(parsed.value, w, 0) } : undefined;
+    const masked = walked === undefined ? maskString(text, w) : undefined;
     // Counts by detector only: the values themselves never reach an event or a log.
     const summary = Object.entries(w.hits).map(([k, v]) => `${k}:${v}`).join(' ');
     if (w.total > cfg.leakGuard.maxHits) {
@@ -103,7 +100,11 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
     if (w.total === 0 && w.fields === 0) return CONTINUE;
     if (w.total > 0 || w.fields > 0) event('data.masked', 'masked', 'low', `${summary}${w.fields > 0 ? ` fields:${w.fields}` : ''}`.trim());
     if (!enforce || w.exempt) return CONTINUE;
-    const body = Buffer.from(out);
+    if (walked !== undefined) {
+      replaceResponseJson(res, walked.value);
+      return CONTINUE;
+    }
+    const body = Buffer.from(masked!);
     res.body = body;
     res.headers['content-length'] = String(body.length);
     return CONTINUE;
