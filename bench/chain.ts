@@ -100,7 +100,7 @@ async function main(): Promise<void> {
 
     if (args.soak !== undefined) return await soak(args, await gateway('full', [fullApi], fullLog), `${ITEM}`, rotating);
     if (args.overload) return await overload(args, gateway, fullApi, fullLog, rotating);
-    if (args.workers > 1) return await workers(args, gateway, fullApi, fullLog, rotating);
+    if (args.workers > 1) return await workers(args, gateway, fullApi, fullLog, rotating, tokens);
 
     // `--baseline ROOT`: every gateway also runs from another build (ROOT/dist/src/cli/main.js), and
     // each row is measured on both, interleaved: before/after CPU per request from one run.
@@ -280,9 +280,13 @@ async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, ful
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function workers(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>): Promise<void> {
+async function workers(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>, tokens: readonly string[]): Promise<void> {
   const one = await gateway('one', [fullApi], fullLog);
   const many = await gateway('workers', [fullApi], fullLog, ['--workers', String(args.workers)]);
+  // Each worker has its own token cache and the balancer picks the worker: several passes leave
+  // few tokens unseen by any worker, so both gateways are measured with warm caches.
+  await prime(`http://127.0.0.1:${one.port}/full${ITEM}`, tokens);
+  for (let pass = 0; pass < 2 * args.workers + 1; pass++) await prime(`http://127.0.0.1:${many.port}/full${ITEM}`, tokens);
   const lines = [
     `--workers ${args.workers} on ${cpus().length} CPUs: the full chain (memory store: rate-limit counters live in the primary, reached over IPC).`,
     '',
