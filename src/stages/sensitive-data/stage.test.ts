@@ -56,4 +56,18 @@ describe('sensitive-data stage', () => {
     stage.handlers.respond!(ctx([]), r);
     assert.equal(r.body!.toString(), '{"card": ************1111');
   });
+
+  test('masking never edits the shared parse: what is unchanged is shared, what changes is copied (removed fields too)', () => {
+    const stage = createSensitiveDataStage(config({ fields: [{ property: 'secret', action: 'remove', roles: [] }] }));
+    const original = { a: { untouched: ['x', 'y'] }, b: [{ card: '4111111111111111', secret: 's', keep: 1 }] };
+    const r = response(original);
+    const shared = responseJson(r as ResponseContext & { body: Buffer });
+    const before = structuredClone(shared.value);
+    stage.handlers.respond!(ctx([]), r);
+    assert.deepEqual(shared.value, before, 'the earlier parse is as it was');
+    const next = responseJson(r as ResponseContext & { body: Buffer }).value as typeof original;
+    assert.deepEqual(next, { a: { untouched: ['x', 'y'] }, b: [{ card: '************1111', keep: 1 }] });
+    assert.equal(next.a, (shared.value as typeof original).a, 'an unchanged subtree is shared, not copied');
+  });
 });
+
