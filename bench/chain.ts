@@ -28,7 +28,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Row { readonly id: string; readonly label: string; readonly gw: 'min' | 'main' | 'redis' | 'full'; readonly path: string; readonly load: Omit<LoadOptions, 'url' | 'connections' | 'durationS'>; readonly vs?: string }
 
-interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number }
+interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number; readonly baseline: string | undefined }
 
 function parseChainArgs(argv: readonly string[]): ChainArgs {
   const rest: string[] = [];
@@ -37,6 +37,7 @@ function parseChainArgs(argv: readonly string[]): ChainArgs {
   let workers = 0;
   let profile: string | undefined;
   let eld = 40;
+  let baseline: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--rows') rows = String(argv[++i]).split(',');
@@ -44,9 +45,10 @@ function parseChainArgs(argv: readonly string[]): ChainArgs {
     else if (a === '--workers') workers = Number(argv[++i]);
     else if (a === '--profile') profile = argv[++i];
     else if (a === '--eld') eld = Number(argv[++i]);
+    else if (a === '--baseline') baseline = argv[++i];
     else rest.push(a);
   }
-  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld };
+  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld, baseline };
 }
 
 async function main(): Promise<void> {
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
     const getAuthz = { rules: [{ id: 'deny-blocked', effect: 'deny', when: "'x-block' in request.headers" }, { id: 'tenant-readers', effect: 'allow', when: "request.params.tenantId == 'acme' && request.method == 'GET'" }], responseRules: BENCH_AUTHZ.responseRules };
     const fullStages = { ...jwt, 'request-validation': {}, 'rate-limit': { limits: [{ name: 'chain', limit: 1_000_000_000, window: '1m' }] }, authz: getAuthz, 'response-filter': { action: 'filter' } };
     const nodeArgs = (name: string) => (args.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', args.profile, '--cpu-prof-name', `${name}.cpuprofile`]);
-    const gateway = async (name: string, apis: unknown[], extra: Record<string, unknown> = {}, cliArgs: string[] = []): Promise<TargetProcess> => {
+    const gateway = async (name: string, apis: unknown[], extra: Record<string, unknown> = {}, cliArgs: string[] = [], cliPath = cli): Promise<TargetProcess> => {
       const port = await freePort();
       const adminPort = await freePort();
       const file = join(tmp, `${name}.yaml`);
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
         server: { host: '127.0.0.1', port, ...server }, admin: { host: '127.0.0.1', port: adminPort },
         logging: { level: 'warn', accessLog: false }, watch: false, apis, ...rest,
       }));
-      const p = await startGatewayProcess(cli, file, port, adminPort, 90_000, { args: cliArgs, nodeArgs: nodeArgs(name) });
+      const p = await startGatewayProcess(cliPath, file, port, adminPort, 90_000, { args: cliArgs, nodeArgs: nodeArgs(name) });
       owned.push(p);
       return p;
     };
@@ -98,22 +100,33 @@ async function main(): Promise<void> {
 
     if (args.soak !== undefined) return await soak(args, await gateway('full', [fullApi], fullLog), `${ITEM}`, rotating);
     if (args.overload) return await overload(args, gateway, fullApi, fullLog, rotating);
-    if (args.workers > 1) return await workers(args, gateway, fullApi, fullLog, rotating);
+    if (args.workers > 1) return await workers(args, gateway, fullApi, fullLog, rotating, tokens);
 
+    // `--baseline ROOT`: every gateway also runs from another build (ROOT/dist/src/cli/main.js), and
+    // each row is measured on both, interleaved: before/after CPU per request from one run.
+    const base = args.baseline === undefined ? undefined : join(args.baseline, 'dist', 'src', 'cli', 'main.js');
+    const startGateways = async (suffix: string, cliPath: string): Promise<Record<Exclude<Row['gw'], 'min'>, TargetProcess>> => {
+      const needs = (...ids: string[]) => args.rows === undefined || ids.some((id) => args.rows!.includes(id));
+      const none = undefined as unknown as TargetProcess;
+      return {
+        main: needs('pass', 'passpost', 'jwt', 'key', 'rlm', 'azv', 'event') ? await gateway(`main${suffix}`, [
+          { name: 'pass', upstream: up, prefixes: ['/pass'] },
+          api('jwt', 'bearer', jwt),
+          api('key', 'key', { authn: { schemes: { apiKey: { kind: 'api-key', file: './keys.yaml', pepper: PEPPER } } } }),
+          api('rlm', 'none', { 'rate-limit': { limits: [{ name: 'mem', limit: 1_000_000_000, window: '1m' }] } }),
+          api('azv', 'none', { 'request-validation': {}, authz: BENCH_AUTHZ, 'response-filter': { action: 'filter' } }),
+          api('event', 'none', { 'request-validation': { mode: 'monitor' } }),
+        ], {}, [], cliPath) : none,
+        redis: needs('rlr', 'fullr') ? await gateway(`redis${suffix}`, [api('rlr', 'none', { 'rate-limit': { limits: [{ name: 'redis', limit: 1_000_000_000, window: '1m' }] } }), { ...fullApi, name: 'fullr', basePath: '/fullr/v1' }],
+          { store: { backend: 'redis', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `pcl-bench:${Date.now()}${suffix}:` } }, [], cliPath) : none,
+        full: needs('full') ? await gateway(`full${suffix}`, [fullApi], fullLog, [], cliPath) : none,
+      };
+    };
     const procs: Record<Row['gw'], TargetProcess> = {
       min: await startScript(new URL(`./minimal-proxy${ext}`, import.meta.url), { UPSTREAM: up, PORT: '0' }),
-      main: await gateway('main', [
-        { name: 'pass', upstream: up, prefixes: ['/pass'] },
-        api('jwt', 'bearer', jwt),
-        api('key', 'key', { authn: { schemes: { apiKey: { kind: 'api-key', file: './keys.yaml', pepper: PEPPER } } } }),
-        api('rlm', 'none', { 'rate-limit': { limits: [{ name: 'mem', limit: 1_000_000_000, window: '1m' }] } }),
-        api('azv', 'none', { 'request-validation': {}, authz: BENCH_AUTHZ, 'response-filter': { action: 'filter' } }),
-        api('event', 'none', { 'request-validation': { mode: 'monitor' } }),
-      ]),
-      redis: await gateway('redis', [api('rlr', 'none', { 'rate-limit': { limits: [{ name: 'redis', limit: 1_000_000_000, window: '1m' }] } }), { ...fullApi, name: 'fullr', basePath: '/fullr/v1' }],
-        { store: { backend: 'redis', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `pcl-bench:${Date.now()}:` } }),
-      full: await gateway('full', [fullApi], fullLog),
+      ...await startGateways('', cli),
     };
+    const baseProcs = base === undefined ? undefined : { min: procs.min, ...await startGateways('-base', base) };
     owned.push(procs.min);
     const all: Row[] = [
       { id: 'min', label: 'minimal node:http + undici proxy', gw: 'min', path: ITEM, load: {} },
@@ -128,24 +141,36 @@ async function main(): Promise<void> {
       { id: 'full', label: `full chain, ${TOKENS} rotating RS256 tokens, access log on`, gw: 'full', path: `/full${ITEM}`, load: { nextHeaders: rotating() } },
       { id: 'fullr', label: `full chain on the Redis store (${TOKENS} rotating tokens, access log off)`, gw: 'redis', path: `/fullr${ITEM}`, load: { nextHeaders: rotating() } },
     ];
-    const rows = all.filter((r) => args.rows === undefined || args.rows.includes(r.id) || r.id === 'min');
+    const picked = all.filter((r) => args.rows === undefined || args.rows.includes(r.id) || r.id === 'min');
+    const rows = baseProcs === undefined ? picked : picked.flatMap((r) => (r.gw === 'min' ? [r] : [{ ...r, id: `${r.id}~base`, label: `${r.label} (baseline)`, ...(r.vs === undefined ? {} : { vs: `${r.vs}~base` }) }, r]));
+    const procOf = (r: Row) => (r.id.endsWith('~base') ? baseProcs![r.gw] : procs[r.gw]);
     for (const r of rows) {
-      const res = await fetch(`http://127.0.0.1:${procs[r.gw].port}${r.path}`, { method: r.load.method ?? 'GET', headers: { ...r.load.headers, ...r.load.nextHeaders?.() }, ...(r.load.body === undefined ? {} : { body: r.load.body }) });
+      const res = await fetch(`http://127.0.0.1:${procOf(r).port}${r.path}`, { method: r.load.method ?? 'GET', headers: { ...r.load.headers, ...r.load.nextHeaders?.() }, ...(r.load.body === undefined ? {} : { body: r.load.body }) });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`${r.label}: ${r.path} answered ${res.status}, expected 200`);
+      // Every rotating token once before any measurement, so the rows measure the steady state
+      // (a cache holding them all) rather than however many signatures a short run happens to verify.
+      if (r.load.nextHeaders !== undefined) await prime(`http://127.0.0.1:${procOf(r).port}${r.path}`, tokens);
     }
     const runs = new Map<string, RunResult[]>(rows.map((r) => [r.id, []]));
+    // With --baseline, a row's baseline and this build are loaded at the same time (half the
+    // connections each), so both share whatever else the machine is doing during that run.
+    const units: Row[][] = baseProcs === undefined ? rows.map((r) => [r]) : rows.filter((r) => !r.id.endsWith('~base')).map((r) => (r.gw === 'min' ? [r] : [rows.find((b) => b.id === `${r.id}~base`)!, r]));
+    const one = async (r: Row, connections: number, round: number): Promise<void> => {
+      const p = procOf(r);
+      const url = `http://127.0.0.1:${p.port}${r.path}`;
+      const before = await cpuUs(p.pid);
+      const m = await runLoad({ url, connections, durationS: args.duration, ...r.load });
+      const after = await cpuUs(p.pid);
+      const cpu = before === undefined || after === undefined || m.responses === 0 ? undefined : (after - before) / (m.responses ?? 1);
+      runs.get(r.id)!.push({ ...m, ...(cpu === undefined ? {} : { cpuUsPerReq: cpu }) });
+      log(`round ${round} ${r.id}: ${Math.round(m.rps)} req/s, p99 ${m.p99Ms.toFixed(2)} ms, ${cpu === undefined ? '?' : Math.round(cpu)} µs/req`);
+    };
     for (let round = 1; round <= args.rounds; round++) {
-      for (const r of rows) {
-        const p = procs[r.gw];
-        const url = `http://127.0.0.1:${p.port}${r.path}`;
-        if (args.warmup > 0) await runLoad({ url, connections: args.connections, durationS: args.warmup, ...r.load });
-        const before = await cpuUs(p.pid);
-        const m = await runLoad({ url, connections: args.connections, durationS: args.duration, ...r.load });
-        const after = await cpuUs(p.pid);
-        const cpu = before === undefined || after === undefined || m.responses === 0 ? undefined : (after - before) / (m.responses ?? 1);
-        runs.get(r.id)!.push({ ...m, ...(cpu === undefined ? {} : { cpuUsPerReq: cpu }) });
-        log(`round ${round} ${r.id}: ${Math.round(m.rps)} req/s, p99 ${m.p99Ms.toFixed(2)} ms, ${cpu === undefined ? '?' : Math.round(cpu)} µs/req`);
+      for (const unit of units) {
+        const connections = Math.max(1, Math.round(args.connections / unit.length));
+        if (args.warmup > 0) await Promise.all(unit.map((r) => runLoad({ url: `http://127.0.0.1:${procOf(r).port}${r.path}`, connections, durationS: args.warmup, ...r.load })));
+        await Promise.all(unit.map((r) => one(r, connections, round)));
       }
     }
     const summaries: TargetSummary[] = rows.map((r) => ({ id: r.id, label: r.label, runs: runs.get(r.id)! }));
@@ -155,11 +180,31 @@ async function main(): Promise<void> {
       const b = medianRow(runs.get(r.vs!)!);
       out.push(`| ${r.label} | ${r.vs} | ${(a.rps / b.rps).toFixed(2)}x | ${(a.p99Ms / b.p99Ms).toFixed(2)}x | ${Math.round(a.cpuUsPerReq - b.cpuUsPerReq)} |`);
     }
+    if (baseProcs !== undefined) {
+      out.push('', `| row | CPU µs/req baseline (${args.baseline}) | CPU µs/req this build | ratio | rounds (baseline → this build) |`, '|---|---:|---:|---:|---|');
+      for (const r of picked.filter((x) => x.gw !== 'min')) {
+        const b = runs.get(`${r.id}~base`)!;
+        const a = runs.get(r.id)!;
+        const [mb, ma] = [medianRow(b).cpuUsPerReq, medianRow(a).cpuUsPerReq];
+        out.push(`| ${r.label} | ${Math.round(mb)} | ${Math.round(ma)} | ${(ma / mb).toFixed(2)}x | ${b.map((x, i) => `${Math.round(x.cpuUsPerReq ?? 0)}→${Math.round(a[i]?.cpuUsPerReq ?? 0)}`).join(', ')} |`);
+      }
+    }
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     await Promise.all(owned.map((p) => p.stop()));
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+async function prime(url: string, tokens: readonly string[]): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tokens.length) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${tokens[next++]!}` } });
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, worker));
 }
 
 type Gateway = (name: string, apis: unknown[], extra?: Record<string, unknown>, cliArgs?: string[]) => Promise<TargetProcess>;
@@ -235,9 +280,13 @@ async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, ful
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function workers(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>): Promise<void> {
+async function workers(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>, tokens: readonly string[]): Promise<void> {
   const one = await gateway('one', [fullApi], fullLog);
   const many = await gateway('workers', [fullApi], fullLog, ['--workers', String(args.workers)]);
+  // Each worker has its own token cache and the balancer picks the worker: several passes leave
+  // few tokens unseen by any worker, so both gateways are measured with warm caches.
+  await prime(`http://127.0.0.1:${one.port}/full${ITEM}`, tokens);
+  for (let pass = 0; pass < 2 * args.workers + 1; pass++) await prime(`http://127.0.0.1:${many.port}/full${ITEM}`, tokens);
   const lines = [
     `--workers ${args.workers} on ${cpus().length} CPUs: the full chain (memory store: rate-limit counters live in the primary, reached over IPC).`,
     '',

@@ -32,8 +32,8 @@ function customDetector(c: CustomDetector): Detector {
   };
 }
 
-function matchesOf(d: Detector, text: string): Hit[] {
-  const out: Hit[] = [];
+/** Appends `d`'s confirmed hits in `text` to `out`. */
+function matchesOf(d: Detector, text: string, out: Hit[]): Hit[] {
   const re2 = (d as { re2?: RE2JS }).re2;
   if (re2 !== undefined) {
     const m = re2.matcher(text);
@@ -98,7 +98,11 @@ export function compileScanner(names: readonly string[], custom: readonly Custom
   }
   const byName = new Map(detectors.map((d) => [d.name, d]));
   const scan = (text: string, only?: ReadonlySet<string>): Hit[] => {
-    const all = (only === undefined ? detectors : detectors.filter((d) => only.has(d.name))).flatMap((d) => matchesOf(d, text)).sort((a, b) => a.start - b.start || (b.end - b.start) - (a.end - a.start));
+    // One array for every detector's hits; most texts (event excerpts, log lines) have none, and then nothing is sorted.
+    const all: Hit[] = [];
+    for (const d of detectors) if (only === undefined || only.has(d.name)) matchesOf(d, text, all);
+    if (all.length === 0) return all;
+    if (all.length > 1) all.sort((a, b) => a.start - b.start || (b.end - b.start) - (a.end - a.start));
     const out: Hit[] = [];
     let last = -1;
     for (const h of all) if (h.start >= last) { out.push(h); last = h.end; }

@@ -174,6 +174,26 @@ export function trackRequest(id: string, method: string, path: string): void {
 }
 export function untrackRequest(id: string): void { inFlight.delete(id); }
 
+/** The longest excerpt an event carries: every detector runs over it, so its cost is bounded whatever a publisher passes. */
+export const MAX_EXCERPT = 1024;
+
+/**
+ * `excerpt` cut to {@link MAX_EXCERPT} characters. A value cut in two by the limit might no longer
+ * look like what it is (12 digits of a card are not a card to the detector), so the token the cut
+ * ends in, and digits and separators before it, are dropped rather than kept unredacted.
+ */
+export function boundExcerpt(excerpt: string): string {
+  if (excerpt.length <= MAX_EXCERPT) return excerpt;
+  let end = MAX_EXCERPT;
+  // Walked back by hand (an anchored regex would retry from every position of a long run): first
+  // the cut word or token, then digits with their separators (the rest of a spaced card number).
+  while (end > 0 && TOKEN_CHAR.test(excerpt[end - 1]!)) end--;
+  while (end > 0 && DIGIT_RUN_CHAR.test(excerpt[end - 1]!)) end--;
+  return `${excerpt.slice(0, end)}…`;
+}
+const TOKEN_CHAR = /[\w+/=.@:%-]/;
+const DIGIT_RUN_CHAR = /[\d\s-]/;
+
 export function publishSecurityEvent(build: () => SecurityEventInput): void {
   if (!securityEvent.hasSubscribers) return;
   const m = build();
@@ -184,7 +204,7 @@ export function publishSecurityEvent(build: () => SecurityEventInput): void {
   // Stamped here, once, so every subscriber (log, SIEM sink, alert window) sees the same instant.
   if (m.time === undefined) m.time = new Date().toISOString();
   // Excerpts quote client or upstream data: sensitive values are redacted before any subscriber sees them.
-  if (m.excerpt !== undefined) m.excerpt = redactSensitive(m.excerpt);
+  if (m.excerpt !== undefined) m.excerpt = redactSensitive(boundExcerpt(m.excerpt));
   securityEvent.publish(m);
 }
 export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasSubscribers) riskScore.publish(m); }

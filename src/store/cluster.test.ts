@@ -47,4 +47,25 @@ describe('cluster store (primary-hosted memory store reached over IPC)', () => {
     const silent = pair({ timeoutMs: 20, deliver: false });
     await assert.rejects(silent.client.get('k'), /timed out/);
   });
+
+  test('the calls of one loop turn travel as one message each way; each gets its own answer', async () => {
+    const memory = new MemoryStore();
+    const p = pair();
+    const sent: unknown[] = [];
+    const on = p.worker.on;
+    p.worker.on = (ev: string, l: (m: unknown) => void) => on(ev, (m: unknown) => { sent.push(m); l(m); });
+    serveClusterStore(p.worker as never, { ...keyValueHandlers(memory), boom: () => { throw new Error('nope'); } });
+    const results = await Promise.allSettled([
+      ...[...Array(20)].map(() => p.client.increment('batched', 1, 60_000)),
+      p.client.call('boom', []),
+      p.client.call('missing', []),
+    ]);
+    assert.equal(sent.length, 1, 'one message for 22 calls');
+    assert.equal((sent[0] as { pclStoreBatch: unknown[] }).pclStoreBatch.length, 22);
+    const values = results.slice(0, 20).map((r) => (r as PromiseFulfilledResult<{ value: number }>).value.value);
+    assert.deepEqual(values.sort((x, y) => x - y), [...Array(20)].map((_, i) => i + 1));
+    assert.match(String((results[20] as PromiseRejectedResult).reason), /nope/);
+    assert.match(String((results[21] as PromiseRejectedResult).reason), /unknown operation/);
+    assert.equal(await p.client.get('absent'), undefined, 'a lone call still goes alone');
+  });
 });

@@ -42,6 +42,23 @@ describe('inventory', () => {
     assert.equal(byTemplate.get('/elsewhere')?.api, '(none)');
   });
 
+  test('a new list of APIs (a reload) is indexed again: an operation added by it is recognised from then on', () => {
+    let apis: InventoryApi[] = [{ name: 'shop', basePath: '/v1', operations: [] }];
+    const inv = new Inventory(() => apis, { maxEndpoints: 100 });
+    inv.record(end({ api: 'shop', operationId: 'getItem', path: '/v1/items/7', status: 200 }));
+    apis = [{ name: 'shop', basePath: '/v1', operations: [{ label: 'getItem', method: 'GET', template: '/v1/items/{itemId}' }] }];
+    inv.record(end({ api: 'shop', operationId: 'getItem', path: '/v1/items/8', status: 200 }));
+    const byTemplate = new Map(inv.entries().map((e) => [e.template, e]));
+    assert.equal(byTemplate.get('/v1/items/{id}')?.operation, undefined);
+    assert.equal(byTemplate.get('/v1/items/{itemId}')?.operation, 'getItem');
+  });
+
+  test('short plain segments stay names; a short segment with a digit, an @ or a % is still folded', () => {
+    assert.equal(pathTemplate('/pass/v1/tenants/acme/items/42'), '/pass/v1/tenants/acme/items/{id}');
+    assert.equal(pathTemplate('/a/b@c.io/x%2Fy'), '/a/{email}/{value}');
+    assert.equal(pathTemplate('/deadbeefdeadbeef'), '/{hash}');
+  });
+
   test('attack: a flood of distinct paths keeps at most maxEndpoints entries and counts the rest', () => {
     const inv = new Inventory(() => APIS, { maxEndpoints: 10 });
     for (let i = 0; i < 500; i++) inv.record(end({ path: `/v1/probe-${i}-x/a` }));

@@ -47,6 +47,8 @@ export class Inventory {
   readonly #apis: () => readonly InventoryApi[];
   readonly #max: number;
   #dropped = 0;
+  /** Lookups built once per list of APIs (the list changes only with the runtime generation). */
+  #index: ApiIndex | undefined;
 
   constructor(apis: () => readonly InventoryApi[], opts: { maxEndpoints: number }) {
     this.#apis = apis;
@@ -60,15 +62,17 @@ export class Inventory {
 
   record(m: RequestEndMessage, now = Date.now()): void {
     const apis = this.#apis();
-    const routed = apis.find((a) => a.name === m.api);
-    const op = routed?.operations.find((o) => o.label === m.operationId);
+    let index = this.#index;
+    if (index?.apis !== apis) index = this.#index = indexApis(apis);
+    const routed = index.byName.get(m.api);
+    const op = routed?.get(m.operationId);
     let api: string;
     let template: string;
     let operation: string | undefined;
     if (op !== undefined) {
       api = m.api; template = op.template; operation = op.label;
     } else {
-      api = routed?.name ?? apiByPath(apis, m.path) ?? '(none)';
+      api = routed === undefined ? apiByPath(index.byBase, m.path) ?? '(none)' : m.api;
       template = pathTemplate(m.path);
       operation = undefined;
     }
@@ -101,16 +105,36 @@ export class Inventory {
   }
 }
 
-function apiByPath(apis: readonly InventoryApi[], path: string): string | undefined {
-  const bare = path.split('?', 1)[0]!;
-  let best: InventoryApi | undefined;
+type Operation = InventoryApi['operations'][number];
+
+interface ApiIndex {
+  readonly apis: readonly InventoryApi[];
+  /** API name → operation label → operation. */
+  readonly byName: ReadonlyMap<string, ReadonlyMap<string, Operation>>;
+  /** Longest base path first, so the first match is the longest prefix. */
+  readonly byBase: readonly InventoryApi[];
+}
+
+function indexApis(apis: readonly InventoryApi[]): ApiIndex {
+  const byName = new Map<string, Map<string, Operation>>();
   for (const a of apis) {
-    const base = a.basePath;
-    if (base === '' || bare === base || bare.startsWith(`${base}/`)) {
-      if (best === undefined || base.length > best.basePath.length) best = a;
-    }
+    if (byName.has(a.name)) continue;
+    const ops = new Map<string, Operation>();
+    for (const o of a.operations) if (!ops.has(o.label)) ops.set(o.label, o);
+    byName.set(a.name, ops);
   }
-  return best?.name;
+  // A stable sort keeps the first of two APIs with the same base path first, as the linear scan did.
+  return { apis, byName, byBase: [...apis].sort((x, y) => y.basePath.length - x.basePath.length) };
+}
+
+function apiByPath(byBase: readonly InventoryApi[], path: string): string | undefined {
+  const q = path.indexOf('?');
+  const bare = q === -1 ? path : path.slice(0, q);
+  for (const a of byBase) {
+    const base = a.basePath;
+    if (base === '' || bare === base || bare.startsWith(`${base}/`)) return a.name;
+  }
+  return undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import diagnostics_channel from 'node:diagnostics_channel';
-import { AggregatorRegistry, Counter, Gauge, Histogram, collectDefaultMetrics, register, type Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, collectDefaultMetrics, register, type Registry } from 'prom-client';
 import {
   CHANNELS,
   type CircuitStateMessage,
@@ -11,6 +11,7 @@ import {
   type StageErrorMessage,
   type UpstreamErrorMessage,
 } from '../channels.js';
+import { KeyedCounter, KeyedHistogram } from './keyed.js';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -82,9 +83,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registers = [registry];
   const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
 
-  const requests = new Counter({ name: `${p}requests_total`, help: 'Finished requests.', labelNames: ['api', 'operation', 'method', 'status', 'decision'], registers });
-  const duration = new Histogram({ name: `${p}request_duration_seconds`, help: 'Time from arrival to the end of the response.', labelNames: ['api', 'operation'], buckets: [...LATENCY_BUCKETS], registers });
-  const upstream = new Histogram({ name: `${p}upstream_duration_seconds`, help: "Time waiting for the upstream's response head.", labelNames: ['api'], buckets: [...LATENCY_BUCKETS], registers });
+  const requests = new KeyedCounter({ name: `${p}requests_total`, help: 'Finished requests.', labelNames: ['api', 'operation', 'method', 'status', 'decision'], registers });
+  const duration = new KeyedHistogram({ name: `${p}request_duration_seconds`, help: 'Time from arrival to the end of the response.', labelNames: ['api', 'operation'], buckets: [...LATENCY_BUCKETS], registers });
+  const upstream = new KeyedHistogram({ name: `${p}upstream_duration_seconds`, help: "Time waiting for the upstream's response head.", labelNames: ['api'], buckets: [...LATENCY_BUCKETS], registers });
   const rejections = new Counter({ name: `${p}rejections_total`, help: 'Requests rejected, by the stage (or "gateway") and code.', labelNames: ['stage', 'code'], registers });
   const monitored = new Counter({ name: `${p}monitored_total`, help: 'Monitor-mode decisions that would have rejected a request.', labelNames: ['stage', 'code'], registers });
   const upstreamErrors = new Counter({ name: `${p}upstream_errors_total`, help: 'Failed upstream calls.', labelNames: ['api', 'code'], registers });
@@ -109,9 +110,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     [CHANNELS.requestEnd, (msg) => {
       const m = msg as RequestEndMessage;
       const method = METHODS.has(m.method) ? m.method : 'OTHER';
-      requests.inc({ api: m.api, operation: m.operationId, method, status: String(m.status), decision: m.decision });
-      duration.observe({ api: m.api, operation: m.operationId }, m.durationS);
-      if (m.upstreamS !== undefined) upstream.observe({ api: m.api }, m.upstreamS);
+      // Keys joined with a byte no api, operation, method or decision name contains.
+      const route = `${m.api}\u0000${m.operationId}`;
+      requests.incKeyed(`${route}\u0000${method}\u0000${m.status}\u0000${m.decision}`, () => ({ api: m.api, operation: m.operationId, method, status: String(m.status), decision: m.decision }));
+      duration.observeKeyed(route, () => ({ api: m.api, operation: m.operationId }), m.durationS);
+      if (m.upstreamS !== undefined) upstream.observeKeyed(m.api, () => ({ api: m.api }), m.upstreamS);
       if (m.decision === 'rejected' || m.decision === 'refused') rejections.inc({ stage: m.stage ?? 'gateway', code: m.code ?? '(none)' });
     }],
     [CHANNELS.stageDecision, (msg) => {

@@ -1,6 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { Counter, Histogram, register, type Registry } from 'prom-client';
 import { CHANNELS, type RateLimitStoreMessage, type RiskScoreMessage } from '../channels.js';
+import { KeyedHistogram } from './keyed.js';
 
 /** Store latency buckets: a memory check takes microseconds, a Redis round trip about a millisecond, a timeout 1 s. */
 const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1, 2.5];
@@ -26,7 +27,8 @@ const MAX_KINDS = 32;
  */
 export function subscribeRateLimitMetrics(registry: Registry = register, prefix = 'portcullis_'): () => void {
   const names = ['ratelimit_store_duration_seconds', 'ratelimit_store_errors_total', 'ratelimit_risk_tightened_total', 'risk_raises_total', 'risk_score'].map((n) => prefix + n);
-  const duration = new Histogram({ name: names[0]!, help: 'Rate-limit store calls (one per limited request and phase), by back-end and result.', labelNames: ['backend', 'result'], buckets: STORE_BUCKETS, registers: [registry] });
+  // One observation per limited request: counted by key, without prom-client's per-call label work (ADR 0018).
+  const duration = new KeyedHistogram({ name: names[0]!, help: 'Rate-limit store calls (one per limited request and phase), by back-end and result.', labelNames: ['backend', 'result'], buckets: STORE_BUCKETS, registers: [registry] });
   const errors = new Counter({ name: names[1]!, help: 'Rate-limit store calls that failed (Redis unreachable or timed out); the failure policy applied.', labelNames: ['backend'], registers: [registry] });
   const tightened = new Counter({ name: names[2]!, help: 'Rate-limit checks whose limits a risk band tightened.', labelNames: ['band'], registers: [registry] });
   const raises = new Counter({ name: names[3]!, help: 'Risk score raises by security events.', labelNames: ['subject', 'kind'], registers: [registry] });
@@ -40,7 +42,8 @@ export function subscribeRateLimitMetrics(registry: Registry = register, prefix 
   };
   const onStore = (msg: unknown): void => {
     const m = msg as RateLimitStoreMessage;
-    duration.observe({ backend: m.backend, result: m.ok ? 'ok' : 'error' }, m.durationS);
+    const result = m.ok ? 'ok' : 'error';
+    duration.observeKeyed(`${m.backend}\u0000${result}`, () => ({ backend: m.backend, result }), m.durationS);
     if (!m.ok) errors.inc({ backend: m.backend });
     if (m.riskBand >= 0) tightened.inc({ band: String(m.riskBand) });
   };

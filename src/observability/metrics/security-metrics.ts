@@ -1,7 +1,8 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import { Counter, register, type Registry } from 'prom-client';
+import { register, type Registry } from 'prom-client';
 import { CHANNELS, type SecurityEventMessage } from '../channels.js';
 import { BoundedLabel } from './bounded-label.js';
+import { KeyedCounter } from './keyed.js';
 
 /**
  * The reason codes each event kind may carry, as label values. Anything else is counted as
@@ -96,14 +97,17 @@ export function subscribeSecurityMetrics(registry: Registry = register, prefix =
   const name = `${prefix}security_events_total`;
   const byOpName = `${prefix}security_events_by_operation_total`;
   const labeler = new SecurityLabeler();
-  const counter = new Counter({ name, help: 'Security events (authentication failures, validation failures, rate limits, ...), by kind and bounded reason.', labelNames: ['kind', 'reason'], registers: [registry] });
-  const byOp = new Counter({ name: byOpName, help: 'Security events by kind, API, operation and client class (anonymous | authenticated).', labelNames: ['kind', 'api', 'operation', 'client_class'], registers: [registry] });
+  // Counted by key (per event, and some events come with every request: authn.success, authz.success): ADR 0018.
+  const counter = new KeyedCounter({ name, help: 'Security events (authentication failures, validation failures, rate limits, ...), by kind and bounded reason.', labelNames: ['kind', 'reason'], registers: [registry] });
+  const byOp = new KeyedCounter({ name: byOpName, help: 'Security events by kind, API, operation and client class (anonymous | authenticated).', labelNames: ['kind', 'api', 'operation', 'client_class'], registers: [registry] });
   const onEvent = (msg: unknown): void => {
     const m = msg as SecurityEventMessage;
     const l = labeler.labels(m);
-    counter.inc(l);
+    counter.incKeyed(`${l.kind}\u0000${l.reason}`, () => l);
     const api = labeler.apis.value(m.api);
-    byOp.inc({ kind: l.kind, api, operation: api === 'other' ? 'other' : labeler.operations.value(m.operationId), client_class: m.principal === undefined ? 'anonymous' : 'authenticated' });
+    const operation = api === 'other' ? 'other' : labeler.operations.value(m.operationId);
+    const clientClass = m.principal === undefined ? 'anonymous' : 'authenticated';
+    byOp.incKeyed(`${l.kind}\u0000${api}\u0000${operation}\u0000${clientClass}`, () => ({ kind: l.kind, api, operation, client_class: clientClass }));
   };
   diagnostics_channel.subscribe(CHANNELS.securityEvent, onEvent);
   return () => {

@@ -1,11 +1,18 @@
 import { GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import { compileScanner, type MaskStyle, type Scanner } from '../../data-protection/scanner.js';
-import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
+import { replaceResponseJson, responseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage } from '../../pipeline/stage.js';
 import type { SensitiveDataConfig } from './schema.js';
 
 interface FieldRule { readonly action: 'mask' | 'remove'; readonly roles: ReadonlySet<string> }
+
+/** A new object with the first `n` properties of `src` (in `keys` order). */
+function copyUpTo(src: Record<string, unknown>, keys: readonly string[], n: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) out[keys[i]!] = src[keys[i]!];
+  return out;
+}
 
 /** What one response walk found and did. */
 interface Walk { hits: Record<string, number>; total: number; fields: number; readonly roles: readonly string[]; readonly exempt: boolean; readonly only: ReadonlySet<string> | undefined }
@@ -39,22 +46,38 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
     return w.total === before ? s : out;
   };
 
+  // Copy on write: a container is copied only when something under it changes, so the shared
+  // parse is never edited and a response with one masked value allocates one path, not a tree.
   const walk = (v: unknown, w: Walk, depth: number): unknown => {
     if (typeof v === 'string') return maskString(v, w);
     if (v === null || typeof v !== 'object' || depth > MAX_DEPTH) return v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, w, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (Array.isArray(v)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = walk(v[i], w, depth + 1);
+        if (x !== v[i]) (copy ??= v.slice())[i] = x;
+      }
+      return copy ?? v;
+    }
+    const src = v as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(src);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const x = src[k];
       const rule = fields.get(k);
+      let y: unknown;
       if (rule !== undefined && !w.exempt && !w.roles.some((r) => rule.roles.has(r))) {
         w.fields += 1;
-        if (rule.action === 'remove') continue;
-        out[k] = x === null ? null : '[REDACTED]';
-        continue;
+        if (rule.action === 'remove') { out ??= copyUpTo(src, keys, i); continue; }
+        y = x === null ? null : '[REDACTED]';
+      } else {
+        y = walk(x, w, depth + 1);
       }
-      out[k] = walk(x, w, depth + 1);
+      if (out !== undefined) out[k] = y;
+      else if (y !== x) { out = copyUpTo(src, keys, i); out[k] = y; }
     }
-    return out;
+    return out ?? v;
   };
 
   const respond = (ctx: RequestContext, res: ResponseContext): Decision => {
@@ -84,14 +107,11 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
       if (only.size === 0 && (fields.size === 0 || !json || ![...fields.keys()].some((k) => text.includes(`"${k}"`)))) return CONTINUE;
     }
     const w: Walk = { hits: {}, total: 0, fields: 0, roles, exempt: roles.some((r) => exemptRoles.has(r)), only };
-    let out: string;
-    if (json) {
-      let data: unknown;
-      try { data = JSON.parse(text); } catch { data = undefined; }
-      out = data === undefined ? maskString(text, w) : JSON.stringify(walk(data, w, 0));
-    } else {
-      out = maskString(text, w);
-    }
+    // The parse shared with authz and response-filter (ADR 0010): walk() builds a new value and
+    // never edits it, so the next stage can still read it.
+    const parsed = json ? responseJson(res as ResponseContext & { body: Buffer }) : undefined;
+    const walked = parsed?.ok === true ? { value: walk(parsed.value, w, 0) } : undefined;
+    const masked = walked === undefined ? maskString(text, w) : undefined;
     // Counts by detector only: the values themselves never reach an event or a log.
     const summary = Object.entries(w.hits).map(([k, v]) => `${k}:${v}`).join(' ');
     if (w.total > cfg.leakGuard.maxHits) {
@@ -103,7 +123,11 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
     if (w.total === 0 && w.fields === 0) return CONTINUE;
     if (w.total > 0 || w.fields > 0) event('data.masked', 'masked', 'low', `${summary}${w.fields > 0 ? ` fields:${w.fields}` : ''}`.trim());
     if (!enforce || w.exempt) return CONTINUE;
-    const body = Buffer.from(out);
+    if (walked !== undefined) {
+      replaceResponseJson(res, walked.value);
+      return CONTINUE;
+    }
+    const body = Buffer.from(masked!);
     res.body = body;
     res.headers['content-length'] = String(body.length);
     return CONTINUE;

@@ -6,7 +6,7 @@ export const CLUSTER_CHECK_OP = 'rl.check';
 
 /**
  * Rate-limit checks of a `--workers` worker, evaluated by a memory store in the cluster primary:
- * one IPC round trip per check, atomic because the primary is single-threaded. All workers of a
+ * an IPC round trip (shared by the checks of one loop turn), atomic because the primary is single-threaded. All workers of a
  * machine therefore share every limit, quota and penalty without Redis.
  *
  * @example

@@ -25,9 +25,13 @@ local function parse(s)
   if s then for x in string.gmatch(s, '%S+') do out[#out + 1] = tonumber(x) end end
   return out
 end
+-- Whole numbers (window starts, counts, timestamps) take the cheaper %d; '%d' and '%.17g' print them alike.
 local function ser(a)
   local parts = {}
-  for i = 1, #a do parts[i] = string.format('%.17g', a[i]) end
+  for i = 1, #a do
+    local x = a[i]
+    if x == floor(x) and x > -1e15 and x < 1e15 then parts[i] = string.format('%d', x) else parts[i] = string.format('%.17g', x) end
+  end
   return table.concat(parts, ' ')
 end
 
