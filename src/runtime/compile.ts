@@ -18,6 +18,7 @@ import { CidrMatcher, normalizeIp } from '../util/cidr.js';
 import type { BodyPolicy, CompiledApi, RouteTarget, Runtime } from './runtime.js';
 import { compileSecurityHeaders } from './security-headers.js';
 import { lifecycleWarnings } from '../stages/lifecycle/index.js';
+import { compileEgress } from '../egress/compile.js';
 
 type StageConfigs = Record<string, Record<string, unknown>>;
 type Limits = NonNullable<OperationOverride['limits']>;
@@ -178,8 +179,12 @@ export async function compileRuntime(
     issues.push(loaded.issueAt(['server', 'trustedProxies'], errorMessage(err)));
   }
 
+  const egress = config.egress === undefined ? undefined : await compileEgress(config.egress, loaded, issues);
+  for (const integ of config.egress?.integrations ?? []) if (integ.openapi !== undefined) watchFiles.push(resolve(loaded.baseDir, integ.openapi));
+
   if (issues.length > 0 || trusted === undefined) {
     await Promise.allSettled(apis.map((a) => a.upstream.close()));
+    await egress?.close();
     throw new ConfigError('PCL_ERR_CONFIG_INVALID', issues);
   }
 
@@ -195,7 +200,8 @@ export async function compileRuntime(
     securityHeaders: compileSecurityHeaders(config.securityHeaders),
     watchFiles: [...new Set(watchFiles.map((f) => resolve(f)))],
     warnings,
-    close: async () => { await Promise.allSettled(apis.map((a) => a.upstream.close())); },
+    egress,
+    close: async () => { await Promise.allSettled([...apis.map((a) => a.upstream.close()), egress?.close()]); },
   });
 }
 

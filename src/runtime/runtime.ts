@@ -7,6 +7,7 @@ import type { Upstream } from '../proxy/upstream.js';
 import type { Router } from '../router/index.js';
 import type { CidrMatcher } from '../util/cidr.js';
 import type { SecurityHeaders } from './security-headers.js';
+import type { CompiledEgress } from '../egress/compile.js';
 
 /** One API as compiled: its upstream and how paths map to it. */
 export interface CompiledApi {
@@ -60,6 +61,8 @@ export interface Runtime {
   readonly watchFiles: readonly string[];
   /** Advice found at load that does not stop the config (e.g. a deprecated operation without a date), with file:line. */
   readonly warnings: readonly ConfigIssue[];
+  /** The egress gateway's integrations (`egress:`), when configured. */
+  readonly egress: CompiledEgress | undefined;
   /** Closes upstream pools after their in-flight requests finish. */
   close(): Promise<void>;
 }
