@@ -1,6 +1,6 @@
 import { literalAddress, refusal as addressRefusal } from '../proxy/address-guard.js';
 import type { CompiledIntegration } from './compile.js';
-import { underPrefix, unsafePath } from './hosts.js';
+import { underPrefix, unsafePath } from '../util/host-pattern.js';
 import { refusal } from './refuse.js';
 import { portOf } from './target.js';
 

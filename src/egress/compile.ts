@@ -8,7 +8,7 @@ import { CircuitBreaker } from '../proxy/circuit-breaker.js';
 import { fixedResolver, guardedLookup, literalAddress, refusal, type AddressPolicy } from '../proxy/address-guard.js';
 import { CidrMatcher, normalizeIp } from '../util/cidr.js';
 import { EgressContract } from './contract.js';
-import { compileHosts, type HostMatcher } from './hosts.js';
+import { compileHosts, type HostMatcher } from '../util/host-pattern.js';
 import { FixedWindow } from './rate.js';
 import type { EgressConfig, EgressIntegrationConfig } from './schema.js';
 

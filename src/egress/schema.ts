@@ -7,14 +7,14 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Strict = { additionalProperties: false } as const;
 const Cidr = Type.String({ minLength: 2, description: 'An IPv4 or IPv6 address or CIDR block.' });
-const HostPattern = Type.String({
+export const HostPatternSchema = Type.String({
   pattern: '^(\\*|(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\]|[0-9.]+)$',
   description: 'A host name (`api.partner.example`), a wildcard for its subdomains (`*.partner.example`, not the name itself), an address, or `*` for any host (the address guard still applies).',
 });
 
 export const EgressIntegrationSchema = Type.Object({
   name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Integration name: named route /egress/<name>/..., logs, events.' }),
-  hosts: Type.Array(HostPattern, { minItems: 1, description: 'Hosts the application may reach through this integration (proxy requests and CONNECT).' }),
+  hosts: Type.Array(HostPatternSchema, { minItems: 1, description: 'Hosts the application may reach through this integration (proxy requests and CONNECT).' }),
   ports: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { default: [80, 443], description: 'Destination ports allowed for proxy requests and CONNECT.' }),
   upstream: Type.Optional(Type.String({ format: 'http-url', description: 'Base URL of the named route /egress/<name>/...: the gateway itself connects there (over TLS for https), so path, method, credentials and response checks apply. Its host must be covered by hosts.' })),
   connect: Type.Boolean({ default: false, description: 'Allow CONNECT tunnels to hosts:ports. A tunnel is end-to-end TLS: the gateway only decides by host and port and checks the resolved address; paths, methods, credentials and response checks cannot apply. Prefer the named route.' }),

@@ -52,6 +52,8 @@ export const CLIENT_ERRORS = {
   PCL_EGRESS_RATE_LIMITED: { status: 429, title: 'Too Many Requests' },
   PCL_EGRESS_RESPONSE_REJECTED: { status: 502, title: 'Bad Gateway' },
   PCL_EGRESS_REDIRECT_REFUSED: { status: 502, title: 'Bad Gateway' },
+  PCL_UPSTREAM_HOST_INVALID: { status: 400, title: 'Bad Request' },
+  PCL_UPSTREAM_HOST_REFUSED: { status: 403, title: 'Forbidden' },
   PCL_UPSTREAM_CIRCUIT_OPEN: { status: 503, title: 'Service Unavailable' },
   PCL_UPSTREAM_OVERLOADED: { status: 503, title: 'Service Unavailable' },
   PCL_SHUTTING_DOWN: { status: 503, title: 'Service Unavailable' },

@@ -12,13 +12,14 @@ import { Upstream } from '../proxy/upstream.js';
 import { compileUpstreamTls, type CompiledUpstreamTls } from '../proxy/upstream-tls.js';
 import type { ConnectionOptions } from 'node:tls';
 import { isIP, type LookupFunction } from 'node:net';
-import { guardedLookup, refusal } from '../proxy/address-guard.js';
+import { fixedResolver, guardedLookup, refusal } from '../proxy/address-guard.js';
 import { Router } from '../router/index.js';
 import { CidrMatcher, normalizeIp } from '../util/cidr.js';
 import type { BodyPolicy, CompiledApi, RouteTarget, Runtime } from './runtime.js';
 import { compileSecurityHeaders } from './security-headers.js';
 import { lifecycleWarnings } from '../stages/lifecycle/index.js';
 import { compileEgress } from '../egress/compile.js';
+import { compileHostTemplate } from '../proxy/host-template.js';
 
 type StageConfigs = Record<string, Record<string, unknown>>;
 type Limits = NonNullable<OperationOverride['limits']>;
@@ -78,6 +79,10 @@ export async function compileRuntime(
     const tls = compileApiTls(api, loaded, apiPath, issues);
     if (tls !== undefined) watchFiles.push(...tls.files);
     const lookup = compileAddressGuard(api, loaded, apiPath, issues);
+    if (api.upstreamHost !== undefined) {
+      try { compileHostTemplate(api.upstreamHost, new URL(api.upstream)); } catch (err) { issues.push(loaded.issueAt([...apiPath, 'upstreamHost', 'pattern'], `invalid regular expression: ${errorMessage(err)}`)); }
+      if (api.upstreamHost.from === 'path' && api.openapi === undefined) issues.push(loaded.issueAt([...apiPath, 'upstreamHost', 'from'], 'path needs an API with an OpenAPI document (path parameters come from its operations)'));
+    }
     let compiled: CompiledApi;
     try {
       compiled = compileApi(api, docBase, tls?.connect, lookup);
@@ -226,10 +231,10 @@ function compileApiTls(api: ApiConfig, loaded: LoadedConfig, apiPath: Path, issu
  * (http://2130706433/) into dotted quads.
  */
 function compileAddressGuard(api: ApiConfig, loaded: LoadedConfig, apiPath: Path, issues: ConfigIssue[]): LookupFunction | undefined {
-  if (api.addressGuard === undefined) return undefined;
+  if (api.addressGuard === undefined && api.upstreamHost === undefined) return undefined;
   let allow: CidrMatcher;
   try {
-    allow = new CidrMatcher(api.addressGuard.allow);
+    allow = new CidrMatcher(api.addressGuard?.allow ?? []);
   } catch (err) {
     issues.push(loaded.issueAt([...apiPath, 'addressGuard', 'allow'], errorMessage(err)));
     return undefined;
@@ -237,21 +242,27 @@ function compileAddressGuard(api: ApiConfig, loaded: LoadedConfig, apiPath: Path
   const host = new URL(api.upstream).hostname;
   if (isIP(normalizeIp(host)) !== 0) {
     const why = refusal({ allow }, host);
-    if (why !== undefined) issues.push(loaded.issueAt([...apiPath, 'upstream'], `upstream address ${host} is ${why}; addressGuard refuses it (add it to addressGuard.allow if intended)`));
-    return undefined;
+    if (why !== undefined && api.upstreamHost === undefined) issues.push(loaded.issueAt([...apiPath, 'upstream'], `upstream address ${host} is ${why}; addressGuard refuses it (add it to addressGuard.allow if intended)`));
+    if (api.upstreamHost === undefined) return undefined;
   }
-  return guardedLookup({ allow });
+  for (const [name, addresses] of Object.entries(api.addressGuard?.resolve ?? {})) {
+    for (const [i, a] of addresses.entries()) if (isIP(normalizeIp(a)) === 0) issues.push(loaded.issueAt([...apiPath, 'addressGuard', 'resolve', name, i], `"${a}" is not an IP address`));
+  }
+  return guardedLookup({ allow }, fixedResolver(api.addressGuard?.resolve ?? {}));
 }
 
 function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | undefined, lookup: LookupFunction | undefined): CompiledApi {
   const url = new URL(api.upstream);
   const t = api.timeouts ?? {};
+  const hostTemplate = api.upstreamHost === undefined ? undefined : compileHostTemplate(api.upstreamHost, url);
   const cb = api.circuitBreaker ?? {};
   return {
     name: api.name,
     basePath: trimSlash(api.basePath ?? docBase),
     stripBasePath: api.stripBasePath,
+    ...(hostTemplate !== undefined ? { hostTemplate } : {}),
     upstream: new Upstream({
+      dynamicHost: hostTemplate !== undefined,
       apiName: api.name,
       url,
       connectTimeoutMs: t.connectMs ?? 5_000,
@@ -263,7 +274,7 @@ function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | un
       maxQueued: api.maxQueued,
       queueTimeoutMs: api.queueTimeoutMs,
       retries: api.retries,
-      breaker: { enabled: cb.enabled ?? true, failureThreshold: cb.failureThreshold ?? 5, cooldownMs: cb.cooldownMs ?? 10_000 },
+      breaker: { enabled: hostTemplate === undefined && (cb.enabled ?? true), failureThreshold: cb.failureThreshold ?? 5, cooldownMs: cb.cooldownMs ?? 10_000 },
     }),
   };
 }

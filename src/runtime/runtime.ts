@@ -8,6 +8,7 @@ import type { Router } from '../router/index.js';
 import type { CidrMatcher } from '../util/cidr.js';
 import type { SecurityHeaders } from './security-headers.js';
 import type { CompiledEgress } from '../egress/compile.js';
+import type { compileHostTemplate } from '../proxy/host-template.js';
 
 /** One API as compiled: its upstream and how paths map to it. */
 export interface CompiledApi {
@@ -15,6 +16,8 @@ export interface CompiledApi {
   readonly upstream: Upstream;
   readonly basePath: string;
   readonly stripBasePath: boolean;
+  /** The upstream host taken from the request (`upstreamHost`), when the API has one. */
+  readonly hostTemplate?: ReturnType<typeof compileHostTemplate>;
 }
 
 /** How a route's request bodies are read for forwarding (src/server/body.ts, ADR 0008). */
