@@ -10,6 +10,7 @@ import { createTestCa, type TestCa } from '../fixtures/authn-keys/pki.js';
 import { E2E_PREAMBLE } from '../helpers/config.js';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 
 /** The third party's contract: the gateway refuses any response outside it. */
 const PARTNER_DOC = `openapi: 3.0.3
@@ -372,6 +373,11 @@ egress:
 });
 
 describe('egress config errors are reported with file:line', () => {
+  test('the shipped example validates', async () => {
+    const r = await runCli(['validate', '-c', join(REPO_ROOT, 'examples', 'egress', 'portcullis.yaml')]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
   test('bad egress blocks: each problem located', async () => {
     const { file } = writeConfig(`${E2E_PREAMBLE}apis:
   - name: a
