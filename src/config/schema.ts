@@ -107,6 +107,11 @@ export const ApiSchema = Type.Object({
     allow: Type.Array(Cidr, { default: [], description: 'Non-public addresses the upstream may still resolve to (e.g. its own subnet).' }),
     resolve: Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 2 }), { minItems: 1 }), { default: {}, description: 'Fixed name → addresses answers used instead of DNS (split-horizon names, tests); still checked like DNS answers.' }),
   }, { ...Strict, description: 'SSRF / DNS-rebinding defence for an upstream given by name: every address its name resolves to is checked when a connection opens, and a loopback, private, link-local, cloud-metadata, multicast or reserved one (IPv4-mapped, NAT64 and 6to4 forms included) refuses the connection (502 PCL_UPSTREAM_ADDRESS_REFUSED) unless allow covers it. The socket connects to the checked address.' })),
+  version: Type.Optional(Type.Object({
+    header: Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$', default: 'Api-Version', description: 'The request header that selects the version.' }),
+    value: Type.String({ pattern: '^[A-Za-z0-9._-]{1,32}$', description: 'The header value that selects this API entry (each version its own OpenAPI document).' }),
+    default: Type.Boolean({ default: false, description: 'Serve requests without the header (at most one entry per header and path).' }),
+  }, { ...Strict, description: 'Select this API by a request header instead of by path: entries sharing a header (usually with the same basePath) are versions of one API. A missing header without a default, or an unknown value, is 400 PCL_API_VERSION_UNKNOWN. Responses carry Vary with the header.' })),
   upstreamHost: Type.Optional(Type.Object({
     template: Type.String({ pattern: '^[a-z0-9.-]*\\{value\\}[a-z0-9.-]*$', description: 'The upstream host name with `{value}` where the request\'s value goes, e.g. `{value}.tenants.internal`. Scheme, port and path stay those of `upstream`.' }),
     from: Type.Union([Type.Literal('header'), Type.Literal('path')], { description: 'Take the value from a request header, or from a path parameter of the operation (needs `openapi`).' }),

@@ -12,6 +12,7 @@
 export const CLIENT_ERRORS = {
   PCL_ROUTE_NOT_FOUND: { status: 404, title: 'Not Found' },
   PCL_GONE: { status: 410, title: 'Gone' },
+  PCL_API_VERSION_UNKNOWN: { status: 400, title: 'Unknown API Version' },
   PCL_METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed' },
   PCL_METHOD_NOT_IMPLEMENTED: { status: 501, title: 'Not Implemented' },
   PCL_BAD_REQUEST: { status: 400, title: 'Bad Request' },

@@ -20,6 +20,7 @@ import { compileSecurityHeaders } from './security-headers.js';
 import { lifecycleWarnings } from '../stages/lifecycle/index.js';
 import { compileEgress } from '../egress/compile.js';
 import { compileHostTemplate } from '../proxy/host-template.js';
+import { VersionRouting } from './versions.js';
 
 type StageConfigs = Record<string, Record<string, unknown>>;
 type Limits = NonNullable<OperationOverride['limits']>;
@@ -47,6 +48,7 @@ export async function compileRuntime(
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   const router = new Router<RouteTarget>();
+  const versions = new VersionRouting();
   const apis: CompiledApi[] = [];
   const routes: RouteTarget[] = [];
   const watchFiles = [loaded.file];
@@ -93,6 +95,14 @@ export async function compileRuntime(
       continue;
     }
     apis.push(compiled);
+    let apiRouter = router;
+    if (api.version !== undefined) {
+      try {
+        apiRouter = versions.routerFor(api.version, compiled.basePath);
+      } catch (err) {
+        issues.push(loaded.issueAt([...apiPath, 'version'], errorMessage(err)));
+      }
+    }
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
       for (const [name, stageConfig] of Object.entries(configs)) {
@@ -119,7 +129,7 @@ export async function compileRuntime(
       for (const prefix of api.prefixes ?? []) {
         const target: RouteTarget = { api: compiled, operationId: undefined, label: '(pass-through)', template: prefix, tags: [], plan, maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
         try {
-          router.addPrefix(prefix, target);
+          apiRouter.addPrefix(prefix, target);
           routes.push(target);
         } catch (err) {
           issues.push(loaded.issueAt([...apiPath, 'prefixes'], errorMessage(err)));
@@ -133,7 +143,7 @@ export async function compileRuntime(
       const prefix = compiled.basePath === '' ? '/' : compiled.basePath;
       const target: RouteTarget = { api: compiled, operationId: undefined, label: '(undocumented)', template: prefix, tags: [], plan: buildPlan(apiStages, undefined, [...apiPath, 'stages']), maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
       try {
-        router.addPrefix(prefix, target, { catchAll: true });
+        apiRouter.addPrefix(prefix, target, { catchAll: true });
       } catch (err) {
         issues.push(loaded.issueAt([...apiPath, 'undocumented'], errorMessage(err)));
       }
@@ -169,7 +179,7 @@ export async function compileRuntime(
         operation: op,
       };
       try {
-        router.add(op.method, template, target);
+        apiRouter.add(op.method, template, target);
         routes.push(target);
       } catch (err) {
         issues.push(loaded.issueAt([...apiPath, 'openapi'], `${errorMessage(err)} (${op.pointer})`));
@@ -206,6 +216,7 @@ export async function compileRuntime(
     watchFiles: [...new Set(watchFiles.map((f) => resolve(f)))],
     warnings,
     egress,
+    versions: versions.groups(),
     close: async () => { await Promise.allSettled([...apis.map((a) => a.upstream.close()), egress?.close()]); },
   });
 }
