@@ -64,6 +64,7 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
 
   const opts: Dispatcher.DispatchOptions = { ...(origin !== undefined ? { origin } : {}), path: upstreamPath, method: ctx.method as Dispatcher.HttpMethod, headers, body: null, idempotent: IDEMPOTENT.has(ctx.method) };
   if (ctx.body !== undefined) {
+    x.requestBody = ctx.body;
     setWholeBody(opts, headers, ctx.body);
   } else if (hasBody(req)) {
     // Request buffering: nothing is sent upstream (no connection is taken) before the body, or
@@ -71,6 +72,7 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
     x.bodyUnread = false;
     prepareBody(req, target.body, (n) => { x.bytesIn = n; }).then((prepared) => {
       if (prepared.kind === 'whole') {
+        x.requestBody = prepared.body;
         setWholeBody(opts, headers, prepared.body);
       } else {
         opts.body = prepared.body as unknown as Dispatcher.DispatchOptions['body'];
