@@ -114,6 +114,7 @@ describe('egress gateway: applications reach third parties only as the integrati
       if (req.url === '/redirect/out') { res.writeHead(302, { location: `http://meta.partner.test:${plain.port}/v1/x` }); res.end(); return; }
       if (req.url === '/redirect/in') { res.writeHead(302, { location: '/v1/landed' }); res.end(); return; }
       if (req.url === '/v1/big') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ pad: 'x'.repeat(5000) })); return; }
+      if (req.url === '/v1/slow') return; // never answers: the gateway's headers timeout must
       if (req.url === '/v1/html') { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<script>alert(1)</script>'); return; }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ url: req.url, method: req.method, bodyLength: body.length }));
@@ -127,7 +128,9 @@ describe('egress gateway: applications reach third parties only as the integrati
 egress:
   host: 127.0.0.1
   port: 0
+  maxBodySize: 4096
   resolve:
+    slow.partner.test: [127.0.0.1]
     api.partner.test: [127.0.0.1]
     plain.partner.test: [127.0.0.1]
     limited.partner.test: [127.0.0.1]
@@ -176,6 +179,19 @@ egress:
       circuitBreaker:
         failureThreshold: 2
         cooldownMs: 600000
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: slow
+      hosts: [slow.partner.test]
+      ports: [${plain.port}]
+      timeouts:
+        headersMs: 500
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: untrusted
+      hosts: [api.partner.test]
+      ports: [${partnerPort}]
+      upstream: https://api.partner.test:${partnerPort}/v1
       addressGuard:
         allow: [127.0.0.1/32]
     - name: open
@@ -359,6 +375,17 @@ egress:
     }
   });
 
+  test('a body over egress.maxBodySize: 413; a provider that never answers: 504; a certificate the integration does not trust: 502', async () => {
+    const big = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/v1/items`, { method: 'POST', body: 'x'.repeat(5000), headers: { 'content-type': 'text/plain' } });
+    assert.deepEqual([big.status, big.json.code], [413, 'PCL_BODY_TOO_LARGE']);
+    const slow = await proxyRequest(egress, `http://slow.partner.test:${plain.port}/v1/slow`);
+    assert.deepEqual([slow.status, slow.json.code], [504, 'PCL_UPSTREAM_TIMEOUT']);
+    const before = partnerSeen.length;
+    const untrusted = await proxyRequest(egress, '/egress/untrusted/rates');
+    assert.deepEqual([untrusted.status, untrusted.json.code], [502, 'PCL_UPSTREAM_TLS_FAILED']);
+    assert.equal(partnerSeen.length, before);
+  });
+
   test('targets that are not a proxy request: 400 PCL_EGRESS_BAD_TARGET', async () => {
     for (const target of ['/not-egress', `http://user@plain.partner.test:${plain.port}/v1/x`]) {
       const a = await proxyRequest(egress, target);
@@ -369,6 +396,37 @@ egress:
   test('the injected secrets never appear in the gateway log', () => {
     const all = JSON.stringify(gw.logs) + gw.stderr();
     assert.doesNotMatch(all, /tok-partner-secret|k-partner-secret/);
+  });
+});
+
+describe('egress listener: clients outside allowClients are refused', () => {
+  let gw: GatewayProcess;
+  let egress: URL;
+  before(async () => {
+    const { file } = writeConfig(`${E2E_PREAMBLE}apis:
+  - name: unused
+    upstream: http://127.0.0.1:1
+    prefixes: [/unused]
+egress:
+  port: 0
+  allowClients: [10.0.0.0/8]
+  integrations:
+    - name: any
+      hosts: ['*']
+      connect: true
+`);
+    gw = await startGatewayProcess(file);
+    egress = new URL(String((await gw.waitForLog((l) => l.msg === 'portcullis listening')).egress));
+  });
+  after(async () => { await gw?.stop(); });
+
+  test('proxy requests and CONNECT from 127.0.0.1: 403 PCL_EGRESS_CLIENT_NOT_ALLOWED', async () => {
+    const a = await proxyRequest(egress, 'http://example.com/');
+    assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_CLIENT_NOT_ALLOWED']);
+    const t = await connectTunnel(egress, 'example.com:443');
+    assert.deepEqual([t.status, (JSON.parse(t.body) as { code: string }).code], [403, 'PCL_EGRESS_CLIENT_NOT_ALLOWED']);
+    const e = await gw.waitForLog((l) => l.msg === 'security event' && l.reqId === a.headers['x-request-id']);
+    assert.deepEqual([e.event, e.reason], ['egress.refused', 'client_not_allowed']);
   });
 });
 
