@@ -93,36 +93,23 @@ ${guard}`, { 'tenants.yaml': TENANT_DOC });
   });
 
   test('config: path needs a document, a bad resolve address and a bad template are located', async () => {
-    const { file } = writeConfig(`${E2E_PREAMBLE}apis:
+    const bad = (template: string) => writeConfig(`${E2E_PREAMBLE}apis:
   - name: bad
     upstream: http://x.tenants.test
     prefixes: [/bad]
     upstreamHost:
-      template: 'tenant.{value}/evil'
+      template: '${template}'
       from: path
       name: t
       hosts: ['*.tenants.test']
     addressGuard:
       resolve:
         a.tenants.test: [nope]
-`);
-    const r = await runCli(['validate', '-c', file]);
+`).file;
+    const r = await runCli(['validate', '-c', bad('tenant.{value}/evil')]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /portcullis\.yaml:\d+ apis\[0\]\.upstreamHost\.template: /);
-    const { file: f2 } = writeConfig(`${E2E_PREAMBLE}apis:
-  - name: bad
-    upstream: http://x.tenants.test
-    prefixes: [/bad]
-    upstreamHost:
-      template: '{value}.tenants.test'
-      from: path
-      name: t
-      hosts: ['*.tenants.test']
-    addressGuard:
-      resolve:
-        a.tenants.test: [nope]
-`);
-    const r2 = await runCli(['validate', '-c', f2]);
+    const r2 = await runCli(['validate', '-c', bad('{value}.tenants.test')]);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /portcullis\.yaml:\d+ apis\[0\]\.upstreamHost\.from: path needs an API with an OpenAPI document/);
     assert.match(r2.stderr, /portcullis\.yaml:\d+ apis\[0\]\.addressGuard\.resolve\["a\.tenants\.test"\]\[0\]: "nope" is not an IP address/);
