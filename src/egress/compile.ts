@@ -100,6 +100,8 @@ async function compileIntegration(
   const upstream = cfg.upstream === undefined ? undefined : new URL(cfg.upstream);
   if (upstream !== undefined) {
     if (!hosts.matches(upstream.hostname)) fail(['upstream'], `host ${upstream.hostname} is not covered by hosts`);
+    const port = upstream.port !== '' ? Number(upstream.port) : upstream.protocol === 'https:' ? 443 : 80;
+    if (!cfg.ports.includes(port)) fail(['upstream'], `port ${port} is not in ports (${cfg.ports.join(', ')})`);
     const lit = literalAddress(upstream.hostname);
     const why = lit === undefined ? undefined : refusal(policy, lit);
     if (why !== undefined) fail(['upstream'], `upstream address ${upstream.hostname} is ${why}; the address guard refuses it (add it to addressGuard.allow if intended)`);

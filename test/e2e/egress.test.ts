@@ -459,6 +459,7 @@ egress:
         allow: [10.0.0.0/33]
     - name: two
       hosts: [a.test]
+      upstream: https://a.test:8443/
       openapi: ./missing.yaml
       bogus: 1
 `);
@@ -467,6 +468,7 @@ egress:
     const expected = [
       /portcullis\.yaml:\d+ egress\.resolve\["x\.test"\]\[0\]: "not-an-ip" is not an IP address/,
       /portcullis\.yaml:\d+ egress\.integrations\[0\]\.upstream: host other\.test is not covered by hosts/,
+      /portcullis\.yaml:\d+ egress\.integrations\[2\]\.upstream: port 8443 is not in ports \(80, 443\)/,
       /portcullis\.yaml:\d+ egress\.integrations\[0\]\.bearerToken: give either bearerToken or headers\.authorization/,
       /portcullis\.yaml:\d+ egress\.integrations\[1\]\.name: duplicate integration name "one"/,
       /portcullis\.yaml:\d+ egress\.integrations\[1\]\.upstream: upstream address 127\.0\.0\.1 is loopback/,
