@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { E2E_PREAMBLE } from '../helpers/config.js';
-import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
+import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { fixture } from '../helpers/paths.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 
@@ -45,6 +45,9 @@ describe('inventory: observed query and body field NAMES per endpoint, never val
     const text = JSON.stringify(report);
     for (const value of ['alice@example.com', 'hunter2', 'Paris', 'carol@example.com', 's3cr3t', 'admin', '1234']) assert.ok(!text.includes(value), `${value} must never be stored`);
     const op = report!.draft.shop!.paths['/internal/users/{id}']!.post!;
+    const cli = await runCli(['inventory', '--admin', gw.adminUrl], { PORTCULLIS_ADMIN_TOKEN: TOKEN });
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /\/v0\/internal\/users\/\{id\}.*query: notify,token {2}body: email,password,profile,profile\.city,role,pin/);
     assert.deepEqual(op.requestBody?.content['application/json']?.schema, { type: 'object', properties: { email: {}, password: {}, profile: { properties: { city: {} } }, role: {}, pin: {} } });
   });
 });
