@@ -12,7 +12,7 @@ Example: PORTCULLIS_ADMIN_TOKEN=... portcullis inventory --openapi > shadow.yaml
 
 const defaultIo: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), env: process.env, now: Date.now };
 
-interface Entry { api: string; method: string; template: string; operation?: string; count: number; lastSeen: number; statuses: Record<string, number>; clients: string[]; query: string[] }
+interface Entry { api: string; method: string; template: string; operation?: string; count: number; lastSeen: number; statuses: Record<string, number>; clients: string[]; query: string[]; body?: string[] }
 interface Report { documented: Entry[]; zombies: { api: string; operation: string; method: string; template: string }[]; shadow: Entry[]; dropped: number }
 
 /**
@@ -51,7 +51,7 @@ export async function inventoryCommand(argv: readonly string[], io: CliIo = defa
 }
 
 function renderText(r: Report): string {
-  const line = (e: Entry) => `  ${e.api.padEnd(16)} ${e.method.padEnd(7)} ${e.template.padEnd(40)} ${String(e.count).padStart(8)}  ${Object.entries(e.statuses).map(([k, v]) => `${k}:${v}`).join(' ')}${e.query.length > 0 ? `  query: ${e.query.join(',')}` : ''}`;
+  const line = (e: Entry) => `  ${e.api.padEnd(16)} ${e.method.padEnd(7)} ${e.template.padEnd(40)} ${String(e.count).padStart(8)}  ${Object.entries(e.statuses).map(([k, v]) => `${k}:${v}`).join(' ')}${e.query.length > 0 ? `  query: ${e.query.join(',')}` : ''}${(e.body ?? []).length > 0 ? `  body: ${e.body!.join(',')}` : ''}`;
   const out = [
     `Documented and used (${r.documented.length})`, ...r.documented.map(line), '',
     `Documented, never called: zombies (${r.zombies.length})`, ...r.zombies.map((z) => `  ${z.api.padEnd(16)} ${z.method.padEnd(7)} ${z.template.padEnd(40)} ${z.operation}`), '',

@@ -120,7 +120,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   if (isWorker && admin !== undefined) process.send?.({ portcullis: 'admin', port: admin.port });
   const started = gateway;
   reloadOnHup = () => { void started.reload('SIGHUP'); };
-  logger.info({ http: gateway.http?.url, https: gateway.https?.url, [isWorker ? 'workerAdmin' : 'admin']: admin?.url }, 'portcullis listening');
+  logger.info({ http: gateway.http?.url, https: gateway.https?.url, ...(gateway.egress !== undefined ? { egress: gateway.egress.url } : {}), [isWorker ? 'workerAdmin' : 'admin']: admin?.url }, 'portcullis listening');
   if (isWorker) process.send?.({ portcullis: 'ready' });
 
   return new Promise<number>((resolve) => {

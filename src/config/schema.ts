@@ -4,6 +4,7 @@ import { AuditSchema } from '../observability/audit/schema.js';
 import { SinksSchema } from '../observability/sinks/schema.js';
 import { AlertsSchema } from '../observability/alerts/schema.js';
 import { ModeSchema, OnErrorSchema } from './common.js';
+import { EgressSchema, HostPatternSchema } from '../egress/schema.js';
 
 /**
  * The root configuration schema: the single source of truth for the config file.
@@ -104,7 +105,20 @@ export const ApiSchema = Type.Object({
   upstreamTls: Type.Optional(UpstreamTlsSchema),
   addressGuard: Type.Optional(Type.Object({
     allow: Type.Array(Cidr, { default: [], description: 'Non-public addresses the upstream may still resolve to (e.g. its own subnet).' }),
+    resolve: Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 2 }), { minItems: 1 }), { default: {}, description: 'Fixed name → addresses answers used instead of DNS (split-horizon names, tests); still checked like DNS answers.' }),
   }, { ...Strict, description: 'SSRF / DNS-rebinding defence for an upstream given by name: every address its name resolves to is checked when a connection opens, and a loopback, private, link-local, cloud-metadata, multicast or reserved one (IPv4-mapped, NAT64 and 6to4 forms included) refuses the connection (502 PCL_UPSTREAM_ADDRESS_REFUSED) unless allow covers it. The socket connects to the checked address.' })),
+  version: Type.Optional(Type.Object({
+    header: Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$', default: 'Api-Version', description: 'The request header that selects the version.' }),
+    value: Type.String({ pattern: '^[A-Za-z0-9._-]{1,32}$', description: 'The header value that selects this API entry (each version its own OpenAPI document).' }),
+    default: Type.Boolean({ default: false, description: 'Serve requests without the header (at most one entry per header and path).' }),
+  }, { ...Strict, description: 'Select this API by a request header instead of by path: entries sharing a header (usually with the same basePath) are versions of one API. A missing header without a default, or an unknown value, is 400 PCL_API_VERSION_UNKNOWN. Responses carry Vary with the header.' })),
+  upstreamHost: Type.Optional(Type.Object({
+    template: Type.String({ pattern: '^[a-z0-9.-]*\\{value\\}[a-z0-9.-]*$', description: 'The upstream host name with `{value}` where the request\'s value goes, e.g. `{value}.tenants.internal`. Scheme, port and path stay those of `upstream`.' }),
+    from: Type.Union([Type.Literal('header'), Type.Literal('path')], { description: 'Take the value from a request header, or from a path parameter of the operation (needs `openapi`).' }),
+    name: Type.String({ minLength: 1, maxLength: 64, description: 'The header or path parameter name.' }),
+    pattern: Type.String({ minLength: 1, default: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'The value must match it whole (default: one lower-case DNS label: no dots, ports, `@` or address spellings). Values longer than 63 characters are refused before it is tried.' }),
+    hosts: Type.Array(HostPatternSchema, { minItems: 1, description: 'Hosts the template may produce (e.g. `*.tenants.internal`).' }),
+  }, { ...Strict, description: 'SSRF-safe URL template: the upstream host is built from request data, validated, and its resolved addresses checked by the address guard (always on for such APIs; `addressGuard.allow` widens it). A missing or invalid value is 400 PCL_UPSTREAM_HOST_INVALID; a host outside `hosts`, an address the guard refuses or a name that does not resolve is 403 PCL_UPSTREAM_HOST_REFUSED. The circuit breaker is off for such APIs (one bad tenant must not open it for all).' })),
   undocumented: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], {
     default: 'enforce',
     description: 'Requests no operation of the document describes: `enforce` answers 404/405; `monitor` forwards them (with the API-level stages) so a shadow API can be discovered before it is closed. Both are recorded in the inventory.',
@@ -200,6 +214,7 @@ export const ConfigSchema = Type.Object({
   sinks: SinksSchema,
   alerts: AlertsSchema,
   inventory: InventorySchema,
+  egress: Type.Optional(EgressSchema),
   watch: Type.Boolean({ default: true, description: 'Reload when the config file or a referenced OpenAPI document changes (SIGHUP always reloads).' }),
   apis: Type.Array(ApiSchema, { minItems: 1, description: 'The APIs behind the gateway.' }),
 }, Strict);

@@ -126,6 +126,11 @@ export interface RequestEndMessage {
   stage: string | undefined;
   headers: Record<string, string | string[] | undefined>;
   userAgent: string | undefined;
+  /**
+   * The request body when the gateway read it whole (buffered for a stage or for forwarding), for
+   * the inventory's field-name observation only: subscribers must never log or store it.
+   */
+  requestBody?: Buffer;
 }
 
 /** A call to a deprecated (or sunset, or retired) API or operation: who still uses it (src/stages/lifecycle). */

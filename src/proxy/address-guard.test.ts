@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LookupAddress } from 'node:dns';
 import { CidrMatcher } from '../util/cidr.js';
-import { ADDRESS_REFUSED_CODE, addressCategory, guardedLookup, refusal } from './address-guard.js';
+import { ADDRESS_REFUSED_CODE, addressCategory, fixedResolver, guardedLookup, literalAddress, refusal } from './address-guard.js';
 
 const host = (url: string) => new URL(url).hostname;
 
@@ -47,5 +47,40 @@ describe('address guard (SSRF, DNS rebinding)', () => {
     assert.deepEqual([ok.err, ok.addr], [null, '93.184.216.34']);
     const okAll = await run([{ address: '93.184.216.34', family: 4 }], true);
     assert.deepEqual(okAll.addr, [{ address: '93.184.216.34', family: 4 }]);
+  });
+});
+
+describe('fixed answers and literal hosts (issue 16)', () => {
+  test('literalAddress: the URL parser\'s spelling of an address, brackets removed; names are not addresses', () => {
+    assert.equal(literalAddress(new URL('http://2130706433/').hostname), '127.0.0.1');
+    assert.equal(literalAddress(new URL('http://[::ffff:127.0.0.1]/').hostname), '::ffff:7f00:1');
+    assert.equal(addressCategory(literalAddress(new URL('http://[::ffff:127.0.0.1]/').hostname)!), 'loopback');
+    assert.equal(literalAddress('api.example'), undefined);
+  });
+
+  test('attack: a fixed answer is no way around the guard; unknown names go to the fallback resolver', async () => {
+    const asked: string[] = [];
+    const fallback = ((h: string, _o: unknown, cb: (e: null, a: LookupAddress[]) => void) => { asked.push(h); cb(null, [{ address: '93.184.216.34', family: 4 }]); }) as never;
+    const lookup = guardedLookup({ allow: new CidrMatcher([]) }, fixedResolver({ 'Meta.Test.': ['::ffff:169.254.169.254'], 'ok.test': ['93.184.216.35'] }, fallback));
+    const run = (name: string) => new Promise<{ err: NodeJS.ErrnoException | null; addr: unknown }>((resolve) => {
+      lookup(name, {}, (err, addr) => resolve({ err, addr }));
+    });
+    assert.equal((await run('meta.test')).err?.code, ADDRESS_REFUSED_CODE);
+    assert.equal((await run('ok.test.')).addr, '93.184.216.35');
+    assert.equal((await run('other.test')).addr, '93.184.216.34');
+    assert.deepEqual(asked, ['other.test']);
+  });
+
+  test('attack: a resolver that answers differently each time (rebinding) cannot change the address a check passed', async () => {
+    let calls = 0;
+    const flipping = ((_h: string, _o: unknown, cb: (e: null, a: LookupAddress[]) => void) => {
+      calls += 1;
+      cb(null, [{ address: calls === 1 ? '93.184.216.34' : '127.0.0.1', family: 4 }]);
+    }) as never;
+    const lookup = guardedLookup({ allow: new CidrMatcher([]) }, flipping);
+    const first = await new Promise<unknown>((r) => lookup('rebind.test', {}, (_e, a) => r(a)));
+    assert.equal(first, '93.184.216.34', 'the socket is handed exactly the address that was checked');
+    const second = await new Promise<NodeJS.ErrnoException | null>((r) => lookup('rebind.test', {}, (e) => r(e)));
+    assert.equal(second?.code, ADDRESS_REFUSED_CODE, 'the next connection resolves again and is checked again');
   });
 });

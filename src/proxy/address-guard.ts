@@ -74,6 +74,45 @@ export function refusal(policy: AddressPolicy, ip: string): string | undefined {
 }
 
 /**
+ * The address a URL host names when it is an IP literal, else undefined. Feed it the hostname the
+ * WHATWG URL parser produced: it has already turned the decimal, octal and hex spellings
+ * (`2130706433`, `0177.0.0.1`, `0x7f.1`) into dotted quads and bracketed IPv6 into its canonical
+ * form, so `[::ffff:127.0.0.1]` arrives as `[::ffff:7f00:1]` and is judged as 127.0.0.1.
+ *
+ * @example
+ * literalAddress(new URL('http://0177.0.0.1/').hostname); // '127.0.0.1'
+ * literalAddress('api.example');                          // undefined
+ */
+export function literalAddress(hostname: string): string | undefined {
+  const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  return isIP(bare) === 0 ? undefined : bare;
+}
+
+/**
+ * A resolver that answers the names of `fixed` itself (like curl's `--resolve`) and asks `fallback`
+ * (DNS) for the rest. The answers are still checked by {@link guardedLookup}: a fixed name is no
+ * way around the address guard. Names are matched case-insensitively, without a trailing dot.
+ *
+ * @example
+ * guardedLookup(policy, fixedResolver({ 'api.partner.test': ['127.0.0.1'] }));
+ */
+export function fixedResolver(fixed: Readonly<Record<string, readonly string[]>>, fallback: typeof dnsLookup = dnsLookup): typeof dnsLookup {
+  const table = new Map<string, LookupAddress[]>();
+  for (const [name, addresses] of Object.entries(fixed)) {
+    table.set(name.toLowerCase().replace(/\.$/, ''), addresses.map((a) => {
+      const n = normalizeIp(a);
+      return { address: n, family: isIP(n) };
+    }));
+  }
+  const resolve = (hostname: string, options: unknown, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void): void => {
+    const hit = table.get(hostname.toLowerCase().replace(/\.$/, ''));
+    if (hit === undefined) { (fallback as unknown as (h: string, o: unknown, c: typeof callback) => void)(hostname, options, callback); return; }
+    process.nextTick(() => callback(null, hit));
+  };
+  return resolve as unknown as typeof dnsLookup;
+}
+
+/**
  * A `lookup` for net/tls connect that resolves the name, refuses the connection when ANY resolved
  * address is forbidden (a name answering both a public and a private address is how DNS rebinding
  * hides), and hands the socket the checked addresses: the socket connects to what was checked, so a

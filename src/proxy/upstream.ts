@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Pool } from 'undici';
+import { Agent, Pool } from 'undici';
 import { GatewayError } from '../errors/index.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { publishCircuitState } from '../observability/channels.js';
@@ -23,6 +23,8 @@ export interface UpstreamOptions {
   readonly queueTimeoutMs: number;
   readonly retries: number;
   readonly breaker: { readonly enabled: boolean; readonly failureThreshold: number; readonly cooldownMs: number };
+  /** The host comes from each request (`upstreamHost`): an Agent keeps one pool per origin, and calls name their origin. */
+  readonly dynamicHost?: boolean;
 }
 
 /** A call that waits for one of the pool's connections (see {@link Upstream.admit}). */
@@ -54,7 +56,7 @@ export function overloaded(): GatewayError {
  */
 export class Upstream {
   readonly options: UpstreamOptions;
-  readonly pool: Pool;
+  readonly pool: Pool | Agent;
   readonly breaker: CircuitBreaker | undefined;
   /** Path prefix of the upstream URL, prepended to forwarded paths ('' for none). */
   readonly basePath: string;
@@ -64,14 +66,16 @@ export class Upstream {
 
   constructor(options: UpstreamOptions) {
     this.options = options;
-    this.pool = new Pool(options.url.origin, {
+    const settings = {
       connections: options.maxConnections,
       connect: { timeout: options.connectTimeoutMs, ...options.tls, ...(options.lookup !== undefined ? { lookup: options.lookup } : {}) },
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.bodyTimeoutMs,
       keepAliveTimeout: 4_000,
       pipelining: 1,
-    });
+    };
+    // maxConnections then bounds each origin's pool; admission (below) still bounds the API's calls.
+    this.pool = options.dynamicHost === true ? new Agent(settings) : new Pool(options.url.origin, settings);
     const path = options.url.pathname.replace(/\/+$/, '');
     this.basePath = path;
     this.host = options.url.host;

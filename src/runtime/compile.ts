@@ -13,12 +13,15 @@ import { Upstream } from '../proxy/upstream.js';
 import { compileUpstreamTls, type CompiledUpstreamTls } from '../proxy/upstream-tls.js';
 import type { ConnectionOptions } from 'node:tls';
 import { isIP, type LookupFunction } from 'node:net';
-import { guardedLookup, refusal } from '../proxy/address-guard.js';
+import { fixedResolver, guardedLookup, refusal } from '../proxy/address-guard.js';
 import { Router } from '../router/index.js';
 import { CidrMatcher, normalizeIp } from '../util/cidr.js';
 import type { BodyPolicy, CompiledApi, RouteTarget, Runtime } from './runtime.js';
 import { compileSecurityHeaders } from './security-headers.js';
 import { lifecycleWarnings } from '../stages/lifecycle/index.js';
+import { compileEgress } from '../egress/compile.js';
+import { compileHostTemplate } from '../proxy/host-template.js';
+import { VersionRouting } from './versions.js';
 
 type StageConfigs = Record<string, Record<string, unknown>>;
 type Limits = NonNullable<OperationOverride['limits']>;
@@ -46,6 +49,7 @@ export async function compileRuntime(
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   const router = new Router<RouteTarget>();
+  const versions = new VersionRouting();
   const apis: CompiledApi[] = [];
   const routes: RouteTarget[] = [];
   const watchFiles = [loaded.file];
@@ -78,6 +82,10 @@ export async function compileRuntime(
     const tls = compileApiTls(api, loaded, apiPath, issues);
     if (tls !== undefined) watchFiles.push(...tls.files);
     const lookup = compileAddressGuard(api, loaded, apiPath, issues);
+    if (api.upstreamHost !== undefined) {
+      try { compileHostTemplate(api.upstreamHost, new URL(api.upstream)); } catch (err) { issues.push(loaded.issueAt([...apiPath, 'upstreamHost', 'pattern'], `invalid regular expression: ${errorMessage(err)}`)); }
+      if (api.upstreamHost.from === 'path' && api.openapi === undefined) issues.push(loaded.issueAt([...apiPath, 'upstreamHost', 'from'], 'path needs an API with an OpenAPI document (path parameters come from its operations)'));
+    }
     let compiled: CompiledApi;
     try {
       compiled = compileApi(api, docBase, tls?.connect, lookup);
@@ -88,6 +96,14 @@ export async function compileRuntime(
       continue;
     }
     apis.push(compiled);
+    let apiRouter = router;
+    if (api.version !== undefined) {
+      try {
+        apiRouter = versions.routerFor(api.version, compiled.basePath);
+      } catch (err) {
+        issues.push(loaded.issueAt([...apiPath, 'version'], errorMessage(err)));
+      }
+    }
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
       for (const [name, stageConfig] of Object.entries(configs)) {
@@ -114,7 +130,7 @@ export async function compileRuntime(
       for (const prefix of api.prefixes ?? []) {
         const target: RouteTarget = { api: compiled, operationId: undefined, label: '(pass-through)', template: prefix, tags: [], plan, maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
         try {
-          router.addPrefix(prefix, target);
+          apiRouter.addPrefix(prefix, target);
           routes.push(target);
         } catch (err) {
           issues.push(loaded.issueAt([...apiPath, 'prefixes'], errorMessage(err)));
@@ -128,7 +144,7 @@ export async function compileRuntime(
       const prefix = compiled.basePath === '' ? '/' : compiled.basePath;
       const target: RouteTarget = { api: compiled, operationId: undefined, label: '(undocumented)', template: prefix, tags: [], plan: buildPlan(apiStages, undefined, [...apiPath, 'stages']), maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
       try {
-        router.addPrefix(prefix, target, { catchAll: true });
+        apiRouter.addPrefix(prefix, target, { catchAll: true });
       } catch (err) {
         issues.push(loaded.issueAt([...apiPath, 'undocumented'], errorMessage(err)));
       }
@@ -164,7 +180,7 @@ export async function compileRuntime(
         operation: op,
       };
       try {
-        router.add(op.method, template, target);
+        apiRouter.add(op.method, template, target);
         routes.push(target);
       } catch (err) {
         issues.push(loaded.issueAt([...apiPath, 'openapi'], `${errorMessage(err)} (${op.pointer})`));
@@ -179,8 +195,12 @@ export async function compileRuntime(
     issues.push(loaded.issueAt(['server', 'trustedProxies'], errorMessage(err)));
   }
 
+  const egress = config.egress === undefined ? undefined : await compileEgress(config.egress, loaded, issues);
+  for (const integ of config.egress?.integrations ?? []) if (integ.openapi !== undefined) watchFiles.push(resolve(loaded.baseDir, integ.openapi));
+
   if (issues.length > 0 || trusted === undefined) {
     await Promise.allSettled(apis.map((a) => a.upstream.close()));
+    await egress?.close();
     throw new ConfigError('PCL_ERR_CONFIG_INVALID', issues);
   }
 
@@ -196,7 +216,9 @@ export async function compileRuntime(
     securityHeaders: compileSecurityHeaders(config.securityHeaders),
     watchFiles: [...new Set(watchFiles.map((f) => resolve(f)))],
     warnings,
-    close: async () => { await Promise.allSettled(apis.map((a) => a.upstream.close())); },
+    egress,
+    versions: versions.groups(),
+    close: async () => { await Promise.allSettled([...apis.map((a) => a.upstream.close()), egress?.close()]); },
   });
 }
 
@@ -221,10 +243,10 @@ function compileApiTls(api: ApiConfig, loaded: LoadedConfig, apiPath: Path, issu
  * (http://2130706433/) into dotted quads.
  */
 function compileAddressGuard(api: ApiConfig, loaded: LoadedConfig, apiPath: Path, issues: ConfigIssue[]): LookupFunction | undefined {
-  if (api.addressGuard === undefined) return undefined;
+  if (api.addressGuard === undefined && api.upstreamHost === undefined) return undefined;
   let allow: CidrMatcher;
   try {
-    allow = new CidrMatcher(api.addressGuard.allow);
+    allow = new CidrMatcher(api.addressGuard?.allow ?? []);
   } catch (err) {
     issues.push(loaded.issueAt([...apiPath, 'addressGuard', 'allow'], errorMessage(err)));
     return undefined;
@@ -232,21 +254,27 @@ function compileAddressGuard(api: ApiConfig, loaded: LoadedConfig, apiPath: Path
   const host = new URL(api.upstream).hostname;
   if (isIP(normalizeIp(host)) !== 0) {
     const why = refusal({ allow }, host);
-    if (why !== undefined) issues.push(loaded.issueAt([...apiPath, 'upstream'], `upstream address ${host} is ${why}; addressGuard refuses it (add it to addressGuard.allow if intended)`));
-    return undefined;
+    if (why !== undefined && api.upstreamHost === undefined) issues.push(loaded.issueAt([...apiPath, 'upstream'], `upstream address ${host} is ${why}; addressGuard refuses it (add it to addressGuard.allow if intended)`));
+    if (api.upstreamHost === undefined) return undefined;
   }
-  return guardedLookup({ allow });
+  for (const [name, addresses] of Object.entries(api.addressGuard?.resolve ?? {})) {
+    for (const [i, a] of addresses.entries()) if (isIP(normalizeIp(a)) === 0) issues.push(loaded.issueAt([...apiPath, 'addressGuard', 'resolve', name, i], `"${a}" is not an IP address`));
+  }
+  return guardedLookup({ allow }, fixedResolver(api.addressGuard?.resolve ?? {}));
 }
 
 function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | undefined, lookup: LookupFunction | undefined): CompiledApi {
   const url = new URL(api.upstream);
   const t = api.timeouts ?? {};
+  const hostTemplate = api.upstreamHost === undefined ? undefined : compileHostTemplate(api.upstreamHost, url);
   const cb = api.circuitBreaker ?? {};
   return {
     name: api.name,
     basePath: trimSlash(api.basePath ?? docBase),
     stripBasePath: api.stripBasePath,
+    ...(hostTemplate !== undefined ? { hostTemplate } : {}),
     upstream: new Upstream({
+      dynamicHost: hostTemplate !== undefined,
       apiName: api.name,
       url,
       connectTimeoutMs: t.connectMs ?? 5_000,
@@ -258,7 +286,7 @@ function compileApi(api: ApiConfig, docBase: string, tls: ConnectionOptions | un
       maxQueued: api.maxQueued,
       queueTimeoutMs: api.queueTimeoutMs,
       retries: api.retries,
-      breaker: { enabled: cb.enabled ?? true, failureThreshold: cb.failureThreshold ?? 5, cooldownMs: cb.cooldownMs ?? 10_000 },
+      breaker: { enabled: hostTemplate === undefined && (cb.enabled ?? true), failureThreshold: cb.failureThreshold ?? 5, cooldownMs: cb.cooldownMs ?? 10_000 },
     }),
   };
 }

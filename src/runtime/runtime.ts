@@ -7,6 +7,9 @@ import type { Upstream } from '../proxy/upstream.js';
 import type { Router } from '../router/index.js';
 import type { CidrMatcher } from '../util/cidr.js';
 import type { SecurityHeaders } from './security-headers.js';
+import type { CompiledEgress } from '../egress/compile.js';
+import type { VersionGroup } from './versions.js';
+import type { compileHostTemplate } from '../proxy/host-template.js';
 
 /** One API as compiled: its upstream and how paths map to it. */
 export interface CompiledApi {
@@ -14,6 +17,8 @@ export interface CompiledApi {
   readonly upstream: Upstream;
   readonly basePath: string;
   readonly stripBasePath: boolean;
+  /** The upstream host taken from the request (`upstreamHost`), when the API has one. */
+  readonly hostTemplate?: ReturnType<typeof compileHostTemplate>;
 }
 
 /** How a route's request bodies are read for forwarding (src/server/body.ts, ADR 0008). */
@@ -60,6 +65,10 @@ export interface Runtime {
   readonly watchFiles: readonly string[];
   /** Advice found at load that does not stop the config (e.g. a deprecated operation without a date), with file:line. */
   readonly warnings: readonly ConfigIssue[];
+  /** Header-selected API versions (`apis[].version`), consulted before `router` for their paths. */
+  readonly versions: readonly VersionGroup[];
+  /** The egress gateway's integrations (`egress:`), when configured. */
+  readonly egress: CompiledEgress | undefined;
   /** Closes upstream pools after their in-flight requests finish. */
   close(): Promise<void>;
 }

@@ -33,6 +33,8 @@ export interface Exchange {
   stage: string | undefined;
   /** The request body was not read (or only partly): the connection must not be reused. */
   bodyUnread: boolean;
+  /** The request body when it was read whole (for the inventory's field names; never logged). */
+  requestBody?: Buffer;
   /** Called once when the client connection closes, after the exchange is published (aborts an upstream call). */
   onClose: (() => void) | undefined;
 }
@@ -145,6 +147,7 @@ export function endExchange(x: Exchange): void {
     stage: x.stage,
     headers: x.req.headers,
     userAgent: x.req.headers['user-agent'],
+    ...(x.requestBody !== undefined ? { requestBody: x.requestBody } : {}),
   }));
 }
 

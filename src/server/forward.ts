@@ -32,6 +32,19 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
     return;
   }
   const req = x.req;
+  let origin: string | undefined;
+  let upstreamHost = upstream.host;
+  if (target.api.hostTemplate !== undefined) {
+    const choice = target.api.hostTemplate.choose(ctx.route.params, req.headers);
+    if (!choice.ok) {
+      void sendProblem(x, choice.reason === 'not_allowed'
+        ? new GatewayError('PCL_UPSTREAM_HOST_REFUSED', { detail: 'The request names an upstream that is not allowed.', stage: 'proxy', internal: choice.reason })
+        : new GatewayError('PCL_UPSTREAM_HOST_INVALID', { detail: 'The request does not name a valid upstream.', stage: 'proxy', internal: choice.reason }));
+      return;
+    }
+    origin = choice.origin;
+    upstreamHost = choice.host;
+  }
 
   let path = ctx.path;
   if (target.api.stripBasePath && target.api.basePath !== '' && path.startsWith(target.api.basePath)) {
@@ -41,7 +54,7 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
   const headers = buildUpstreamHeaders(req.headers, {
     client: ctx.client,
     requestId: x.id,
-    upstreamHost: upstream.host,
+    upstreamHost,
     trustedPeer: x.rt.trusted.has(ctx.client.peer),
   });
   // Stage-requested changes (principal forwarding) win over anything the client sent.
@@ -49,8 +62,9 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
   // A stage that reads the response body must see it as the client will, not compressed.
   if (target.plan.needsResponseBody) headers['accept-encoding'] = 'identity';
 
-  const opts: Dispatcher.DispatchOptions = { path: upstreamPath, method: ctx.method as Dispatcher.HttpMethod, headers, body: null, idempotent: IDEMPOTENT.has(ctx.method) };
+  const opts: Dispatcher.DispatchOptions = { ...(origin !== undefined ? { origin } : {}), path: upstreamPath, method: ctx.method as Dispatcher.HttpMethod, headers, body: null, idempotent: IDEMPOTENT.has(ctx.method) };
   if (ctx.body !== undefined) {
+    x.requestBody = ctx.body;
     setWholeBody(opts, headers, ctx.body);
   } else if (hasBody(req)) {
     // Request buffering: nothing is sent upstream (no connection is taken) before the body, or
@@ -58,6 +72,7 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
     x.bodyUnread = false;
     prepareBody(req, target.body, (n) => { x.bytesIn = n; }).then((prepared) => {
       if (prepared.kind === 'whole') {
+        x.requestBody = prepared.body;
         setWholeBody(opts, headers, prepared.body);
       } else {
         opts.body = prepared.body as unknown as Dispatcher.DispatchOptions['body'];
@@ -75,6 +90,14 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
     return;
   }
   send(x, ctx, target, opts);
+}
+
+/** True when the error (or a cause) says the name does not resolve. */
+function unresolvable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e !== null && typeof e === 'object' && i < 5; e = e.cause as typeof e, i++) {
+    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'EAI_NODATA') return true;
+  }
+  return false;
 }
 
 function setWholeBody(opts: Dispatcher.DispatchOptions, headers: Record<string, string | string[] | undefined>, body: Buffer): void {
@@ -315,6 +338,11 @@ class UpstreamCall implements Dispatcher.DispatchHandler, QueuedCall {
     if ((kind === 'connect' || kind === 'other') && this.#retriable && this.#attempt < this.#upstream.options.retries && x.upstreamS === undefined) {
       this.#attempt += 1;
       this.start();
+      return;
+    }
+    if (this.#target.api.hostTemplate !== undefined && (kind === 'address' || unresolvable(err))) {
+      // The host came from the request: a refused address or an unknown name is the client's doing (4xx).
+      void sendProblem(x, new GatewayError('PCL_UPSTREAM_HOST_REFUSED', { detail: 'The request names an upstream that is not allowed.', stage: 'proxy', internal: kind === 'address' ? 'address_refused' : 'unresolvable' }));
       return;
     }
     breaker?.onFailure();

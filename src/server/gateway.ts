@@ -7,7 +7,8 @@ import { compileRuntime } from '../runtime/compile.js';
 import type { KeyValueStore } from '../store/index.js';
 import { createStore } from '../store/create.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { listenHttp, listenHttps, type Listener } from './listeners.js';
+import { listenEgress, listenHttp, listenHttps, type Listener } from './listeners.js';
+import { createEgressConnectHandler, createEgressHandler } from '../egress/index.js';
 import { OverloadMonitor } from './overload.js';
 import { createRequestHandler } from './request-handler.js';
 
@@ -29,6 +30,8 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly http: Listener | undefined;
   readonly https: Listener | undefined;
+  /** The egress listener (`egress:`), applications' outbound proxy. */
+  readonly egress: Listener | undefined;
   runtime(): Runtime;
   /** Rebuilds the runtime; on failure the old one keeps serving and false is returned. */
   reload(reason: string): Promise<boolean>;
@@ -72,6 +75,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       () => opts.logger.info('TLS certificate reloaded'));
   }
 
+  const egressCfg = loaded.config.egress;
+  const egressListener = egressCfg === undefined ? undefined
+    : await listenEgress(cfg, egressCfg.host, egressCfg.port, createEgressHandler(() => current().egress), createEgressConnectHandler(() => current().egress));
+
   let reloading: Promise<boolean> | undefined;
   const reload = async (reason: string): Promise<boolean> => {
     const started = performance.now();
@@ -113,6 +120,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   return {
     http: httpListener,
     https: httpsListener,
+    egress: egressListener,
     runtime: current,
     reload: serialReload,
     store,
@@ -121,7 +129,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       accepting = false;
       overload.stop();
       for (const f of watched) unwatchFile(f, onChange);
-      await Promise.all([httpListener?.close(cfg.shutdownGraceMs), httpsListener?.close(cfg.shutdownGraceMs)]);
+      await Promise.all([httpListener?.close(cfg.shutdownGraceMs), httpsListener?.close(cfg.shutdownGraceMs), egressListener?.close(cfg.shutdownGraceMs)]);
       await runtime.close();
       if (opts.store === undefined) await store.close();
     },
@@ -133,7 +141,8 @@ function logWarnings(logger: Logger, runtime: Runtime): void {
 }
 
 function warnOnListenerChange(logger: Logger, old: LoadedConfig, next: LoadedConfig): void {
-  if (JSON.stringify(old.config.server) !== JSON.stringify(next.config.server) || JSON.stringify(old.config.admin) !== JSON.stringify(next.config.admin)) {
-    logger.warn('listener settings (server/admin) changed: they take effect after a restart; routes, APIs and stages were reloaded');
+  if (JSON.stringify(old.config.server) !== JSON.stringify(next.config.server) || JSON.stringify(old.config.admin) !== JSON.stringify(next.config.admin)
+    || old.config.egress?.host !== next.config.egress?.host || old.config.egress?.port !== next.config.egress?.port) {
+    logger.warn('listener settings (server/admin/egress address) changed: they take effect after a restart; routes, APIs and stages were reloaded');
   }
 }

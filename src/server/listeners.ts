@@ -49,14 +49,14 @@ export function tlsOptions(tls: TlsConfig): https.ServerOptions {
   }
 }
 
-function listen(server: http.Server, host: string, port: number, scheme: 'http' | 'https', cleanup: () => void): Promise<Listener> {
+function listen(server: http.Server, host: string, port: number, scheme: 'http' | 'https', cleanup: () => void, onConnect: (req: IncomingMessage, socket: Socket, head: Buffer) => void = handleConnect): Promise<Listener> {
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
   server.on('clientError', handleClientError);
-  server.on('connect', handleConnect);
+  server.on('connect', onConnect);
   return new Promise((resolve, reject) => {
     server.once('error', (err) => reject(new PortcullisError('PCL_ERR_LISTEN', `cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
     server.listen(port, host, () => {
@@ -86,6 +86,16 @@ export function listenHttp(cfg: ServerConfig, handler: Handler): Promise<Listene
   const server = http.createServer(serverOptions(cfg), handler);
   server.maxConnections = cfg.maxConnections;
   return listen(server, cfg.host, cfg.port, 'http', () => {});
+}
+
+/**
+ * Starts the egress listener (docs/reference/egress.md): the server settings of the public
+ * listener (head size, timeouts, connection cap) on its own address, with CONNECT served.
+ */
+export function listenEgress(cfg: ServerConfig, host: string, port: number, handler: Handler, onConnect: (req: IncomingMessage, socket: Socket, head: Buffer) => void): Promise<Listener> {
+  const server = http.createServer(serverOptions(cfg), handler);
+  server.maxConnections = cfg.maxConnections;
+  return listen(server, host, port, 'http', () => {}, onConnect);
 }
 
 /**

@@ -22,6 +22,8 @@ const REFUSALS: Partial<Record<ClientErrorCode, { kind: string; severity: Securi
   PCL_REQUEST_TIMEOUT: { kind: 'http.refused', severity: 'low', stage: 'http' },
   PCL_METHOD_NOT_IMPLEMENTED: { kind: 'http.refused', severity: 'medium', stage: 'http' },
   PCL_CORS_REJECTED: { kind: 'cors.rejected', severity: 'low', stage: 'cors' },
+  PCL_UPSTREAM_HOST_INVALID: { kind: 'upstream.host_refused', severity: 'medium', stage: 'proxy' },
+  PCL_UPSTREAM_HOST_REFUSED: { kind: 'upstream.host_refused', severity: 'high', stage: 'proxy' },
   PCL_RESPONSE_CONTRACT_VIOLATION: { kind: 'response.contract_violation', severity: 'medium', stage: 'response-filter' },
 };
 

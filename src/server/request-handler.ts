@@ -6,6 +6,7 @@ import { runRequestPhases } from '../pipeline/runner.js';
 import { resolveClient } from '../proxy/client-address.js';
 import { acceptOrCreateRequestId } from '../proxy/request-id.js';
 import { normalizePath } from '../router/index.js';
+import { selectRouter } from '../runtime/versions.js';
 import type { RouteTarget, Runtime } from '../runtime/runtime.js';
 import { isPreflight } from '../stages/cors/index.js';
 import { peerCertificateOf } from '../stages/authn/providers/mtls/peer-certificate.js';
@@ -93,7 +94,7 @@ function handle(x: Exchange): void {
   if (certificate !== undefined) client = { ...client, certificate };
   x.client = client;
 
-  const { target, params } = route(rt, method, path, req);
+  const { target, params } = route(rt, method, path, req, x.res);
   x.target = target;
 
   const ctx: RequestContext = {
@@ -155,11 +156,14 @@ function afterRequestStages(x: Exchange, ctx: RequestContext, target: RouteTarge
   return undefined;
 }
 
-function route(rt: Runtime, method: string, path: string, req: IncomingMessage): { target: RouteTarget; params: Readonly<Record<string, string>> } {
-  let match = rt.router.find(method, path);
+function route(rt: Runtime, method: string, path: string, req: IncomingMessage, res?: { setHeader(name: string, value: string): unknown }): { target: RouteTarget; params: Readonly<Record<string, string>> } {
+  const { router, vary } = rt.versions.length === 0 ? { router: rt.router, vary: undefined } : selectRouter(rt.versions, rt.router, req.headers, path);
+  // Caches must key the response by the version header too.
+  if (vary !== undefined) res?.setHeader('vary', vary);
+  let match = router.find(method, path);
   if (isPreflight({ method, headers: req.headers })) {
     // A preflight is routed as the request it announces, so that operation's CORS policy answers it.
-    const announced = rt.router.find(String(req.headers['access-control-request-method']).toUpperCase(), path);
+    const announced = router.find(String(req.headers['access-control-request-method']).toUpperCase(), path);
     if (announced.kind === 'found' && announced.value.plan.stages.some((s) => s.name === 'cors')) match = announced;
   }
   if (match.kind === 'found') {

@@ -153,6 +153,16 @@ describe('dashboard in a real browser', { skip }, () => {
     await rows(page, 'audit-results').first().waitFor();
   });
 
+  test('the inventory view renders shadow endpoints, used operations and the summary', async () => {
+    const shadow = page.locator('[data-testid="inventory-shadow"]');
+    await shadow.locator('td.c-template', { hasText: '/v1/admin.php' }).first().waitFor();
+    const row = shadow.locator('tr', { has: page.locator('td.c-template', { hasText: '/v1/admin.php' }) }).first();
+    assert.equal(await row.locator('td.c-method').innerText(), 'GET');
+    assert.match(await row.locator('td.c-statuses').innerText(), /4xx: 1/);
+    await page.locator('[data-testid="inventory-used"] td.c-operation', { hasText: 'listBooks' }).first().waitFor();
+    assert.match(await page.locator('[data-testid="inventory-summary"]').innerText(), /^\d+ shadow, \d+ used, \d+ zombie/);
+  });
+
   test('no CSP violation was reported; optional screenshot', async () => {
     assert.deepEqual(cspViolations, []);
     if (SCREENSHOT !== undefined) {

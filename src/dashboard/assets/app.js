@@ -1,5 +1,6 @@
 import { api, qs, session, Unauthorized } from '/dashboard/api.js';
 import { AuditPanel } from '/dashboard/audit-view.js';
+import { InventoryPanel } from '/dashboard/inventory-view.js';
 import { Chart } from '/dashboard/charts.js';
 import { Field, Panel, Table, html, time } from '/dashboard/views.js';
 import { render } from '/dashboard/vendor/preact.module.js';
@@ -157,6 +158,7 @@ function Dashboard({ onLogout }) {
     <${Events} />
     <${Penalties} onError=${onError} />
     <${AuditPanel} onError=${onError} />
+    <${InventoryPanel} onError=${onError} />
     <${Apis} />
   </div>`;
 }

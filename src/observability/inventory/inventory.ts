@@ -1,5 +1,6 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { CHANNELS, type RequestEndMessage } from '../channels.js';
+import { bodyFieldNames } from './body-fields.js';
 import { pathTemplate, queryNames } from './path-template.js';
 
 /** One endpoint as observed: documented (an operation) or not (a normalised path template). */
@@ -19,6 +20,8 @@ export interface InventoryEntry {
   clients: string[];
   /** Query parameter names seen (never values, bounded). */
   query: string[];
+  /** Request body field names seen (JSON and form bodies; never values, bounded). */
+  body: string[];
 }
 
 /** Where an API's routes live, to attribute unmatched traffic and to list unused operations. */
@@ -31,6 +34,10 @@ export interface InventoryApi {
 
 const MAX_CLIENTS = 20;
 const MAX_QUERY = 20;
+const MAX_BODY_FIELDS = 30;
+/** Bodies of an endpoint's first requests are sampled for field names; later ones cost nothing. */
+const BODY_SAMPLE = 50;
+const MAX_SAMPLED_BODY = 65_536;
 
 /**
  * The endpoints an API's traffic actually reaches, documented or not, in bounded memory (OWASP API9:
@@ -81,7 +88,7 @@ export class Inventory {
     let e = this.#entries.get(key);
     if (e === undefined) {
       if (this.#entries.size >= this.#max) { this.#dropped += 1; return; }
-      e = { api, method, template, operation, count: 0, firstSeen: now, lastSeen: now, statuses: {}, clients: [], query: [] };
+      e = { api, method, template, operation, count: 0, firstSeen: now, lastSeen: now, statuses: {}, clients: [], query: [], body: [] };
       this.#entries.set(key, e);
     }
     e.count += 1;
@@ -90,11 +97,22 @@ export class Inventory {
     e.statuses[cls] = (e.statuses[cls] ?? 0) + 1;
     if (e.clients.length < MAX_CLIENTS && m.client !== '' && !e.clients.includes(m.client)) e.clients.push(m.client);
     if (m.path.includes('?')) for (const n of queryNames(m.path)) if (e.query.length < MAX_QUERY && !e.query.includes(n)) e.query.push(n);
+    const body = m.requestBody;
+    if (body !== undefined && body.length > 0 && body.length <= MAX_SAMPLED_BODY && e.count <= BODY_SAMPLE && e.body.length < MAX_BODY_FIELDS) {
+      const entry = e;
+      const contentType = m.headers['content-type'];
+      // Parsed after the request's tick: the inventory never slows the exchange it records.
+      setImmediate(() => {
+        for (const n of bodyFieldNames(body, typeof contentType === 'string' ? contentType : undefined)) {
+          if (entry.body.length < MAX_BODY_FIELDS && !entry.body.includes(n)) entry.body.push(n);
+        }
+      });
+    }
   }
 
   /** A copy of every entry. */
   entries(): InventoryEntry[] {
-    return [...this.#entries.values()].map((e) => ({ ...e, statuses: { ...e.statuses }, clients: [...e.clients], query: [...e.query] }));
+    return [...this.#entries.values()].map((e) => ({ ...e, statuses: { ...e.statuses }, clients: [...e.clients], query: [...e.query], body: [...e.body] }));
   }
 
   /** Subscribes to request ends; returns the unsubscribe function. */
@@ -147,7 +165,7 @@ export function mergeEntries(lists: readonly (readonly InventoryEntry[])[]): Inv
     for (const e of list) {
       const key = `${e.api}\u0000${e.method}\u0000${e.template}`;
       const m = out.get(key);
-      if (m === undefined) { out.set(key, { ...e, statuses: { ...e.statuses }, clients: [...e.clients], query: [...e.query] }); continue; }
+      if (m === undefined) { out.set(key, { ...e, statuses: { ...e.statuses }, clients: [...e.clients], query: [...e.query], body: [...(e.body ?? [])] }); continue; }
       m.count += e.count;
       m.firstSeen = Math.min(m.firstSeen, e.firstSeen);
       m.lastSeen = Math.max(m.lastSeen, e.lastSeen);
@@ -155,6 +173,8 @@ export function mergeEntries(lists: readonly (readonly InventoryEntry[])[]): Inv
       for (const [k, v] of Object.entries(e.statuses)) m.statuses[k] = (m.statuses[k] ?? 0) + v;
       for (const c of e.clients) if (m.clients.length < MAX_CLIENTS && !m.clients.includes(c)) m.clients.push(c);
       for (const q of e.query) if (m.query.length < MAX_QUERY && !m.query.includes(q)) m.query.push(q);
+      // Snapshots written before body names were recorded have none.
+      for (const b of e.body ?? []) if (m.body.length < MAX_BODY_FIELDS && !m.body.includes(b)) m.body.push(b);
     }
   }
   return [...out.values()];

@@ -13,6 +13,17 @@ export interface InventoryReport {
   readonly draft: Readonly<Record<string, { paths: Record<string, Record<string, unknown>> }>>;
 }
 
+/** A draft schema of the observed field names (`a.b` nests one level); types are unknown, so none is claimed. */
+function bodySchema(names: readonly string[]): Record<string, unknown> {
+  const properties: Record<string, { properties?: Record<string, object> }> = {};
+  for (const n of names) {
+    const [outer, inner] = n.split('.', 2) as [string, string | undefined];
+    const p = (properties[outer] ??= {});
+    if (inner !== undefined) (p.properties ??= {})[inner] = {};
+  }
+  return { type: 'object', properties };
+}
+
 /**
  * Builds the report: each documented operation is used or a zombie; every undocumented endpoint
  * is shadow, with a draft OpenAPI operation (path parameters from the folded template, the query
@@ -38,6 +49,7 @@ export function inventoryReport(entries: readonly InventoryEntry[], apis: readon
     item[e.method.toLowerCase()] = {
       summary: 'Observed by Portcullis, not documented',
       ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
+      ...((e.body ?? []).length > 0 ? { requestBody: { content: { 'application/json': { schema: bodySchema(e.body) } } } } : {}),
       responses: Object.fromEntries(Object.keys(e.statuses).sort().map((c) => [c.toUpperCase(), { description: `observed ${e.statuses[c]} time(s)` }])),
       'x-portcullis-observed': { count: e.count, firstSeen: new Date(e.firstSeen).toISOString(), lastSeen: new Date(e.lastSeen).toISOString(), clients: e.clients.length },
     };

@@ -1,0 +1,486 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { createTestCa, type TestCa } from '../fixtures/authn-keys/pki.js';
+import { E2E_PREAMBLE } from '../helpers/config.js';
+import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
+import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/** The third party's contract: the gateway refuses any response outside it. */
+const PARTNER_DOC = `openapi: 3.0.3
+info: { title: partner, version: '1' }
+servers: [{ url: 'https://api.partner.test/v1' }]
+paths:
+  /rates:
+    get:
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Rate' } } } }
+  /changed:
+    get:
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Rate' } } } }
+  /wrongtype:
+    get:
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Rate' } } } }
+  /teapot:
+    get:
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/Rate' } } } }
+components:
+  schemas:
+    Rate: { type: object, required: [rate], properties: { rate: { type: number } } }
+`;
+
+interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string; json: Record<string, unknown> }
+
+/** One request to the egress listener with a raw request target (absolute-form or a named route). */
+function proxyRequest(egress: URL, target: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: egress.hostname, port: egress.port, method: opts.method ?? 'GET', path: target, headers: opts.headers ?? {}, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        let json: Record<string, unknown> = {};
+        try { json = JSON.parse(body) as Record<string, unknown>; } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** CONNECT through the egress listener: the status line, and the open socket when it is 200. */
+function connectTunnel(egress: URL, authority: string): Promise<{ status: number; socket: import('node:net').Socket; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: egress.hostname, port: egress.port, method: 'CONNECT', path: authority, agent: false });
+    // Node emits 'connect' for every answer to CONNECT; a refusal's body follows on the socket.
+    req.on('connect', (res, socket, head) => {
+      if (res.statusCode === 200) { resolve({ status: 200, socket, body: '' }); return; }
+      const chunks: Buffer[] = [head];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => resolve({ status: res.statusCode ?? 0, socket, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('egress gateway: applications reach third parties only as the integrations allow', () => {
+  let ca: TestCa;
+  let partner: https.Server;
+  let partnerPort: number;
+  const partnerSeen: { url: string; authorization: string | undefined }[] = [];
+  let plain: FakeUpstream;
+  let gw: GatewayProcess;
+  let egress: URL;
+  let dir: string;
+  let down: number;
+
+  before(async () => {
+    ca = createTestCa('partner');
+    const cert = ca.issue('api', { san: 'DNS:api.partner.test', serverAuth: true });
+    partner = https.createServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key) }, (req, res) => {
+      partnerSeen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      const bodies: Record<string, string> = {
+        '/v1/rates': '{"rate":1.2}',
+        '/v1/changed': '{"rate":1.2,"internalNote":"a changed provider adds data"}',
+        '/v1/wrongtype': '{"rate":"1.2; DROP TABLE"}',
+      };
+      if (req.url === '/v1/teapot') { res.writeHead(418, { 'content-type': 'text/plain' }); res.end('teapot'); return; }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(bodies[req.url ?? ''] ?? '{}');
+    });
+    await new Promise<void>((r) => partner.listen(0, '127.0.0.1', r));
+    partnerPort = (partner.address() as AddressInfo).port;
+
+    plain = await startUpstream((req, res, body) => {
+      if (req.url === '/redirect/out') { res.writeHead(302, { location: `http://meta.partner.test:${plain.port}/v1/x` }); res.end(); return; }
+      if (req.url === '/redirect/in') { res.writeHead(302, { location: '/v1/landed' }); res.end(); return; }
+      if (req.url === '/v1/big') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ pad: 'x'.repeat(5000) })); return; }
+      if (req.url === '/v1/slow') return; // never answers: the gateway's headers timeout must
+      if (req.url === '/v1/html') { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<script>alert(1)</script>'); return; }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ url: req.url, method: req.method, bodyLength: body.length }));
+    });
+    down = await closedPort();
+
+    const yaml = `${E2E_PREAMBLE}apis:
+  - name: unused
+    upstream: ${plain.url}
+    prefixes: [/unused]
+egress:
+  host: 127.0.0.1
+  port: 0
+  maxBodySize: 4096
+  resolve:
+    slow.partner.test: [127.0.0.1]
+    api.partner.test: [127.0.0.1]
+    plain.partner.test: [127.0.0.1]
+    limited.partner.test: [127.0.0.1]
+    down.partner.test: [127.0.0.1]
+    meta.partner.test: [169.254.169.254]
+    rebind.partner.test: [93.184.216.34, 127.0.0.1]
+    ula.partner.test: ['fd00:ec2::254']
+  integrations:
+    - name: rates
+      hosts: [api.partner.test]
+      ports: [${partnerPort}]
+      upstream: https://api.partner.test:${partnerPort}/v1
+      connect: true
+      methods: [GET]
+      paths: [/v1]
+      bearerToken: \${PARTNER_TOKEN}
+      openapi: ./partner.yaml
+      upstreamTls:
+        ca: ./partner-ca.crt
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: plain
+      hosts: [plain.partner.test]
+      ports: [${plain.port}]
+      methods: [GET, POST]
+      paths: [/v1, /redirect]
+      headers:
+        x-api-key: \${file:./partner-key.txt}
+      maxRedirects: 2
+      response:
+        maxBodyBytes: 1000
+        contentTypes: [application/json]
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: limited
+      hosts: [limited.partner.test]
+      ports: [${plain.port}]
+      rateLimit:
+        requests: 2
+        windowMs: 600000
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: down
+      hosts: [down.partner.test]
+      ports: [${down}]
+      circuitBreaker:
+        failureThreshold: 2
+        cooldownMs: 600000
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: slow
+      hosts: [slow.partner.test]
+      ports: [${plain.port}]
+      timeouts:
+        headersMs: 500
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: untrusted
+      hosts: [api.partner.test]
+      ports: [${partnerPort}]
+      upstream: https://api.partner.test:${partnerPort}/v1
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: open
+      hosts: ['*']
+      ports: [${plain.port}]
+      connect: true
+`;
+    const written = writeConfig(yaml, { 'partner.yaml': PARTNER_DOC, 'partner-key.txt': 'k-partner-secret\n' });
+    dir = written.dir;
+    copyFileSync(ca.cert, join(dir, 'partner-ca.crt'));
+    gw = await startGatewayProcess(written.file, { env: { PARTNER_TOKEN: 'tok-partner-secret' } });
+    const listening = await gw.waitForLog((l) => l.msg === 'portcullis listening');
+    egress = new URL(String(listening.egress));
+  });
+  after(async () => {
+    await gw?.stop();
+    await plain?.close();
+    await new Promise<void>((r) => { partner?.closeAllConnections(); partner?.close(() => r()); });
+  });
+
+  const eventFor = (a: Answer) => gw.waitForLog((l) => l.msg === 'security event' && l.reqId === a.headers['x-request-id']);
+
+  test('named route: the gateway calls the third party over TLS with the injected token; the application\'s own is dropped', async () => {
+    const a = await proxyRequest(egress, '/egress/rates/rates', { headers: { authorization: 'Bearer app-chosen' } });
+    assert.equal(a.status, 200, a.body);
+    assert.deepEqual(a.json, { rate: 1.2 });
+    const seen = partnerSeen.at(-1)!;
+    assert.equal(seen.url, '/v1/rates');
+    assert.equal(seen.authorization, 'Bearer tok-partner-secret');
+  });
+
+  test('attack: a changed provider adds an undeclared field: 502 PCL_EGRESS_RESPONSE_REJECTED, nothing of it reaches the application', async () => {
+    const a = await proxyRequest(egress, '/egress/rates/changed');
+    assert.equal(a.status, 502);
+    assert.equal(a.json.code, 'PCL_EGRESS_RESPONSE_REJECTED');
+    assert.doesNotMatch(a.body, /internalNote|changed provider/);
+    const e = await eventFor(a);
+    assert.deepEqual([e.event, e.reason, e.severity, e.api], ['egress.refused', 'response_rejected', 'high', 'egress:rates']);
+  });
+
+  test('response checks: a wrong type and an undeclared status are withheld (502)', async () => {
+    for (const p of ['wrongtype', 'teapot']) {
+      const a = await proxyRequest(egress, `/egress/rates/${p}`);
+      assert.equal(a.status, 502, p);
+      assert.equal(a.json.code, 'PCL_EGRESS_RESPONSE_REJECTED', p);
+    }
+  });
+
+  test('an operation the third party does not document, another method, a dot-segment path: 403, nothing sent', async () => {
+    const before = partnerSeen.length;
+    const undocumented = await proxyRequest(egress, '/egress/rates/admin');
+    assert.deepEqual([undocumented.status, undocumented.json.code], [403, 'PCL_EGRESS_PATH_NOT_ALLOWED']);
+    const post = await proxyRequest(egress, '/egress/rates/rates', { method: 'POST', body: '{}' , headers: { 'content-type': 'application/json' } });
+    assert.deepEqual([post.status, post.json.code], [403, 'PCL_EGRESS_METHOD_NOT_ALLOWED']);
+    for (const p of ['/egress/rates/%2e%2e/admin', '/egress/rates/x/../../admin', '/egress/rates/a%2fb']) {
+      const a = await proxyRequest(egress, p);
+      assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_PATH_NOT_ALLOWED'], p);
+    }
+    assert.equal((await eventFor(await proxyRequest(egress, '/egress/rates/%2e%2e/admin'))).reason, 'path_traversal');
+    const unknown = await proxyRequest(egress, '/egress/nope/x');
+    assert.deepEqual([unknown.status, unknown.json.code], [404, 'PCL_EGRESS_INTEGRATION_NOT_FOUND']);
+    assert.equal(partnerSeen.length, before);
+  });
+
+  test('absolute-form over the same TLS integration (https://...) is checked and credentialed alike', async () => {
+    const a = await proxyRequest(egress, `https://api.partner.test:${partnerPort}/v1/rates`, { headers: { host: `api.partner.test:${partnerPort}` } });
+    assert.equal(a.status, 200, a.body);
+    assert.equal(partnerSeen.at(-1)!.authorization, 'Bearer tok-partner-secret');
+  });
+
+  test('absolute-form http: allowed host, port and path are forwarded with the key from a file', async () => {
+    const before = plain.seen.length;
+    const a = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/v1/items?q=1`, { headers: { host: `plain.partner.test:${plain.port}`, 'x-api-key': 'app-chosen', 'proxy-authorization': 'Basic eA==' } });
+    assert.equal(a.status, 200, a.body);
+    const seen = plain.seen[before]!;
+    assert.equal(seen.url, '/v1/items?q=1');
+    assert.equal(seen.headers['x-api-key'], 'k-partner-secret');
+    assert.equal(seen.headers['proxy-authorization'], undefined);
+    assert.equal(seen.headers.host, `plain.partner.test:${plain.port}`);
+    const post = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/v1/items`, { method: 'POST', body: 'abc', headers: { 'content-type': 'text/plain' } });
+    assert.equal(post.json.bodyLength, 3);
+  });
+
+  test('hosts, ports and paths outside the integrations: 403 PCL_EGRESS_HOST_NOT_ALLOWED / PATH_NOT_ALLOWED', async () => {
+    const before = plain.seen.length;
+    const cases: [string, string][] = [
+      ['http://evil.example/', 'PCL_EGRESS_HOST_NOT_ALLOWED'],
+      [`http://plain.partner.test:${plain.port + 1 === 65536 ? 1 : plain.port + 1}/v1/x`, 'PCL_EGRESS_HOST_NOT_ALLOWED'],
+      ['http://plain.partner.test.evil.example/v1/x', 'PCL_EGRESS_HOST_NOT_ALLOWED'],
+      [`http://plain.partner.test:${plain.port}/v10/x`, 'PCL_EGRESS_PATH_NOT_ALLOWED'],
+      [`http://plain.partner.test:${plain.port}/admin`, 'PCL_EGRESS_PATH_NOT_ALLOWED'],
+    ];
+    for (const [target, code] of cases) {
+      const a = await proxyRequest(egress, target);
+      // evil.example has no integration, so the '*' one (port ${plain.port} only) does not match port 80 either.
+      assert.deepEqual([a.status, a.json.code], [403, code], target);
+    }
+    assert.equal(plain.seen.length, before);
+  });
+
+  test('attack: loopback in disguise (decimal, octal, hex, IPv4-mapped IPv6) and cloud metadata: 403 PCL_EGRESS_ADDRESS_REFUSED, nothing sent', async () => {
+    const before = plain.seen.length;
+    const p = plain.port;
+    for (const target of [`http://2130706433:${p}/`, `http://0177.0.0.1:${p}/`, `http://0x7f.0.0.1:${p}/`, `http://127.1:${p}/`,
+      `http://[::ffff:127.0.0.1]:${p}/`, `http://[::1]:${p}/`, `http://169.254.169.254:${p}/latest/meta-data/`, `http://[fd00:ec2::254]:${p}/`, `http://0.0.0.0:${p}/`]) {
+      const a = await proxyRequest(egress, target);
+      assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_ADDRESS_REFUSED'], target);
+      assert.doesNotMatch(a.body, /loopback|169\.254|127\.0\.0\.1/, 'the application does not learn how the address was judged');
+    }
+    assert.equal(plain.seen.length, before);
+    const e = await eventFor(await proxyRequest(egress, `http://2130706433:${p}/`));
+    assert.deepEqual([e.event, e.reason, e.severity], ['egress.refused', 'address_refused', 'high']);
+  });
+
+  test('attack: names that resolve to metadata, a ULA metadata address, or public + loopback (rebinding): refused after resolution', async () => {
+    const before = plain.seen.length;
+    for (const name of ['meta.partner.test', 'ula.partner.test', 'rebind.partner.test']) {
+      const a = await proxyRequest(egress, `http://${name}:${plain.port}/x`);
+      assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_ADDRESS_REFUSED'], name);
+    }
+    assert.equal(plain.seen.length, before);
+  });
+
+  test('redirects are followed only within the integration, each hop checked again', async () => {
+    const inside = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/redirect/in`);
+    assert.equal(inside.status, 200, inside.body);
+    assert.equal(inside.json.url, '/v1/landed');
+    const out = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/redirect/out`);
+    assert.deepEqual([out.status, out.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
+  });
+
+  test('response size and content type bounds: 502 PCL_EGRESS_RESPONSE_REJECTED', async () => {
+    for (const p of ['/v1/big', '/v1/html']) {
+      const a = await proxyRequest(egress, `http://plain.partner.test:${plain.port}${p}`);
+      assert.deepEqual([a.status, a.json.code], [502, 'PCL_EGRESS_RESPONSE_REJECTED'], p);
+      assert.doesNotMatch(a.body, /xxxx|<script>/);
+    }
+  });
+
+  test('rate limit per integration: the third request in the window gets 429 with Retry-After', async () => {
+    const t = `http://limited.partner.test:${plain.port}/`;
+    assert.equal((await proxyRequest(egress, t)).status, 200);
+    assert.equal((await proxyRequest(egress, t)).status, 200);
+    const third = await proxyRequest(egress, t);
+    assert.deepEqual([third.status, third.json.code], [429, 'PCL_EGRESS_RATE_LIMITED']);
+    assert.ok(Number(third.headers['retry-after']) >= 1);
+  });
+
+  test('circuit breaker: after two failed connections the third request is refused at once (503)', async () => {
+    const t = `http://down.partner.test:${down}/`;
+    assert.deepEqual([(await proxyRequest(egress, t)).json.code, (await proxyRequest(egress, t)).json.code], ['PCL_UPSTREAM_UNAVAILABLE', 'PCL_UPSTREAM_UNAVAILABLE']);
+    const third = await proxyRequest(egress, t);
+    assert.deepEqual([third.status, third.json.code], [503, 'PCL_UPSTREAM_CIRCUIT_OPEN']);
+  });
+
+  test('CONNECT: a tunnel to an allowed host:port carries end-to-end TLS (no credential injection possible)', async () => {
+    const t = await connectTunnel(egress, `api.partner.test:${partnerPort}`);
+    assert.equal(t.status, 200);
+    const secure = tls.connect({ socket: t.socket, servername: 'api.partner.test', ca: readFileSync(ca.cert) });
+    await new Promise<void>((r, j) => { secure.once('secureConnect', r); secure.once('error', j); });
+    secure.write('GET /v1/rates HTTP/1.1\r\nHost: api.partner.test\r\nConnection: close\r\n\r\n');
+    let text = '';
+    for await (const c of secure) text += (c as Buffer).toString();
+    assert.match(text, /^HTTP\/1\.1 200/);
+    assert.match(text, /\{"rate":1\.2\}/);
+    assert.equal(partnerSeen.at(-1)!.authorization, undefined, 'inside a tunnel the gateway adds nothing');
+  });
+
+  test('CONNECT refused: integration without connect, disguised loopback, metadata name, malformed target', async () => {
+    const cases: [string, number, string][] = [
+      [`down.partner.test:${down}`, 403, 'PCL_EGRESS_HOST_NOT_ALLOWED'],
+      [`0177.0.0.1:${plain.port}`, 403, 'PCL_EGRESS_ADDRESS_REFUSED'],
+      [`[::ffff:127.0.0.1]:${plain.port}`, 403, 'PCL_EGRESS_ADDRESS_REFUSED'],
+      [`meta.partner.test:${plain.port}`, 403, 'PCL_EGRESS_ADDRESS_REFUSED'],
+      ['api.partner.test', 400, 'PCL_EGRESS_BAD_TARGET'],
+    ];
+    for (const [authority, status, code] of cases) {
+      const t = await connectTunnel(egress, authority);
+      assert.equal(t.status, status, authority);
+      assert.equal((JSON.parse(t.body) as { code: string }).code, code, authority);
+    }
+  });
+
+  test('a body over egress.maxBodySize: 413; a provider that never answers: 504; a certificate the integration does not trust: 502', async () => {
+    const big = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/v1/items`, { method: 'POST', body: 'x'.repeat(5000), headers: { 'content-type': 'text/plain' } });
+    assert.deepEqual([big.status, big.json.code], [413, 'PCL_BODY_TOO_LARGE']);
+    const slow = await proxyRequest(egress, `http://slow.partner.test:${plain.port}/v1/slow`);
+    assert.deepEqual([slow.status, slow.json.code], [504, 'PCL_UPSTREAM_TIMEOUT']);
+    const before = partnerSeen.length;
+    const untrusted = await proxyRequest(egress, '/egress/untrusted/rates');
+    assert.deepEqual([untrusted.status, untrusted.json.code], [502, 'PCL_UPSTREAM_TLS_FAILED']);
+    assert.equal(partnerSeen.length, before);
+  });
+
+  test('targets that are not a proxy request: 400 PCL_EGRESS_BAD_TARGET', async () => {
+    for (const target of ['/not-egress', `http://user@plain.partner.test:${plain.port}/v1/x`]) {
+      const a = await proxyRequest(egress, target);
+      assert.deepEqual([a.status, a.json.code], [400, 'PCL_EGRESS_BAD_TARGET'], target);
+    }
+  });
+
+  test('the injected secrets never appear in the gateway log', () => {
+    const all = JSON.stringify(gw.logs) + gw.stderr();
+    assert.doesNotMatch(all, /tok-partner-secret|k-partner-secret/);
+  });
+});
+
+describe('egress listener: clients outside allowClients are refused', () => {
+  let gw: GatewayProcess;
+  let egress: URL;
+  before(async () => {
+    const { file } = writeConfig(`${E2E_PREAMBLE}apis:
+  - name: unused
+    upstream: http://127.0.0.1:1
+    prefixes: [/unused]
+egress:
+  port: 0
+  allowClients: [10.0.0.0/8]
+  integrations:
+    - name: any
+      hosts: ['*']
+      connect: true
+`);
+    gw = await startGatewayProcess(file);
+    egress = new URL(String((await gw.waitForLog((l) => l.msg === 'portcullis listening')).egress));
+  });
+  after(async () => { await gw?.stop(); });
+
+  test('proxy requests and CONNECT from 127.0.0.1: 403 PCL_EGRESS_CLIENT_NOT_ALLOWED', async () => {
+    const a = await proxyRequest(egress, 'http://example.com/');
+    assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_CLIENT_NOT_ALLOWED']);
+    const t = await connectTunnel(egress, 'example.com:443');
+    assert.deepEqual([t.status, (JSON.parse(t.body) as { code: string }).code], [403, 'PCL_EGRESS_CLIENT_NOT_ALLOWED']);
+    const e = await gw.waitForLog((l) => l.msg === 'security event' && l.reqId === a.headers['x-request-id']);
+    assert.deepEqual([e.event, e.reason], ['egress.refused', 'client_not_allowed']);
+  });
+});
+
+describe('egress config errors are reported with file:line', () => {
+  test('the shipped example validates', async () => {
+    const r = await runCli(['validate', '-c', join(REPO_ROOT, 'examples', 'egress', 'portcullis.yaml')]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  test('bad egress blocks: each problem located', async () => {
+    const { file } = writeConfig(`${E2E_PREAMBLE}apis:
+  - name: a
+    upstream: http://127.0.0.1:1
+    prefixes: [/a]
+egress:
+  port: 0
+  resolve:
+    x.test: [not-an-ip]
+  integrations:
+    - name: one
+      hosts: [api.partner.test]
+      upstream: https://other.test/v1
+      bearerToken: t
+      headers:
+        authorization: Basic x
+    - name: one
+      hosts: ['*']
+      upstream: http://2130706433/
+      addressGuard:
+        allow: [10.0.0.0/33]
+    - name: two
+      hosts: [a.test]
+      upstream: https://a.test:8443/
+      openapi: ./missing.yaml
+      bogus: 1
+`);
+    const r = await runCli(['validate', '-c', file]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const expected = [
+      /portcullis\.yaml:\d+ egress\.resolve\["x\.test"\]\[0\]: "not-an-ip" is not an IP address/,
+      /portcullis\.yaml:\d+ egress\.integrations\[0\]\.upstream: host other\.test is not covered by hosts/,
+      /portcullis\.yaml:\d+ egress\.integrations\[2\]\.upstream: port 8443 is not in ports \(80, 443\)/,
+      /portcullis\.yaml:\d+ egress\.integrations\[0\]\.bearerToken: give either bearerToken or headers\.authorization/,
+      /portcullis\.yaml:\d+ egress\.integrations\[1\]\.name: duplicate integration name "one"/,
+      /portcullis\.yaml:\d+ egress\.integrations\[1\]\.upstream: upstream address 127\.0\.0\.1 is loopback/,
+      /portcullis\.yaml:\d+ egress\.integrations\[1\]\.addressGuard\.allow: "10\.0\.0\.0\/33" has an invalid prefix length/,
+      /portcullis\.yaml:\d+ egress\.integrations\[2\]\.openapi: .*missing\.yaml: file not found/,
+      /portcullis\.yaml:\d+ egress\.integrations\[2\]\.bogus: unknown key "bogus"/,
+    ];
+    for (const re of expected) assert.match(r.stderr, re);
+    // The line is the entry's own line: the duplicate name is written on line 16 of the egress block.
+    const line = (re: RegExp) => Number(/yaml:(\d+)/.exec(r.stderr.split('\n').find((l) => re.test(l))!)![1]);
+    const text = readFileSync(file, 'utf8').split('\n');
+    assert.equal(text[line(/duplicate integration name/) - 1]!.trim(), '- name: one');
+    assert.match(text[line(/not covered by hosts/) - 1]!, /upstream: https:\/\/other\.test/);
+  });
+});
