@@ -4,6 +4,7 @@ import { AuditSchema } from '../observability/audit/schema.js';
 import { SinksSchema } from '../observability/sinks/schema.js';
 import { AlertsSchema } from '../observability/alerts/schema.js';
 import { ModeSchema, OnErrorSchema } from './common.js';
+import { KeyringSchema } from '../keyring/schema.js';
 
 /**
  * The root configuration schema: the single source of truth for the config file.
@@ -200,6 +201,7 @@ export const ConfigSchema = Type.Object({
   sinks: SinksSchema,
   alerts: AlertsSchema,
   inventory: InventorySchema,
+  keyring: Type.Optional(KeyringSchema),
   watch: Type.Boolean({ default: true, description: 'Reload when the config file or a referenced OpenAPI document changes (SIGHUP always reloads).' }),
   apis: Type.Array(ApiSchema, { minItems: 1, description: 'The APIs behind the gateway.' }),
 }, Strict);
