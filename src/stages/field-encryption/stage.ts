@@ -7,7 +7,7 @@ import { decryptField, encryptField, isDirJwe, type DecryptFailure } from './jwe
 import { compilePointer, visitPointer, type CompiledPointer } from './pointer.js';
 import type { FieldEncryptionConfig } from './schema.js';
 
-export const FIELD_ENCRYPTION_ORDER = 700;
+export const FIELD_ENCRYPTION_ORDER = 750;
 
 type Slot = { readonly container: Record<string, unknown> | unknown[]; readonly key: string | number; readonly value: unknown };
 
