@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import { startVaultStub, type VaultStub } from '../../test/helpers/vault.js';
 import { ConfigError, formatIssue, loadConfig } from '../config/load.js';
 import { compileRuntime } from '../runtime/compile.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import { auditLocation, openSigner } from '../observability/audit/open.js';
+import { InternalTokenSchema, type InternalTokenConfig } from '../stages/authn/internal-token/schema.js';
+import { internalTokenSigner } from '../stages/authn/internal-token/signer.js';
 
 const API = 'apis:\n  - name: demo\n    upstream: http://127.0.0.1:9\n    prefixes: [/]\n';
 
@@ -42,6 +47,22 @@ describe('keyring in the config: ${vault:...} references and keyring.keys', () =
     assert.equal(loaded.config.admin.token, 'admin-token-from-vault-0123456789abcdef');
     assert.ok(loaded.secretPaths.has('admin.token'));
     assert.ok(loaded.secretPaths.has('keyring.vault.token'));
+  });
+
+  test('file-path key settings (audit signingKey, internal-token keyFile) also take the PEM itself, so Vault can supply them; errors never quote it', async () => {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    vault.put('gw/audit', { pem });
+    const loaded = await loadConfig(write(`${head()}audit:\n  signingKey: \${vault:gw/audit#pem}\n${API}`), { VT: vault.token });
+    assert.equal(loaded.config.audit.signingKey, pem);
+    const loc = auditLocation(loaded.config.audit, loaded.baseDir);
+    assert.equal(loc.keyFile, '(inline PEM)');
+    assert.equal(openSigner(loaded.config.audit, loc, { create: false }).publicKey.asymmetricKeyType, 'ed25519');
+    const it = (keyFile: string, algorithm = 'EdDSA') => internalTokenSigner(Value.Default(InternalTokenSchema, { audience: 'up', keyFile, algorithm }) as InternalTokenConfig, tmpdir());
+    assert.equal(it(pem).jwk.crv, 'Ed25519');
+    assert.throws(() => it(pem, 'ES256'), (e: Error) => e.message.startsWith('internalToken.keyFile (inline PEM): a ed25519 key cannot sign ES256') && !e.message.includes('PRIVATE'));
+    const broken = '-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----';
+    assert.throws(() => it(broken), (e: Error) => e.message.startsWith('internalToken.keyFile (inline PEM): not a readable PEM private key') && !e.message.includes('not-a-key'));
+    assert.throws(() => openSigner({ ...loaded.config.audit, signingKey: broken }, loc, { create: false }), (e: Error) => e.message === 'audit signing key (inline PEM): not a readable PEM private key');
   });
 
   test('bad references and bad keys are reported at their line, one issue each', async () => {
