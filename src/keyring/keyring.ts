@@ -1,4 +1,8 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
+
+// Stamps are keyed per process: equal within it, meaningless outside, so they reveal nothing about a key.
+const STAMP_KEY = randomBytes(32);
 
 /** Where a key's versions come from. */
 export type KeySource = 'vault' | 'env' | 'file';
@@ -50,10 +54,24 @@ export interface ResolvedKey {
  */
 export class Keyring {
   readonly #keys = new Map<string, ResolvedKey>();
+  readonly #stamp: string;
 
   constructor(keys: readonly ResolvedKey[] = []) {
-    for (const k of keys) this.#keys.set(k.info.name, k);
+    const mac = createHmac('sha256', STAMP_KEY);
+    for (const k of keys) {
+      this.#keys.set(k.info.name, k);
+      for (const [kid, bytes] of k.material) mac.update(`${kid}\u0000${bytes.length}\u0000`).update(bytes);
+    }
+    this.#stamp = mac.digest('base64url');
     Object.freeze(this);
+  }
+
+  /**
+   * Changes whenever any key, version or key byte changes (an HMAC under a per-process random
+   * key): for caches that outlive a reload, such as shared authentication providers.
+   */
+  stamp(): string {
+    return this.#stamp;
   }
 
   /** True when a key of this name resolved. */
@@ -77,6 +95,13 @@ export class Keyring {
     const name = kid.slice(0, dot);
     const key = this.#keys.get(name)?.material.get(kid);
     return key === undefined ? undefined : { name, kid, key };
+  }
+
+  /** Every usable version of `name`, newest (current) first; empty for an unknown name. */
+  versionsOf(name: string): KeyMaterial[] {
+    const k = this.#keys.get(name);
+    if (k === undefined) return [];
+    return k.info.versions.map((v) => ({ name, kid: v.kid, key: k.material.get(v.kid)! }));
   }
 
   /** Every key, without bytes. */
