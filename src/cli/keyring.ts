@@ -73,9 +73,7 @@ export async function keyringRotate(configFile: string, opts: Map<string, string
     const { path, field } = splitVaultRef(cfg.vault);
     const existing = await vault.read(path);
     // Other fields of the secret are kept: a KV v2 write replaces the whole secret.
-    const data: Record<string, string> = {};
-    for (const [k, v] of Object.entries(existing?.data ?? {})) if (typeof v === 'string') data[k] = v;
-    data[field] = newKey(cfg);
+    const data: Record<string, unknown> = { ...existing?.data, [field]: newKey(cfg) };
     kid = `${name}.v${await vault.write(path, data)}`;
   } else {
     const file = resolvePath(loaded.baseDir, cfg.file!);

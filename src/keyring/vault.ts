@@ -57,7 +57,7 @@ export class VaultClient {
   }
 
   /** Writes a new version of a secret (all its fields); returns the new version number. */
-  async write(path: string, data: Readonly<Record<string, string>>): Promise<number> {
+  async write(path: string, data: Readonly<Record<string, unknown>>): Promise<number> {
     const body = await this.#call('POST', this.#url('data', path), path, JSON.stringify({ data }));
     const version = (body as { data?: { version?: unknown } } | undefined)?.data?.version;
     if (typeof version !== 'number') throw new Error(`vault ${path}: the write answered no version`);
