@@ -75,6 +75,16 @@ describe('field-encryption stage', () => {
     assert.deepEqual(JSON.parse(removed.body.toString()), { name: 'Ann', items: [{}] });
   });
 
+  test('a value stored in clear (before encryption was enabled) is hidden from non-readers too, and shown as stored to readers', async () => {
+    const stage = createFieldEncryptionStage(cfg(), ring([[1, v1]]));
+    const asUser = response({ ssn: '123-45-6789' });
+    await stage.handlers.respond!(ctx(undefined, ['user']), asUser);
+    assert.deepEqual(JSON.parse(asUser.body.toString()), { ssn: '[ENCRYPTED]' });
+    const asSupport = response({ ssn: '123-45-6789' });
+    await stage.handlers.respond!(ctx(undefined, ['support']), asSupport);
+    assert.deepEqual(JSON.parse(asSupport.body.toString()), { ssn: '123-45-6789' });
+  });
+
   test('attack: a tampered JWE, a forged kid and another key\'s ciphertext are masked with a data.decrypt_failed event, never a 5xx', async () => {
     const keyring = ring([[1, v1]]);
     const good = await encryptField(keyring, 'pii', 'secret-value');
@@ -93,6 +103,20 @@ describe('field-encryption stage', () => {
     const ev = events.find((e) => e.kind === 'data.decrypt_failed')!;
     assert.equal(ev.severity, 'high');
     assert.equal(ev.excerpt, 'tampered:2 unknown_kid:1');
+  });
+
+  test('attack: a stage never decrypts ciphertext of another key of the same keyring', async () => {
+    const both = new Keyring([...['pii', 'hr'].map((name) => {
+      const info = { kid: `${name}.v1`, version: 1, createdAt: undefined };
+      return { info: { name, source: 'env' as const, location: 'X', current: info, versions: [info], rotationDays: undefined }, material: new Map([[info.kid, new Uint8Array(randomBytes(32))]]) };
+    })]);
+    const salary = await encryptField(both, 'hr', 90_000);
+    assert.deepEqual(await decryptField(both, 'hr', salary), { ok: true, value: 90_000, kid: 'hr.v1' });
+    assert.deepEqual(await decryptField(both, 'pii', salary), { ok: false, reason: 'unknown_kid' });
+    const stage = createFieldEncryptionStage(cfg({ fields: ['/ssn'] }), both);
+    const res = response({ ssn: salary });
+    await stage.handlers.respond!(ctx(undefined, ['support']), res);
+    assert.deepEqual(JSON.parse(res.body.toString()), { ssn: '[ENCRYPTED]' });
   });
 
   test('a key that is missing or not 32 bytes is a compile error naming it', () => {
