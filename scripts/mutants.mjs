@@ -258,4 +258,29 @@ export const MUTANTS = [
     replace: 'if (e.expires < 0) {',
     tests: ['dist/src/stages/uploads/verdict-cache.test'],
   },
+  // Field-level encryption (issue 15).
+  {
+    name: 'fle-any-key-decrypts', stage: 'field-encryption',
+    why: 'a stage decrypts ciphertext made with another keyring key (one operation\'s readers read another key\'s data)',
+    file: 'src/stages/field-encryption/jwe.ts',
+    search: 'material.name !== name',
+    replace: "material.name === ''",
+    tests: ['dist/src/stages/field-encryption/stage.test'],
+  },
+  {
+    name: 'fle-any-role-reads', stage: 'field-encryption',
+    why: 'every authenticated caller reads encrypted fields in clear, not only decryptRoles',
+    file: 'src/stages/field-encryption/stage.ts',
+    search: 'const reader = (ctx.principal?.roles ?? []).some((r) => readers.has(r));',
+    replace: 'const reader = (ctx.principal?.roles ?? []).some((r) => readers.has(r) || r !== \'\');',
+    tests: ['dist/src/stages/field-encryption/stage.test', 'dist/test/e2e/field-encryption.test'],
+  },
+  {
+    name: 'fle-plaintext-shown-to-others', stage: 'field-encryption',
+    why: 'a named field stored in clear reaches callers without a decrypt role',
+    file: 'src/stages/field-encryption/stage.ts',
+    search: 'hide(s, cfg.others);',
+    replace: 'if (typeof s.value === \'string\' && s.value.split(\'.\').length === 5) hide(s, cfg.others);',
+    tests: ['dist/src/stages/field-encryption/stage.test'],
+  },
 ];

@@ -1,18 +1,29 @@
 import { generateApiKey, hashSecret, readKeysFile, writeKeysFile, type KeyEntry } from '../stages/authn/providers/api-key/index.js';
+import { keyringList, keyringRotate } from './keyring.js';
 
 const USAGE = `Usage: portcullis keys <create|list|revoke|rotate> --file keys.yaml [options]
+       portcullis keys <list|rotate> --keyring portcullis.yaml [options]
+
+API keys (--file keys.yaml):
   create --client ID [--scopes a,b] [--roles r1,r2] [--expires 30d] [--tier T] [--cidrs 10.0.0.0/8,...]
   list   [--client ID]
   revoke --id KEYID
   rotate --client ID [--overlap 7d] [--expires 30d]   new key; the client's active keys expire after the overlap
   --pepper-env NAME   environment variable holding the pepper (default PORTCULLIS_API_KEY_PEPPER)
 The new key is printed once on stdout and never stored: only its HMAC goes into the file.
+
+Keyring keys (--keyring CONFIG, the keyring.keys of a gateway config):
+  list   [--format json]   name, current kid, source, age, next rotation, kids still usable
+  rotate --key NAME        write a new random version to its source (Vault KV v2 or key file);
+                           a reload makes it current, older versions keep decrypting
+Key bytes are never printed.
 `;
 
 /** `portcullis keys --help`: usage, options and an example. */
 export const help = `${USAGE}
 Example:
   portcullis keys create --file keys.yaml --client billing --scopes orders:read --expires 90d
+  portcullis keys rotate --keyring portcullis.yaml --key customer-pii
 `;
 
 /** Where output goes; injectable for tests. */
@@ -39,6 +50,19 @@ export async function keysCommand(argv: readonly string[], io: CliIo = defaultIo
   } catch (err) {
     io.err(`${(err as Error).message}\n\n${USAGE}`);
     return 1;
+  }
+  const keyring = opts.get('keyring');
+  if (keyring !== undefined) {
+    if (opts.has('file')) { io.err(`give --file (API keys) or --keyring (keyring keys), not both\n\n${USAGE}`); return 1; }
+    try {
+      if (sub === 'list') return await keyringList(keyring, opts, io);
+      if (sub === 'rotate') return await keyringRotate(keyring, opts, io);
+      io.err(`keys ${sub ?? '(none)'} does not apply to --keyring: use list or rotate\n\n${USAGE}`);
+      return 1;
+    } catch (err) {
+      io.err(`portcullis keys: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
   }
   const file = opts.get('file');
   if (sub === undefined || file === undefined) {

@@ -7,6 +7,7 @@ import { routesCommand } from './routes.js';
 import { startCommand } from './start.js';
 import { describeLoadError, validateCommand } from './validate.js';
 import { help as keysHelp, keysCommand } from './keys.js';
+import { help as fleHelp, fleCommand } from './fle.js';
 import { help as revokeHelp, revokeCommand } from './revoke.js';
 import { help as totpHelp, totpCommand } from './totp.js';
 import { INVENTORY_USAGE, inventoryCommand } from './inventory.js';
@@ -24,6 +25,8 @@ Commands:
   schema                       print the config JSON Schema (for editor completion)
   audit verify|search -c FILE  verify the audit trail (exit 1 if tampered) or search it
   keys create|list|revoke|rotate --file F   manage API keys (prints a new key once)
+  keys list|rotate --keyring FILE           list or rotate the keyring keys of a config (never prints them)
+  fle reencrypt -c FILE --key NAME          re-encrypt JSON lines under a keyring key's current kid
   totp enroll PRINCIPAL --file F            enrol a TOTP step-up secret (prints an otpauth:// URI)
   revoke jti|subject|api-key V | lift … | list   revoke through a running gateway's admin API
   inventory [--json|--openapi]  endpoints in use, zombies and shadow APIs (admin API)
@@ -38,7 +41,7 @@ portcullis <command> --help prints a command's options and an example.
 /** Each command's --help text. A new command: export `help` from its file and add it here. */
 const HELP: Readonly<Record<string, string>> = {
   start: startHelp, validate: validateHelp, routes: routesHelp, schema: schemaHelp, audit: auditHelp,
-  keys: keysHelp, totp: totpHelp, revoke: revokeHelp, version: versionHelp,
+  keys: keysHelp, fle: fleHelp, totp: totpHelp, revoke: revokeHelp, version: versionHelp,
   inventory: INVENTORY_USAGE, lint: LINT_USAGE, scan: SCAN_USAGE, report: REPORT_USAGE,
 };
 
@@ -98,6 +101,8 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     case 'keys':
       return keysCommand(argv.slice(argv.indexOf('keys') + 1));
+    case 'fle':
+      return fleCommand(argv.slice(argv.indexOf('fle') + 1));
     case 'revoke':
       return revokeCommand(argv.slice(argv.indexOf('revoke') + 1));
     case 'inventory':

@@ -118,7 +118,7 @@ describe('interpolation', () => {
       `${file}:2 server.host: environment variable NOPE is not set`,
       `${file}:5 apis[0].upstream: environment variable MISSING_PORT is not set`,
       `${file}:9 apis[0].stages.jwt.secret: \${file:./absent.txt}: file not found`,
-      `${file}:10 apis[0].stages.jwt.other: invalid reference "\${1BAD}" (expected \${NAME}, \${NAME:-default} or \${file:path})`,
+      `${file}:10 apis[0].stages.jwt.other: invalid reference "\${1BAD}" (expected \${NAME}, \${NAME:-default}, \${file:path} or \${vault:path#field})`,
       `${file}:11 apis[0].stages.jwt.open: unterminated "\${" (write "$\${" for a literal "\${")`,
     ]);
   });

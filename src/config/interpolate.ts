@@ -23,6 +23,18 @@ export interface InterpolationSources {
   readonly env: NodeJS.ProcessEnv;
   /** Directory that relative `${file:...}` paths are resolved against (the config file's). */
   readonly baseDir: string;
+  /** Reads `${vault:path#field}` (the keyring's Vault KV v2 client); undefined when keyring.vault is not configured. */
+  readonly vault?: (path: string, field: string) => Promise<string>;
+}
+
+/** What part of a document {@link interpolateDocument} visits. */
+export interface InterpolationScope {
+  /** The node to start from (default: the whole document). */
+  readonly root?: unknown;
+  /** Its config path. */
+  readonly rootPath?: PathSegment[];
+  /** Nodes already interpolated by an earlier pass: left alone. */
+  readonly skip?: ReadonlySet<Node>;
 }
 
 /** What interpolating a document did. */
@@ -84,10 +96,27 @@ async function readReferencedFile(ref: string, baseDir: string, cache: Map<strin
   return trimmed;
 }
 
+const VAULT_REF = /^vault:([A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)(?:#([A-Za-z0-9_.-]+))?$/;
+
+async function resolveVaultRef(ref: string, sources: InterpolationSources, cache: Map<string, string>): Promise<string> {
+  const match = VAULT_REF.exec(ref);
+  if (match === null) throw new Error(`invalid reference "\${${ref}}" (expected \${vault:path/to/secret#field})`);
+  if (sources.vault === undefined) throw new Error(`\${${ref}} needs keyring.vault (address and token)`);
+  const path = match[1]!;
+  const field = match[2] ?? 'value';
+  const key = `vault\u0000${path}\u0000${field}`;
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const value = await sources.vault(path, field);
+  cache.set(key, value);
+  return value;
+}
+
 async function resolveRef(ref: string, sources: InterpolationSources, cache: Map<string, string>): Promise<string> {
   if (ref.startsWith('file:')) return readReferencedFile(ref, sources.baseDir, cache);
+  if (ref.startsWith('vault:')) return resolveVaultRef(ref, sources, cache);
   const match = ENV_REF.exec(ref);
-  if (match === null) throw new Error(`invalid reference "\${${ref}}" (expected \${NAME}, \${NAME:-default} or \${file:path})`);
+  if (match === null) throw new Error(`invalid reference "\${${ref}}" (expected \${NAME}, \${NAME:-default}, \${file:path} or \${vault:path#field})`);
   const name = match[1] ?? '';
   const fallback = match[2];
   const value = sources.env[name];
@@ -124,7 +153,7 @@ async function interpolateScalar(node: Scalar<string>, sources: InterpolationSou
 }
 
 /**
- * Resolves `${NAME}`, `${NAME:-default}` and `${file:path}` in the string
+ * Resolves `${NAME}`, `${NAME:-default}`, `${file:path}` and `${vault:path#field}` in the string
  * scalars of a parsed YAML document, in place. Runs on nodes after parsing, so
  * a value can never add keys or lists. Mapping keys are left alone; each node
  * is visited once (aliases share their anchor's result). All problems are collected.
@@ -132,7 +161,7 @@ async function interpolateScalar(node: Scalar<string>, sources: InterpolationSou
  * @example
  * const { problems, secretNodes } = await interpolateDocument(doc, { env: process.env, baseDir: '/etc/portcullis' });
  */
-export async function interpolateDocument(doc: Document, sources: InterpolationSources): Promise<InterpolationOutcome> {
+export async function interpolateDocument(doc: Document, sources: InterpolationSources, scope: InterpolationScope = {}): Promise<InterpolationOutcome> {
   const problems: InterpolationProblem[] = [];
   const secretNodes = new Set<Node>();
   const cache = new Map<string, string>();
@@ -143,7 +172,7 @@ export async function interpolateDocument(doc: Document, sources: InterpolationS
       }
     } else if (isSeq(node)) {
       for (const [index, item] of node.items.entries()) await visit(item, [...path, index]);
-    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
+    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${') && scope.skip?.has(node) !== true) {
       try {
         if (await interpolateScalar(node as Scalar<string>, sources, cache)) secretNodes.add(node);
       } catch (err) {
@@ -151,7 +180,7 @@ export async function interpolateDocument(doc: Document, sources: InterpolationS
       }
     }
   };
-  await visit(doc.contents, []);
+  await visit(scope.root ?? doc.contents, scope.rootPath ?? []);
   return { problems, secretNodes };
 }
 

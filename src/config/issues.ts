@@ -15,7 +15,7 @@ export interface ConfigIssue {
 }
 
 /** The operator codes a config failure carries. */
-export type ConfigErrorCode = 'PCL_ERR_CONFIG_INVALID' | 'PCL_ERR_CONFIG_READ' | 'PCL_ERR_CONFIG_INTERPOLATION';
+export type ConfigErrorCode = 'PCL_ERR_CONFIG_INVALID' | 'PCL_ERR_CONFIG_READ' | 'PCL_ERR_CONFIG_INTERPOLATION' | 'PCL_ERR_KEYRING';
 
 /**
  * Formats one issue as `file:line path: message` (`file path: message` when

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
+import { EMPTY_KEYRING, resolveKeyring, VaultClient, type Keyring, type KeyringConfig } from '../keyring/index.js';
 import { compileSchema, mapErrors, type SchemaProblem } from './ajv.js';
 import { crossCheck } from './cross-checks.js';
 import { interpolateDocument, secretPathsOf } from './interpolate.js';
@@ -25,6 +26,10 @@ export interface LoadedConfig {
   readonly baseDir: string;
   /** Rendered paths (e.g. `apis[0].upstream`) whose value came from `${...}`: treat as secret. */
   readonly secretPaths: ReadonlySet<string>;
+  /** The keys of `keyring.keys`, resolved at this load (empty without a keyring section). */
+  readonly keyring: Keyring;
+  /** Key files the keyring read (watched for reload). */
+  readonly keyFiles: readonly string[];
   /** Line and column of the node at `path`, or undefined when it is not in the file (e.g. a default). */
   locate(path: ConfigPath): Position | undefined;
   /** An issue at `path` (or its nearest ancestor in the file), formatted like load errors. */
@@ -104,7 +109,14 @@ export async function inspectConfig(file: string, env: NodeJS.ProcessEnv = proce
     return { file, line: position?.line, column: position?.column, path: renderPath(p.path), message: p.message };
   };
 
-  const interpolation = await interpolateDocument(doc, { env, baseDir });
+  // The Vault connection is interpolated first (env and files only), so ${vault:...} works everywhere else.
+  const vaultNode = doc.getIn(['keyring', 'vault'], true);
+  const first = isMap(vaultNode)
+    ? await interpolateDocument(doc, { env, baseDir }, { root: vaultNode, rootPath: ['keyring', 'vault'] })
+    : { problems: [], secretNodes: new Set<never>() };
+  const vault = vaultClientOf(doc);
+  const rest = await interpolateDocument(doc, { env, baseDir, ...(vault === undefined ? {} : { vault: readVaultField(vault) }) }, { skip: first.secretNodes });
+  const interpolation = { problems: [...first.problems, ...rest.problems], secretNodes: new Set([...first.secretNodes, ...rest.secretNodes]) };
   const issues: ConfigIssue[] = interpolation.problems.map((p) => toIssue({ ...p, anchor: 'node' }));
   // A value whose reference did not resolve is still the raw `${...}` text: schema complaints about it would only repeat the first problem.
   const unresolved = interpolation.problems.map((p) => renderPath(p.path));
@@ -123,6 +135,11 @@ export async function inspectConfig(file: string, env: NodeJS.ProcessEnv = proce
     const at = renderPath(p.path);
     if (!unresolved.some((u) => at === u || at.startsWith(`${u}.`) || at.startsWith(`${u}[`))) issues.push(toIssue(p));
   }
+  // Keys are read only from a keyring section that passed the schema (defaults applied).
+  const keyringCfg = (data as { keyring?: KeyringConfig } | null)?.keyring;
+  const keyringValid = keyringCfg !== undefined && !problems.some((p) => p.path[0] === 'keyring') && !unresolved.some((u) => u.startsWith('keyring'));
+  const keys = keyringValid ? await resolveKeyring(keyringCfg, { env, baseDir, vault }) : { keyring: EMPTY_KEYRING, problems: [], files: [] };
+  for (const p of keys.problems) issues.push(toIssue({ path: p.path, message: p.message, anchor: 'node' }));
 
   const loaded: LoadedConfig = Object.freeze({
     config: deepFreeze(data as Config),
@@ -130,14 +147,42 @@ export async function inspectConfig(file: string, env: NodeJS.ProcessEnv = proce
     displayFile: file,
     baseDir,
     secretPaths: secretPathsOf(doc, interpolation.secretNodes),
+    keyring: keys.keyring,
+    keyFiles: keys.files,
     locate: (path: ConfigPath) => locator.exact(path),
     issueAt: (path: ConfigPath, message: string) => toIssue({ path: [...path], message, anchor: 'node' }),
   });
   registerLocator(loaded, locator, file);
-  const code: ConfigErrorCode = interpolation.problems.length > 0 && issues.length === interpolation.problems.length ? 'PCL_ERR_CONFIG_INTERPOLATION' : 'PCL_ERR_CONFIG_INVALID';
+  const code: ConfigErrorCode = interpolation.problems.length > 0 && issues.length === interpolation.problems.length ? 'PCL_ERR_CONFIG_INTERPOLATION'
+    : keys.problems.length > 0 && issues.length === keys.problems.length ? 'PCL_ERR_KEYRING' : 'PCL_ERR_CONFIG_INVALID';
   // A config whose shape is wrong is not handed on: compiling it could only fail in confusing ways.
   const usable = problems.length === 0 || isUsableShape(data);
   return { loaded: usable ? loaded : undefined, issues, code };
+}
+
+/** The Vault client of `keyring.vault`, when its address and token are there (the schema checks the rest). */
+function vaultClientOf(doc: Document): VaultClient | undefined {
+  const node = doc.getIn(['keyring', 'vault'], true);
+  if (!isMap(node)) return undefined;
+  const v = node.toJSON() as Record<string, unknown>;
+  if (typeof v.address !== 'string' || typeof v.token !== 'string' || v.token.includes('${')) return undefined;
+  return new VaultClient({
+    address: v.address,
+    token: v.token,
+    mount: typeof v.mount === 'string' ? v.mount : 'secret',
+    timeoutMs: typeof v.timeoutMs === 'number' ? v.timeoutMs : 5_000,
+    ...(typeof v.namespace === 'string' ? { namespace: v.namespace } : {}),
+  });
+}
+
+function readVaultField(vault: VaultClient): (path: string, field: string) => Promise<string> {
+  return async (path, field) => {
+    const secret = await vault.read(path);
+    if (secret === undefined) throw new Error(`vault ${path}: no such secret`);
+    const value = secret.data[field];
+    if (typeof value !== 'string') throw new Error(`vault ${path} has no string field "${field}"`);
+    return value;
+  };
 }
 
 /** The config has an `apis` list of objects: enough for `validate` to check documents and stages too. */

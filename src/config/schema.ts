@@ -5,6 +5,7 @@ import { SinksSchema } from '../observability/sinks/schema.js';
 import { AlertsSchema } from '../observability/alerts/schema.js';
 import { ModeSchema, OnErrorSchema } from './common.js';
 import { EgressSchema, HostPatternSchema } from '../egress/schema.js';
+import { KeyringSchema } from '../keyring/schema.js';
 
 /**
  * The root configuration schema: the single source of truth for the config file.
@@ -215,6 +216,7 @@ export const ConfigSchema = Type.Object({
   alerts: AlertsSchema,
   inventory: InventorySchema,
   egress: Type.Optional(EgressSchema),
+  keyring: Type.Optional(KeyringSchema),
   watch: Type.Boolean({ default: true, description: 'Reload when the config file or a referenced OpenAPI document changes (SIGHUP always reloads).' }),
   apis: Type.Array(ApiSchema, { minItems: 1, description: 'The APIs behind the gateway.' }),
 }, Strict);

@@ -44,6 +44,7 @@ export const CLIENT_ERRORS = {
   PCL_WAF_RESPONSE_BLOCKED: { status: 502, title: 'Bad Gateway' },
   PCL_RESPONSE_CONTRACT_VIOLATION: { status: 502, title: 'Bad Gateway' },
   PCL_DATA_LEAK_BLOCKED: { status: 502, title: 'Bad Gateway' },
+  PCL_FLE_BODY_INVALID: { status: 400, title: 'Invalid Request Body' },
   PCL_UPSTREAM_UNAVAILABLE: { status: 502, title: 'Bad Gateway' },
   PCL_UPSTREAM_TIMEOUT: { status: 504, title: 'Gateway Timeout' },
   PCL_UPSTREAM_TLS_FAILED: { status: 502, title: 'Bad Gateway' },
@@ -79,7 +80,8 @@ export const CLIENT_ERRORS = {
 export const OPERATOR_ERRORS = {
   PCL_ERR_CONFIG_INVALID: 'The configuration file failed validation.',
   PCL_ERR_CONFIG_READ: 'The configuration file could not be read or parsed.',
-  PCL_ERR_CONFIG_INTERPOLATION: 'An ${ENV} or ${file:} reference could not be resolved.',
+  PCL_ERR_CONFIG_INTERPOLATION: 'An ${ENV}, ${file:} or ${vault:} reference could not be resolved.',
+  PCL_ERR_KEYRING: 'A keyring key could not be read from its source (Vault, environment, file) or is malformed.',
   PCL_ERR_OPENAPI_INVALID: 'An OpenAPI document could not be loaded or is not valid.',
   PCL_ERR_ROUTE_CONFLICT: 'Two operations map to the same method and path.',
   PCL_ERR_STAGE_UNKNOWN: 'A configured stage name is not registered.',

@@ -4,6 +4,7 @@ import { authz } from '../stages/authz/index.js';
 import { cors } from '../stages/cors/index.js';
 import { lifecycle } from '../stages/lifecycle/index.js';
 import { sensitiveData } from '../stages/sensitive-data/index.js';
+import { fieldEncryption } from '../stages/field-encryption/index.js';
 import { rateLimit } from '../stages/rate-limit/index.js';
 import { requestValidation } from '../stages/request-validation/index.js';
 import { responseFilter } from '../stages/response-filter/index.js';
@@ -34,5 +35,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(lifecycle);
   registry.register(sensitiveData);
   registry.register(uploads);
+  registry.register(fieldEncryption);
   return registry;
 }

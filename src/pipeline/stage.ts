@@ -4,6 +4,7 @@ import type { StageMode, StageOnError } from '../config/schema.js';
 import type { RequestContext, ResponseContext } from './context.js';
 import type { KeyValueStore } from '../store/store.js';
 import type { OperationInfo } from '../openapi/types.js';
+import type { Keyring } from '../keyring/keyring.js';
 
 /**
  * The closed set of phases a stage may implement, in the order they run
@@ -99,6 +100,8 @@ export interface StageDeps {
    * the same settings) so they are built once per load, never per request.
    */
   readonly compileCache?: Map<string, unknown>;
+  /** The keys of this config load (`keyring.keys`): stages ask it for key bytes, never read secrets themselves. */
+  readonly keyring?: Keyring;
 }
 
 /**

@@ -52,7 +52,7 @@ export async function compileRuntime(
   const versions = new VersionRouting();
   const apis: CompiledApi[] = [];
   const routes: RouteTarget[] = [];
-  const watchFiles = [loaded.file];
+  const watchFiles = [loaded.file, ...loaded.keyFiles];
   const compileCache = new Map<string, unknown>();
 
   for (const [index, api] of config.apis.entries()) {
@@ -107,7 +107,7 @@ export async function compileRuntime(
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
       const stages: Stage[] = [];
       for (const [name, stageConfig] of Object.entries(configs)) {
-        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store, compileCache, ...(operation !== undefined ? { operation } : {}), ...(docVersion !== undefined ? { openapiVersion: docVersion } : {}), ...(docSchemes !== undefined ? { securitySchemes: docSchemes } : {}) }, [...at, name], issues);
+        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store, compileCache, keyring: loaded.keyring, ...(operation !== undefined ? { operation } : {}), ...(docVersion !== undefined ? { openapiVersion: docVersion } : {}), ...(docSchemes !== undefined ? { securitySchemes: docSchemes } : {}) }, [...at, name], issues);
         if (stage !== undefined) stages.push(stage);
       }
       return compilePlan(stages);

@@ -17,7 +17,7 @@ function cli(args: string[], cwd?: string): Promise<{ code: number | null; stdou
   });
 }
 
-const COMMANDS = ['start', 'validate', 'routes', 'schema', 'audit', 'keys', 'totp', 'revoke'];
+const COMMANDS = ['start', 'validate', 'routes', 'schema', 'audit', 'keys', 'fle', 'totp', 'revoke'];
 
 test('portcullis <command> --help prints that command\'s usage, options and an example', async () => {
   const top = await cli(['--help']);

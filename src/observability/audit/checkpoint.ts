@@ -53,6 +53,24 @@ export function checkpointSignatureValid(publicKey: KeyObject, c: AuditCheckpoin
 }
 
 /**
+ * The Ed25519 signing key given as PEM text (PKCS#8), e.g. from `${vault:...}`.
+ *
+ * @example
+ * const signer = signerFromPem(config.audit.signingKey);
+ */
+export function signerFromPem(pem: string): AuditSigner {
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch {
+    // The PEM is a secret: the message never quotes it.
+    throw new Error('audit signing key (inline PEM): not a readable PEM private key');
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`audit signing key (inline PEM) is ${privateKey.asymmetricKeyType}, not ed25519`);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
+/**
  * Loads the Ed25519 signing key from a PEM file (PKCS#8). With `create`, a missing file is
  * generated (directory 0700, file 0600); without it, a missing file is an error, so
  * `audit verify` never invents a key.

@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { loadSigner, type AuditSigner } from './checkpoint.js';
+import { loadSigner, signerFromPem, type AuditSigner } from './checkpoint.js';
+
+/** A signingKey that holds the PEM itself (e.g. from ${vault:...}) rather than a path. */
+const isInlinePem = (v: string): boolean => v.trimStart().startsWith('-----BEGIN ');
 import { PostgresAuditStore } from './postgres-store.js';
 import type { AuditConfig } from './schema.js';
 import { SqliteAuditStore } from './sqlite-store.js';
@@ -25,7 +28,7 @@ export function auditLocation(c: AuditConfig, baseDir: string, instanceSuffix = 
   return {
     instance: `${c.instance === '' ? hostname() : c.instance}${instanceSuffix}`,
     sqliteFile: abs(c.sqliteFile, dataDir),
-    keyFile: c.signingKey === '' ? join(dataDir, 'audit-signing-key.pem') : abs(c.signingKey, baseDir),
+    keyFile: c.signingKey === '' ? join(dataDir, 'audit-signing-key.pem') : isInlinePem(c.signingKey) ? '(inline PEM)' : abs(c.signingKey, baseDir),
   };
 }
 
@@ -48,6 +51,7 @@ export function createAuditStore(c: AuditConfig, loc: AuditLocation): AuditStore
  * const signer = openSigner(config.audit, loc, { create: true });
  */
 export function openSigner(c: AuditConfig, loc: AuditLocation, opts: { create: boolean }): AuditSigner {
+  if (isInlinePem(c.signingKey)) return signerFromPem(c.signingKey);
   // A configured key path that is missing is an operator error, never silently replaced.
   return loadSigner(loc.keyFile, { create: opts.create && c.signingKey === '' });
 }

@@ -9,7 +9,7 @@ export const AuditSchema = Type.Object({
   sqliteFile: Type.String({ default: 'audit.db', description: 'SQLite database file, relative to dataDir.' }),
   postgresUrl: Type.String({ default: 'postgres://127.0.0.1:5432/portcullis', description: 'PostgreSQL connection URL; used when backend is postgres. Use ${ENV} interpolation for credentials.' }),
   tablePrefix: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,40}$', default: 'portcullis_audit_', description: 'Prefix of the PostgreSQL table names.' }),
-  signingKey: Type.String({ default: '', description: 'Ed25519 private key (PKCS#8 PEM) that signs checkpoints; relative to the config file. Empty = <dataDir>/audit-signing-key.pem, generated (mode 0600) on first start.' }),
+  signingKey: Type.String({ default: '', description: 'Ed25519 private key (PKCS#8 PEM) that signs checkpoints: a file relative to the config file, or the PEM itself (e.g. ${vault:portcullis/audit#pem}). Empty = <dataDir>/audit-signing-key.pem, generated (mode 0600) on first start.' }),
   kinds: Type.Array(Type.String({ minLength: 1 }), {
     default: ['authn*', 'authz*', 'admin*', 'config*', 'key*', 'revocation*', 'business*'],
     description: 'Security event kinds recorded; "*" matches any characters. Config reloads have kind config.reload.',

@@ -48,7 +48,8 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
     const securityScheme = deps.securitySchemes?.[scheme] as Record<string, unknown> | undefined;
     let built: AuthProvider;
     try {
-      built = sharedProvider(deps.store, deps.apiName, scheme, config, deps.baseDir,
+      // The keyring's stamp is part of the identity: a rotated secretKey must give a new provider.
+      built = sharedProvider(deps.store, deps.apiName, scheme, deps.keyring === undefined ? config : { config, keyring: deps.keyring.stamp() }, deps.baseDir,
         () => def.create(config as never, { ...deps, scheme, securityScheme, realm }));
     } catch (err) {
       throw new Error(`scheme "${scheme}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });

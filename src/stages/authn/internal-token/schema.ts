@@ -11,7 +11,7 @@ const PrincipalFact = Type.Union([Type.Literal('scopes'), Type.Literal('roles'),
 export const InternalTokenSchema = Type.Object({
   header: Type.String({ pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$', maxLength: 128, default: 'x-portcullis-token', description: 'Request header carrying the token to the upstream. A client-sent copy is always removed.' }),
   algorithm: Type.Union([Type.Literal('EdDSA'), Type.Literal('ES256')], { default: 'EdDSA', description: 'Signature algorithm: EdDSA (Ed25519) or ES256 (P-256).' }),
-  keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM (PKCS#8) private key of the algorithm\'s type. Unset: a key is generated at start, per process; fine for one instance, but several instances or workers each sign with their own key (upstreams must then fetch each one\'s JWKS), and a restart changes it.' })),
+  keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM (PKCS#8) private key of the algorithm\'s type: a file (relative to the config file) or the PEM itself (e.g. ${vault:portcullis/internal-token#pem}). Unset: a key is generated at start, per process; fine for one instance, but several instances or workers each sign with their own key (upstreams must then fetch each one\'s JWKS), and a restart changes it.' })),
   keyId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The `kid` header. Default: the key\'s RFC 7638 thumbprint.' })),
   issuer: Type.String({ minLength: 1, default: 'portcullis', description: 'The `iss` claim.' }),
   audience: Type.String({ minLength: 1, description: 'The `aud` claim: the upstream this token is for (it must check it).' }),

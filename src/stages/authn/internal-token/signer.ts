@@ -74,15 +74,18 @@ function loadKey(cfg: InternalTokenConfig, baseDir: string): KeyObject {
   if (cfg.keyFile === undefined) {
     return cfg.algorithm === 'EdDSA' ? generateKeyPairSync('ed25519').privateKey : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
   }
+  // An inline PEM (e.g. from ${vault:...}) is never quoted in a message.
+  const inline = cfg.keyFile.trimStart().startsWith('-----BEGIN ');
+  const shown = inline ? '(inline PEM)' : cfg.keyFile;
   let key: KeyObject;
   try {
-    key = createPrivateKey(readFileSync(resolve(baseDir, cfg.keyFile)));
+    key = createPrivateKey(inline ? cfg.keyFile : readFileSync(resolve(baseDir, cfg.keyFile)));
   } catch (err) {
-    throw new Error(`internalToken.keyFile ${cfg.keyFile}: not a readable PEM private key (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(`internalToken.keyFile ${shown}: not a readable PEM private key (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== wanted || (wanted === 'ec' && curve !== 'prime256v1')) {
-    throw new Error(`internalToken.keyFile ${cfg.keyFile}: a ${key.asymmetricKeyType ?? 'unknown'}${curve === undefined ? '' : ` (${curve})`} key cannot sign ${cfg.algorithm} (needs ${cfg.algorithm === 'EdDSA' ? 'Ed25519' : 'EC P-256'})`);
+    throw new Error(`internalToken.keyFile ${shown}: a ${key.asymmetricKeyType ?? 'unknown'}${curve === undefined ? '' : ` (${curve})`} key cannot sign ${cfg.algorithm} (needs ${cfg.algorithm === 'EdDSA' ? 'Ed25519' : 'EC P-256'})`);
   }
   return key;
 }

@@ -5,6 +5,7 @@ import { WatchedFile } from '../api-key/watched-file.js';
 import { localKeySet, RemoteJwks, type KeySetFunction } from './remote-jwks.js';
 import type { JwksOptions, JwtIssuerConfig } from './schema.js';
 import { classifyKeyObject } from './key-check.js';
+import type { Keyring } from '../../../../keyring/keyring.js';
 
 /** One issuer compiled: its accepted algorithms, key source and jose verify options. */
 export interface CompiledIssuer {
@@ -16,6 +17,8 @@ export interface CompiledIssuer {
   readonly file: WatchedFile<KeySetFunction | KeyObject> | undefined;
   readonly remote: RemoteJwks | undefined;
   readonly options: JWTVerifyOptions;
+  /** With `secretKey`: the older versions of the secret, newest first, still accepted (rotation overlap). */
+  readonly previous: readonly Uint8Array[];
 }
 
 const HMAC = /^HS\d{3}$/;
@@ -28,15 +31,15 @@ const HMAC = /^HS\d{3}$/;
  * @example
  * const issuer = compileIssuer(cfg, jwksOptions, '/etc/portcullis');
  */
-export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: string, file: { checkMs: number; onChange: () => void } = { checkMs: 1000, onChange: () => {} }): CompiledIssuer {
-  const sources = [cfg.jwksUri, cfg.discovery === true || cfg.discoveryUrl !== undefined ? true : undefined, cfg.keysFile, cfg.secret]
+export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: string, file: { checkMs: number; onChange: () => void } = { checkMs: 1000, onChange: () => {} }, keyring?: Keyring): CompiledIssuer {
+  const sources = [cfg.jwksUri, cfg.discovery === true || cfg.discoveryUrl !== undefined ? true : undefined, cfg.keysFile, cfg.secret, cfg.secretKey]
     .filter((s) => s !== undefined);
   const name = `issuer ${JSON.stringify(cfg.issuer)}`;
   if (sources.length !== 1) {
-    throw new Error(`${name}: set exactly one key source (jwksUri, discovery/discoveryUrl, keysFile or secret); found ${sources.length}`);
+    throw new Error(`${name}: set exactly one key source (jwksUri, discovery/discoveryUrl, keysFile, secret or secretKey); found ${sources.length}`);
   }
   const hmac = cfg.algorithms.filter((a) => HMAC.test(a));
-  if (cfg.secret !== undefined) {
+  if (cfg.secret !== undefined || cfg.secretKey !== undefined) {
     if (hmac.length !== cfg.algorithms.length) throw new Error(`${name}: with a shared secret only HS256/HS384/HS512 are possible; set algorithms: [HS256]`);
   } else if (hmac.length > 0) {
     throw new Error(`${name}: ${hmac.join(', ')} needs a shared secret and is never accepted for an issuer with public keys (algorithm confusion)`);
@@ -45,8 +48,16 @@ export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: 
   let key: CompiledIssuer['key'];
   let remote: RemoteJwks | undefined;
   let watched: CompiledIssuer['file'];
+  let previous: Uint8Array[] = [];
   if (cfg.secret !== undefined) {
     key = new TextEncoder().encode(cfg.secret);
+  } else if (cfg.secretKey !== undefined) {
+    if (keyring === undefined || !keyring.has(cfg.secretKey)) throw new Error(`${name}: secretKey "${cfg.secretKey}" is not in keyring.keys (or could not be read)`);
+    const versions = keyring.versionsOf(cfg.secretKey);
+    const short = versions.find((v) => v.key.length < 32);
+    if (short !== undefined) throw new Error(`${name}: secretKey ${short.kid} is ${short.key.length} bytes; HMAC secrets need at least 32`);
+    key = versions[0]!.key;
+    previous = versions.slice(1).map((v) => v.key);
   } else if (cfg.keysFile !== undefined) {
     const shown = cfg.keysFile;
     let first = true;
@@ -77,7 +88,7 @@ export function compileIssuer(cfg: JwtIssuerConfig, jwks: JwksOptions, baseDir: 
     ...(cfg.typ === undefined ? {} : { typ: cfg.typ }),
     ...(cfg.maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: cfg.maxTokenAgeSeconds }),
   };
-  return { issuer: cfg.issuer, algorithms: new Set(cfg.algorithms), key, file: watched, remote, options };
+  return { issuer: cfg.issuer, algorithms: new Set(cfg.algorithms), key, file: watched, remote, options, previous };
 }
 
 function parseKeysText(text: string, shown: string): KeySetFunction | KeyObject {

@@ -32,7 +32,7 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
   const issuers = new Map<string, CompiledIssuer>();
   for (const i of cfg.issuers) {
     if (issuers.has(i.issuer)) throw new Error(`issuer ${JSON.stringify(i.issuer)} is listed twice`);
-    issuers.set(i.issuer, compileIssuer(i, cfg.jwks, deps.baseDir, keysFile));
+    issuers.set(i.issuer, compileIssuer(i, cfg.jwks, deps.baseDir, keysFile, deps.keyring));
   }
   const stats = { verifications: 0, cacheHits: 0 };
   const scheme = deps.scheme;
@@ -100,8 +100,21 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
 async function verifyWith(issuer: CompiledIssuer, token: string): Promise<JWTPayload> {
   if (issuer.remote === undefined) {
     const key = issuer.file === undefined ? issuer.key! : await issuer.file.current();
-    const r = typeof key === 'function' ? await jwtVerify(token, key, issuer.options) : await jwtVerify(token, key, issuer.options);
-    return r.payload;
+    try {
+      const r = typeof key === 'function' ? await jwtVerify(token, key, issuer.options) : await jwtVerify(token, key, issuer.options);
+      return r.payload;
+    } catch (err) {
+      // A keyring secret in rotation: a bad signature may be one made with a previous version.
+      if (issuer.previous.length === 0 || !(err instanceof errors.JWSSignatureVerificationFailed)) throw err;
+      for (const old of issuer.previous) {
+        try {
+          return (await jwtVerify(token, old, issuer.options)).payload;
+        } catch (again) {
+          if (!(again instanceof errors.JWSSignatureVerificationFailed)) throw again;
+        }
+      }
+      throw err;
+    }
   }
   try {
     return (await jwtVerify(token, await issuer.remote.current(), issuer.options)).payload;
