@@ -1,3 +1,4 @@
+import { anomaly } from '../stages/anomaly/index.js';
 import { authn } from '../stages/authn/index.js';
 import { bot } from '../stages/bot/index.js';
 import { authz } from '../stages/authz/index.js';
@@ -32,5 +33,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(authz);
   registry.register(lifecycle);
   registry.register(sensitiveData);
+  registry.register(anomaly);
   return registry;
 }

@@ -31,6 +31,8 @@ export const SECURITY_EVENT_REASONS: Readonly<Record<string, ReadonlySet<string>
   'key.file_failed': new Set(['missing', 'unreadable', 'invalid']),
   'bot.detected': new Set(['automation-user-agent', 'headless-browser', 'missing-browser-headers', 'regular-cadence', 'sequential-enumeration', 'score']),
   'credential-stuffing.detected': new Set(['ip', 'subnet', 'username', 'distinct-usernames']),
+  'anomaly.detected': new Set(['exfiltration', 'enumeration', 'credentialSharing', 'probing', 'unusualMethod', 'unusualHour']),
+  'anomaly.alert': new Set(['exfiltration', 'enumeration', 'credentialSharing', 'probing', 'unusualMethod', 'unusualHour']),
   // Success events carry the credential kind.
   'authn.success': new Set(['jwt', 'introspection', 'api-key', 'mtls', 'http-signature']),
 };
