@@ -33,6 +33,7 @@ export interface DetectContext {
   readonly population: (op: string) => OperationBaselines | undefined;
 }
 
+const DAY_MS = 86_400_000;
 const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toString() : n.toFixed(1));
 
 /** The client's own baseline when warm, else the population's; undefined before either is warm. */
@@ -62,7 +63,8 @@ export function detectBefore(s: ClientState, x: Observation, c: DetectContext): 
     out.push({ detector: 'unusualMethod', explanation: `first ${x.method} from this client after ${s.seen} requests (usual: ${usual}) on ${x.op}` });
   }
   const h = c.settings.unusualHour;
-  if (h.enabled && s.seen >= h.warmupRequests) {
+  // A profile younger than a day has not seen every hour the client works yet.
+  if (h.enabled && s.seen >= h.warmupRequests && s.t0 !== undefined && x.now - s.t0 >= DAY_MS) {
     const hour = new Date(x.now).getUTCHours();
     const total = s.hours.reduce((a, v) => a + v, 0);
     const near = (s.hours[(hour + 23) % 24] ?? 0) + (s.hours[hour] ?? 0) + (s.hours[(hour + 1) % 24] ?? 0);

@@ -10,6 +10,8 @@
 export type Baseline = [mean: number, dev: number, windows: number];
 
 const CLIP = 4;
+/** Per-window counts of a quiet client are Poisson-noisy: the scale is never below half the mean, so z 8 means at least five times the usual. */
+const REL_FLOOR = 0.5;
 /** A mean absolute deviation is about 0.8 standard deviations for normal data: scale it to sigma. */
 const MAD_TO_SIGMA = 1.25;
 
@@ -19,14 +21,14 @@ export function emptyBaseline(): Baseline {
 }
 
 /**
- * The scale a z score divides by: the deviation as a sigma, floored at `floor` and at 10 % of
- * the mean (a perfectly regular client would otherwise make any change look infinite).
+ * The scale a z score divides by: the deviation as a sigma, floored at `floor` and at half the
+ * mean (a perfectly regular client would otherwise make any change look infinite).
  *
  * @example
- * scaleOf([10, 0, 20], 1); // 1
+ * scaleOf([10, 0, 20], 1); // 5
  */
 export function scaleOf(b: Baseline, floor: number): number {
-  return Math.max(b[1] * MAD_TO_SIGMA, floor, b[0] * 0.1);
+  return Math.max(b[1] * MAD_TO_SIGMA, floor, b[0] * REL_FLOOR);
 }
 
 /**
@@ -52,7 +54,7 @@ export function updateBaseline(b: Baseline, x: number, alpha: number, warmup: nu
  * How many robust standard deviations `x` lies above the baseline's mean.
  *
  * @example
- * robustZ([10, 2, 30], 20, 1); // 4
+ * robustZ([10, 2, 30], 20, 1); // 2
  */
 export function robustZ(b: Baseline, x: number, floor: number): number {
   return (x - b[0]) / scaleOf(b, floor);

@@ -31,6 +31,8 @@ export interface ClientState {
   w: number;
   /** Requests seen in total (warm-up of the method and hour profiles). */
   seen: number;
+  /** When the client was first seen (ms): the hour profile is judged only once it spans a day. */
+  t0?: number;
   cur: ClientWindow;
   /** Per-client baselines over active windows: requests, 4xx, distinct ids. */
   base: { n: Baseline; e4: Baseline; ids: Baseline };
@@ -150,6 +152,7 @@ export function countObservation(s: ClientState, x: Observation): void {
     c.ids = formatSketch(sk);
   }
   s.seen++;
+  s.t0 ??= x.now;
   const h = new Date(x.now).getUTCHours();
   s.hours[h] = (s.hours[h] ?? 0) + 1;
   if (s.hours[h]! > HOURS_CAP) s.hours = s.hours.map((v) => Math.floor(v / 2));

@@ -151,7 +151,7 @@ describe('anomaly detection through a real gateway (Redis store)', () => {
 
   test('unusual hour (action event): a client only ever active twelve hours from now is reported', async () => {
     const other = (new Date().getUTCHours() + 12) % 24;
-    await seed('night-owl', (s) => { s.hours[other] = 500; s.seen = 500; s.methods = { GET: 500 }; });
+    await seed('night-owl', (s) => { s.hours[other] = 500; s.seen = 500; s.t0 = Date.now() - 3 * 86_400_000; s.methods = { GET: 500 }; });
     assert.equal((await get('/v1/books', 'night-owl')).status, 200);
     const line = await anomalyEvent('unusualHour');
     assert.match(String(line.excerpt), /^request at [0-9]{2}h UTC: 0\.00 % of this client's 500 requests fell within an hour of it/);

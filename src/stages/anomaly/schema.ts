@@ -48,7 +48,7 @@ export const AnomalyDetectorsSchema = Type.Object({
   }, { additionalProperties: false, default: {}, description: 'A method this client has never used (DELETE from a read-only integration).' }),
   unusualHour: Type.Object({
     ...common,
-    warmupRequests: Type.Integer({ minimum: 1, default: 1000, description: 'Requests a client makes before its hours are judged.' }),
+    warmupRequests: Type.Integer({ minimum: 1, default: 300, description: 'Requests a client makes before its hours are judged.' }),
     minShare: Type.Number({ minimum: 0, maximum: 1, default: 0.002, description: 'Fires when less than this share of the client\'s requests fell within an hour (UTC) of now.' }),
   }, { additionalProperties: false, default: {}, description: 'A request at an hour of day this client is never active.' }),
 }, { additionalProperties: false, default: {} });
