@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
 import { Redis } from 'ioredis';
 import { booksConfig } from '../helpers/config.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway.js';
+import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { REDIS_URL } from '../helpers/redis.js';
 import { startWebhookReceiver } from '../helpers/siem.js';
@@ -156,4 +156,25 @@ describe('anomaly detection through a real gateway (Redis store)', () => {
     const line = await anomalyEvent('unusualHour');
     assert.match(String(line.excerpt), /^request at [0-9]{2}h UTC: 0\.00 % of this client's 500 requests fell within an hour of it/);
   });
+});
+
+test('validate reports anomaly config errors with file:line', async () => {
+  const { file } = writeConfig(`server:
+  port: 0
+apis:
+  - name: a
+    upstream: http://127.0.0.1:1
+    prefixes: [/]
+    stages:
+      anomaly:
+        window: 1 minute
+        detectors:
+          probing: { action: ban }
+          exfiltation: {}
+`);
+  const r = await runCli(['validate', '-c', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /portcullis\.yaml:9 apis\[0\]\.stages\.anomaly\.window: must match pattern/);
+  assert.match(r.stderr, /portcullis\.yaml:11 apis\[0\]\.stages\.anomaly\.detectors\.probing\.action: must be (one of|equal to)/);
+  assert.match(r.stderr, /portcullis\.yaml:12 apis\[0\]\.stages\.anomaly\.detectors\.exfiltation: unknown key "exfiltation" \(did you mean "exfiltration"\?\)/);
 });
