@@ -19,6 +19,7 @@ import { newClientState, type ClientState, type Observation } from '../src/anoma
 import { DETECTORS, type DetectorName } from '../src/anomaly/detectors.js';
 import { AnomalySchema, type AnomalyConfig } from '../src/stages/anomaly/schema.js';
 import { durationMs } from '../src/stages/anomaly/duration.js';
+import { prng } from '../test/helpers/prng.js';
 
 const ATTACKS = DETECTORS;
 type Attack = DetectorName;
@@ -26,18 +27,6 @@ type Attack = DetectorName;
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i < 0 ? def : Number(process.argv[i + 1]);
-}
-
-/** mulberry32: a small seeded PRNG, so every run with one seed sees the same traffic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Client {

@@ -29,7 +29,7 @@ export const SECURITY_EVENT_REASONS: Readonly<Record<string, ReadonlySet<string>
     'no_principal', 'otp_required', 'not_enrolled', 'otp_invalid', 'otp_reused',
   ]),
   'key.file_failed': new Set(['missing', 'unreadable', 'invalid']),
-  'bot.detected': new Set(['automation-user-agent', 'headless-browser', 'missing-browser-headers', 'regular-cadence', 'sequential-enumeration', 'score']),
+  'bot.detected': new Set(['automation-user-agent', 'headless-browser', 'missing-browser-headers', 'regular-cadence', 'sequential-enumeration', 'denied-fingerprint', 'score']),
   'credential-stuffing.detected': new Set(['ip', 'subnet', 'username', 'distinct-usernames']),
   'anomaly.detected': new Set(['exfiltration', 'enumeration', 'credentialSharing', 'probing', 'unusualMethod', 'unusualHour']),
   'anomaly.alert': new Set(['exfiltration', 'enumeration', 'credentialSharing', 'probing', 'unusualMethod', 'unusualHour']),
