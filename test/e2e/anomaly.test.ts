@@ -178,3 +178,56 @@ apis:
   assert.match(r.stderr, /portcullis\.yaml:11 apis\[0\]\.stages\.anomaly\.detectors\.probing\.action: must be (one of|equal to)/);
   assert.match(r.stderr, /portcullis\.yaml:12 apis\[0\]\.stages\.anomaly\.detectors\.exfiltation: unknown key "exfiltation" \(did you mean "exfiltration"\?\)/);
 });
+
+describe('anomaly stage with its store unreachable', () => {
+  let up: FakeUpstream;
+  let gw: GatewayProcess;
+  before(async () => {
+    up = await startUpstream();
+    const top = 'store:\n  backend: redis\n  redisUrl: redis://127.0.0.1:1\n';
+    const apiExtra = `    stages:
+      anomaly: {}
+    operations:
+      createBook:
+        stages:
+          anomaly: { onError: fail-closed }
+`;
+    gw = await startGatewayProcess(booksConfig(up.url, { apiExtra, top }).file);
+  });
+  after(async () => { await gw?.stop(); await up?.close(); });
+
+  test('fail-open (the default) passes the request untracked; fail-closed answers 503 PCL_ANOMALY_UNAVAILABLE', async () => {
+    assert.equal((await fetch(`${gw.url}/v1/books`)).status, 200);
+    const r = await fetch(`${gw.url}/v1/books`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(r.status, 503);
+    assert.equal(r.headers.get('retry-after'), '1');
+    assert.equal((await r.json() as { code: string }).code, 'PCL_ANOMALY_UNAVAILABLE');
+  });
+});
+
+describe('anomaly stage in monitor mode (memory store)', () => {
+  let up: FakeUpstream;
+  let gw: GatewayProcess;
+  before(async () => {
+    up = await startUpstream((_req, res) => { res.writeHead(404, { 'content-type': 'application/json' }); res.end('{}'); });
+    const apiExtra = `    stages:
+      anomaly:
+        mode: monitor
+        window: 1h
+        detectors:
+          probing: { minErrors: 3, minOperations: 2, action: block }
+`;
+    gw = await startGatewayProcess(booksConfig(up.url, { apiExtra }).file);
+  });
+  after(async () => { await gw?.stop(); await up?.close(); });
+
+  test('a detector whose action is block only reports: nothing is refused, the event says action:event, not enforced', async () => {
+    const statuses: number[] = [];
+    for (const p of ['/v1/books', '/v1/books/1', '/v1/books', '/v1/books/2']) statuses.push((await fetch(`${gw.url}${p}`)).status);
+    const line = await gw.waitForLog((l) => l.event === 'anomaly.detected' && l.reason === 'probing');
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(`${gw.url}/v1/books`)).status);
+    assert.deepEqual(statuses, [404, 404, 404, 404, 404, 404, 404], 'the upstream\'s answers, never a 403 from the gateway');
+    assert.ok((line.ruleIds as string[]).includes('action:event'));
+    assert.equal(line.enforced, false);
+  });
+});
