@@ -1,6 +1,5 @@
 import { isWarm, robustZ, scaleOf, type Baseline } from './robust.js';
-import { parseSketch, sketchCount } from './hll.js';
-import { recentNetworks, type ClientState, type Observation, type OperationBaselines } from './state.js';
+import { distinctIds, recentNetworks, type ClientState, type Observation, type OperationBaselines } from './state.js';
 
 export const DETECTORS = ['exfiltration', 'enumeration', 'credentialSharing', 'probing', 'unusualMethod', 'unusualHour'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
@@ -102,7 +101,7 @@ export function detectAfter(s: ClientState, x: Observation, c: DetectContext): D
     if (d !== undefined) out.push(d);
   }
   if (cfg.enumeration.enabled && s.cur.ids !== '') {
-    const distinct = sketchCount(parseSketch(s.cur.ids));
+    const distinct = distinctIds(s.cur);
     if (distinct >= cfg.enumeration.minDistinct) {
       const base = pick(s.base.ids, c.population('*')?.ids, c.warmup, '');
       const z = base === undefined ? undefined : robustZ(base.b, distinct, 1);

@@ -2,6 +2,20 @@ import { DETECTORS, detectAfter, detectBefore, type DetectContext, type Detectio
 import type { PopulationBaselines } from './population.js';
 import { countObservation, rollWindow, type ClientState, type Observation } from './state.js';
 
+const contexts = new WeakMap<ObserveOptions, WeakMap<PopulationBaselines, DetectContext>>();
+
+/** The detect context of one options object and population, built once (it is per request otherwise). */
+function contextOf(o: ObserveOptions, pop: PopulationBaselines): DetectContext {
+  let byPop = contexts.get(o);
+  if (byPop === undefined) { byPop = new WeakMap(); contexts.set(o, byPop); }
+  let c = byPop.get(pop);
+  if (c === undefined) {
+    c = { ...o.detect, warmup: o.warmup, population: (op) => pop.of(op) };
+    byPop.set(pop, c);
+  }
+  return c;
+}
+
 /** How the window advances and baselines learn. */
 export interface ObserveOptions {
   readonly windowMs: number;
@@ -23,7 +37,7 @@ export interface ObserveOptions {
 export function observe(state: ClientState, x: Observation, pop: PopulationBaselines, o: ObserveOptions): Detection[] {
   const w = Math.floor(x.now / o.windowMs);
   rollWindow(state, w, { alpha: o.alpha, warmup: o.warmup }, (cur) => pop.learn(cur));
-  const c: DetectContext = { ...o.detect, warmup: o.warmup, population: (op) => pop.of(op) };
+  const c = contextOf(o, pop);
   const found = detectBefore(state, x, c);
   countObservation(state, x);
   found.push(...detectAfter(state, x, c));
@@ -34,6 +48,6 @@ export function observe(state: ClientState, x: Observation, pop: PopulationBasel
     fresh.push(d);
   }
   // Keep `fired` to the known detectors (state from the store is not trusted to be tidy).
-  for (const k of Object.keys(state.fired)) if (!(DETECTORS as readonly string[]).includes(k)) delete state.fired[k];
+  if (Object.keys(state.fired).length > DETECTORS.length) for (const k of Object.keys(state.fired)) if (!(DETECTORS as readonly string[]).includes(k)) delete state.fired[k];
   return fresh;
 }

@@ -1,6 +1,5 @@
 import { emptyBaseline, isWarm, updateBaseline } from './robust.js';
-import { parseSketch, sketchCount } from './hll.js';
-import type { ClientWindow, OperationBaselines } from './state.js';
+import { distinctIds, type ClientWindow, type OperationBaselines } from './state.js';
 
 /**
  * What a client window of each operation usually holds across all clients: the fallback for
@@ -38,7 +37,7 @@ export class PopulationBaselines {
     if (all !== undefined) {
       all.n = updateBaseline(all.n, c.n, a, this.#warmup, 1);
       all.e4 = updateBaseline(all.e4, c.e4, a, this.#warmup, 1);
-      all.ids = updateBaseline(all.ids, c.ids === '' ? 0 : sketchCount(parseSketch(c.ids)), a, this.#warmup, 1);
+      all.ids = updateBaseline(all.ids, distinctIds(c), a, this.#warmup, 1);
     }
     for (const [op, w] of Object.entries(c.op)) {
       const e = this.#entry(op);

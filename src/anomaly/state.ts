@@ -80,7 +80,30 @@ export function parseClientState(text: string | undefined, w: number): ClientSta
 
 /** @example formatClientState(s); */
 export function formatClientState(s: ClientState): string {
+  const sk = sketches.get(s.cur);
+  if (sk !== undefined) s.cur.ids = formatSketch(sk.registers);
   return JSON.stringify(s);
+}
+
+// The decoded sketch of a window, beside its base64 form: decoded once per request batch, not per
+// request, and encoded back only when the state is written.
+const sketches = new WeakMap<ClientWindow, { registers: Uint8Array; count: number | undefined }>();
+
+function sketchOf(c: ClientWindow): { registers: Uint8Array; count: number | undefined } {
+  let sk = sketches.get(c);
+  if (sk === undefined) {
+    sk = { registers: c.ids === '' ? newSketch() : parseSketch(c.ids), count: undefined };
+    sketches.set(c, sk);
+  }
+  return sk;
+}
+
+/** Distinct object ids of a window (estimated). @example distinctIds(state.cur); */
+export function distinctIds(c: ClientWindow): number {
+  if (c.ids === '' && !sketches.has(c)) return 0;
+  const sk = sketchOf(c);
+  sk.count ??= sketchCount(sk.registers);
+  return sk.count;
 }
 
 /** The population of one operation: what a client's window usually holds, learnt from every client. */
@@ -98,7 +121,7 @@ export function rollWindow(s: ClientState, w: number, o: LearnOptions, onClose?:
     onClose?.(c);
     s.base.n = updateBaseline(s.base.n, c.n, o.alpha, o.warmup, 1);
     s.base.e4 = updateBaseline(s.base.e4, c.e4, o.alpha, o.warmup, 1);
-    s.base.ids = updateBaseline(s.base.ids, sketchCount(parseSketch(c.ids)), o.alpha, o.warmup, 1);
+    s.base.ids = updateBaseline(s.base.ids, distinctIds(c), o.alpha, o.warmup, 1);
     for (const [op, ow] of Object.entries(c.op)) {
       const b = s.opBase[op] ?? { rec: emptyBaseline(), by: emptyBaseline(), t: 0 };
       b.rec = updateBaseline(b.rec, ow.rec, o.alpha, o.warmup, 1);
@@ -147,9 +170,11 @@ export function countObservation(s: ClientState, x: Observation): void {
     ow.by += x.bytes;
   }
   if (x.ids.length > 0) {
-    const sk = c.ids === '' ? newSketch() : parseSketch(c.ids);
-    for (const id of x.ids) addToSketch(sk, id);
-    c.ids = formatSketch(sk);
+    const sk = sketchOf(c);
+    for (const id of x.ids) addToSketch(sk.registers, id);
+    sk.count = undefined;
+    // Marks the window as having ids; the registers are encoded when the state is written.
+    if (c.ids === '') c.ids = '-';
   }
   s.seen++;
   s.t0 ??= x.now;
@@ -160,9 +185,18 @@ export function countObservation(s: ClientState, x: Observation): void {
   if (x.network !== undefined) s.nets[x.network] = x.now;
 }
 
-/** Networks seen within `windowMs` before `now` (older ones are dropped; at most MAX_NETS kept). @example recentNetworks(s, now, 600000); */
+/** Networks seen within `windowMs` before `now`, most recent first (older ones are dropped; at most MAX_NETS kept). @example recentNetworks(s, now, 600000); */
 export function recentNetworks(s: ClientState, now: number, windowMs: number): string[] {
-  const recent = Object.entries(s.nets).filter(([, t]) => now - t <= windowMs).sort((a, b) => b[1] - a[1]).slice(0, MAX_NETS);
-  s.nets = Object.fromEntries(recent);
-  return recent.map(([n]) => n);
+  let stale = false;
+  const recent: string[] = [];
+  for (const k in s.nets) {
+    if (now - s.nets[k]! <= windowMs) recent.push(k);
+    else stale = true;
+  }
+  if (stale || recent.length > MAX_NETS) {
+    recent.sort((a, b) => s.nets[b]! - s.nets[a]!);
+    recent.length = Math.min(recent.length, MAX_NETS);
+    s.nets = Object.fromEntries(recent.map((k) => [k, s.nets[k]!]));
+  }
+  return recent.length > 1 ? recent.sort((a, b) => s.nets[b]! - s.nets[a]!) : recent;
 }
