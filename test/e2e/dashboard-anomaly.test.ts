@@ -1,11 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { booksConfig } from '../helpers/config.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway.js';
+import { startBrowser, type TestBrowser } from '../helpers/browser.js';
 import { CHROMIUM, needInput } from '../helpers/inputs.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 
@@ -15,10 +12,7 @@ const skip = needInput('Chromium', CHROMIUM, "apt-get install -y chromium; .ci/r
 describe('dashboard: current anomalies with their explanations, in a real browser', { skip }, () => {
   let up: FakeUpstream;
   let gw: GatewayProcess;
-  let context: BrowserContext;
-  let page: Page;
-  let profile: string;
-  const cspViolations: string[] = [];
+  let browser: TestBrowser;
 
   before(async () => {
     up = await startUpstream((req, res) => {
@@ -36,22 +30,16 @@ describe('dashboard: current anomalies with their explanations, in a real browse
     // The attack: 4xx over four operations from one client.
     for (const p of ['/v1/books', '/v1/books/1', '/v1/slow', '/v1/books/2']) await fetch(`${gw.url}${p}`, { headers: { 'x-client': 'mapper', 'x-deny': '1' } });
     await gw.waitForLog((l) => l.event === 'anomaly.detected' && l.reason === 'probing');
-    profile = mkdtempSync(join(tmpdir(), 'pcl-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1800 },
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? await context.newPage();
-    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text()); });
+    browser = await startBrowser();
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await gw?.stop();
     await up?.close();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 
   test('the panel lists the probing client with detector, action and explanation', async () => {
+    const { page } = browser;
     await page.goto(`${gw.adminUrl}/dashboard`);
     await page.fill('input[name="token"]', TOKEN);
     await page.click('button[type="submit"]');
@@ -61,6 +49,6 @@ describe('dashboard: current anomalies with their explanations, in a real browse
     assert.equal(await row.locator('td.c-action').innerText(), 'block');
     assert.match(await row.locator('td.c-who').innerText(), /^header:x-client:[A-Za-z0-9_-]{12}$/);
     assert.match(await row.locator('td.c-excerpt').innerText(), /^4xx burst: 4 client errors across 3 operations in this 1h window/);
-    assert.deepEqual(cspViolations, []);
+    assert.deepEqual(browser.cspViolations, []);
   });
 });
