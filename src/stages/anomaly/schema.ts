@@ -69,7 +69,7 @@ export const AnomalySchema = Type.Object({
   warmupWindows: Type.Integer({ minimum: 1, maximum: 10_000, default: 10, description: 'Active windows a baseline needs before it is used to judge.' }),
   alpha: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05, description: 'Weight of a new window in the EWMA baselines (0.05: about the last 20 active windows).' }),
   stateTtl: Duration('7d', 'A client not seen this long is forgotten (its state expires in the store).'),
-  maxClients: Type.Integer({ minimum: 1, default: 10_000, description: 'Client states held in memory at once by this process (those with requests in flight); requests beyond it are not tracked and counted in a metric.' }),
+  maxClients: Type.Integer({ minimum: 1, default: 10_000, description: 'Client states held in memory at once by this process (those with requests in flight); requests of further clients pass untracked until states are released.' }),
   records: Type.Object({
     pointer: Type.Optional(Type.String({ pattern: '^(/[^/]*)*$', description: 'JSON pointer to the array of records in response bodies (e.g. /items; "" for a top-level array). Set it to count records: the response body is then buffered up to maxBodySize.' })),
     maxBodySize: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576, description: 'Largest response body buffered to count records; larger ones count bytes only.' }),
