@@ -10,7 +10,7 @@
  * (median and 95th percentile, in simulated seconds) and false events per 10,000 normal clients
  * per day.
  *
- *   node dist/bench/anomaly-sim.js [--clients 10000] [--seed 42] [--attackers 50]
+ *   node dist/bench/anomaly-sim.js [--clients 10300] [--seed 42] [--attackers 50]   (10,000 normal + 6 x 50 compromised)
  */
 import { Value } from '@sinclair/typebox/value';
 import { observe, type ObserveOptions } from '../src/anomaly/observe.js';
@@ -45,7 +45,7 @@ interface Client {
   attack?: { kind: Attack; from: number; to: number; detectedAt?: number };
 }
 
-const clientsN = arg('clients', 10_000);
+const clientsN = arg('clients', 10_300);
 const seed = arg('seed', 42);
 const attackersPerKind = arg('attackers', 50);
 const rnd = prng(seed);
