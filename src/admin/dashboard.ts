@@ -13,7 +13,7 @@ export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src '
 
 interface Asset { readonly path: string; readonly type: string; readonly body: Buffer }
 
-const OWN = ['index.html', 'app.js', 'api.js', 'charts.js', 'views.js', 'audit-view.js', 'inventory-view.js', 'app.css'];
+const OWN = ['index.html', 'app.js', 'api.js', 'charts.js', 'views.js', 'audit-view.js', 'inventory-view.js', 'anomaly-view.js', 'app.css'];
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 const typeOf = (file: string) => TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 

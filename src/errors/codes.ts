@@ -72,6 +72,9 @@ export const CLIENT_ERRORS = {
   PCL_BOT_BLOCKED: { status: 403, title: 'Forbidden' },
   PCL_BOT_STEP_UP_REQUIRED: { status: 401, title: 'Step-Up Authentication Required' },
   PCL_BOT_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
+  PCL_ANOMALY_BLOCKED: { status: 403, title: 'Forbidden' },
+  PCL_ANOMALY_STEP_UP_REQUIRED: { status: 401, title: 'Step-Up Authentication Required' },
+  PCL_ANOMALY_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   PCL_STAGE_FAILED: { status: 500, title: 'Internal Server Error' },
   PCL_INTERNAL: { status: 500, title: 'Internal Server Error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -1,3 +1,4 @@
+import { anomaly } from '../stages/anomaly/index.js';
 import { authn } from '../stages/authn/index.js';
 import { bot } from '../stages/bot/index.js';
 import { authz } from '../stages/authz/index.js';
@@ -36,5 +37,6 @@ export function createBuiltinRegistry(): StageRegistry {
   registry.register(sensitiveData);
   registry.register(uploads);
   registry.register(fieldEncryption);
+  registry.register(anomaly);
   return registry;
 }

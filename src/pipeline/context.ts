@@ -14,6 +14,8 @@ export interface ClientInfo {
   readonly host: string;
   /** The client certificate presented on a TLS listener that asks for one (server.tls.clientCa). */
   readonly certificate?: ClientCertificate;
+  /** JA4 fingerprint of the TLS ClientHello (TLS listener only; `request.tls.ja4` in CEL). */
+  readonly ja4?: string;
 }
 
 /** A client certificate as the TLS socket saw it. Verification happens in the handshake; the verdict is `authorized`. */

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import { subnetOf } from '../util/subnet.js';
 import type { RequestContext } from './context.js';
+import { headerOrderOf } from './header-order.js';
 
 /**
  * The grammar of a key part, as written in config. One string per part:
- * `ip`, `subnet:V4[:V6]`, `principal`, `apiKey`, `header:NAME`, `param:NAME`, `query:NAME`,
+ * `ip`, `subnet:V4[:V6]`, `principal`, `apiKey`, `ja4`, `headerOrder`, `header:NAME`, `param:NAME`, `query:NAME`,
  * `body:/json/pointer`, `form:FIELD`, `claim:NAME`.
  */
-export const KEY_PART_PATTERN = '^(ip|principal|apiKey|subnet:([0-9]|[12][0-9]|3[0-2])(:([0-9]{1,2}|1[01][0-9]|12[0-8]))?|header:[!#$%&\'*+.^_`|~0-9A-Za-z-]{1,128}|param:[A-Za-z0-9_.-]{1,128}|query:[^\\s]{1,128}|body:(/[^/]*)+|form:[^\\s]{1,128}|claim:[^\\s]{1,128})$';
+export const KEY_PART_PATTERN = '^(ip|principal|apiKey|ja4|headerOrder|subnet:([0-9]|[12][0-9]|3[0-2])(:([0-9]{1,2}|1[01][0-9]|12[0-8]))?|header:[!#$%&\'*+.^_`|~0-9A-Za-z-]{1,128}|param:[A-Za-z0-9_.-]{1,128}|query:[^\\s]{1,128}|body:(/[^/]*)+|form:[^\\s]{1,128}|claim:[^\\s]{1,128})$';
 
 /** Description shared by every schema field that takes key parts. */
-export const KEY_PARTS_DESCRIPTION = 'What a counter is kept per, as a list of parts (all joined, then hashed with SHA-256 before they reach the store): ip (the client address; IPv6 per ipv6Prefix), subnet:24[:48] (the client network, IPv4[:IPv6] prefix lengths), principal (principal id), apiKey (API key id claim), header:NAME, param:NAME (path parameter), query:NAME, body:/json/pointer (JSON body; in a form body the last segment names the field), form:FIELD, claim:NAME (principal claim). A request that lacks a part is not counted by that counter.';
+export const KEY_PARTS_DESCRIPTION = 'What a counter is kept per, as a list of parts (all joined, then hashed with SHA-256 before they reach the store): ip (the client address; IPv6 per ipv6Prefix), subnet:24[:48] (the client network, IPv4[:IPv6] prefix lengths), principal (principal id), apiKey (API key id claim), ja4 (the TLS ClientHello fingerprint; absent on plain HTTP), headerOrder (the HTTP header-order fingerprint), header:NAME, param:NAME (path parameter), query:NAME, body:/json/pointer (JSON body; in a form body the last segment names the field), form:FIELD, claim:NAME (principal claim). A request that lacks a part is not counted by that counter.';
 
 /** Options of a compiled key. */
 export interface RequestKeyOptions {
@@ -79,6 +80,8 @@ function compilePart(part: string, opts: RequestKeyOptions): Extract {
     }
     case 'principal': return (ctx) => (ctx.principal?.id === '' ? undefined : ctx.principal?.id);
     case 'apiKey': return (ctx) => scalar(ctx.principal?.claims[opts.apiKeyClaim]);
+    case 'ja4': return (ctx) => ctx.client.ja4;
+    case 'headerOrder': return (ctx) => headerOrderOf(ctx);
     case 'claim': return (ctx) => scalar(ctx.principal?.claims[arg]);
     case 'header': {
       const name = arg.toLowerCase();
@@ -100,7 +103,7 @@ function compilePart(part: string, opts: RequestKeyOptions): Extract {
         return scalar(value);
       };
     }
-    default: throw new Error(`unknown key part "${part}" (ip, subnet:N, principal, apiKey, header:NAME, param:NAME, query:NAME, body:/pointer, form:FIELD, claim:NAME)`);
+    default: throw new Error(`unknown key part "${part}" (ip, subnet:N, principal, apiKey, ja4, headerOrder, header:NAME, param:NAME, query:NAME, body:/pointer, form:FIELD, claim:NAME)`);
   }
 }
 

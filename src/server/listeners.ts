@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { ServerConfig, TlsConfig } from '../config/schema.js';
 import { PortcullisError } from '../errors/index.js';
 import { handleClientError, handleConnect } from './client-error.js';
+import { captureClientHellos } from '../tls/capture.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -105,6 +106,8 @@ export function listenEgress(cfg: ServerConfig, host: string, port: number, hand
 export function listenHttps(cfg: ServerConfig, tls: TlsConfig, handler: Handler, onReloadError: (err: Error) => void, onReload: () => void): Promise<Listener> {
   const server = https.createServer({ ...serverOptions(cfg), ...tlsOptions(tls) }, handler);
   server.maxConnections = cfg.maxConnections;
+  // Before listen() adds its socket bookkeeping: that must still see every raw socket at once.
+  captureClientHellos(server);
   const reload = () => {
     try {
       const opts = tlsOptions(tls);

@@ -16,6 +16,7 @@ import { forward } from './forward.js';
 import { trackRequest } from '../observability/channels.js';
 import { eventPath } from '../observability/event-path.js';
 import { checkRequestHead } from './request-head.js';
+import { ja4OfSocket } from '../tls/capture.js';
 import type { OverloadMonitor } from './overload.js';
 
 /**
@@ -92,6 +93,8 @@ function handle(x: Exchange): void {
   }, rt.trusted);
   const certificate = x.tls ? peerCertificateOf(req.socket) : undefined;
   if (certificate !== undefined) client = { ...client, certificate };
+  const ja4 = x.tls ? ja4OfSocket(req.socket)?.ja4 : undefined;
+  if (ja4 !== undefined) client = { ...client, ja4 };
   x.client = client;
 
   const { target, params } = route(rt, method, path, req, x.res);

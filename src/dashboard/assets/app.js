@@ -1,4 +1,5 @@
 import { api, qs, session, Unauthorized } from '/dashboard/api.js';
+import { AnomalyPanel } from '/dashboard/anomaly-view.js';
 import { AuditPanel } from '/dashboard/audit-view.js';
 import { InventoryPanel } from '/dashboard/inventory-view.js';
 import { Chart } from '/dashboard/charts.js';
@@ -156,6 +157,7 @@ function Dashboard({ onLogout }) {
     <${Traffic} stats=${stats} />
     <div class="grid"><${Rejections} stats=${stats} /><${Offenders} stats=${stats} /></div>
     <${Events} />
+    <${AnomalyPanel} />
     <${Penalties} onError=${onError} />
     <${AuditPanel} onError=${onError} />
     <${InventoryPanel} onError=${onError} />

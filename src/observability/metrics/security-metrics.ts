@@ -32,11 +32,13 @@ export const SECURITY_EVENT_REASONS: Readonly<Record<string, ReadonlySet<string>
   ]),
   'key.file_failed': new Set(['missing', 'unreadable', 'invalid']),
   'key.rejected': new Set(['weak_key', 'unsupported_key']),
-  'bot.detected': new Set(['automation-user-agent', 'headless-browser', 'missing-browser-headers', 'regular-cadence', 'sequential-enumeration', 'score']),
+  'bot.detected': new Set(['automation-user-agent', 'headless-browser', 'missing-browser-headers', 'regular-cadence', 'sequential-enumeration', 'denied-fingerprint', 'score']),
   'credential-stuffing.detected': new Set(['ip', 'subnet', 'username', 'distinct-usernames']),
   'upload.rejected': new Set(['malware', 'type-mismatch', 'type-not-allowed', 'extension-not-allowed', 'too-large', 'malformed', 'scan-unavailable']),
   'upload.unscanned': new Set(['scan-unavailable']),
   'upload.accepted': new Set(['scanned-clean', 'checked']),
+  'anomaly.detected': new Set(['exfiltration', 'enumeration', 'credentialSharing', 'probing', 'unusualMethod', 'unusualHour']),
+  'anomaly.alert': new Set(['exfiltration', 'enumeration', 'credentialSharing', 'probing', 'unusualMethod', 'unusualHour']),
   // Success events carry the credential kind.
   'authn.success': new Set(['jwt', 'introspection', 'api-key', 'mtls', 'http-signature']),
 };

@@ -1,6 +1,7 @@
 import { celMap, type CelInput } from '@bufbuild/cel';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Principal, RequestContext, ResponseContext } from '../../pipeline/context.js';
+import { headerOrderOf } from '../../pipeline/header-order.js';
 
 const ANONYMOUS = celMap(new Map<string, unknown>([['id', ''], ['kind', 'anonymous'], ['roles', []], ['scopes', []], ['claims', {}], ['authenticated', false]]) as never);
 
@@ -38,6 +39,9 @@ export function requestVar(ctx: RequestContext, fields: RequestFields): CelInput
   if (all || fields.has('headers')) m.set('headers', new Map(Object.entries(ctx.headers)));
   if (all || fields.has('body')) m.set('body', jsonBody(ctx.headers['content-type'], ctx.body));
   if (all || fields.has('time')) m.set('time', timestampFromDate(new Date()));
+  // '' on plain HTTP (or when the hello was not captured), so `request.tls.ja4 in [...]` is simply false.
+  if (all || fields.has('tls')) m.set('tls', new Map([['ja4', ctx.client.ja4 ?? '']]));
+  if (all || fields.has('headerOrder')) m.set('headerOrder', headerOrderOf(ctx));
   return celMap(m as never);
 }
 

@@ -2,6 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, OnErrorSchema } from '../../config/common.js';
 import { KEY_PART_PATTERN, KEY_PARTS_DESCRIPTION } from '../../pipeline/request-key.js';
 
+/** A JA4 fingerprint: `t13d1516h2_8daaf6152771_e5627efa2ab1`. */
+const JA4_PATTERN = '^[tqd][0-9sd][0-9a-z][di][0-9]{2}[0-9]{2}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$';
 const Duration = (def: string, description: string) => Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', default: def, description });
 
 /** What the stage does to a request once a score or a login counter reaches a threshold. */
@@ -43,6 +45,11 @@ export const SignalsSchema = Type.Object({
     maxStep: Type.Integer({ minimum: 1, maximum: 1000, default: 2 }),
     window: Duration('10m', 'The run is forgotten after this long without a request.'),
   }, { additionalProperties: false, default: {} }),
+  fingerprint: Type.Object({
+    weight: Type.Integer({ minimum: 0, maximum: 100, default: 100 }),
+    denyJa4: Type.Array(Type.String({ pattern: JA4_PATTERN }), { maxItems: 1000, default: [], description: 'JA4 TLS ClientHello fingerprints of clients to score (a scraping library, a known attack tool). Only requests over the TLS listener carry one.' }),
+    denyHeaderOrders: Type.Array(Type.String({ pattern: '^[0-9a-f]{12}$' }), { maxItems: 1000, default: [], description: 'HTTP header-order fingerprints (12 hex characters, see docs/reference/anomaly.md) to score.' }),
+  }, { additionalProperties: false, default: {}, description: 'Client software fingerprints on a deny list.' }),
 }, { additionalProperties: false, default: {} });
 
 /** Credential-stuffing defence on operations marked as login. */
@@ -70,6 +77,8 @@ export const BotSchema = Type.Object({
     principals: Type.Array(Type.String(), { default: [], description: 'Principal ids never acted on (checked after authentication).' }),
     apiKeyIds: Type.Array(Type.String(), { default: [], description: 'API key ids (principal claim `apiKeyClaim`) never acted on.' }),
     userAgents: Type.Array(Type.String({ minLength: 2, maxLength: 128 }), { default: [], description: 'Case-insensitive User-Agent substrings never scored (your own monitoring). Spoofable: pair with cidrs when you can.' }),
+    ja4: Type.Array(Type.String({ pattern: JA4_PATTERN }), { maxItems: 1000, default: [], description: 'JA4 TLS fingerprints never scored (your own clients\' TLS stacks). Harder to fake than a User-Agent, but shared by every client of one library.' }),
+    headerOrders: Type.Array(Type.String({ pattern: '^[0-9a-f]{12}$' }), { maxItems: 1000, default: [], description: 'HTTP header-order fingerprints never scored.' }),
   }, { additionalProperties: false, default: {} }),
   apiKeyClaim: Type.String({ minLength: 1, default: 'apiKeyId', description: 'Principal claim holding an API key id.' }),
   ipv4Subnet: Type.Integer({ minimum: 8, maximum: 32, default: 24, description: 'Prefix length of the per-subnet login counter for IPv4.' }),

@@ -9,6 +9,7 @@ import { formatCadence, parseCadence, updateCadence } from './cadence.js';
 import { numericParam, parseEnumeration, updateEnumeration } from './enumeration.js';
 import { compileLadder, durationMs, reachedStep, type Step } from './ladder.js';
 import { compileRequestKey } from '../../pipeline/request-key.js';
+import { headerOrderOf } from '../../pipeline/header-order.js';
 import { loginVerdict, recordLoginFailure, recordLoginSuccess, usernameFrom, usernameKey, type LoginKeys } from './login.js';
 import type { BotConfig } from './schema.js';
 import { compileHeaderSignals, userAgentAllowed } from './signals.js';
@@ -54,6 +55,13 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
   const allowPrincipals = new Set(config.allow.principals);
   const allowKeys = new Set(config.allow.apiKeyIds);
   const allowAgents = config.allow.userAgents.map((a) => a.toLowerCase());
+  const allowJa4 = new Set(config.allow.ja4);
+  const allowOrders = new Set(config.allow.headerOrders);
+  const fp = config.signals.fingerprint;
+  const denyJa4 = new Set(fp.denyJa4);
+  const denyOrders = new Set(fp.denyHeaderOrders);
+  const fingerprintAllowed = (ctx: RequestContext) => (ctx.client.ja4 !== undefined && allowJa4.has(ctx.client.ja4)) || (allowOrders.size > 0 && allowOrders.has(headerOrderOf(ctx)));
+  const fingerprintDenied = (ctx: RequestContext) => fp.weight > 0 && ((ctx.client.ja4 !== undefined && denyJa4.has(ctx.client.ja4)) || (denyOrders.size > 0 && denyOrders.has(headerOrderOf(ctx))));
   if (login.accountKey !== undefined && login.usernamePointer !== undefined) throw new Error('bot: login.accountKey and login.usernamePointer both name the account; keep one');
   const accountKey = login.accountKey === undefined ? undefined : compileRequestKey(login.accountKey, { ipv6Prefix: 64, apiKeyClaim: config.apiKeyClaim, fold: true });
   const isLogin = deps.operationId !== undefined && (login.operations.includes(deps.operationId) || deps.operation?.extensions['x-portcullis-login'] === true);
@@ -130,13 +138,14 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
   };
 
   const preAuth = async (ctx: RequestContext): Promise<Decision> => {
-    if (allowCidrs.has(ctx.client.ip) || userAgentAllowed(ctx.headers, allowAgents)) {
+    if (allowCidrs.has(ctx.client.ip) || userAgentAllowed(ctx.headers, allowAgents) || fingerprintAllowed(ctx)) {
       allowed.add(ctx);
       ctx.allowListed = true;
       return CONTINUE;
     }
     const { score: headerScore, fired } = headerSignals(ctx.headers);
     let score = headerScore;
+    if (fingerprintDenied(ctx)) { score += fp.weight; fired.push('denied-fingerprint'); }
     try {
       score += await statefulScore(ctx, fired);
     } catch (err) {
