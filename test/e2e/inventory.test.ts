@@ -62,6 +62,14 @@ apis:
     assert.equal(up.seen.at(-1)?.method, 'DELETE');
   });
 
+  test('GET /admin/inventory?format= anything but json or openapi is 400 PCL_BAD_REQUEST', async () => {
+    for (const q of ['format=xml', 'format=yaml', 'format=json&format=openapi']) {
+      const res = await admin(gws[0]!, `/admin/inventory?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_BAD_REQUEST', q);
+    }
+  });
+
   test('GET /admin/inventory on either instance merges both: used, zombies, shadow with folded templates and names only', async () => {
     const [a, b] = gws as [GatewayProcess, GatewayProcess];
     await new Promise((r) => setTimeout(r, 1500)); // one flush interval: each instance has written its snapshot

@@ -118,6 +118,15 @@ describe('API lifecycle: deprecation (RFC 9745), sunset (RFC 8594), retirement (
     const unauth = await fetch(`${gw.adminUrl}/admin/deprecations`);
     assert.equal(unauth.status, 401);
   });
+
+  test('a bad query to GET /admin/deprecations is 400 PCL_BAD_REQUEST, not a default answer', async () => {
+    for (const q of ['clients=0', 'clients=-1', 'clients=abc', 'clients=1&clients=2']) {
+      const res = await fetch(`${gw.adminUrl}/admin/deprecations?${q}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(res.status, 400, q);
+      assert.equal(((await res.json()) as { code: string }).code, 'PCL_BAD_REQUEST', q);
+    }
+    assert.equal((await fetch(`${gw.adminUrl}/admin/deprecations?clients=3`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+  });
 });
 
 describe('API lifecycle: config errors', () => {
@@ -145,7 +154,7 @@ describe('API lifecycle: config errors', () => {
 `);
     const r = await runCli(['validate', '-c', file]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /portcullis\.yaml:\d+ apis\[0\]\.stages\.lifecycle: sunsetAt: "2027-02-31" is not a valid date/);
+    assert.match(r.stderr, /portcullis\.yaml:\d+ apis\[0\]\.stages\.lifecycle\.sunsetAt: "2027-02-31" is not a valid date/);
     assert.match(r.stderr, /portcullis\.yaml:\d+ apis\[1\]\.stages\.lifecycle: sunsetAt is before deprecatedAt/);
     assert.match(r.stderr, /portcullis\.yaml:\d+ apis\[2\]\.stages\.lifecycle\.sunsetAt: must match pattern/);
   });
