@@ -6,24 +6,19 @@ import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helper
 import { httpsRequest, type HttpsOutcome } from '../helpers/tls-client.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { createTestCa, pem, type IssuedCert, type TestCa } from '../fixtures/authn-keys/pki.js';
+import { bearerOpenApi } from '../helpers/openapi.js';
 
 const JWT_SECRET = 'authn-client-cert-e2e-secret-0123456789abcdef';
 const ISS = 'https://idp.example';
 const env = { PCL_JWT_SECRET: JWT_SECRET };
 
-const OPENAPI = `openapi: 3.1.0
-info: { title: client certs, version: 1.0.0 }
-servers: [{ url: /v1 }]
-components: { securitySchemes: { bearerAuth: { type: http, scheme: bearer } } }
-security: [{ bearerAuth: [] }]
-paths:
-  /books:
+const OPENAPI = bearerOpenApi('client certs', `  /books:
     get: { operationId: listBooks, responses: { '200': { description: ok } } }
   /reports:
     get: { operationId: listReports, responses: { '200': { description: ok } } }
   /status:
     get: { operationId: status, security: [], responses: { '200': { description: ok } } }
-`;
+`);
 
 const apis = (up: string) => `apis:
   - name: books

@@ -7,21 +7,16 @@ import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, typ
 import { E2E_PREAMBLE } from '../helpers/config.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { bearerOpenApi } from '../helpers/openapi.js';
 
 const ISS = 'https://idp.example';
 const AUDIENCE = 'books-upstream';
 
-const OPENAPI = `openapi: 3.1.0
-info: { title: internal token, version: 1.0.0 }
-servers: [{ url: /v1 }]
-components: { securitySchemes: { bearerAuth: { type: http, scheme: bearer } } }
-security: [{ bearerAuth: [] }]
-paths:
-  /books:
+const OPENAPI = bearerOpenApi('internal token', `  /books:
     get: { operationId: listBooks, responses: { '200': { description: ok } } }
   /status:
     get: { operationId: status, security: [], responses: { '200': { description: ok } } }
-`;
+`);
 
 const config = (up: string, internalToken: string) => `${E2E_PREAMBLE}apis:
   - name: books

@@ -11,6 +11,7 @@ import { httpsRequest } from '../helpers/tls-client.js';
 import { makeCtx } from '../fixtures/authn-keys/context.js';
 import { createTestCa, pem, type IssuedCert, type TestCa } from '../fixtures/authn-keys/pki.js';
 import { signRequest } from '../fixtures/authn-keys/sign.js';
+import { bearerOpenApi } from '../helpers/openapi.js';
 
 const ADMIN_TOKEN = 'authn-more-admin-token-0123456789';
 const JWT_SECRET = 'authn-more-e2e-shared-secret-0123456789abcdef';
@@ -246,15 +247,9 @@ describe('certificate-bound tokens (RFC 8705) over a real mTLS listener', () => 
                 audiences: [books]
                 algorithms: [HS256]
                 secret: \${PCL_JWT_SECRET}
-`, { 'openapi.yaml': `openapi: 3.1.0
-info: { title: bound, version: 1.0.0 }
-servers: [{ url: /v1 }]
-components: { securitySchemes: { bearerAuth: { type: http, scheme: bearer } } }
-security: [{ bearerAuth: [] }]
-paths:
-  /books:
+`, { 'openapi.yaml': bearerOpenApi('bound', `  /books:
     get: { operationId: listBooks, responses: { '200': { description: ok } } }
-` });
+`) });
     gw = await startGatewayProcess(cfg.file, { env });
   });
   after(async () => { await gw.stop(); await up.close(); });

@@ -5,18 +5,13 @@ import { E2E_PREAMBLE } from '../helpers/config.js';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { craft, now } from '../fixtures/authn/tokens.js';
+import { bearerOpenApi } from '../helpers/openapi.js';
 
 const ISS = 'https://idp.weak.example';
 
-const OPENAPI = `openapi: 3.1.0
-info: { title: weak keys, version: 1.0.0 }
-servers: [{ url: /v1 }]
-components: { securitySchemes: { bearerAuth: { type: http, scheme: bearer } } }
-security: [{ bearerAuth: [] }]
-paths:
-  /books:
+const OPENAPI = bearerOpenApi('weak keys', `  /books:
     get: { operationId: listBooks, responses: { '200': { description: ok } } }
-`;
+`);
 
 const config = (keysFile: string) => `${E2E_PREAMBLE}apis:
   - name: books

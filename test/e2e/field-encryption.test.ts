@@ -7,19 +7,14 @@ import { E2E_PREAMBLE } from '../helpers/config.js';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { startVaultStub, type VaultStub } from '../helpers/vault.js';
+import { bearerOpenApi } from '../helpers/openapi.js';
 
 const ISS = 'https://idp.example';
 const JWT_SECRET_1 = 'fle-e2e-jwt-secret-version-one-0123456789';
 const JWT_SECRET_2 = 'fle-e2e-jwt-secret-version-two-9876543210';
 const SSN = '123-45-6789';
 
-const OPENAPI = `openapi: 3.1.0
-info: { title: customers, version: 1.0.0 }
-servers: [{ url: /v1 }]
-components: { securitySchemes: { bearerAuth: { type: http, scheme: bearer } } }
-security: [{ bearerAuth: [] }]
-paths:
-  /customers:
+const OPENAPI = bearerOpenApi('customers', `  /customers:
     get: { operationId: listCustomers, responses: { '200': { description: ok } } }
     post: { operationId: createCustomer, responses: { '201': { description: created } } }
   /customers/{id}:
@@ -27,7 +22,7 @@ paths:
       operationId: getCustomer
       parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
       responses: { '200': { description: ok } }
-`;
+`);
 
 const config = (up: string, vault: VaultStub, fleSecret = 'portcullis/fle') => `${E2E_PREAMBLE}keyring:
   vault:

@@ -8,17 +8,12 @@ import { E2E_PREAMBLE } from '../helpers/config.js';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream } from '../helpers/upstream.js';
 import { startVaultStub } from '../helpers/vault.js';
+import { bearerOpenApi } from '../helpers/openapi.js';
 
 const ISS = 'https://idp.example';
-const OPENAPI = `openapi: 3.1.0
-info: { title: notes, version: 1.0.0 }
-servers: [{ url: /v1 }]
-components: { securitySchemes: { bearerAuth: { type: http, scheme: bearer } } }
-security: [{ bearerAuth: [] }]
-paths:
-  /notes:
+const OPENAPI = bearerOpenApi('notes', `  /notes:
     post: { operationId: createNote, responses: { '200': { description: ok } } }
-`;
+`);
 
 const sign = (secret: string) => new SignJWT({ iss: ISS, aud: 'notes', sub: 'ann', roles: ['writer'], exp: Math.floor(Date.now() / 1000) + 300 })
   .setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
