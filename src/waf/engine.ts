@@ -6,7 +6,6 @@ import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
 import { resolveTarget, targetName } from './resolve.js';
 import { chainKey, phasePlan, type CandidateGroup } from './rules/plan.js';
-import { charBits } from './regex/literal-automaton.js';
 import { charMask, triggerMask } from './transformations/triggers.js';
 
 /** A logged rule match. */
@@ -42,22 +41,19 @@ export interface EvaluateResult {
 interface ValueFacts {
   readonly mask: number;
   readonly alone: readonly string[];
-  /** Its characters (`charBits`), once a group scan needed them. */
-  bits: Uint32Array | undefined;
 }
 
 /** Transformation results of one transaction: chain key → input value → every changed step (last is final). */
 interface TransformMemo {
   readonly chains: Map<string, Map<string, string[]>>;
   readonly facts: Map<string, ValueFacts>;
-  readonly bits: Map<string, Uint32Array>;
 }
 
 const memos = new WeakMap<Transaction, TransformMemo>();
 
 function memoOf(tx: Transaction): TransformMemo {
   let m = memos.get(tx);
-  if (m === undefined) { m = { chains: new Map(), facts: new Map(), bits: new Map() }; memos.set(tx, m); }
+  if (m === undefined) { m = { chains: new Map(), facts: new Map() }; memos.set(tx, m); }
   return m;
 }
 
@@ -81,17 +77,12 @@ function chainTrigger(transforms: Rule['transforms']): number {
  * value): CRS applies a handful of chains to the same values hundreds of times.
  * Transformations are pure, so a hit is exact.
  */
-function factsOf(memo: TransformMemo, value: string): ValueFacts {
+function transformed(memo: TransformMemo, key: string, transforms: Rule['transforms'], value: string): readonly string[] {
   let facts = memo.facts.get(value);
   if (facts === undefined) {
-    facts = { mask: charMask(value), alone: [value], bits: undefined };
+    facts = { mask: charMask(value), alone: [value] };
     memo.facts.set(value, facts);
   }
-  return facts;
-}
-
-function transformed(memo: TransformMemo, key: string, transforms: Rule['transforms'], value: string): readonly string[] {
-  const facts = factsOf(memo, value);
   if (transforms.length === 0 || (facts.mask & chainTrigger(transforms)) === 0) return facts.alone;
   let byValue = memo.chains.get(key);
   if (!byValue) { byValue = new Map(); memo.chains.set(key, byValue); }
@@ -107,13 +98,6 @@ function transformed(memo: TransformMemo, key: string, transforms: Rule['transfo
   if (steps[steps.length - 1] !== cur) steps.push(cur);
   byValue.set(value, steps);
   return steps;
-}
-
-/** A (transformed) value's characters (`charBits`), once per transaction. */
-function bitsOf(memo: TransformMemo, value: string): Uint32Array {
-  let b = memo.bits.get(value);
-  if (b === undefined) { b = charBits(value); memo.bits.set(value, b); }
-  return b;
 }
 
 /** What one group's scan found: which members can match at all, and per raw value which can match it. */
@@ -132,23 +116,12 @@ function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Gro
   const any = new Uint8Array(owners);
   const byValue = new Map<string, Uint8Array | null>();
   let scratch = new Uint8Array(owners);
-  const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
-  const automaton = g.automaton;
   const scan = (value: string): void => {
     if (byValue.has(value)) return;
+    const steps = transformed(memo, g.chainKey, g.transforms, value);
     let n = 0;
-    const facts = factsOf(memo, value);
-    if ((facts.mask & trigger) === 0) {
-      // The chain leaves this value as it is (the common case): its own characters decide.
-      if (automaton.mayContain(facts.bits ??= charBits(value))) n = automaton.scan(value, scratch);
-    } else if (g.multiMatch) {
-      const steps = transformed(memo, g.chainKey, g.transforms, value);
-      for (const v of steps) if (automaton.mayContain(bitsOf(memo, v))) n += automaton.scan(v, scratch);
-    } else {
-      const steps = transformed(memo, g.chainKey, g.transforms, value);
-      const v = steps[steps.length - 1]!;
-      if (automaton.mayContain(bitsOf(memo, v))) n = automaton.scan(v, scratch);
-    }
+    if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
+    else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
     if (n === 0) { byValue.set(value, null); return; }
     for (let i = 0; i < owners; i++) if (scratch[i] === 1) any[i] = 1;
     byValue.set(value, scratch);

@@ -29,11 +29,6 @@ export class LiteralAutomaton {
   readonly #delta: Int32Array;
   /** Per state: the owners whose literal ends here (fail-link closure), or undefined. */
   readonly #out: Array<Int32Array | undefined>;
-  /**
-   * The character sets of the literals (`charBits`, four words each), none a superset of
-   * another, or undefined when there are too many for the test to be cheaper than a scan.
-   */
-  readonly #needs: Uint32Array | undefined;
 
   constructor(literals: ReadonlyArray<readonly [literal: string, owner: number]>, owners: number) {
     this.owners = owners;
@@ -98,7 +93,6 @@ export class LiteralAutomaton {
       const next = delta[i]!;
       delta[i] = ((next * classes) << 1) | (out[next] === undefined ? 0 : 1);
     }
-    this.#needs = literalNeeds(lowered.map(([l]) => l));
     this.#classOf = classOf;
     this.#classes = classes;
     this.#delta = delta;
@@ -129,56 +123,8 @@ export class LiteralAutomaton {
     return marked;
   }
 
-  /**
-   * False when no literal can occur in a text with these characters (`charBits`): every
-   * character of a literal it contains is among them. A sound, cheap first test (ADR 0016,
-   * round 2): most benign values lack some character of every literal of a group.
-   */
-  mayContain(bits: Uint32Array): boolean {
-    const needs = this.#needs;
-    if (needs === undefined) return true;
-    const b0 = bits[0]!, b1 = bits[1]!, b2 = bits[2]!, b3 = bits[3]!;
-    for (let i = 0; i < needs.length; i += 4) {
-      if (((needs[i]! & ~b0) | (needs[i + 1]! & ~b1) | (needs[i + 2]! & ~b2) | (needs[i + 3]! & ~b3)) === 0) return true;
-    }
-    return false;
-  }
-
   /** How much memory the transition table holds, for the load report. */
   get tableBytes(): number {
     return this.#delta.byteLength;
   }
-}
-
-/** Beyond this many minimal character sets the subset test costs about as much as a scan. */
-const MAX_NEEDS = 48;
-
-/**
- * The characters of a text as a 128-bit set (four words), folded as the automaton folds
- * its input (ASCII letters to lower case); every character above U+007F counts as U+0000.
- * Merging characters only makes `mayContain` say yes more often, never wrongly no.
- *
- * @example charBits('Ab')[3] === ((1 << 1) | (1 << 2)) // 'a' and 'b': codes 97, 98
- */
-export function charBits(text: string, into: Uint32Array = new Uint32Array(4)): Uint32Array {
-  into.fill(0);
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 128) c = 0;
-    else if (c >= 65 && c <= 90) c += 32;
-    into[c >> 5]! |= 1 << (c & 31);
-  }
-  return into;
-}
-
-function literalNeeds(literals: readonly string[]): Uint32Array | undefined {
-  const sets: Uint32Array[] = [];
-  for (const l of new Set(literals)) sets.push(charBits(l));
-  const within = (a: Uint32Array, b: Uint32Array): boolean => ((a[0]! & ~b[0]!) | (a[1]! & ~b[1]!) | (a[2]! & ~b[2]!) | (a[3]! & ~b[3]!)) === 0;
-  // A set containing another is implied by it: a text with the larger has the smaller.
-  const minimal = sets.filter((s, i) => !sets.some((t, j) => j !== i && within(t, s) && (!within(s, t) || j < i)));
-  if (minimal.length > MAX_NEEDS) return undefined;
-  const out = new Uint32Array(minimal.length * 4);
-  minimal.forEach((s, i) => out.set(s, i * 4));
-  return out;
 }
