@@ -100,7 +100,7 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
   const dyn = DYNAMIC[name];
   const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
   // Most rules exclude nothing from this collection and no ctl removal applies: skip the per-entry check.
-  const mayExclude = excludedCollections(rule).has(name) || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
+  const mayExclude = (rule.exclusions.length > 0 && excludedCollections(rule).has(name)) || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
   if (scalar !== undefined) {
     out = mayExclude && excluded(name, '', '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ key: '', value: scalar, scalar: true }];
   } else {
