@@ -154,12 +154,19 @@ function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Gro
   const any = new Uint8Array(owners);
   const byValue = new Map<string, Uint8Array | null>();
   let scratch = new Uint8Array(owners);
+  const automaton = g.automaton;
+  const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
   const scan = (value: string): void => {
     if (byValue.has(value)) return;
-    const steps = transformed(memo, g.chainKey, g.transforms, value);
     let n = 0;
-    if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
-    else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
+    const facts = memo.facts.get(value);
+    // A value the chain leaves as it is (known from an earlier look): scanned as is, no chain lookup.
+    if (facts !== undefined && (facts.mask & trigger) === 0) n = automaton.scan(value, scratch);
+    else {
+      const steps = transformed(memo, g.chainKey, g.transforms, value);
+      if (g.multiMatch) for (const v of steps) n += automaton.scan(v, scratch);
+      else n = automaton.scan(steps[steps.length - 1]!, scratch);
+    }
     if (n === 0) { byValue.set(value, null); return; }
     for (let i = 0; i < owners; i++) if (scratch[i] === 1) any[i] = 1;
     byValue.set(value, scratch);
