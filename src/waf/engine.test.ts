@@ -170,3 +170,16 @@ SecRule INBOUND_DATA_ERROR "@eq 1" "id:2,phase:2,pass"`;
   assert.equal(run(rules, req({ method: 'POST', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: enc('b=<script>') })).interrupted?.ruleId, 1);
   assert.throws(() => loadRuleString('SecRequestBodyLimitAction Sometimes', 'l.conf'), /l.conf:1: SecRequestBodyLimitAction expects/);
 });
+
+test('chains that agree from the first step a value can trigger share a result, and only then', () => {
+  // ARGS b is `X%41Y` (the query decodes once): urlDecodeUni changes it, so `urlDecodeUni,lowercase`
+  // must not lend its result to `lowercase`; for `ABC` (no `%`) the two agree and share one run.
+  const r = run(`SecRule ARGS:b "@streq xay" "id:1,phase:2,pass,t:urlDecodeUni,t:lowercase"
+SecRule ARGS:b "@streq x%41y" "id:2,phase:2,pass,t:lowercase"
+SecRule ARGS:a "@streq abc" "id:3,phase:2,pass,t:urlDecodeUni,t:lowercase"
+SecRule ARGS:a "@streq abc" "id:4,phase:2,pass,t:lowercase"
+SecRule ARGS:a "@streq ABC" "id:5,phase:2,pass,t:urlDecodeUni,t:lowercase,multiMatch"
+SecRule ARGS:b "@streq x%41y" "id:6,phase:2,pass,t:htmlEntityDecode,t:lowercase"
+SecRule ARGS:b "@streq xay" "id:7,phase:2,pass,t:lowercase"`, req({ uri: '/?a=ABC&b=X%2541Y' }));
+  assert.deepEqual(r.ids, [1, 2, 3, 4, 5, 6]);
+});

@@ -70,6 +70,34 @@ function chainTrigger(transforms: Rule['transforms']): number {
   return t;
 }
 
+function memoFor(memo: TransformMemo, key: string): Map<string, string[]> {
+  let byValue = memo.chains.get(key);
+  if (!byValue) { byValue = new Map(); memo.chains.set(key, byValue); }
+  return byValue;
+}
+
+/** Per step of a chain: what can make it change its input, and the memo key of the chain from there on. */
+interface ChainShape {
+  readonly masks: readonly number[];
+  readonly suffixKeys: readonly string[];
+}
+
+const chainShapes = new WeakMap<Rule['transforms'], ChainShape>();
+
+function chainShape(transforms: Rule['transforms']): ChainShape {
+  let s = chainShapes.get(transforms);
+  if (s === undefined) {
+    const names = transforms.map((t) => t.name);
+    s = {
+      masks: transforms.map((t) => triggerMask(t.fn)),
+      // Same spelling as plan.ts's chainKey, so a suffix equal to another chain shares its memo.
+      suffixKeys: names.map((_, i) => names.slice(i).join(',')),
+    };
+    chainShapes.set(transforms, s);
+  }
+  return s;
+}
+
 /**
  * Every intermediate value that changed (multiMatch needs them all); the last is final.
  * A value none of whose characters can make a step change it is its own result, without
@@ -84,19 +112,29 @@ function transformed(memo: TransformMemo, key: string, transforms: Rule['transfo
     memo.facts.set(value, facts);
   }
   if (transforms.length === 0 || (facts.mask & chainTrigger(transforms)) === 0) return facts.alone;
-  let byValue = memo.chains.get(key);
-  if (!byValue) { byValue = new Map(); memo.chains.set(key, byValue); }
+  const byValue = memoFor(memo, key);
   const hit = byValue.get(value);
   if (hit) return hit;
+  // Leading steps this value cannot trigger leave it as it is: the result is the chain's
+  // suffix from the first step it can trigger, which CRS's chains often share
+  // (`lowercase`, `urlDecodeUni,lowercase`, `htmlEntityDecode,lowercase` on a value with
+  // capitals only): one run serves them all (ADR 0016, round 2).
+  const shape = chainShape(transforms);
+  let from = 0;
+  while ((shape.masks[from]! & facts.mask) === 0) from++;
+  const suffix = from === 0 ? undefined : memoFor(memo, shape.suffixKeys[from]!);
+  const shared = suffix?.get(value);
+  if (shared) { byValue.set(value, shared); return shared; }
   const steps = [value];
   let cur = value;
-  for (const t of transforms as Array<{ fn: Transformation }>) {
-    const r = t.fn(cur);
+  for (let i = from; i < transforms.length; i++) {
+    const r = (transforms[i] as { fn: Transformation }).fn(cur);
     if (r.changed) steps.push(r.value);
     cur = r.value;
   }
   if (steps[steps.length - 1] !== cur) steps.push(cur);
   byValue.set(value, steps);
+  suffix?.set(value, steps);
   return steps;
 }
 
@@ -116,12 +154,19 @@ function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Gro
   const any = new Uint8Array(owners);
   const byValue = new Map<string, Uint8Array | null>();
   let scratch = new Uint8Array(owners);
+  const automaton = g.automaton;
+  const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
   const scan = (value: string): void => {
     if (byValue.has(value)) return;
-    const steps = transformed(memo, g.chainKey, g.transforms, value);
     let n = 0;
-    if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
-    else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
+    const facts = memo.facts.get(value);
+    // A value the chain leaves as it is (known from an earlier look): scanned as is, no chain lookup.
+    if (facts !== undefined && (facts.mask & trigger) === 0) n = automaton.scan(value, scratch);
+    else {
+      const steps = transformed(memo, g.chainKey, g.transforms, value);
+      if (g.multiMatch) for (const v of steps) n += automaton.scan(v, scratch);
+      else n = automaton.scan(steps[steps.length - 1]!, scratch);
+    }
     if (n === 0) { byValue.set(value, null); return; }
     for (let i = 0; i < owners; i++) if (scratch[i] === 1) any[i] = 1;
     byValue.set(value, scratch);

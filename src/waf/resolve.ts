@@ -63,6 +63,22 @@ function excluded(collection: string, key: string, lkey: string, rule: Rule, tx:
   return false;
 }
 
+const exclusionsByRule = new WeakMap<Rule, { readonly count: number; readonly names: ReadonlySet<string> }>();
+
+/**
+ * The collections a rule's own exclusions name. CRS's `!REQUEST_COOKIES:/__utm/` only
+ * concerns cookies: the rule's ARGS are handed out uncopied and unchecked (ADR 0016, round 2).
+ */
+function excludedCollections(rule: Rule): ReadonlySet<string> {
+  let s = exclusionsByRule.get(rule);
+  // SecRuleUpdateTargetById appends to a loaded rule's exclusions: a changed count rebuilds.
+  if (s === undefined || s.count !== rule.exclusions.length) {
+    s = { count: rule.exclusions.length, names: new Set(rule.exclusions.map((e) => e.collection)) };
+    exclusionsByRule.set(rule, s);
+  }
+  return s.names;
+}
+
 function regexKey(sel: string, key: string): boolean {
   if (sel.length < 2 || !sel.startsWith('/') || !sel.endsWith('/')) return false;
   try { return compileKeySelector(sel.slice(1, -1)).test(key); } catch { return false; }
@@ -83,8 +99,8 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
   let out: readonly Target[];
   const dyn = DYNAMIC[name];
   const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
-  // Most rules have no exclusion and no ctl removal applies: skip the per-entry check.
-  const mayExclude = rule.exclusions.length > 0 || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
+  // Most rules exclude nothing from this collection and no ctl removal applies: skip the per-entry check.
+  const mayExclude = (rule.exclusions.length > 0 && excludedCollections(rule).has(name)) || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
   if (scalar !== undefined) {
     out = mayExclude && excluded(name, '', '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ key: '', value: scalar, scalar: true }];
   } else {
