@@ -5,7 +5,9 @@ import type { RequestContext, ResponseContext } from '../src/pipeline/context.js
 import { SensitiveDataSchema, type SensitiveDataConfig } from '../src/stages/sensitive-data/schema.js';
 import { createSensitiveDataStage } from '../src/stages/sensitive-data/stage.js';
 
-const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1] || 200);
+const at = process.argv.indexOf('--iterations');
+// Without the flag, 200 (indexOf's -1 would read argv[0], the node binary, as the count).
+const iterations = at < 0 ? 200 : Number(process.argv[at + 1]);
 const records = [];
 for (let i = 0; records.length === 0 || JSON.stringify(records).length < 100_000; i++) {
   records.push({
