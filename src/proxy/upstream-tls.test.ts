@@ -17,6 +17,10 @@ describe('upstream TLS pins', () => {
   test('normalisePin accepts sha256/, curl\'s sha256// and bare base64, and refuses anything not 32 bytes', () => {
     const b64 = Buffer.alloc(32, 7).toString('base64');
     for (const p of [`sha256/${b64}`, `sha256//${b64}`, b64]) assert.equal(normalisePin(p), `sha256/${b64}`);
+    // A digest whose base64 starts with '/' (one SPKI in 64): its canonical pin reads sha256//...
+    const slash = Buffer.from([0xfc, ...Buffer.alloc(31, 9)]).toString('base64');
+    assert.ok(slash.startsWith('/'));
+    for (const p of [`sha256/${slash}`, `sha256//${slash}`, slash]) assert.equal(normalisePin(p), `sha256/${slash}`, p);
     for (const p of ['sha256/abc', `sha256/${Buffer.alloc(20).toString('base64')}`, 'sha1/' + b64, `${b64}!`]) assert.equal(normalisePin(p), undefined, p);
   });
 

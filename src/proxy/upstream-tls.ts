@@ -30,10 +30,14 @@ export function spkiPin(cert: X509Certificate | PeerCertificate): string {
 
 /** Accepts `sha256/B64`, `sha256//B64` (curl) and bare base64; returns the canonical `sha256/B64`. */
 export function normalisePin(pin: string): string | undefined {
-  const b64 = pin.replace(/^sha256\/\/?/i, '');
-  const bytes = Buffer.from(b64, 'base64');
-  if (bytes.length !== 32 || bytes.toString('base64') !== b64) return undefined;
-  return `sha256/${b64}`;
+  // A digest whose base64 starts with '/' makes the canonical form read `sha256//...`, the same
+  // prefix as curl's; a 32-byte digest is exactly 44 base64 characters, so at most one reading fits.
+  const prefixed = /^sha256\//i.test(pin);
+  const candidates = prefixed ? [pin.slice(7), pin.slice(8)] : [pin];
+  for (const b64 of candidates) {
+    if (Buffer.from(b64, 'base64').toString('base64') === b64 && b64.length === 44) return `sha256/${b64}`;
+  }
+  return undefined;
 }
 
 /**
