@@ -3,10 +3,17 @@ import { fixture } from './paths.js';
 import { writeConfig } from './gateway.js';
 
 /**
- * The config head every e2e gateway shares: loopback, ports 0 (the listening log line gives the
- * bound ports), info logs (tests read them), no file watching. Follow it with `apis:`.
+ * Overload shedding off: it reads the host's load as the gateway's own (a test machine running
+ * many gateways at once crosses 500 ms of event-loop delay), and a shed request (503
+ * PCL_OVERLOADED) would fail a test about something else. test/e2e/overload.test.ts turns it on.
  */
-export const E2E_PREAMBLE = `server:\n  port: 0\n  host: 127.0.0.1\nadmin:\n  port: 0\nlogging:\n  level: info\n  eventFloods:\n    aggregate: false\nwatch: false\n`;
+const NO_SHEDDING = '  overload:\n    enabled: false\n';
+
+/**
+ * The config head every e2e gateway shares: loopback, ports 0 (the listening log line gives the
+ * bound ports), info logs (tests read them), no file watching, no overload shedding. Follow it with `apis:`.
+ */
+export const E2E_PREAMBLE = `server:\n  port: 0\n  host: 127.0.0.1\n${NO_SHEDDING}admin:\n  port: 0\nlogging:\n  level: info\n  eventFloods:\n    aggregate: false\nwatch: false\n`;
 
 /**
  * The config head of an e2e gateway serving HTTPS only (no plain listener), optionally with
@@ -20,7 +27,7 @@ export function tlsConfig(opts: { cert: string; key: string; clientCa?: string; 
   const line = (key: string, value: string | undefined) => value === undefined ? '' : `    ${key}: ${value}\n`;
   return `server:\n  http: false\n  host: 127.0.0.1\n  tls:\n    host: 127.0.0.1\n    port: 0\n${line('cert', opts.cert)}${line('key', opts.key)}`
     + `${line('clientCa', opts.clientCa)}${line('crl', opts.crl === undefined ? undefined : `[${opts.crl.join(', ')}]`)}${line('clientCertificate', opts.clientCertificate)}`
-    + `admin:\n  port: 0\n${opts.admin ?? ''}logging:\n  level: info\n  eventFloods:\n    aggregate: false\nwatch: false\n`;
+    + `${NO_SHEDDING}admin:\n  port: 0\n${opts.admin ?? ''}logging:\n  level: info\n  eventFloods:\n    aggregate: false\nwatch: false\n`;
 }
 
 /**
@@ -32,7 +39,7 @@ export function booksConfig(upstream: string, opts: { apiExtra?: string; top?: s
   port: 0
   host: 127.0.0.1
 ${opts.server ?? ''}
-admin:
+${opts.server?.includes('overload:') === true ? '' : NO_SHEDDING}admin:
   port: 0
 ${opts.admin ?? ''}
 logging:
