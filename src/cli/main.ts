@@ -1,21 +1,10 @@
 #!/usr/bin/env node
-import { configJsonSchema } from '../config/json-schema.js';
-import { auditCommand, help as auditHelp } from './audit.js';
 import { missingDefaultConfig, routesHelp, schemaHelp, startHelp, validateHelp, versionHelp } from './help.js';
 import { parseArgs } from './args.js';
-import { routesCommand } from './routes.js';
-import { startCommand } from './start.js';
-import { describeLoadError, validateCommand } from './validate.js';
-import { help as keysHelp, keysCommand } from './keys.js';
-import { help as fleHelp, fleCommand } from './fle.js';
-import { help as revokeHelp, revokeCommand } from './revoke.js';
-import { help as totpHelp, totpCommand } from './totp.js';
-import { INVENTORY_USAGE, inventoryCommand } from './inventory.js';
-import { LINT_USAGE, lintCommand } from './lint.js';
-import { SCAN_USAGE, scanCommand } from './scan.js';
-import { REPORT_USAGE, reportCommand } from './report.js';
 import { packageVersion } from './version.js';
 
+// Commands are imported when run: `start` (what every gateway process runs) then does not load
+// the lint, scan, report and key-management code, and `--version` loads none of it.
 const USAGE = `Usage: portcullis <command> [options]
 
 Commands:
@@ -38,11 +27,19 @@ Commands:
 portcullis <command> --help prints a command's options and an example.
 `;
 
-/** Each command's --help text. A new command: export `help` from its file and add it here. */
-const HELP: Readonly<Record<string, string>> = {
-  start: startHelp, validate: validateHelp, routes: routesHelp, schema: schemaHelp, audit: auditHelp,
-  keys: keysHelp, fle: fleHelp, totp: totpHelp, revoke: revokeHelp, version: versionHelp,
-  inventory: INVENTORY_USAGE, lint: LINT_USAGE, scan: SCAN_USAGE, report: REPORT_USAGE,
+/** Each command's --help text, loaded with its module. A new command: export its help and add it here. */
+const HELP: Readonly<Record<string, () => Promise<string>>> = {
+  start: async () => startHelp, validate: async () => validateHelp, routes: async () => routesHelp,
+  schema: async () => schemaHelp, version: async () => versionHelp,
+  audit: async () => (await import('./audit.js')).help,
+  keys: async () => (await import('./keys.js')).help,
+  fle: async () => (await import('./fle.js')).help,
+  totp: async () => (await import('./totp.js')).help,
+  revoke: async () => (await import('./revoke.js')).help,
+  inventory: async () => (await import('./inventory.js')).INVENTORY_USAGE,
+  lint: async () => (await import('./lint.js')).LINT_USAGE,
+  scan: async () => (await import('./scan.js')).SCAN_USAGE,
+  report: async () => (await import('./report.js')).REPORT_USAGE,
 };
 
 /** Commands that read a config file (-c, default ./portcullis.yaml). */
@@ -50,9 +47,9 @@ const NEEDS_CONFIG = new Set(['start', 'validate', 'routes', 'audit']);
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
-  if (args.command === 'lint') return lintCommand(argv.slice(argv.indexOf('lint') + 1));
-  if (args.command === 'scan') return scanCommand(argv.slice(argv.indexOf('scan') + 1));
-  if (args.command === 'report') return reportCommand(argv.slice(argv.indexOf('report') + 1));
+  if (args.command === 'lint') return (await import('./lint.js')).lintCommand(argv.slice(argv.indexOf('lint') + 1));
+  if (args.command === 'scan') return (await import('./scan.js')).scanCommand(argv.slice(argv.indexOf('scan') + 1));
+  if (args.command === 'report') return (await import('./report.js')).reportCommand(argv.slice(argv.indexOf('report') + 1));
   if (args.flags.has('--version') || args.flags.has('-v') || args.command === 'version') {
     process.stdout.write(`portcullis ${packageVersion()}\n`);
     return 0;
@@ -61,9 +58,9 @@ async function main(argv: readonly string[]): Promise<number> {
   // `portcullis help start` and `portcullis start --help` print the command's own help.
   const helpFor = args.command === 'help' ? args.rest[0] : wantsHelp ? args.command : undefined;
   if (helpFor !== undefined) {
-    const text = HELP[helpFor];
-    if (text !== undefined) {
-      process.stdout.write(text);
+    const load = HELP[helpFor];
+    if (load !== undefined) {
+      process.stdout.write(await load());
       return 0;
     }
     process.stderr.write(`unknown command "${helpFor}"\n\n${USAGE}`);
@@ -88,31 +85,33 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write('--workers must be a positive integer\n');
         return 1;
       }
-      return startCommand(config, workers);
+      return (await import('./start.js')).startCommand(config, workers);
     }
     case 'validate':
-      return validateCommand(config);
-    case 'routes':
+      return (await import('./validate.js')).validateCommand(config);
+    case 'routes': {
+      const [{ routesCommand }, { describeLoadError }] = await Promise.all([import('./routes.js'), import('./validate.js')]);
       try {
         return await routesCommand(config);
       } catch (e) {
         process.stderr.write(`${describeLoadError(e)}\n`);
         return 1;
       }
+    }
     case 'keys':
-      return keysCommand(argv.slice(argv.indexOf('keys') + 1));
+      return (await import('./keys.js')).keysCommand(argv.slice(argv.indexOf('keys') + 1));
     case 'fle':
-      return fleCommand(argv.slice(argv.indexOf('fle') + 1));
+      return (await import('./fle.js')).fleCommand(argv.slice(argv.indexOf('fle') + 1));
     case 'revoke':
-      return revokeCommand(argv.slice(argv.indexOf('revoke') + 1));
+      return (await import('./revoke.js')).revokeCommand(argv.slice(argv.indexOf('revoke') + 1));
     case 'inventory':
-      return inventoryCommand(argv.slice(argv.indexOf('inventory') + 1));
+      return (await import('./inventory.js')).inventoryCommand(argv.slice(argv.indexOf('inventory') + 1));
     case 'totp':
-      return totpCommand(argv.slice(argv.indexOf('totp') + 1));
+      return (await import('./totp.js')).totpCommand(argv.slice(argv.indexOf('totp') + 1));
     case 'audit':
-      return auditCommand(config, argv);
+      return (await import('./audit.js')).auditCommand(config, argv);
     case 'schema':
-      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify((await import('../config/json-schema.js')).configJsonSchema(), null, 2)}\n`);
       return 0;
     default:
       process.stderr.write(`unknown command "${args.command}"\n\n${USAGE}`);
