@@ -20,7 +20,7 @@ let exitHook = false;
 export function spoolDirIn(base: string): string {
   const known = dirs.get(base);
   if (known !== undefined) return known;
-  if (!statSync(base).isDirectory()) throw new Error(`not a directory: ${base}`);
+  if (!statSync(base).isDirectory()) throw new Error('not a directory');
   removeStale(base);
   const dir = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
   dirs.set(base, dir);
