@@ -115,7 +115,8 @@ export async function compileRuntime(
       for (const p of spoolProblems(plan, maxBodySize)) {
         // The options may sit at the API level while this plan is an operation's: point at whichever the file has.
         const issue = issueNear(loaded, [[...at, p.stage, ...p.path], [...apiPath, 'stages', p.stage, ...p.path]], p.message);
-        if (!issues.some((i) => i.path === issue.path && i.message === issue.message)) issues.push(issue);
+        const list = p.warning === true ? warnings : issues;
+        if (!list.some((i) => i.path === issue.path && i.message === issue.message)) list.push(issue);
       }
       return plan;
     };

@@ -22,7 +22,7 @@ test('a plan that spools: fine alone, and with a stage that reads a prefix the t
   assert.equal(compilePlan([reader('waf')]).spool, undefined);
 });
 
-test('a stage that reads the whole body, a prefix above the threshold, a threshold at the body limit: each a problem at its option', () => {
+test('a stage that reads the whole body, a prefix above the threshold, each a problem at its option; a threshold at the body limit a warning', () => {
   const whole = spoolProblems(compilePlan([uploads(65_536), reader('requestValidation')]), 1 << 20);
   assert.deepEqual(whole.map((p) => [p.stage, p.path.join('.')]), [['uploads', 'spool']]);
   assert.match(whole[0]!.message, /stage requestValidation reads the whole request body in memory/);
@@ -30,6 +30,7 @@ test('a stage that reads the whole body, a prefix above the threshold, a thresho
   assert.deepEqual(prefix.map((p) => p.path.join('.')), ['spool.thresholdBytes']);
   const never = spoolProblems(compilePlan([uploads(1 << 20)]), 1 << 20);
   assert.match(never[0]!.message, /not below the body limit/);
+  assert.equal(never[0]!.warning, true);
   // A stage in off mode is not in the plan: no conflict.
   assert.deepEqual(spoolProblems(compilePlan([uploads(65_536), reader('requestValidation', { mode: 'off' })]), 1 << 20), []);
 });

@@ -6,17 +6,20 @@ export interface SpoolProblem {
   readonly stage: string;
   readonly path: readonly string[];
   readonly message: string;
+  /** A warning does not stop the load (spooling that never happens is harmless). */
+  readonly warning?: true;
 }
 
 /**
  * What makes a plan's request-body spooling unsafe or pointless, found at load: a directory
  * the gateway cannot make its private directory in (it is made here, so a start with a bad
- * `dir` fails instead of its first large upload), a threshold no body can pass, and a stage
+ * `dir` fails instead of its first large upload), a stage
  * that reads the whole body in memory, which a spooled body would not give it (the WAF reads
- * only its first maxInspectBytes: the threshold must cover them).
+ * only its first maxInspectBytes: the threshold must cover them). A threshold no body can pass
+ * (at or above the operation's maxBodySize, e.g. inherited by a small operation) is a warning.
  *
  * @example
- * for (const p of spoolProblems(plan, 26_214_400)) issues.push(loaded.issueAt([...at, p.stage, ...p.path], p.message));
+ * for (const p of spoolProblems(plan, 26_214_400)) (p.warning ? warnings : issues).push(loaded.issueAt([...at, p.stage, ...p.path], p.message));
  */
 export function spoolProblems(plan: CompiledPlan, maxBodySize: number): SpoolProblem[] {
   const spool = plan.spool;
@@ -29,7 +32,7 @@ export function spoolProblems(plan: CompiledPlan, maxBodySize: number): SpoolPro
   } catch (err) {
     add(['dir'], `cannot make a private spool directory in ${spool.dir}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (spool.thresholdBytes >= maxBodySize) add(['thresholdBytes'], `${spool.thresholdBytes} is not below the body limit (limits.maxBodySize ${maxBodySize}): no body would be spooled`);
+  if (spool.thresholdBytes >= maxBodySize) out.push({ stage: owner, path: ['spool', 'thresholdBytes'], message: `${spool.thresholdBytes} is not below the body limit (limits.maxBodySize ${maxBodySize}): no body is spooled`, warning: true });
   for (const s of plan.stages) {
     if (s.spoolRequestBody === spool || s.needsRequestBody !== true) continue;
     if (s.spooledBodyPrefix === undefined) {

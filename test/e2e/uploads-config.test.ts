@@ -33,7 +33,7 @@ apis:
   for (const re of expect) assert.ok(r.stderr.split('\n').some((l) => re.test(l)), `${re} in\n${r.stderr}`);
 });
 
-test('uploads.spool is checked at load with file:line: a threshold below the minimum, a dir that is a file, a dir that does not exist, a threshold no body passes, a threshold below what the waf reads', async () => {
+test('uploads.spool is checked at load with file:line: a threshold below the minimum, a dir that is a file, a dir that does not exist, a threshold below what the waf reads; a threshold no body passes is a warning', async () => {
   const { file } = writeConfig(`server:
   port: 0
 apis:
@@ -62,15 +62,6 @@ apis:
       uploads:
         spool:
           dir: ./no-such-dir
-  - name: never
-    upstream: http://127.0.0.1:1
-    prefixes: [/never]
-    limits:
-      maxBodySize: 65536
-    stages:
-      uploads:
-        spool:
-          thresholdBytes: 65536
   - name: waf
     upstream: http://127.0.0.1:1
     prefixes: [/waf]
@@ -88,10 +79,26 @@ apis:
     /portcullis\.yaml:10 apis\[0\]\.stages\.uploads\.spool\.thresholdBytes: must be >= 1024/,
     /portcullis\.yaml:19 apis\[1\]\.stages\.uploads\.spool\.dir: cannot make a private spool directory in \S+portcullis\.yaml: not a directory$/,
     /portcullis\.yaml:28 apis\[2\]\.stages\.uploads\.spool\.dir: cannot make a private spool directory in \S+no-such-dir: ENOENT/,
-    /portcullis\.yaml:37 apis\[3\]\.stages\.uploads\.spool\.thresholdBytes: 65536 is not below the body limit \(limits\.maxBodySize 65536\)/,
-    /portcullis\.yaml:47 apis\[4\]\.stages\.uploads\.spool\.thresholdBytes: stage waf reads the first 131072 bytes of a body: the threshold must be at least that/,
+    /portcullis\.yaml:38 apis\[3\]\.stages\.uploads\.spool\.thresholdBytes: stage waf reads the first 131072 bytes of a body: the threshold must be at least that/,
   ];
   for (const re of expect) assert.ok(r.stderr.split('\n').some((l) => re.test(l)), `${re} in\n${r.stderr}`);
+  // Spooling that can never happen (the threshold at the body limit) is a warning, not an error.
+  const never = writeConfig(`server:
+  port: 0
+apis:
+  - name: never
+    upstream: http://127.0.0.1:1
+    prefixes: [/never]
+    limits:
+      maxBodySize: 65536
+    stages:
+      uploads:
+        spool:
+          thresholdBytes: 65536
+`);
+  const w = await runCli(['validate', '-c', never.file]);
+  assert.equal(w.code, 0, w.stderr);
+  assert.match(w.stderr, /warning: \S+portcullis\.yaml:12 apis\[0\]\.stages\.uploads\.spool\.thresholdBytes: 65536 is not below the body limit \(limits\.maxBodySize 65536\): no body is spooled/);
 });
 
 test('a reload with a spool dir that cannot be used is refused with its line; the previous config keeps serving and spooling', async () => {
