@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors/index.js';
 import type { BodyPolicy } from '../runtime/runtime.js';
 import type { RequestBodyObserver, SpoolPolicy } from '../pipeline/stage.js';
-import { spoolDirIn } from './spool-dir.js';
+import { forgetSpoolDir, spoolDirIn } from './spool-dir.js';
 import { SpoolFile } from './spool-file.js';
 
 /** Whether a request has a body at all (RFC 9112 6.3). */
@@ -218,9 +218,17 @@ export async function readBounded(req: IncomingMessage, limit: number, observers
 }
 
 async function spoolFile(base: string, head: Buffer): Promise<SpoolFile> {
+  // A copy: the head must not keep the whole first read alive.
+  const kept = Buffer.from(head);
   try {
-    // A copy: the head must not keep the whole first read alive.
-    return await SpoolFile.create(spoolDirIn(base), Buffer.from(head));
+    try {
+      return await SpoolFile.create(spoolDirIn(base), kept);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The private directory was removed under us (a tmp cleaner): make a new one, once.
+      forgetSpoolDir(base);
+      return await SpoolFile.create(spoolDirIn(base), kept);
+    }
   } catch (err) {
     // The disk, not the client: a 500 whose cause goes to the logs, never the path to the client.
     throw new GatewayError('PCL_INTERNAL', { internal: `request body spool: ${err instanceof Error ? err.message : String(err)}` });

@@ -32,6 +32,11 @@ export function spoolDirIn(base: string): string {
   return dir;
 }
 
+/** Forgets the private directory in `base` (something removed it, e.g. a tmp cleaner): the next use makes a new one. */
+export function forgetSpoolDir(base: string): void {
+  dirs.delete(base);
+}
+
 /** Removes this process's spool directories and every file in them (gateway shutdown). */
 export function removeSpoolDirs(): void {
   for (const dir of dirs.values()) rmSync(dir, { recursive: true, force: true });

@@ -24,6 +24,8 @@ async function startHashingUpstream() {
   const seen: Seen[] = [];
   const held: (() => void)[] = [];
   const server = http.createServer((req, res) => {
+    // An upstream that fails mid-body: the connection is reset while the gateway streams from the file.
+    if (req.url?.includes('/reset/') === true) { req.once('data', () => req.socket.destroy()); return; }
     const hash = createHash('sha256');
     const chunks: Buffer[] = [];
     let length = 0;
@@ -230,8 +232,9 @@ ${spool}`)}`);
     assert.deepEqual(await inTwo('/files/upload', lie.contentType, lie.body), { status: 422, code: 'PCL_UPLOAD_REJECTED' });
   });
 
-  test('an upstream that cannot be reached: 502, and the spooled file is removed', async () => {
+  test('an upstream that cannot be reached, and one that resets the connection mid-body: 502, and the spooled file is removed', async () => {
     assert.deepEqual(await inTwo('/dead/upload', 'application/octet-stream', randomBytes(MiB)), { status: 502, code: 'PCL_UPSTREAM_UNAVAILABLE' });
+    assert.equal((await inTwo('/big/reset/x', 'application/octet-stream', randomBytes(4 * MiB))).status, 502);
   });
 
   test('a client that aborts mid-upload: its spooled file is removed and the gateway keeps serving', async () => {
@@ -280,5 +283,8 @@ ${spool}`)}`);
     await gw.stop();
     assert.deepEqual(readdirSync(base).filter((n) => n.includes(`-${pid}-`)), []);
     up.release();
+    // No file handle left to the garbage collector, no read of a removed file surfacing as a crash.
+    assert.doesNotMatch(gw.stderr(), /file descriptor|Unhandled|uncaught/i);
+    assert.equal(gw.logs.filter((l) => Number(l.level) >= 50).length, 0, JSON.stringify(gw.logs.filter((l) => Number(l.level) >= 50)));
   });
 });
