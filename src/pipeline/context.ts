@@ -71,6 +71,19 @@ export interface UploadedPart {
   readonly data: Buffer;
 }
 
+/**
+ * A request body too large to hold, written to a private temp file while it was read (a
+ * stage asked for spooling, e.g. `uploads.spool`). `ctx.body` is then undefined.
+ */
+export interface SpooledBody {
+  /** Bytes the client sent. */
+  readonly size: number;
+  /** The first bytes of the body (at least the spool threshold), for stages that read only a prefix. */
+  readonly head: Buffer;
+  /** Forwards `bytes` instead of the body's bytes [start, end) (e.g. a rewritten part header); ranges in ascending order. */
+  replace(start: number, end: number, bytes: Buffer): void;
+}
+
 /** The operation a request matched. */
 export interface MatchedRoute {
   readonly apiName: string;
@@ -102,8 +115,10 @@ export interface RequestContext {
   readonly client: ClientInfo;
   readonly route: MatchedRoute;
   principal: Principal | undefined;
-  /** The request body when a stage asked for it (bounded by the body limit). */
+  /** The request body when a stage asked for it (bounded by the body limit); undefined when it was spooled. */
   body: Buffer | undefined;
+  /** The request body when it was spooled to disk instead of held in memory. */
+  spooled?: SpooledBody;
   readonly findings: Finding[];
   /** Milliseconds spent per stage/phase, for logs and metrics. */
   readonly timings: Record<string, number>;

@@ -1,7 +1,7 @@
 import { GatewayError, isGatewayError } from '../errors/index.js';
 import { publishStageDecision, publishStageError } from '../observability/channels.js';
 import type { RequestContext, ResponseContext } from './context.js';
-import { CONTINUE, REQUEST_PHASES, type Decision, type RequestPhase, type Stage } from './stage.js';
+import { CONTINUE, REQUEST_PHASES, type Decision, type RequestPhase, type SpoolPolicy, type Stage } from './stage.js';
 
 /** What a stage that reads response bodies gets buffered when it names no limit. */
 export const DEFAULT_RESPONSE_BODY_LIMIT = 1_048_576;
@@ -18,6 +18,8 @@ export interface CompiledPlan {
   readonly hasRequestStages: boolean;
   /** Stages that watch the request body while it is buffered (Stage.observeRequestBody). */
   readonly bodyObservers: readonly Stage[];
+  /** Request bodies above a threshold go to disk (a body observer's Stage.spoolRequestBody). */
+  readonly spool: SpoolPolicy | undefined;
 }
 
 /**
@@ -41,6 +43,7 @@ export function compilePlan(stages: readonly Stage[]): CompiledPlan {
     responseBodyLimit: responseBodyLimit(active),
     hasRequestStages: REQUEST_PHASES.some((p) => byPhase[p].length > 0),
     bodyObservers: active.filter((s) => s.needsRequestBody === true && s.observeRequestBody !== undefined),
+    spool: active.find((s) => s.needsRequestBody === true && s.observeRequestBody !== undefined && s.spoolRequestBody !== undefined)?.spoolRequestBody,
   };
 }
 

@@ -51,6 +51,14 @@ export interface Stage {
   readonly maxResponseBodySize?: number;
   /** With needsRequestBody: called once per request that has a body, before it is read; undefined ignores this body. */
   readonly observeRequestBody?: (ctx: RequestContext) => RequestBodyObserver | undefined;
+  /**
+   * With observeRequestBody: a body above `thresholdBytes` goes to a private temp file under
+   * `dir` instead of memory (ctx.spooled), and is forwarded from there. Every other stage of
+   * the plan that reads the body must declare `spooledBodyPrefix` (checked at load).
+   */
+  readonly spoolRequestBody?: SpoolPolicy;
+  /** The stage reads at most the first N bytes of a request body, so a spooled body's head serves it. */
+  readonly spooledBodyPrefix?: number;
   readonly handlers: Partial<Record<RequestPhase, RequestHandler>> & {
     readonly respond?: ResponseHandler;
     readonly record?: RecordHandler;
@@ -68,6 +76,13 @@ export interface RequestBodyObserver {
   end(): void;
   /** The body will not be complete (client gone, body limit): release what is held. */
   abort(): void;
+}
+
+/** Where and from what size request bodies are spooled to disk. */
+export interface SpoolPolicy {
+  readonly thresholdBytes: number;
+  /** An absolute directory; the gateway makes its private directory inside it. */
+  readonly dir: string;
 }
 
 /** Metadata every registered stage publishes. */

@@ -18,6 +18,7 @@ import { Router } from '../router/index.js';
 import { CidrMatcher, normalizeIp } from '../util/cidr.js';
 import type { BodyPolicy, CompiledApi, RouteTarget, Runtime } from './runtime.js';
 import { compileSecurityHeaders } from './security-headers.js';
+import { spoolProblems } from './spool-check.js';
 import { lifecycleWarnings } from '../stages/lifecycle/index.js';
 import { compileEgress } from '../egress/compile.js';
 import { compileHostTemplate } from '../proxy/host-template.js';
@@ -104,13 +105,20 @@ export async function compileRuntime(
         issues.push(loaded.issueAt([...apiPath, 'version'], errorMessage(err)));
       }
     }
-    const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, operation?: OperationInfo) => {
+    const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, maxBodySize: number, operation?: OperationInfo) => {
       const stages: Stage[] = [];
       for (const [name, stageConfig] of Object.entries(configs)) {
         const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store, compileCache, keyring: loaded.keyring, ...(operation !== undefined ? { operation } : {}), ...(docVersion !== undefined ? { openapiVersion: docVersion } : {}), ...(docSchemes !== undefined ? { securitySchemes: docSchemes } : {}) }, [...at, name], issues);
         if (stage !== undefined) stages.push(stage);
       }
-      return compilePlan(stages);
+      const plan = compilePlan(stages);
+      for (const p of spoolProblems(plan, maxBodySize)) {
+        // The options may sit at the API level while this plan is an operation's: point at whichever the file has.
+        const issue = issueNear(loaded, [[...at, p.stage, ...p.path], [...apiPath, 'stages', p.stage, ...p.path]], p.message);
+        const list = p.warning === true ? warnings : issues;
+        if (!list.some((i) => i.path === issue.path && i.message === issue.message)) list.push(issue);
+      }
+      return plan;
     };
     const apiStages = mergeStageConfigs({}, apiStageConfigs(api), registry);
     const maxBody = (override?: number) => override ?? api.limits?.maxBodySize ?? config.server.limits?.maxBodySize ?? 1_048_576;
@@ -126,7 +134,7 @@ export async function compileRuntime(
     };
 
     if (api.openapi === undefined) {
-      const plan = buildPlan(apiStages, undefined, [...apiPath, 'stages']);
+      const plan = buildPlan(apiStages, undefined, [...apiPath, 'stages'], maxBody());
       for (const prefix of api.prefixes ?? []) {
         const target: RouteTarget = { api: compiled, operationId: undefined, label: '(pass-through)', template: prefix, tags: [], plan, maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
         try {
@@ -142,7 +150,7 @@ export async function compileRuntime(
     if (api.undocumented === 'monitor') {
       // Monitor mode: what no operation covers is forwarded through the API-level stages and recorded.
       const prefix = compiled.basePath === '' ? '/' : compiled.basePath;
-      const target: RouteTarget = { api: compiled, operationId: undefined, label: '(undocumented)', template: prefix, tags: [], plan: buildPlan(apiStages, undefined, [...apiPath, 'stages']), maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
+      const target: RouteTarget = { api: compiled, operationId: undefined, label: '(undocumented)', template: prefix, tags: [], plan: buildPlan(apiStages, undefined, [...apiPath, 'stages'], maxBody()), maxBodySize: maxBody(), body: bodyPolicy(), operation: undefined };
       try {
         apiRouter.addPrefix(prefix, target, { catchAll: true });
       } catch (err) {
@@ -174,7 +182,7 @@ export async function compileRuntime(
         label: op.operationId ?? `${op.method} ${op.pathTemplate}`,
         template,
         tags: op.tags,
-        plan: buildPlan(stageConfigs, op.operationId, at, op),
+        plan: buildPlan(stageConfigs, op.operationId, at, maxBody(limits.maxBodySize), op),
         maxBodySize: maxBody(limits.maxBodySize),
         body: bodyPolicy(limits),
         operation: op,
@@ -357,6 +365,19 @@ function buildStage(
     issues.push(deeper !== undefined && loaded.locate(deeper) !== undefined ? loaded.issueAt(deeper, within!.message) : loaded.issueAt(at, message));
     return undefined;
   }
+}
+
+/** An issue at the first of `candidates` the file has, each tried from its full length down to its shortest prefix. */
+function issueNear(loaded: LoadedConfig, candidates: readonly Path[], message: string): ConfigIssue {
+  for (const c of candidates) {
+    for (let n = c.length; n > 0; n--) {
+      const path = c.slice(0, n);
+      // A prefix that stops at a stage map (`stages`) names no option: try the next candidate.
+      if (path.at(-1) === 'stages') break;
+      if (loaded.locate(path) !== undefined) return loaded.issueAt(path, message);
+    }
+  }
+  return loaded.issueAt(candidates[0] ?? [], message);
 }
 
 /** Schema checks of an API's stage configs (API level and every override), for when its plans cannot be built. */

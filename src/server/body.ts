@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors/index.js';
 import type { BodyPolicy } from '../runtime/runtime.js';
-import type { RequestBodyObserver } from '../pipeline/stage.js';
+import type { RequestBodyObserver, SpoolPolicy } from '../pipeline/stage.js';
+import { forgetSpoolDir, spoolDirIn } from './spool-dir.js';
+import { SpoolFile } from './spool-file.js';
 
 /** Whether a request has a body at all (RFC 9112 6.3). */
 export function hasBody(req: IncomingMessage): boolean {
@@ -177,24 +179,58 @@ async function* streamRest(source: BodySource, head: Buffer[], sent: number, lim
 /**
  * Reads a whole body for stages that need it, never holding more than `limit` bytes.
  * `observers` see each chunk as it arrives (and the end, or an abort when the read fails).
+ * With `spool`, a body that passes `spool.thresholdBytes` goes on to a file in the private
+ * directory `spool.dir` instead (its first bytes kept as the head): memory stays at about
+ * the threshold whatever the body's size. A read that fails removes its file.
  *
  * @example
  * ctx.body = await readBounded(req, route.maxBodySize);
  */
-export async function readBounded(req: IncomingMessage, limit: number, observers: readonly RequestBodyObserver[] = []): Promise<Buffer> {
+export async function readBounded(req: IncomingMessage, limit: number, observers: readonly RequestBodyObserver[] = [], spool?: SpoolPolicy): Promise<Buffer | SpoolFile> {
   const chunks: Buffer[] = [];
   let total = 0;
+  let file: SpoolFile | undefined;
   try {
     for await (const chunk of req) {
       total += (chunk as Buffer).length;
       if (total > limit) throw tooLarge(limit);
-      chunks.push(chunk as Buffer);
       for (const o of observers) o.write(chunk as Buffer);
+      // Awaiting the write pauses the read: the client is held back at the disk's pace (TCP backpressure).
+      if (file !== undefined) {
+        await file.write(chunk as Buffer);
+        continue;
+      }
+      chunks.push(chunk as Buffer);
+      if (spool !== undefined && total > spool.thresholdBytes) {
+        const held = Buffer.concat(chunks, total);
+        chunks.length = 0;
+        file = await spoolFile(spool.dir, held.subarray(0, spool.thresholdBytes));
+        await file.write(held);
+      }
     }
   } catch (err) {
+    file?.dispose();
     for (const o of observers) o.abort();
     throw err;
   }
   for (const o of observers) o.end();
-  return Buffer.concat(chunks, total);
+  return file ?? Buffer.concat(chunks, total);
+}
+
+async function spoolFile(base: string, head: Buffer): Promise<SpoolFile> {
+  // A copy: the head must not keep the whole first read alive.
+  const kept = Buffer.from(head);
+  try {
+    try {
+      return await SpoolFile.create(spoolDirIn(base), kept);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The private directory was removed under us (a tmp cleaner): make a new one, once.
+      forgetSpoolDir(base);
+      return await SpoolFile.create(spoolDirIn(base), kept);
+    }
+  } catch (err) {
+    // The disk, not the client: a 500 whose cause goes to the logs, never the path to the client.
+    throw new GatewayError('PCL_INTERNAL', { internal: `request body spool: ${err instanceof Error ? err.message : String(err)}` });
+  }
 }

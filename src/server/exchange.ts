@@ -5,6 +5,7 @@ import { untrackRequest, publishRequestEnd, publishSecurityEvent } from '../obse
 import type { ClientInfo, RequestContext, ResponseContext } from '../pipeline/context.js';
 import { runRecordPhase, runRespondPhase } from '../pipeline/runner.js';
 import type { RouteTarget, Runtime } from '../runtime/runtime.js';
+import type { SpoolFile } from './spool-file.js';
 import { HTTP_LAYER_CODES, eventPath, publishRefusal } from './refusal-events.js';
 
 /**
@@ -35,6 +36,8 @@ export interface Exchange {
   bodyUnread: boolean;
   /** The request body when it was read whole (for the inventory's field names; never logged). */
   requestBody?: Buffer;
+  /** The request body on disk (a spooling stage): removed when the response closes. */
+  spooled?: SpoolFile;
   /** Called once when the client connection closes, after the exchange is published (aborts an upstream call). */
   onClose: (() => void) | undefined;
 }

@@ -66,6 +66,12 @@ export function forward(x: Exchange, ctx: RequestContext, target: RouteTarget): 
   if (ctx.body !== undefined) {
     x.requestBody = ctx.body;
     setWholeBody(opts, headers, ctx.body);
+  } else if (x.spooled !== undefined) {
+    // From disk, with Content-Length (undici checks the stream against it); a read-once stream is not retried.
+    opts.body = x.spooled.stream() as unknown as Dispatcher.DispatchOptions['body'];
+    opts.idempotent = false;
+    headers['content-length'] = String(x.spooled.length);
+    delete headers['transfer-encoding'];
   } else if (hasBody(req)) {
     // Request buffering: nothing is sent upstream (no connection is taken) before the body, or
     // for a large body its first bufferSize bytes, has arrived (ADR 0008).

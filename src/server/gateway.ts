@@ -1,4 +1,5 @@
 import { unwatchFile, watchFile } from 'node:fs';
+import { removeSpoolDirs } from './spool-dir.js';
 import type { Logger } from 'pino';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { publishConfigReload } from '../observability/channels.js';
@@ -131,6 +132,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       for (const f of watched) unwatchFile(f, onChange);
       await Promise.all([httpListener?.close(cfg.shutdownGraceMs), httpsListener?.close(cfg.shutdownGraceMs), egressListener?.close(cfg.shutdownGraceMs)]);
       await runtime.close();
+      // Requests still in flight after the grace period were cut off: their spooled bodies go with the directory.
+      removeSpoolDirs();
       if (opts.store === undefined) await store.close();
     },
   };

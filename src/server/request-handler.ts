@@ -54,6 +54,7 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
     res.once('close', () => {
       endExchange(x);
       x.onClose?.();
+      x.spooled?.dispose();
     });
     try {
       // Shedding is decided before any routing or stage work: the cheapest answer the gateway has.
@@ -136,9 +137,18 @@ function runStages(x: Exchange, ctx: RequestContext, target: RouteTarget): void 
   const readBody = target.plan.needsRequestBody && hasBody(req)
     ? async () => {
         const observers = target.plan.bodyObservers.map((s) => s.observeRequestBody!(ctx)).filter((o) => o !== undefined);
-        ctx.body = await readBounded(req, target.maxBodySize, observers);
-        x.bytesIn = ctx.body.length;
+        const read = await readBounded(req, target.maxBodySize, observers, target.plan.spool);
         x.bodyUnread = false;
+        if (Buffer.isBuffer(read)) {
+          ctx.body = read;
+          x.bytesIn = read.length;
+          return;
+        }
+        ctx.spooled = read;
+        x.spooled = read;
+        x.bytesIn = read.size;
+        // The file goes with the response ('close' fires once on every path); a client already gone takes it now.
+        if ((x.res as { closed?: boolean }).closed === true) read.dispose();
       }
     : undefined;
   const decision = runRequestPhases(target.plan, ctx, readBody);

@@ -10,11 +10,11 @@ export const meta: StageMeta = {
   posture: 'Checks uploaded files before they reach the API: type by content, allow-lists, sizes and counts, ClamAV malware scan; client file names never forwarded as given.',
 };
 
-/** The uploads stage factory (`stages.uploads`). Needs the request body buffered (bounded by limits.maxBodySize). */
+/** The uploads stage factory (`stages.uploads`). Needs the request body buffered (bounded by limits.maxBodySize), or spooled to disk with `spool`. */
 export const uploads: StageFactory<UploadsConfig> = {
   meta,
   schema: UploadsSchema,
-  create: (config) => createUploadsStage(config),
+  create: (config, deps) => createUploadsStage(config, deps.baseDir),
 };
 export { UploadsSchema, type UploadsConfig } from './schema.js';
 export { createUploadsStage } from './stage.js';

@@ -27,6 +27,13 @@ export function renameFiles(ctx: RequestContext, obs: Observation, files: readon
       originals.push(headerSafeName(f.filename ?? ''));
     }
     if (names.size > 0 && ctx.body !== undefined) ctx.body = rewriteHeaders(ctx.body, obs.parts, names);
+    else if (names.size > 0 && ctx.spooled !== undefined) {
+      // On disk: the new header blocks are spliced in as the file streams upstream.
+      for (const part of obs.parts) {
+        const name = names.get(part);
+        if (name !== undefined) ctx.spooled.replace(part.headerStart, part.headerEnd, headerBlock(part, name));
+      }
+    }
   } else {
     const f = files[0];
     if (f !== undefined && f.filename !== undefined) {
@@ -44,11 +51,15 @@ function rewriteHeaders(body: Buffer, parts: readonly PartHead[], names: Readonl
     const name = names.get(part);
     if (name === undefined) continue;
     pieces.push(body.subarray(at, part.headerStart));
-    // The field name passed the parser's check (no quote, backslash or control character): it is carried unchanged.
-    const lines = [`Content-Disposition: form-data; name="${part.field}"; filename="${name}"`, ...part.otherHeaders];
-    pieces.push(Buffer.from(lines.join('\r\n'), 'utf8'));
+    pieces.push(headerBlock(part, name));
     at = part.headerEnd;
   }
   pieces.push(body.subarray(at));
   return Buffer.concat(pieces);
+}
+
+function headerBlock(part: PartHead, name: string): Buffer {
+  // The field name passed the parser's check (no quote, backslash or control character): it is carried unchanged.
+  const lines = [`Content-Disposition: form-data; name="${part.field}"; filename="${name}"`, ...part.otherHeaders];
+  return Buffer.from(lines.join('\r\n'), 'utf8');
 }

@@ -23,6 +23,11 @@ const ScanSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
 }, { additionalProperties: false, description: 'Malware scanning with ClamAV through clamd\'s INSTREAM command, while the file streams in.' });
 
+const SpoolSchema = Type.Object({
+  thresholdBytes: Type.Integer({ minimum: 1024, default: MiB, description: 'A body larger than this goes to disk as it is read; smaller ones stay in memory. Memory per spooled request is about this much. It must be below limits.maxBodySize and at least the waf stage\'s maxInspectBytes when that stage runs too.' }),
+  dir: Type.Optional(Type.String({ minLength: 1, description: 'The directory the gateway makes its private spool directory in (mkdtemp, mode 0700; files 0600 with random names), relative to the config file. Absent: the system temp directory (os.tmpdir(), TMPDIR). Checked at load: it must exist and be writable.' })),
+}, { additionalProperties: false, description: 'Write request bodies above thresholdBytes to a private temp file instead of memory, forward them from there, and remove the file when the response ends (any outcome). Absent: bodies are held in memory (bounded by limits.maxBodySize) and nothing is written to disk.' });
+
 /** File uploads: multipart/form-data and raw binary bodies, checked by content, size and malware scan. */
 export const UploadsSchema = Type.Object({
   mode: ModeSchema,
@@ -51,6 +56,7 @@ export const UploadsSchema = Type.Object({
     originalHeader: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$', description: 'A request header that carries the client\'s original file names to the upstream (each cut to 255 characters), percent-encoded (UTF-8), comma-separated in part order. A client-sent copy is always removed. Absent: the original names are not forwarded.' })),
   }, { additionalProperties: false, default: {} }),
   scan: Type.Optional(ScanSchema),
+  spool: Type.Optional(SpoolSchema),
 }, { additionalProperties: false });
 
 export type UploadsConfig = Static<typeof UploadsSchema>;

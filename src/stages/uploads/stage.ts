@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { GatewayError, type ClientErrorCode } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import type { RequestContext } from '../../pipeline/context.js';
@@ -33,7 +35,7 @@ interface Refusal {
  * @example
  * const stage = createUploadsStage(Value.Default(UploadsSchema, {}) as UploadsConfig);
  */
-export function createUploadsStage(cfg: UploadsConfig): Stage {
+export function createUploadsStage(cfg: UploadsConfig, baseDir = '.'): Stage {
   const scanner: Scanner | undefined = cfg.scan === undefined ? undefined : {
     address: parseClamdAddress(cfg.scan.clamd),
     timeoutMs: cfg.scan.timeoutMs,
@@ -125,6 +127,7 @@ export function createUploadsStage(cfg: UploadsConfig): Stage {
   return {
     name: NAME, order: ORDER, mode: cfg.mode, onError: cfg.onError, needsRequestBody: true,
     observeRequestBody, handlers: { inspect },
+    ...(cfg.spool !== undefined ? { spoolRequestBody: { thresholdBytes: cfg.spool.thresholdBytes, dir: resolve(baseDir, cfg.spool.dir ?? tmpdir()) } } : {}),
   };
 }
 

@@ -20,8 +20,13 @@ export function transactionInput(ctx: RequestContext, maxBodyBytes: number = Num
     headers: headerLines(ctx),
     remoteAddr: ctx.client.ip,
     remotePort: ctx.client.port,
-    ...(ctx.body !== undefined && ctx.body.length > 0 ? { body: ctx.body.length > maxBodyBytes ? ctx.body.subarray(0, maxBodyBytes) : ctx.body } : {}),
+    ...bodyOf(ctx.body ?? ctx.spooled?.head, maxBodyBytes),
   };
+}
+
+function bodyOf(body: Buffer | undefined, maxBodyBytes: number): { body?: Buffer } {
+  if (body === undefined || body.length === 0) return {};
+  return { body: body.length > maxBodyBytes ? body.subarray(0, maxBodyBytes) : body };
 }
 
 /** The header lines in the client's spelling (rawHeaders), else Node's lower-cased map with arrays expanded. */

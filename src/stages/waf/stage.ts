@@ -63,7 +63,7 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
 
   const inspect = (ctx: RequestContext): Decision | Promise<Decision> => {
     if (rules === undefined || inputs === undefined) return CONTINUE;
-    const size = ctx.body?.length ?? 0;
+    const size = ctx.body?.length ?? ctx.spooled?.size ?? 0;
     if (size > cfg.maxInspectBytes && cfg.oversize === 'block') {
       return reject(new GatewayError('PCL_BODY_TOO_LARGE', { detail: OVERSIZE_DETAIL, stage: 'waf', internal: `body of ${size} bytes above waf.maxInspectBytes ${cfg.maxInspectBytes}` }));
     }
@@ -114,6 +114,8 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     mode,
     onError: 'fail-closed',
     needsRequestBody: true,
+    // Only the first maxInspectBytes are inspected: a spooled body's head serves (ADR 0024).
+    spooledBodyPrefix: cfg.maxInspectBytes,
     ...(cfg.response.inspect === 'always' ? { needsResponseBody: true, maxResponseBodySize: cfg.response.maxBodyBytes } : {}),
     handlers: inspectResponse ? { inspect, respond } : { inspect },
   };
