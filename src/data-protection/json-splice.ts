@@ -10,9 +10,12 @@ export interface SpliceRules {
   replace(hit: Hit): string;
 }
 
-/** The containers {@link spliceJson} keeps track of. */
+/** The containers {@link spliceJson} keeps track of, and what it expects next. */
 const OBJECT = 1;
 const ARRAY = 2;
+const VALUE = 0;
+const KEY = 1;
+const AFTER = 2;
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -36,6 +39,8 @@ const stringEnd = /[^"\x00-\x1f]*"/y;
  * // '{"card":"************1111","id":4111111111111111}'
  */
 export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRules, maxDepth: number): string | undefined {
+  // One function with plain locals: closures over a mutated index would keep it in a heap context,
+  // and this loop runs for every token of the body.
   const n = text.length;
   const controls = /[\x00-\x1f]/.test(text);
   const ruled = rules.keyLengths.size > 0;
@@ -46,130 +51,119 @@ export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRule
   let pos = 0;
   let h = 0;
   let i = 0;
+  let state = VALUE;
   // A property with a rule: its value is skipped (no hits, no rules inside) until the depth it started at.
   let ruleDepth = -1;
   let ruleAction = 'mask' as 'mask' | 'remove';
   let ruleStart = 0;
   let valueStart = 0;
+  // The comma before the current pair of the innermost object, -1 for its first pair.
   let comma = -1;
 
-  const cut = (from: number, to: number, replacement: string) => { out += text.slice(pos, from) + replacement; pos = to; };
-  const skipSpace = () => { while (i < n && isSpace(text.charCodeAt(i))) i++; };
-  /** The index of the closing quote of the string opening at `i`, or -1. */
-  const close = (): number => {
-    if (!controls) return text.indexOf('"', i + 1);
-    stringEnd.lastIndex = i + 1;
-    return stringEnd.test(text) ? stringEnd.lastIndex - 1 : -1;
-  };
-  /** Consumes a number at `i` (JSON grammar); false when there is none. */
-  const number = (): boolean => {
-    if (text.charCodeAt(i) === 45) i++;
-    const first = text.charCodeAt(i);
-    if (first === 48) i++;
-    else if (first >= 49 && first <= 57) { while (isDigit(text.charCodeAt(++i))); } else return false;
-    if (text.charCodeAt(i) === 46) {
-      if (!isDigit(text.charCodeAt(++i))) return false;
-      while (isDigit(text.charCodeAt(++i)));
-    }
-    const e = text.charCodeAt(i);
-    if (e === 101 || e === 69) {
-      const sign = text.charCodeAt(++i);
-      if (sign === 43 || sign === 45) i++;
-      if (!isDigit(text.charCodeAt(i))) return false;
-      while (isDigit(text.charCodeAt(++i)));
-    }
-    return true;
-  };
-
   for (;;) {
-    // A value starts at i.
-    skipSpace();
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      const end = close();
+    if (state === KEY) {
+      while (i < n && isSpace(text.charCodeAt(i))) i++;
+      if (text.charCodeAt(i) !== 34) return undefined;
+      const end = stringClose(text, i, controls);
       if (end < 0) return undefined;
-      const depth = kinds.length;
-      // Hits before this string lay in keys, numbers or between tokens.
-      while (h < hits.length && hits[h]!.start <= i) h++;
-      for (; h < hits.length && hits[h]!.start < end; h++) {
-        const hit = hits[h]!;
-        if (ruleDepth < 0 && depth <= maxDepth + 1 && hit.end <= end) cut(hit.start, hit.end, rules.replace(hit));
-      }
+      const start = i;
       i = end + 1;
-    } else if (c === 123 || c === 91) {
-      kinds.push(c === 123 ? OBJECT : ARRAY);
+      while (i < n && isSpace(text.charCodeAt(i))) i++;
+      if (text.charCodeAt(i) !== 58) return undefined;
       i++;
-      skipSpace();
-      const empty = text.charCodeAt(i) === (c === 123 ? 125 : 93);
-      if (c === 123) {
-        kept[kinds.length] = false;
-        comma = -1;
-        if (!empty) { if (!key()) return undefined; continue; }
-      } else if (!empty) continue;
-      kinds.pop();
-      i++;
-    } else if (c === 116 || c === 102 || c === 110) {
-      const word = c === 116 ? 'true' : c === 102 ? 'false' : 'null';
-      if (!text.startsWith(word, i)) return undefined;
-      i += word.length;
-    } else if (!number()) {
-      return undefined;
-    }
-    // After a value: a comma, the end of containers, or the end of the text.
-    for (;;) {
-      if (ruleDepth === kinds.length) {
-        // The value of a property with a rule ends here.
-        if (ruleAction === 'remove') cut(ruleStart, i, '');
-        else if (i - valueStart !== 4 || !text.startsWith('null', valueStart)) cut(valueStart, i, '"[REDACTED]"');
-        ruleDepth = -1;
+      state = VALUE;
+      const depth = kinds.length;
+      if (ruleDepth >= 0 || depth > maxDepth + 1 || !ruled) continue;
+      const action = rules.keyLengths.has(end - start - 1) ? rules.action(text.slice(start + 1, end)) : undefined;
+      if (action === undefined || action === 'mask') {
+        // Every pair before this one was removed (the first without a comma): this comma would now lead.
+        if (action === undefined && !kept[depth] && comma >= 0) { out += text.slice(pos, comma); pos = comma + 1; }
+        kept[depth] = true;
       }
-      skipSpace();
-      if (kinds.length === 0) return i === n ? out + text.slice(pos) : undefined;
-      const d = text.charCodeAt(i);
-      const kind = kinds[kinds.length - 1];
-      if (d === 44) {
-        if (kind === OBJECT) {
-          comma = i;
-          i++;
-          skipSpace();
-          if (!key()) return undefined;
-        } else {
-          i++;
+      if (action !== undefined) {
+        while (i < n && isSpace(text.charCodeAt(i))) i++;
+        ruleDepth = depth;
+        ruleAction = action;
+        // A removed pair takes the comma before it; the first pair has none (the next kept one gives up its own).
+        ruleStart = comma >= 0 ? comma : start;
+        valueStart = i;
+      }
+      continue;
+    }
+    if (state === VALUE) {
+      while (i < n && isSpace(text.charCodeAt(i))) i++;
+      const c = text.charCodeAt(i);
+      state = AFTER;
+      if (c === 34) {
+        const end = stringClose(text, i, controls);
+        if (end < 0) return undefined;
+        // Hits before this string lay in keys, numbers or between tokens.
+        while (h < hits.length && hits[h]!.start <= i) h++;
+        for (; h < hits.length && hits[h]!.start < end; h++) {
+          const hit = hits[h]!;
+          if (ruleDepth < 0 && kinds.length <= maxDepth + 1 && hit.end <= end) { out += text.slice(pos, hit.start) + rules.replace(hit); pos = hit.end; }
         }
-        break;
+        i = end + 1;
+      } else if (c === 123 || c === 91) {
+        i++;
+        while (i < n && isSpace(text.charCodeAt(i))) i++;
+        if (text.charCodeAt(i) === (c === 123 ? 125 : 93)) {
+          i++;
+        } else {
+          kinds.push(c === 123 ? OBJECT : ARRAY);
+          if (c === 123) { kept[kinds.length] = false; comma = -1; state = KEY; } else state = VALUE;
+          continue;
+        }
+      } else if (c === 116 || c === 102 || c === 110) {
+        const word = c === 116 ? 'true' : c === 102 ? 'false' : 'null';
+        if (!text.startsWith(word, i)) return undefined;
+        i += word.length;
+      } else {
+        // A number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+        if (c === 45) i++;
+        const first = text.charCodeAt(i);
+        if (first === 48) i++;
+        else if (first >= 49 && first <= 57) { while (isDigit(text.charCodeAt(++i))); } else return undefined;
+        if (text.charCodeAt(i) === 46) {
+          if (!isDigit(text.charCodeAt(++i))) return undefined;
+          while (isDigit(text.charCodeAt(++i)));
+        }
+        const e = text.charCodeAt(i);
+        if (e === 101 || e === 69) {
+          const sign = text.charCodeAt(++i);
+          if (sign === 43 || sign === 45) i++;
+          if (!isDigit(text.charCodeAt(i))) return undefined;
+          while (isDigit(text.charCodeAt(++i)));
+        }
       }
-      if (d !== (kind === OBJECT ? 125 : 93)) return undefined;
-      kinds.pop();
-      i++;
     }
-  }
-
-  /** Reads a key and its colon at `i` (after `comma`), deciding its rule; false when the text is not JSON. */
-  function key(): boolean {
-    if (text.charCodeAt(i) !== 34) return false;
-    const end = close();
-    if (end < 0) return false;
-    const start = i;
-    i = end + 1;
-    skipSpace();
-    if (text.charCodeAt(i) !== 58) return false;
+    // AFTER: a value ended at i (spaces after it not yet skipped for the rule's end).
+    if (ruleDepth === kinds.length) {
+      // The value of a property with a rule ends here.
+      if (ruleAction === 'remove') { out += text.slice(pos, ruleStart); pos = i; } else if (i - valueStart !== 4 || !text.startsWith('null', valueStart)) {
+        out += text.slice(pos, valueStart) + '"[REDACTED]"';
+        pos = i;
+      }
+      ruleDepth = -1;
+    }
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (kinds.length === 0) return i === n ? out + text.slice(pos) : undefined;
+    const d = text.charCodeAt(i);
+    const kind = kinds[kinds.length - 1];
     i++;
-    const depth = kinds.length;
-    if (ruleDepth >= 0 || depth > maxDepth + 1) return true;
-    const action = ruled && rules.keyLengths.has(end - start - 1) ? rules.action(text.slice(start + 1, end)) : undefined;
-    if (action === 'mask') kept[depth] = true;
-    if (action !== undefined) {
-      ruleDepth = depth;
-      ruleAction = action;
-      // A removed pair takes the comma before it; the first pair has none (the next kept one gives up its own).
-      ruleStart = comma >= 0 ? comma : start;
-      skipSpace();
-      valueStart = i;
+    if (d === 44) {
+      if (kind === OBJECT) { comma = i - 1; state = KEY; } else state = VALUE;
+    } else if (d !== (kind === OBJECT ? 125 : 93)) {
+      return undefined;
     } else {
-      // Every pair before this one was removed (the first without a comma): this comma would now lead.
-      if (!kept[depth] && comma >= 0 && ruled) cut(comma, comma + 1, '');
-      kept[depth] = true;
+      kinds.pop();
     }
-    return true;
   }
+}
+
+/** The index of the closing quote of the string opening at `i`, or -1. */
+function stringClose(text: string, i: number, controls: boolean): number {
+  if (!controls) return text.indexOf('"', i + 1);
+  stringEnd.lastIndex = i + 1;
+  return stringEnd.test(text) ? stringEnd.lastIndex - 1 : -1;
 }
