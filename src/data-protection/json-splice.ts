@@ -44,7 +44,10 @@ export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRule
   const n = text.length;
   const controls = /[\x00-\x1f]/.test(text);
   const ruled = rules.keyLengths.size > 0;
+  // The open containers: kinds[0..depth), the innermost also in `top`.
   const kinds: number[] = [];
+  let depth = 0;
+  let top = 0;
   // Per open object: whether a pair has been kept yet (a removed first pair takes the next one's comma).
   const kept: boolean[] = [];
   let out = '';
@@ -72,7 +75,6 @@ export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRule
       if (text.charCodeAt(i) !== 58) return undefined;
       i++;
       state = VALUE;
-      const depth = kinds.length;
       if (ruleDepth >= 0 || depth > maxDepth + 1 || !ruled) continue;
       const action = rules.keyLengths.has(end - start - 1) ? rules.action(text.slice(start + 1, end)) : undefined;
       if (action === undefined || action === 'mask') {
@@ -101,7 +103,7 @@ export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRule
         while (h < hits.length && hits[h]!.start <= i) h++;
         for (; h < hits.length && hits[h]!.start < end; h++) {
           const hit = hits[h]!;
-          if (ruleDepth < 0 && kinds.length <= maxDepth + 1 && hit.end <= end) { out += text.slice(pos, hit.start) + rules.replace(hit); pos = hit.end; }
+          if (ruleDepth < 0 && depth <= maxDepth + 1 && hit.end <= end) { out += text.slice(pos, hit.start) + rules.replace(hit); pos = hit.end; }
         }
         i = end + 1;
       } else if (c === 123 || c === 91) {
@@ -110,8 +112,8 @@ export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRule
         if (text.charCodeAt(i) === (c === 123 ? 125 : 93)) {
           i++;
         } else {
-          kinds.push(c === 123 ? OBJECT : ARRAY);
-          if (c === 123) { kept[kinds.length] = false; comma = -1; state = KEY; } else state = VALUE;
+          kinds[depth++] = top = c === 123 ? OBJECT : ARRAY;
+          if (c === 123) { kept[depth] = false; comma = -1; state = KEY; } else state = VALUE;
           continue;
         }
       } else if (c === 116 || c === 102 || c === 110) {
@@ -138,7 +140,7 @@ export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRule
       }
     }
     // AFTER: a value ended at i (spaces after it not yet skipped for the rule's end).
-    if (ruleDepth === kinds.length) {
+    if (ruleDepth === depth) {
       // The value of a property with a rule ends here.
       if (ruleAction === 'remove') { out += text.slice(pos, ruleStart); pos = i; } else if (i - valueStart !== 4 || !text.startsWith('null', valueStart)) {
         out += text.slice(pos, valueStart) + '"[REDACTED]"';
@@ -147,16 +149,16 @@ export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRule
       ruleDepth = -1;
     }
     while (i < n && isSpace(text.charCodeAt(i))) i++;
-    if (kinds.length === 0) return i === n ? out + text.slice(pos) : undefined;
+    if (depth === 0) return i === n ? out + text.slice(pos) : undefined;
     const d = text.charCodeAt(i);
-    const kind = kinds[kinds.length - 1];
     i++;
     if (d === 44) {
-      if (kind === OBJECT) { comma = i - 1; state = KEY; } else state = VALUE;
-    } else if (d !== (kind === OBJECT ? 125 : 93)) {
+      if (top === OBJECT) { comma = i - 1; state = KEY; } else state = VALUE;
+    } else if (d !== (top === OBJECT ? 125 : 93)) {
       return undefined;
     } else {
-      kinds.pop();
+      depth--;
+      top = depth > 0 ? kinds[depth - 1]! : 0;
     }
   }
 }
