@@ -75,6 +75,7 @@ describe('spliceJson: masking a JSON text where it stands', () => {
       if (valid(text)) checked++;
     }
     assert.ok(checked > 300, `${checked} valid mutants`);
+    assert.equal(splice('{"a":"x\\"4111111111111111"}').out, undefined, 'escapes are not decoded: such a text is not spliced');
     for (const bad of ['', ' ', '{"a":1,}', '[1,]', '{"a"}', '{"a":1 "b":2}', '01', '1.', '.5', '+1', '1e', '"a\nb"', 'nul', '[1]]', '{"a":1}}', '\ufeff{}']) {
       assert.equal(splice(bad).out, undefined, JSON.stringify(bad));
     }

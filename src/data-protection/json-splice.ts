@@ -29,18 +29,20 @@ const stringEnd = /[^"\x00-\x1f]*"/y;
  * was, byte for byte. It walks the text once, checking it is JSON as `JSON.parse` would, and gives
  * undefined when it is not (the caller then treats the body as text, as it would after a failed parse).
  *
- * Only for a text without backslashes, where a raw string is the string it decodes to; and only for
- * hits of detectors that cannot match across a quote, so a hit lies inside one string or outside all.
- * Hits in keys, numbers and literals, or in values nested deeper than `maxDepth` containers, are
- * left as they are and not counted, as a walk of the parsed value does.
+ * Only for a text without backslashes, where a raw string is the string it decodes to (a text with
+ * one gives undefined too); and only for hits of detectors that cannot match across a quote, so a
+ * hit lies inside one string or outside all. Hits in keys, numbers and literals, or in containers
+ * more than `maxDepth` levels below the outermost, are left as they are and not counted, as a walk
+ * of the parsed value does.
  *
  * @example
- * spliceJson('{"card":"4111111111111111","id":4111111111111111}', [hit(9, 25), hit(32, 48)], rules, 64);
- * // '{"card":"************1111","id":4111111111111111}'
+ * const text = '{"card":"4111111111111111","id":4111111111111111}';
+ * spliceJson(text, scanner.scan(text), rules, 64); // '{"card":"************1111","id":4111111111111111}'
  */
 export function spliceJson(text: string, hits: readonly Hit[], rules: SpliceRules, maxDepth: number): string | undefined {
   // One function with plain locals: closures over a mutated index would keep it in a heap context,
   // and this loop runs for every token of the body.
+  if (text.includes('\\')) return undefined;
   const n = text.length;
   const controls = /[\x00-\x1f]/.test(text);
   const ruled = rules.keyLengths.size > 0;

@@ -159,7 +159,7 @@ function collect(text: string, p: Plan): number {
  *
  * @example
  * const s = compileScanner(['card', 'email']);
- * s.mask('card 4111 1111 1111 1111, mail a@b.example', 'partial'); // 'card ***************1111, mail [REDACTED:email]'
+ * s.mask('card 4111 1111 1111 1111, mail a@b.example', 'partial'); // 'card **** **** **** 1111, mail [REDACTED:email]'
  */
 export function compileScanner(names: readonly string[], custom: readonly CustomDetector[] = []): Scanner {
   const detectors: Compiled[] = [];
