@@ -140,6 +140,19 @@ describe('sensitive-data stage: masking the body where it stands (ADR 0023)', ()
     // In the raw text "\nAKIA…" has no word boundary before the key; in the decoded string it does.
     assert.equal(JSON.parse(run(stage, '{"log":"line\\nAKIAIOSFODNN7EXAMPLE"}', [], false).body).log, 'line\n[REDACTED:api-key]');
     assert.equal(JSON.parse(run(stage, '{"c":"\\u0034111111111111111"}', [], false).body).c, '************1111');
+    // Read as two spaces, \n cannot join digits either: a card split by a line break is no card, one after it is.
+    assert.deepEqual(JSON.parse(run(stage, '["4111111111111111\\n5","4111 1111\\n1111 1111"]', [], false).body), ['************1111\n5', '4111 1111\n1111 1111']);
+    const mail = createSensitiveDataStage(config({ detectors: ['email'], custom: [] }));
+    assert.equal(JSON.parse(run(mail, '{"a":"say \\"hi\\" to\\tann@corp.example"}', [], false).body).a, 'say "hi" to\t[REDACTED:email]');
+    const custom = createSensitiveDataStage(config({ detectors: [], custom: [{ name: 'path', pattern: 'api/[0-9]+', keepLast: 0 }] }));
+    assert.equal(JSON.parse(run(custom, '{"u":"https:\\/\\/x.example\\/api\\/123"}', [], false).body).u, 'https://x.example/[REDACTED:path]');
+  });
+
+  test('a body whose escapes hide nothing still leaves without a parse when nothing matches', () => {
+    const stage = createSensitiveDataStage(config({}));
+    const body = JSON.stringify({ text: 'line one\nline "two"\t\\ end', url: 'https://x.example/a' });
+    const out = run(stage, body, [], false);
+    assert.deepEqual([out.body, out.parsed, out.events], [body, false, []]);
   });
 
   test('attack: a private-key block spanning strings in the raw text does not hide the card in the string between', () => {

@@ -16,20 +16,22 @@ function copyUpTo(src: Record<string, unknown>, keys: readonly string[], n: numb
 }
 
 /**
- * Whether a JSON text has an escape that can hide a value from a scan of the raw text: `\n` leaves
- * an `n` where the decoded string has a line break (`\nAKIA…` has no word boundary before the key),
- * `\u0034` is a digit. `\"` and `\\` decode to the character they show and hide nothing.
+ * The text the raw-text pass should read so that it finds every detector a decoded string can hit,
+ * or undefined when none can stand for them. `\n`, `\t`, `\r`, `\b` and `\f` leave a letter in the
+ * raw text where the decoded string has a control character (`\nAKIA…` has no word boundary before
+ * the key): they are read as two spaces, which no built-in pattern takes into a value (card and IBAN
+ * separators are single). `\"`, `\\` and `\/` show non-word characters as the decoded string does.
+ * `\u0034` can be any character, and a custom pattern can match whatever an escape changes: then
+ * every detector runs on every decoded string.
  */
-function hidesValues(text: string): boolean {
-  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', i + 2)) {
-    const next = text.charCodeAt(i + 1);
-    if (next !== 34 && next !== 92) return true;
-  }
-  return false;
+function textToScan(text: string, custom: boolean): string | undefined {
+  if (!text.includes('\\')) return text;
+  if (custom || text.includes('\\u')) return undefined;
+  return text.replace(/\\[\\"/nrtbf]/g, (e) => (e === '\\\\' || e === '\\"' || e === '\\/' ? e : '  '));
 }
 
 /** What one response walk found and did. */
-interface Walk { hits: Record<string, number>; exemptHits: number; fields: number; readonly roles: readonly string[]; readonly exempt: boolean; readonly only: DetectorSet | undefined; readonly fieldRules: boolean }
+interface Walk { hits: Record<string, number>; exemptHits: number; fields: number; readonly roles: readonly string[]; readonly exempt: boolean; only: DetectorSet | undefined; readonly fieldRules: boolean }
 
 const MAX_DEPTH = 64;
 
@@ -136,10 +138,10 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
     const text = res.body.toString('utf8');
     // One pass over the raw text finds which detectors hit at all; most responses carry nothing,
     // and then the body is neither parsed nor rewritten. Only those detectors run on the decoded
-    // strings. An escape could hide a value from the raw text, so a body with one gets every
-    // detector on every decoded string. Field names are looked for the same way.
+    // strings (see textToScan for escapes). Field names are looked for the same way.
     const escapes = text.includes('\\');
-    const only = escapes && hidesValues(text) ? undefined : scanner.found(text);
+    const scanned = json ? textToScan(text, cfg.custom.length > 0) : text;
+    const only = scanned === undefined ? undefined : scanner.found(scanned);
     const fieldRules = json && fields.size > 0 && (escapes || quotedFields.some((k) => text.includes(k)));
     if (only !== undefined && only.names.length === 0 && !fieldRules) return CONTINUE;
     const w: Walk = { hits: {}, exemptHits: 0, fields: 0, roles, exempt: roles.some((r) => exemptRoles.has(r)), only, fieldRules };
@@ -152,6 +154,8 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
     // never edits it, so the next stage can still read it.
     const parsed = json && spliced === undefined ? responseJson(res as ResponseContext & { body: Buffer }, text) : undefined;
     const walked = parsed?.ok === true ? { value: walk(parsed.value, w, 0) } : undefined;
+    // Not JSON after all: masked as text, where an escape is not one (every detector, if the raw pass read escapes).
+    if (walked === undefined && scanned !== text) w.only = undefined;
     const masked = spliced ?? (walked === undefined ? maskString(text, w) : undefined);
     // Counts by detector only: the values themselves never reach an event or a log.
     const counts = Object.entries(w.hits);
