@@ -167,17 +167,18 @@ export interface ParsedResponseBody {
  * ownership checks, then response filtering). The parse is tied to the Buffer it came from, so a
  * stage that replaces `res.body` invalidates it. Callers must not mutate `value` unless they then
  * call {@link replaceResponseJson} (or {@link forgetResponseJson} when the body stays as it was).
+ * `text` is the body already decoded as UTF-8, when the caller has it.
  *
  * @example
  * const parsed = responseJson(res);
  * if (!parsed.ok) return block('response body is not valid JSON');
  */
-export function responseJson(res: ResponseContext & { body: Buffer }): ParsedResponseBody {
+export function responseJson(res: ResponseContext & { body: Buffer }, text?: string): ParsedResponseBody {
   const cached = res.json;
   if (cached !== undefined && cached.body === res.body) return cached;
   let parsed: ParsedResponseBody;
   try {
-    parsed = { body: res.body, ok: true, value: JSON.parse(res.body.toString('utf8')) };
+    parsed = { body: res.body, ok: true, value: JSON.parse(text ?? res.body.toString('utf8')) };
   } catch {
     parsed = { body: res.body, ok: false, value: undefined };
   }
