@@ -1,9 +1,9 @@
+import { timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { RequestContext } from '../../../../pipeline/context.js';
 import type { StageDeps } from '../../../../pipeline/stage.js';
-import { timingSafeEqualString } from '../../../../util/timing-safe.js';
 import type { AuthProvider, VerifyResult } from '../../provider.js';
-import { hashSecret, KEY_PREFIX, parseApiKey } from './key-format.js';
+import { KEY_PREFIX, parseApiKey, secretDigest } from './key-format.js';
 import { compileKeys, parseKeysFile } from './keys-file.js';
 import { WatchedFile } from './watched-file.js';
 import type { ApiKeyProviderConfig } from './schema.js';
@@ -13,8 +13,8 @@ export function apiKeyRevocationKey(id: string): string {
   return `revoked:apikey:${id}`;
 }
 
-// Compared against when the id is unknown, so both paths do the same work.
-const DUMMY_HASH = 'A'.repeat(43);
+// Compared against when the id is unknown (or its stored hash unusable), so every path does the same work.
+const DUMMY_HASH = Buffer.alloc(32);
 
 /** Options for tests: an injected clock. */
 export interface ApiKeyProviderOptions {
@@ -43,10 +43,11 @@ export function createApiKeyProvider(scheme: string, config: ApiKeyProviderConfi
     if (found.fromQuery && !config.allowQuery) return failed('key_in_query');
     const parsed = parseApiKey(found.key);
     if (parsed === undefined) return failed('malformed');
-    const current = await keys.current();
+    const current = keys.fresh() ?? await keys.current();
     const key = current.get(parsed.id);
-    const presented = hashSecret(config.pepper, parsed.secret);
-    const matches = timingSafeEqualString(presented, key?.entry.hash ?? DUMMY_HASH);
+    // Both sides are 32 digest bytes, so the comparison needs no second HMAC to equalise lengths.
+    const stored = key?.hashBytes;
+    const matches = timingSafeEqual(secretDigest(config.pepper, parsed.secret), stored ?? DUMMY_HASH) && stored !== undefined;
     if (key === undefined) return failed('unknown_key');
     if (!matches) return failed('bad_secret');
     const { entry } = key;
