@@ -35,8 +35,8 @@ export interface Exchange {
   bodyUnread: boolean;
   /** The request body when it was read whole (for the inventory's field names; never logged). */
   requestBody?: Buffer;
-  /** Called once when the client connection closes, after the exchange is published (aborts an upstream call). */
-  onClose: (() => void) | undefined;
+  /** Told once when the client connection closes, after the exchange is published (aborts an upstream call). */
+  onClose: { clientClosed(): void } | undefined;
 }
 
 const EXCHANGE = Symbol('portcullis.exchange');
