@@ -1,5 +1,5 @@
 import { answerOf, GatewayError, type ClientErrorCode } from '../../errors/index.js';
-import { publishSecurityEvent } from '../../observability/channels.js';
+import { publishSecurityEvent, type SecurityEventInput } from '../../observability/channels.js';
 import type { Principal, RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { clientCertificateRefusal } from './client-cert-requirement.js';
@@ -73,11 +73,17 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   const authenticatedBy = new WeakMap<RequestContext, readonly AuthProvider[]>();
 
   const event = (ctx: RequestContext, kind: string, reason: string, severity: 'info' | 'low' | 'medium', scheme?: string, principal?: Principal, answer?: ClientErrorCode) =>
-    publishSecurityEvent(() => ({
-      kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity, stage: NAME, ...answerOf(answer),
-      ...(scheme === undefined ? {} : { scheme }),
-      ...(principal === undefined ? {} : { principal: principal.id }),
-    }));
+    publishSecurityEvent(() => {
+      // Assigned rather than spread: this runs for every authenticated request (authn.success).
+      const m: SecurityEventInput = { kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity, stage: NAME };
+      if (answer !== undefined) Object.assign(m, answerOf(answer));
+      if (scheme !== undefined) m.scheme = scheme;
+      if (principal !== undefined) m.principal = principal.id;
+      return m;
+    });
+
+  const members = (security ?? []).flat();
+  const distinct = new Set(members.map((m) => m.provider)).size === members.length;
 
   const authenticate = async (ctx: RequestContext): Promise<Decision> => {
     // Client-sent copies of the principal headers never reach the upstream, public operation or not.
@@ -90,8 +96,10 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
       }
     }
     if (security === undefined) return CONTINUE;
-    const results = new Map<AuthProvider, VerifyResult>();
+    // A provider named in several combinations is asked once; the map exists only when one is.
+    const results = distinct ? undefined : new Map<AuthProvider, VerifyResult>();
     const result = async (p: AuthProvider): Promise<VerifyResult> => {
+      if (results === undefined) return p.verify(ctx);
       let r = results.get(p);
       if (r === undefined) {
         r = await p.verify(ctx);

@@ -54,7 +54,9 @@ export function createApiKeyProvider(scheme: string, config: ApiKeyProviderConfi
     if (entry.revoked) return failed('revoked');
     if (key.expiresAtMs !== undefined && now() >= key.expiresAtMs) return failed('expired');
     if (key.cidrs !== undefined && !key.cidrs.has(ctx.client.ip)) return failed('cidr_not_allowed');
-    if (await deps.store.get(apiKeyRevocationKey(entry.id)) !== undefined) return failed('revoked');
+    const revocation = apiKeyRevocationKey(entry.id);
+    const peek = deps.store.peek;
+    if ((peek !== undefined ? peek(revocation) : await deps.store.get(revocation)) !== undefined) return failed('revoked');
     const claims: Record<string, unknown> = { keyId: entry.id };
     if (entry.tier !== undefined) claims.tier = entry.tier;
     return {

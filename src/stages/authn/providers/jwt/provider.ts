@@ -41,12 +41,13 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
   const watchedIssuers = [...issuers.values()].filter((i) => i.file !== undefined);
   const bindingRequired = new Set(cfg.issuers.filter((i) => i.requireCertificateBinding === true).map((i) => i.issuer));
   // Runs on every request, cached verification or not: the certificate and revocations are per request.
-  const checkRevoked = async (p: Principal, ctx: RequestContext): Promise<VerifyResult> => {
+  const checkRevoked = (p: Principal, ctx: RequestContext): VerifyResult | Promise<VerifyResult> => {
     const unbound = bindingFailure(p.claims, ctx.client.certificate, p.issuer !== undefined && bindingRequired.has(p.issuer));
     if (unbound !== undefined) return failed(unbound);
     const jti = typeof p.claims.jti === 'string' ? p.claims.jti : undefined;
-    if (await isRevoked(deps.store, { jti, issuer: p.issuer, subject: p.id })) return failed('revoked');
-    return { kind: 'ok', principal: p };
+    const revoked = isRevoked(deps.store, { jti, issuer: p.issuer, subject: p.id });
+    const answer = (r: boolean): VerifyResult => (r ? failed('revoked') : { kind: 'ok', principal: p });
+    return typeof revoked === 'boolean' ? answer(revoked) : revoked.then(answer);
   };
 
   const verify = async (ctx: RequestContext): Promise<VerifyResult> => {
@@ -56,7 +57,7 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
     if (token.length > cfg.maxTokenBytes) return failed('token_too_large');
 
     // Lets a changed key file clear the cache before it is consulted.
-    for (const i of watchedIssuers) await i.file!.current();
+    for (const i of watchedIssuers) if (i.file!.fresh() === undefined) await i.file!.current();
     const cached = cache.get(token);
     if (cached !== undefined) {
       stats.cacheHits += 1;
