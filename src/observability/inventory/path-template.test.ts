@@ -1,16 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pathTemplate } from './path-template.js';
+import { KINDS, pathTemplate } from './path-template.js';
 
-// The implementation before ADR 0027's short-segment test: six regexes per segment that has a digit.
-const KINDS: readonly [RegExp, string][] = [
-  [/^\d+$/, 'id'],
-  [/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'uuid'],
-  [/^[0-9a-f]{16,}$/i, 'hash'],
-  [/^[0-9A-HJKMNP-TV-Z]{26}$/, 'ulid'],
-  [/^[^@/]+@[^@/]+\.[^@/]+$/, 'email'],
-  [/^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_=-]{20,}$/, 'token'],
-];
+// The implementation before ADR 0027's short-segment test: all six kinds tried on every segment that is not a plain name.
 function reference(path: string): string {
   const q = path.indexOf('?');
   const bare = q === -1 ? path : path.slice(0, q);

@@ -1,5 +1,5 @@
 /** What a path segment looks like when it is a value rather than a name. */
-const KINDS: readonly [RegExp, string][] = [
+export const KINDS: readonly (readonly [RegExp, string])[] = [
   [/^\d+$/, 'id'],
   [/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'uuid'],
   [/^[0-9a-f]{16,}$/i, 'hash'],
