@@ -85,7 +85,26 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   const members = (security ?? []).flat();
   const distinct = new Set(members.map((m) => m.provider)).size === members.length;
 
-  const authenticate = async (ctx: RequestContext): Promise<Decision> => {
+  // The common shape (one scheme, no step-up, no internal token, no certificate requirement)
+  // decides a synchronous success without a promise; everything else takes the general path,
+  // handed the provider's answer so nothing is verified twice. ADR 0027.
+  const only = security?.length === 1 && security[0]!.length === 1 && stepUp === undefined && internal === undefined && cfg.requireClientCertificate !== true
+    ? security[0]![0]!
+    : undefined;
+  const authenticate = (ctx: RequestContext): Decision | Promise<Decision> => {
+    if (only === undefined) return authenticateAll(ctx);
+    const r = only.provider.verify(ctx);
+    if (r instanceof Promise || r.kind !== 'ok' || only.missing(r.principal).length > 0) return authenticateAll(ctx, r);
+    const principal = r.principal;
+    // Client-sent copies of the principal headers never reach the upstream; then the principal's own.
+    ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...cleared, ...forward.headersFor(principal) };
+    ctx.principal = principal;
+    if (bodyBound.length > 0) authenticatedBy.set(ctx, [only.provider]);
+    event(ctx, 'authn.success', principal.kind, 'info', only.provider.scheme, principal);
+    return CONTINUE;
+  };
+
+  const authenticateAll = async (ctx: RequestContext, first?: VerifyResult | Promise<VerifyResult>): Promise<Decision> => {
     // Client-sent copies of the principal headers never reach the upstream, public operation or not.
     ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...cleared };
     if (cfg.requireClientCertificate === true) {
@@ -96,13 +115,14 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
       }
     }
     if (security === undefined) return CONTINUE;
-    // A provider named in several combinations is asked once; the map exists only when one is.
-    const results = distinct ? undefined : new Map<AuthProvider, VerifyResult>();
+    // A provider named in several combinations is asked once; the map exists only when one is
+    // (or when the synchronous path already asked the only one).
+    const results = distinct && first === undefined ? undefined : new Map<AuthProvider, VerifyResult | Promise<VerifyResult>>(first === undefined ? [] : [[only!.provider, first]]);
     const result = async (p: AuthProvider): Promise<VerifyResult> => {
       if (results === undefined) return p.verify(ctx);
       let r = results.get(p);
       if (r === undefined) {
-        r = await p.verify(ctx);
+        r = p.verify(ctx);
         results.set(p, r);
       }
       return r;
