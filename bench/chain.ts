@@ -17,7 +17,7 @@ import { generateApiKey, hashSecret } from '../src/stages/authn/providers/api-ke
 // interleaved in one run. `--soak N`: the full chain alone at 70 % of its measured capacity for N s,
 // RSS sampled. `--overload`: the full chain at 3x its capacity with and without server.overload.
 // `--workers N`: the full chain in one process and with --workers N (CPU per request, the primary's
-// share). `--profile DIR`: the gateways write --cpu-prof profiles into DIR. See docs/performance.md,
+// share). `--profile DIR`: the gateways and the minimal proxy write --cpu-prof profiles into DIR. See docs/performance.md,
 // "The whole chain".
 
 const ISS = 'https://idp.chain.bench';
@@ -123,7 +123,8 @@ async function main(): Promise<void> {
       };
     };
     const procs: Record<Row['gw'], TargetProcess> = {
-      min: await startScript(new URL(`./minimal-proxy${ext}`, import.meta.url), { UPSTREAM: up, PORT: '0' }),
+      // Profiled too with --profile: the pass-through row is read against it (docs/performance.md).
+      min: await startScript(new URL(`./minimal-proxy${ext}`, import.meta.url), { UPSTREAM: up, PORT: '0' }, 10_000, nodeArgs('min')),
       ...await startGateways('', cli),
     };
     const baseProcs = base === undefined ? undefined : { min: procs.min, ...await startGateways('-base', base) };

@@ -35,9 +35,9 @@ function stopper(child: ChildProcess, graceMs = 5_000): () => Promise<void> {
  * @example
  * const up = await startScript(new URL('./fixed-upstream.js', import.meta.url), {});
  */
-export function startScript(script: URL, env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<TargetProcess> {
-  // execArgv is inherited so the bench also runs under tsx (its loader comes along).
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(script)], {
+export function startScript(script: URL, env: NodeJS.ProcessEnv, timeoutMs = 10_000, nodeArgs: readonly string[] = []): Promise<TargetProcess> {
+  // execArgv is inherited so the bench also runs under tsx (its loader comes along); nodeArgs add e.g. --cpu-prof.
+  const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, fileURLToPath(script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -23,7 +23,8 @@ export function compileSecurityHeaders(cfg: SecurityHeadersConfig): SecurityHead
   // monitor mode removes nothing and only adds headers the upstream did not set.
   const enforce = cfg.mode === 'enforce';
   return (headers, facts) => {
-    if (enforce) for (const name of remove) delete headers[name];
+    // A keyed delete of an absent name is a slow runtime call; the read is cached (ADR 0027).
+    if (enforce) for (const name of remove) if (headers[name] !== undefined) delete headers[name];
     if (cfg.contentTypeOptions) headers['x-content-type-options'] = 'nosniff';
     if (cfg.frameAncestors && headers['content-security-policy'] === undefined) headers['content-security-policy'] = "frame-ancestors 'none'";
     if (cfg.referrerPolicy !== '' && (enforce || headers['referrer-policy'] === undefined)) headers['referrer-policy'] = cfg.referrerPolicy;

@@ -38,8 +38,8 @@ export interface Exchange {
   requestBody?: Buffer;
   /** The request body on disk (a spooling stage): removed when the response closes. */
   spooled?: SpoolFile;
-  /** Called once when the client connection closes, after the exchange is published (aborts an upstream call). */
-  onClose: (() => void) | undefined;
+  /** Told once when the client connection closes, after the exchange is published (aborts an upstream call). */
+  onClose: { clientClosed(): void } | undefined;
 }
 
 const EXCHANGE = Symbol('portcullis.exchange');

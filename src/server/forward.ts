@@ -115,7 +115,7 @@ function setWholeBody(opts: Dispatcher.DispatchOptions, headers: Record<string, 
 function send(x: Exchange, ctx: RequestContext, target: RouteTarget, opts: Dispatcher.DispatchOptions): void {
   const call = new UpstreamCall(x, ctx, target, target.api.upstream, opts, opts.idempotent === true);
   // One 'close' listener per exchange (the request handler's) calls this: the client went away.
-  x.onClose = () => call.clientClosed();
+  x.onClose = call;
   call.start();
 }
 

@@ -50,12 +50,10 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
       onClose: undefined,
     };
     bindExchange(x);
-    // The only 'close' listener of the exchange: publishing it, then letting the upstream call stop.
-    res.once('close', () => {
-      endExchange(x);
-      x.onClose?.();
-      x.spooled?.dispose();
-    });
+    // The only 'close' listener of the exchange (a response closes once): one shared function
+    // finding its exchange on the response, rather than a closure and a once-wrapper per request.
+    (res as WithExchange)[EXCHANGE] = x;
+    res.on('close', onResponseClose);
     try {
       // Shedding is decided before any routing or stage work: the cheapest answer the gateway has.
       if (overload?.shedding === true) throw overloaded(overload);
@@ -64,6 +62,19 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
       fail(x, err);
     }
   };
+}
+
+const EXCHANGE = Symbol('portcullis.responseExchange');
+type WithExchange = ServerResponse & { [EXCHANGE]?: Exchange };
+
+/** Publishes the exchange, then lets its upstream call stop (the client went away). */
+function onResponseClose(this: ServerResponse): void {
+  const x = (this as WithExchange)[EXCHANGE];
+  if (x === undefined) return;
+  (this as WithExchange)[EXCHANGE] = undefined;
+  endExchange(x);
+  x.onClose?.clientClosed();
+  x.spooled?.dispose();
 }
 
 function overloaded(overload: OverloadMonitor): GatewayError {

@@ -74,6 +74,8 @@ export class MemoryStore implements KeyValueStore {
     return this.#live(key)?.value;
   }
 
+  readonly peek = (key: string): string | undefined => this.#live(key)?.value;
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     this.#put(key, value, ttlMs);
   }

@@ -8,6 +8,11 @@
 export interface KeyValueStore {
   /** Reads a value; undefined when absent or expired. */
   get(key: string): Promise<string | undefined>;
+  /**
+   * The same read without a promise, offered only by a store that holds its data in this process
+   * (memory): a check on every request (revocations) then costs no microtask. ADR 0027.
+   */
+  readonly peek?: (key: string) => string | undefined;
   /** Writes a value that expires after ttlMs (0 = never; use sparingly). */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Writes only if absent. True when this call wrote it (first use of a nonce or code). */

@@ -1,5 +1,5 @@
 /** What a path segment looks like when it is a value rather than a name. */
-const KINDS: readonly [RegExp, string][] = [
+export const KINDS: readonly (readonly [RegExp, string])[] = [
   [/^\d+$/, 'id'],
   [/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'uuid'],
   [/^[0-9a-f]{16,}$/i, 'hash'],
@@ -12,11 +12,9 @@ const KINDS: readonly [RegExp, string][] = [
 /** Segments longer than this are folded whatever they look like: nobody names a resource so. */
 const MAX_NAME = 40;
 
-/**
- * A segment no kind above can match (each needs a digit, an `@`, or at least 16 characters) and
- * short enough to be a name: one test instead of six on the common `/v1/items` segments.
- */
-const PLAIN_NAME = /^[^0-9@%]{1,15}$/;
+/** Only `id` can match a segment under 16 characters without `@` or `%` (each other kind needs one of those). */
+const SHORT = 16;
+const DIGITS = /^\d+$/;
 
 /**
  * Folds the values in a path into template parameters, so that `/users/42/orders/9f86d081884c7d65`
@@ -29,19 +27,28 @@ const PLAIN_NAME = /^[^0-9@%]{1,15}$/;
 export function pathTemplate(path: string): string {
   const q = path.indexOf('?');
   const bare = q === -1 ? path : path.slice(0, q);
+  const segments = bare.split('/');
   let seen: Map<string, number> | undefined;
-  const out = bare.split('/').map((segment) => {
-    if (segment === '' || PLAIN_NAME.test(segment)) return segment;
-    let kind: string | undefined;
-    for (const [re, name] of KINDS) if (re.test(segment)) { kind = name; break; }
-    if (kind === undefined && (segment.length > MAX_NAME || segment.includes('%'))) kind = 'value';
-    if (kind === undefined) return segment;
+  for (let i = 0; i < segments.length; i++) {
+    const kind = kindOf(segments[i]!);
+    if (kind === undefined) continue;
     seen ??= new Map<string, number>();
     const n = (seen.get(kind) ?? 0) + 1;
     seen.set(kind, n);
-    return `{${n === 1 ? kind : `${kind}${n}`}}`;
-  });
-  return out.join('/') || '/';
+    segments[i] = `{${n === 1 ? kind : `${kind}${n}`}}`;
+  }
+  // Nothing folded: the path is its own template (split and joined it is the same string).
+  return (seen === undefined ? bare : segments.join('/')) || '/';
+}
+
+/** The kind of value a segment is, or undefined for a name. */
+function kindOf(segment: string): string | undefined {
+  if (segment === '') return undefined;
+  // The common case (`v1`, `items`, `42`): one test instead of six.
+  if (segment.length < SHORT && !segment.includes('@') && !segment.includes('%')) return DIGITS.test(segment) ? 'id' : undefined;
+  for (const [re, name] of KINDS) if (re.test(segment)) return name;
+  if (segment.length > MAX_NAME || segment.includes('%')) return 'value';
+  return undefined;
 }
 
 /** Query parameter names of a path (never values), at most `max`, each bounded; odd names are dropped. */

@@ -8,8 +8,8 @@ const MAX_VALUE = 4096;
 export interface CompiledForward {
   /** Every header the stage controls, set to null (removed) before anything else. */
   readonly cleared: Readonly<Record<string, null>>;
-  /** The header changes for an authenticated principal (cleared headers included). */
-  headersFor(principal: Principal): Record<string, string | null>;
+  /** The header changes for an authenticated principal (cleared headers included); frozen, shared per principal object. */
+  headersFor(principal: Principal): Readonly<Record<string, string | null>>;
 }
 
 /**
@@ -36,15 +36,21 @@ export function compileForward(cfg: ForwardConfig): CompiledForward {
   for (const [name] of pairs) cleared[name] = null;
   for (const name of cfg.strip) cleared[name.toLowerCase()] = null;
 
+  // A principal from the token cache is the same object on every request with that token: its
+  // headers are encoded once. Weak keys: an evicted principal takes its headers with it.
+  const byPrincipal = new WeakMap<Principal, Readonly<Record<string, string | null>>>();
   return {
     cleared: Object.freeze(cleared),
     headersFor(principal) {
+      const known = byPrincipal.get(principal);
+      if (known !== undefined) return known;
       const out: Record<string, string | null> = { ...cleared };
       for (const [name, get] of pairs) {
         const value = encode(get(principal));
         if (value !== undefined) out[name] = value;
       }
       if (!cfg.authorization) out.authorization = null;
+      byPrincipal.set(principal, Object.freeze(out));
       return out;
     },
   };

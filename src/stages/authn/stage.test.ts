@@ -202,3 +202,38 @@ describe('authn stage: combinations (AND)', () => {
     }
   });
 });
+
+describe('authn stage, synchronous on a cache hit (ADR 0027)', () => {
+  test('the second request with a token is decided without a promise, with the same principal, headers and event', async () => {
+    const events: SecurityEventMessage[] = [];
+    const on = (m: unknown) => { events.push(m as SecurityEventMessage); };
+    diagnostics_channel.subscribe('portcullis:security:event', on);
+    try {
+      const stage = createAuthnStage(config({ forward: { headers: { subject: 'X-User' } } }), deps([{ bearerAuth: [] }]));
+      const t = await token();
+      const first = ctx({ authorization: `Bearer ${t}` });
+      assert.equal((await stage.handlers.authenticate!(first)).kind, 'continue');
+      const second = ctx({ authorization: `Bearer ${t}`, 'x-user': 'mallory' });
+      const d = stage.handlers.authenticate!(second);
+      assert.ok(!(d instanceof Promise), 'a cached token with an in-process store needs no promise');
+      assert.equal((d as Decision).kind, 'continue');
+      assert.equal(second.principal?.id, 'alice');
+      assert.deepEqual(second.principal, first.principal);
+      // The client's own X-User never reaches the upstream: the principal's does.
+      assert.equal(second.upstreamHeaders?.['x-user'], 'alice');
+      assert.deepEqual(second.upstreamHeaders, first.upstreamHeaders);
+      assert.deepEqual(events.filter((e) => e.kind === 'authn.success').map((e) => [e.principal, e.scheme, e.reason]), [['alice', 'bearerAuth', 'jwt'], ['alice', 'bearerAuth', 'jwt']]);
+    } finally {
+      diagnostics_channel.unsubscribe('portcullis:security:event', on);
+    }
+  });
+
+  test('attack: a revoked subject is refused on the synchronous path too', async () => {
+    const stage = createAuthnStage(config({}), deps([{ bearerAuth: [] }]));
+    const t = await token({ sub: 'revoked-user' });
+    assert.equal((await stage.handlers.authenticate!(ctx({ authorization: `Bearer ${t}` }))).kind, 'continue');
+    await store.set(`revoked:sub:${ISS}:revoked-user`, '1', 60_000);
+    const d = await stage.handlers.authenticate!(ctx({ authorization: `Bearer ${t}` }));
+    assert.equal(rejected(d).code, 'PCL_AUTHN_INVALID');
+  });
+});

@@ -1,5 +1,5 @@
 import { answerOf, GatewayError, type ClientErrorCode } from '../../errors/index.js';
-import { publishSecurityEvent } from '../../observability/channels.js';
+import { publishSecurityEvent, type SecurityEventInput } from '../../observability/channels.js';
 import type { Principal, RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { clientCertificateRefusal } from './client-cert-requirement.js';
@@ -73,13 +73,38 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
   const authenticatedBy = new WeakMap<RequestContext, readonly AuthProvider[]>();
 
   const event = (ctx: RequestContext, kind: string, reason: string, severity: 'info' | 'low' | 'medium', scheme?: string, principal?: Principal, answer?: ClientErrorCode) =>
-    publishSecurityEvent(() => ({
-      kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity, stage: NAME, ...answerOf(answer),
-      ...(scheme === undefined ? {} : { scheme }),
-      ...(principal === undefined ? {} : { principal: principal.id }),
-    }));
+    publishSecurityEvent(() => {
+      // Assigned rather than spread: this runs for every authenticated request (authn.success).
+      const m: SecurityEventInput = { kind, reason, requestId: ctx.id, api, operationId, client: ctx.client.ip, severity, stage: NAME };
+      if (answer !== undefined) Object.assign(m, answerOf(answer));
+      if (scheme !== undefined) m.scheme = scheme;
+      if (principal !== undefined) m.principal = principal.id;
+      return m;
+    });
 
-  const authenticate = async (ctx: RequestContext): Promise<Decision> => {
+  const members = (security ?? []).flat();
+  const distinct = new Set(members.map((m) => m.provider)).size === members.length;
+
+  // The common shape (one scheme, no step-up, no internal token, no certificate requirement)
+  // decides a synchronous success without a promise; everything else takes the general path,
+  // handed the provider's answer so nothing is verified twice. ADR 0027.
+  const only = security?.length === 1 && security[0]!.length === 1 && stepUp === undefined && internal === undefined && cfg.requireClientCertificate !== true
+    ? security[0]![0]!
+    : undefined;
+  const authenticate = (ctx: RequestContext): Decision | Promise<Decision> => {
+    if (only === undefined) return authenticateAll(ctx);
+    const r = only.provider.verify(ctx);
+    if (r instanceof Promise || r.kind !== 'ok' || only.missing(r.principal).length > 0) return authenticateAll(ctx, r);
+    const principal = r.principal;
+    // Client-sent copies of the principal headers never reach the upstream; then the principal's own.
+    ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...cleared, ...forward.headersFor(principal) };
+    ctx.principal = principal;
+    if (bodyBound.length > 0) authenticatedBy.set(ctx, [only.provider]);
+    event(ctx, 'authn.success', principal.kind, 'info', only.provider.scheme, principal);
+    return CONTINUE;
+  };
+
+  const authenticateAll = async (ctx: RequestContext, first?: VerifyResult | Promise<VerifyResult>): Promise<Decision> => {
     // Client-sent copies of the principal headers never reach the upstream, public operation or not.
     ctx.upstreamHeaders = { ...ctx.upstreamHeaders, ...cleared };
     if (cfg.requireClientCertificate === true) {
@@ -90,11 +115,14 @@ export function createAuthnStage(cfg: AuthnConfig, deps: StageDeps): Stage {
       }
     }
     if (security === undefined) return CONTINUE;
-    const results = new Map<AuthProvider, VerifyResult>();
+    // A provider named in several combinations is asked once; the map exists only when one is
+    // (or when the synchronous path already asked the only one).
+    const results = distinct && first === undefined ? undefined : new Map<AuthProvider, VerifyResult | Promise<VerifyResult>>(first === undefined ? [] : [[only!.provider, first]]);
     const result = async (p: AuthProvider): Promise<VerifyResult> => {
+      if (results === undefined) return p.verify(ctx);
       let r = results.get(p);
       if (r === undefined) {
-        r = await p.verify(ctx);
+        r = p.verify(ctx);
         results.set(p, r);
       }
       return r;

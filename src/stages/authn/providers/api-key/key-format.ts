@@ -38,7 +38,12 @@ export function parseApiKey(key: string): ParsedKey | undefined {
  * const hash = hashSecret(pepper, secret);
  */
 export function hashSecret(pepper: string, secret: string): string {
-  return createHmac('sha256', pepper).update(secret, 'utf8').digest('base64url');
+  return secretDigest(pepper, secret).toString('base64url');
+}
+
+/** The 32 bytes {@link hashSecret} encodes. */
+export function secretDigest(pepper: string, secret: string): Buffer {
+  return createHmac('sha256', pepper).update(secret, 'utf8').digest();
 }
 
 /** A fresh key: a 16-character public id and a 32-byte random secret. */

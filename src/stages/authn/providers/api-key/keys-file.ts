@@ -30,6 +30,12 @@ export interface CompiledKey {
   readonly entry: KeyEntry;
   readonly expiresAtMs: number | undefined;
   readonly cidrs: CidrMatcher | undefined;
+  /**
+   * The stored hash as its 32 digest bytes, compared with the presented secret's digest directly;
+   * undefined when the text is not the canonical base64url of 32 bytes (such a key never matches,
+   * as the text comparison it replaces never matched).
+   */
+  readonly hashBytes: Buffer | undefined;
 }
 
 /**
@@ -71,7 +77,9 @@ export function compileKeys(file: KeysFile): Map<string, CompiledKey> {
         throw new Error(`invalid keys file: key ${entry.id}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    map.set(entry.id, { entry, expiresAtMs, cidrs });
+    const bytes = Buffer.from(entry.hash, 'base64url');
+    const hashBytes = bytes.length === 32 && bytes.toString('base64url') === entry.hash ? bytes : undefined;
+    map.set(entry.id, { entry, expiresAtMs, cidrs, hashBytes });
   }
   return map;
 }

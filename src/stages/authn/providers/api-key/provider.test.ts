@@ -147,3 +147,28 @@ test('a broken keys file on reload keeps the previous keys; a broken file at loa
   writeFileSync(join(dir, 'dup.yaml'), `keys:\n  - { id: abcdefgh1, hash: ${'A'.repeat(43)}, clientId: a }\n  - { id: abcdefgh1, hash: ${'A'.repeat(43)}, clientId: b }\n`);
   assert.throws(() => createApiKeyProvider('apiKey', { kind: 'api-key', file: 'dup.yaml', pepper: PEPPER, header: 'X-API-Key', authorizationScheme: false, allowQuery: false, queryParams: [], reloadCheckMs: 0, realm: 'r' }, makeDeps(dir)), /duplicate/);
 });
+
+test('attack: a stored hash in another spelling of the same bytes (padded, standard base64) never matches', async () => {
+  const { dir, keys, deps } = setup([{}]);
+  const k = keys[0]!;
+  const canonical = hashSecret(PEPPER, k.secret);
+  const bytes = Buffer.from(canonical, 'base64url');
+  // The old text comparison refused these spellings; the byte comparison must too.
+  for (const spelling of [`${canonical}=`, bytes.toString('base64'), `${canonical}AAAA`]) {
+    if (spelling === canonical) continue;
+    writeKeysFile(join(dir, 'keys.yaml'), { keys: [{ ...k.entry, hash: spelling }] });
+    const config: ApiKeyProviderConfig = { kind: 'api-key', file: 'keys.yaml', pepper: PEPPER, header: 'X-API-Key', authorizationScheme: false, allowQuery: false, queryParams: [], reloadCheckMs: 0, realm: 'portcullis' };
+    const provider = createApiKeyProvider('apiKey', config, deps, { now: () => T0 });
+    assert.deepEqual(await provider.verify(makeCtx({ headers: { 'x-api-key': k.key } })), { kind: 'failed', reason: 'bad_secret', scheme: 'apiKey' }, spelling);
+  }
+});
+
+test('the digest compared is the stored hash: hashSecret and the provider agree for many secrets', async () => {
+  // A long check interval: the keys come from fresh(), without a promise.
+  const { keys, provider } = setup([{}, {}, {}, {}, {}], { reloadCheckMs: 60_000 });
+  for (const k of keys) assert.equal((await provider.verify(makeCtx({ headers: { 'x-api-key': k.key } }))).kind, 'ok');
+  for (const k of keys) {
+    const wrong = `pcl_${k.id}_${k.secret.slice(0, -1)}${k.secret.endsWith('A') ? 'B' : 'A'}`;
+    assert.equal((await provider.verify(makeCtx({ headers: { 'x-api-key': wrong } }))).kind, 'failed');
+  }
+});

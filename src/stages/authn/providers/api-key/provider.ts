@@ -1,10 +1,10 @@
+import { timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { RequestContext } from '../../../../pipeline/context.js';
 import type { StageDeps } from '../../../../pipeline/stage.js';
-import { timingSafeEqualString } from '../../../../util/timing-safe.js';
 import type { AuthProvider, VerifyResult } from '../../provider.js';
-import { hashSecret, KEY_PREFIX, parseApiKey } from './key-format.js';
-import { compileKeys, parseKeysFile } from './keys-file.js';
+import { KEY_PREFIX, parseApiKey, secretDigest, type ParsedKey } from './key-format.js';
+import { compileKeys, parseKeysFile, type CompiledKey } from './keys-file.js';
 import { WatchedFile } from './watched-file.js';
 import type { ApiKeyProviderConfig } from './schema.js';
 
@@ -13,8 +13,8 @@ export function apiKeyRevocationKey(id: string): string {
   return `revoked:apikey:${id}`;
 }
 
-// Compared against when the id is unknown, so both paths do the same work.
-const DUMMY_HASH = 'A'.repeat(43);
+// Compared against when the id is unknown (or its stored hash unusable), so every path does the same work.
+const DUMMY_HASH = Buffer.alloc(32);
 
 /** Options for tests: an injected clock. */
 export interface ApiKeyProviderOptions {
@@ -36,30 +36,38 @@ export function createApiKeyProvider(scheme: string, config: ApiKeyProviderConfi
   const queryParams = new Set(config.queryParams);
   const failed = (reason: string): VerifyResult => ({ kind: 'failed', reason, scheme });
 
-  const verify = async (ctx: RequestContext): Promise<VerifyResult> => {
+  // Synchronous when the keys file needs no check and the store is in process (ADR 0027).
+  const verify = (ctx: RequestContext): VerifyResult | Promise<VerifyResult> => {
     const found = extract(ctx, header, config.authorizationScheme, queryParams);
     if (found.kind === 'none') return { kind: 'absent' };
     if (found.kind === 'ambiguous') return failed('ambiguous_credentials');
     if (found.fromQuery && !config.allowQuery) return failed('key_in_query');
     const parsed = parseApiKey(found.key);
     if (parsed === undefined) return failed('malformed');
-    const current = await keys.current();
+    const current = keys.fresh();
+    return current !== undefined ? check(ctx, parsed, current) : keys.current().then((c) => check(ctx, parsed, c));
+  };
+
+  const check = (ctx: RequestContext, parsed: ParsedKey, current: Map<string, CompiledKey>): VerifyResult | Promise<VerifyResult> => {
     const key = current.get(parsed.id);
-    const presented = hashSecret(config.pepper, parsed.secret);
-    const matches = timingSafeEqualString(presented, key?.entry.hash ?? DUMMY_HASH);
+    // Both sides are 32 digest bytes, so the comparison needs no second HMAC to equalise lengths.
+    const stored = key?.hashBytes;
+    const matches = timingSafeEqual(secretDigest(config.pepper, parsed.secret), stored ?? DUMMY_HASH) && stored !== undefined;
     if (key === undefined) return failed('unknown_key');
     if (!matches) return failed('bad_secret');
     const { entry } = key;
     if (entry.revoked) return failed('revoked');
     if (key.expiresAtMs !== undefined && now() >= key.expiresAtMs) return failed('expired');
     if (key.cidrs !== undefined && !key.cidrs.has(ctx.client.ip)) return failed('cidr_not_allowed');
-    if (await deps.store.get(apiKeyRevocationKey(entry.id)) !== undefined) return failed('revoked');
     const claims: Record<string, unknown> = { keyId: entry.id };
     if (entry.tier !== undefined) claims.tier = entry.tier;
-    return {
+    const answer = (revoked: string | undefined): VerifyResult => (revoked !== undefined ? failed('revoked') : {
       kind: 'ok',
       principal: { id: entry.clientId, kind: 'api-key', scopes: entry.scopes, roles: entry.roles, claims, clientId: entry.clientId },
-    };
+    });
+    const revocation = apiKeyRevocationKey(entry.id);
+    const peek = deps.store.peek;
+    return peek !== undefined ? answer(peek(revocation)) : deps.store.get(revocation).then(answer);
   };
 
   return { scheme, kind: 'api-key', challenge: `ApiKey realm="${config.realm ?? deps.realm ?? 'portcullis'}"`, verify };

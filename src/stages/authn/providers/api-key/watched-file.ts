@@ -41,6 +41,11 @@ export class WatchedFile<T> {
     clearCredentialFileFailure(file);
   }
 
+  /** The value when no check is due (no promise on the request path); undefined when one is. */
+  fresh(): T | undefined {
+    return this.#now() - this.#checkedAt >= this.#intervalMs ? undefined : this.#value;
+  }
+
   /** The current value, after a reload if the file changed since the last check. */
   async current(): Promise<T> {
     if (this.#now() - this.#checkedAt >= this.#intervalMs) {

@@ -41,28 +41,42 @@ export function createJwtProvider(cfg: JwtSchemeConfig, deps: ProviderDeps): Jwt
   const watchedIssuers = [...issuers.values()].filter((i) => i.file !== undefined);
   const bindingRequired = new Set(cfg.issuers.filter((i) => i.requireCertificateBinding === true).map((i) => i.issuer));
   // Runs on every request, cached verification or not: the certificate and revocations are per request.
-  const checkRevoked = async (p: Principal, ctx: RequestContext): Promise<VerifyResult> => {
+  const checkRevoked = (p: Principal, ctx: RequestContext): VerifyResult | Promise<VerifyResult> => {
     const unbound = bindingFailure(p.claims, ctx.client.certificate, p.issuer !== undefined && bindingRequired.has(p.issuer));
     if (unbound !== undefined) return failed(unbound);
     const jti = typeof p.claims.jti === 'string' ? p.claims.jti : undefined;
-    if (await isRevoked(deps.store, { jti, issuer: p.issuer, subject: p.id })) return failed('revoked');
-    return { kind: 'ok', principal: p };
+    const revoked = isRevoked(deps.store, { jti, issuer: p.issuer, subject: p.id });
+    const answer = (r: boolean): VerifyResult => (r ? failed('revoked') : { kind: 'ok', principal: p });
+    return typeof revoked === 'boolean' ? answer(revoked) : revoked.then(answer);
   };
 
-  const verify = async (ctx: RequestContext): Promise<VerifyResult> => {
+  // Synchronous up to a cache hit (with an in-process store): the authn stage, and the request,
+  // then go on without a promise. A key file due for a check or a cache miss goes async. ADR 0027.
+  const verify = (ctx: RequestContext): VerifyResult | Promise<VerifyResult> => {
     const token = bearerToken(ctx.headers);
     if (token === undefined) return { kind: 'absent' };
     if (token === '') return failed('malformed');
     if (token.length > cfg.maxTokenBytes) return failed('token_too_large');
-
     // Lets a changed key file clear the cache before it is consulted.
+    for (const i of watchedIssuers) if (i.file!.fresh() === undefined) return refreshThenLookup(token, ctx);
+    return lookup(token, ctx);
+  };
+
+  const refreshThenLookup = async (token: string, ctx: RequestContext): Promise<VerifyResult> => {
     for (const i of watchedIssuers) await i.file!.current();
+    return lookup(token, ctx);
+  };
+
+  const lookup = (token: string, ctx: RequestContext): VerifyResult | Promise<VerifyResult> => {
     const cached = cache.get(token);
     if (cached !== undefined) {
       stats.cacheHits += 1;
       return checkRevoked(cached, ctx);
     }
+    return verifyToken(token, ctx);
+  };
 
+  const verifyToken = async (token: string, ctx: RequestContext): Promise<VerifyResult> => {
     const decoded = decodeCompact(token);
     if (typeof decoded === 'string') return failed(decoded);
     const iss = decoded.payload.iss;
