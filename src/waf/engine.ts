@@ -141,36 +141,53 @@ function transformed(memo: TransformMemo, key: string, transforms: Rule['transfo
 /** What one group's scan found: which members can match at all, and per raw value which can match it. */
 interface GroupHits {
   readonly any: Uint8Array;
-  /** Raw value → members one of whose literals it contains (null: none). A value absent here was not scanned. */
+  /**
+   * Raw value → members one of whose literals it contains (null: none), for values too long
+   * for the group's cross-request cache; shorter ones are in `cache`. A value in neither was
+   * not scanned (or was evicted since): its rules are evaluated.
+   */
   readonly byValue: Map<string, Uint8Array | null>;
+  readonly cache: CandidateGroup['cache'];
+}
+
+/** Members of `g` whose literals a value contains, or null; computed without looking at any cache. */
+function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, value: string): Uint8Array | null {
+  const scratch = new Uint8Array(g.automaton.owners);
+  let n = 0;
+  const facts = memo.facts.get(value);
+  // A value the chain leaves as it is (known from an earlier look): scanned as is, no chain lookup.
+  if (facts !== undefined && (facts.mask & trigger) === 0) n = g.automaton.scan(value, scratch);
+  else {
+    const steps = transformed(memo, g.chainKey, g.transforms, value);
+    if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
+    else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
+  }
+  return n === 0 ? null : scratch;
+}
+
+/** Which members a value can match: from the cross-request cache, else this transaction's map, else a scan. */
+function lookupValue(hits: GroupHits, value: string): Uint8Array | null | undefined {
+  return hits.cache.accepts(value) ? hits.cache.get(value) : hits.byValue.get(value);
 }
 
 /**
  * Runs a group's automaton over every value its members could read, transformed by their
- * chain, and records which members saw one of their literals (ADR 0006).
+ * chain, and records which members saw one of their literals (ADR 0006). Short values'
+ * results are kept across transactions (ADR 0025).
  */
 function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): GroupHits {
   const owners = g.automaton.owners;
   const any = new Uint8Array(owners);
-  const byValue = new Map<string, Uint8Array | null>();
-  let scratch = new Uint8Array(owners);
-  const automaton = g.automaton;
+  const hits: GroupHits = { any, byValue: new Map(), cache: g.cache };
   const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
   const scan = (value: string): void => {
-    if (byValue.has(value)) return;
-    let n = 0;
-    const facts = memo.facts.get(value);
-    // A value the chain leaves as it is (known from an earlier look): scanned as is, no chain lookup.
-    if (facts !== undefined && (facts.mask & trigger) === 0) n = automaton.scan(value, scratch);
-    else {
-      const steps = transformed(memo, g.chainKey, g.transforms, value);
-      if (g.multiMatch) for (const v of steps) n += automaton.scan(v, scratch);
-      else n = automaton.scan(steps[steps.length - 1]!, scratch);
+    const cacheable = g.cache.accepts(value);
+    let r = cacheable ? g.cache.get(value) : hits.byValue.get(value);
+    if (r === undefined) {
+      r = scanValue(memo, g, trigger, value);
+      if (cacheable) g.cache.set(value, r); else hits.byValue.set(value, r);
     }
-    if (n === 0) { byValue.set(value, null); return; }
-    for (let i = 0; i < owners; i++) if (scratch[i] === 1) any[i] = 1;
-    byValue.set(value, scratch);
-    scratch = new Uint8Array(owners);
+    if (r !== null) for (let i = 0; i < owners; i++) if (r[i] === 1) any[i] = 1;
   };
   for (const { name, keys } of g.sources) {
     // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
@@ -180,7 +197,7 @@ function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Gro
     if (keys === undefined) for (const e of col.all()) scan(e.value);
     else for (const k of keys) for (const e of col.get(k)) scan(e.value);
   }
-  return { any, byValue };
+  return hits;
 }
 
 function removed(rule: Rule, tx: Transaction): boolean {
@@ -204,7 +221,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
     for (const target of resolveTarget(tx, spec, rule, headId)) {
       if (hits !== undefined) {
         // A scanned value with none of this rule's literals cannot match it (the operator is not negated).
-        const vh = hits.byValue.get(target.value);
+        const vh = lookupValue(hits, target.value);
         if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
       }
       const steps = transformed(memo, key, rule.transforms, target.value);

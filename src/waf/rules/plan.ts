@@ -6,6 +6,15 @@
 import { LiteralAutomaton } from '../regex/literal-automaton.js';
 import type { Rule } from '../types.js';
 import type { RuleSet } from './ruleset.js';
+import { ValueCache } from './value-cache.js';
+
+/**
+ * Per group and generation, characters of scanned values kept across requests (ADR 0025);
+ * values longer than SCAN_CACHE_MAX_VALUE are scanned every time. CRS v4 PL1 has ~30 groups
+ * over phases 1-2: at most ~2 x 30 x 64 Ki characters (~8 MB) per rule set and thread.
+ */
+export const SCAN_CACHE_BUDGET = 64 * 1024;
+export const SCAN_CACHE_MAX_VALUE = 256;
 
 /**
  * Variables whose values cannot change while one phase runs: request data, filled before
@@ -35,6 +44,12 @@ export interface CandidateGroup {
    */
   readonly sources: ReadonlyArray<{ readonly name: string; readonly keys: readonly string[] | undefined }>;
   readonly automaton: LiteralAutomaton;
+  /**
+   * Raw value → members one of whose literals its transformed form contains (null: none),
+   * across transactions: the scan is a pure function of the value (pure transformations, a
+   * fixed automaton), and it only decides which members are evaluated, never what they do.
+   */
+  readonly cache: ValueCache<Uint8Array | null>;
 }
 
 /** One phase's rules (and markers) in order, with each rule's candidate group. */
@@ -102,6 +117,7 @@ function compilePhase(rules: readonly Rule[]): PhasePlan {
     return {
       chainKey: chainKey(g.rule), transforms: g.rule.transforms, multiMatch: g.rule.multiMatch,
       sources: [...g.sources].map(([name, keys]) => ({ name, keys: keys === null ? undefined : [...keys] })), automaton: new LiteralAutomaton(g.literals, g.owners),
+      cache: new ValueCache(SCAN_CACHE_BUDGET, SCAN_CACHE_MAX_VALUE),
     };
   });
   return { rules, groupOf, ownerOf, groups };
