@@ -18,6 +18,12 @@ export interface Operator {
    * automaton (ADR 0006) skips a rule whose targets contain none of them.
    */
   readonly literals?: ReadonlySet<string>;
+  /**
+   * `evaluate` depends on its input alone (no macro, no transaction state) and a `false`
+   * answer has no effect (no capture): its misses may be remembered across transactions
+   * (operators/miss-cache.ts, ADR 0025).
+   */
+  readonly pure?: boolean;
 }
 
 /** What an operator factory may use at load time. */

@@ -43,6 +43,8 @@ export function rx(init: OperatorInit): Operator {
   }
   return {
     ...(literals === undefined ? {} : { literals }),
+    // A constant pattern answers from the input alone, and a miss captures nothing.
+    pure: macro.isConstant,
     evaluate(input, tx, capture) {
       const re = compiled(tx);
       // Without `capture` only the yes/no answer counts: engines answer that faster (re2js: DFA).
