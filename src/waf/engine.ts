@@ -4,8 +4,8 @@
 import type { RuleSet } from './rules/ruleset.js';
 import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
-import { resolveTarget, targetName } from './resolve.js';
-import { chainKey, phasePlan, type CandidateGroup } from './rules/plan.js';
+import { removedByTag, resolveTarget, targetName } from './resolve.js';
+import { chainKey, phasePlan, type CandidateGroup, type TxRead } from './rules/plan.js';
 import { charMask, triggerMask } from './transformations/triggers.js';
 
 /** A logged rule match. */
@@ -200,6 +200,25 @@ function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Gro
   return hits;
 }
 
+/**
+ * Whether a rule that reads only TX keys cannot match now: its operator answers no for every
+ * value it would see. Operators write to the transaction only through `capture` (none is
+ * passed), so the probe has no effect; a rule it cannot rule out is evaluated as usual, and
+ * all its bookkeeping comes from that evaluation (ADR 0025).
+ */
+function cannotMatchTx(rule: Rule, reads: readonly TxRead[], tx: Transaction): boolean {
+  // A ctl removal of one of its targets: resolveTarget decides what remains.
+  if (tx.removedTargets.has(rule.id) || (tx.removedTargetsByTag.length > 0 && removedByTag(tx, rule, 'TX'))) return false;
+  const op = rule.operator;
+  const neg = rule.negated;
+  for (const r of reads) {
+    const entries = tx.tx.get(r.key);
+    if (r.count) { if (op.evaluate(String(entries.length), tx, undefined) !== neg) return false; continue; }
+    for (const e of entries) if (op.evaluate(e.value, tx, undefined) !== neg) return false;
+  }
+  return true;
+}
+
 function removed(rule: Rule, tx: Transaction): boolean {
   for (const [a, b] of tx.removedRuleIds) if (rule.id >= a && rule.id <= b) return true;
   for (const t of tx.removedTags) if (rule.tags.includes(t)) return true;
@@ -304,6 +323,8 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     if (skipAfter !== undefined) continue;
     if (skip > 0) { skip--; continue; }
     if (rule.unsupported !== undefined || removed(rule, tx)) continue;
+    const reads = plan.txProbe[i];
+    if (reads !== undefined && prune && cannotMatchTx(rule, reads, tx)) { if (stats) stats.skipped++; continue; }
     const g = plan.groupOf[i]!;
     const owner = plan.ownerOf[i]!;
     let hits: GroupHits | undefined;

@@ -88,8 +88,10 @@ function regexKey(sel: string, key: string): boolean {
  * Whether a ctl removal by tag names this collection for this rule. CRS 941's setup removes
  * REQUEST_FILENAME from every `xss-perf-disable` rule on every request: without this test,
  * every target of every rule took the copying path with a check per entry (ADR 0025).
+ *
+ * @example removedByTag(tx, rule, 'REQUEST_FILENAME') // true after ctl:ruleRemoveTargetByTag=<a tag of rule>;REQUEST_FILENAME
  */
-function removedByTag(tx: Transaction, rule: Rule, collection: string): boolean {
+export function removedByTag(tx: Transaction, rule: Rule, collection: string): boolean {
   for (const t of tx.removedTargetsByTag) if (t.collection === collection && rule.tags.includes(t.tag)) return true;
   return false;
 }

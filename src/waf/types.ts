@@ -10,7 +10,11 @@ export type Transformation = (input: string) => { value: string; changed: boolea
 
 /** A compiled operator instance (argument already parsed / compiled at load). */
 export interface Operator {
-  /** `capture` receives regex groups 0..9 when the rule has the `capture` action. */
+  /**
+   * `capture` receives regex groups 0..9 when the rule has the `capture` action. Without
+   * `capture` an operator only reads the transaction: the engine probes TX-only rules by
+   * calling it and discarding the answer (ADR 0025).
+   */
   evaluate(input: string, tx: Transaction, capture: ((groups: readonly string[]) => void) | undefined): boolean;
   /**
    * Strings of which every input this operator matches contains one (lower-case, compared
