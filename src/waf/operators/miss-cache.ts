@@ -30,8 +30,8 @@ export function rememberMisses(op: Operator): Operator {
   return {
     ...op,
     evaluate(input, tx, capture) {
-      if (input.length > MISS_MAX_VALUE) return inner(input, tx, capture);
       misses ??= new ValueCache<true>(MISS_BUDGET, MISS_MAX_VALUE);
+      if (!misses.accepts(input)) return inner(input, tx, capture);
       if (misses.get(input) === true) return false;
       const hit = inner(input, tx, capture);
       if (!hit) misses.set(input, true);

@@ -11,6 +11,18 @@
  * of distinct values only evicts, it cannot grow the cache.
  */
 
+let enabled = true;
+
+/**
+ * Turns every ValueCache off (get answers undefined, set keeps nothing) or back on. For the
+ * tests that compare an engine with warm caches against one without any (ADR 0025).
+ *
+ * @example setValueCaches(false); ...; setValueCaches(true);
+ */
+export function setValueCaches(on: boolean): void {
+  enabled = on;
+}
+
 /** Characters charged per entry besides the value itself: the map slot and the result. */
 const ENTRY_COST = 32;
 
@@ -37,6 +49,7 @@ export class ValueCache<V> {
 
   /** The cached result for `value`, or undefined when it is not (or no longer) cached. */
   get(value: string): V | undefined {
+    if (!enabled) return undefined;
     const y = this.#young.get(value);
     if (y !== undefined) return y;
     const o = this.#old.get(value);
@@ -44,13 +57,13 @@ export class ValueCache<V> {
     return o;
   }
 
-  /** Whether `value` is short enough to be cached at all. */
+  /** Whether `value` is short enough to be cached at all (and caches are on). */
   accepts(value: string): boolean {
-    return value.length <= this.maxValue;
+    return enabled && value.length <= this.maxValue;
   }
 
   set(value: string, result: V): void {
-    if (value.length <= this.maxValue) this.#put(value, result);
+    if (enabled && value.length <= this.maxValue) this.#put(value, result);
   }
 
   #put(value: string, result: V): void {
