@@ -5,7 +5,7 @@ import type { RuleSet } from './rules/ruleset.js';
 import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
 import { removedByTag, resolveTarget, targetName } from './resolve.js';
-import { chainKey, phasePlan, type CandidateGroup, type TxRead } from './rules/plan.js';
+import { chainKey, phasePlan, type CandidateGroup, type PhasePlan, type TxRead, type ValueVerdicts } from './rules/plan.js';
 import { charMask, triggerMask } from './transformations/triggers.js';
 
 /** A logged rule match. */
@@ -138,18 +138,6 @@ function transformed(memo: TransformMemo, key: string, transforms: Rule['transfo
   return steps;
 }
 
-/** What one group's scan found: which members can match at all, and per raw value which can match it. */
-interface GroupHits {
-  readonly any: Uint8Array;
-  /**
-   * Raw value → members one of whose literals it contains (null: none), for values too long
-   * for the group's cross-request cache; shorter ones are in `cache`. A value in neither was
-   * not scanned (or was evicted since): its rules are evaluated.
-   */
-  readonly byValue: Map<string, Uint8Array | null>;
-  readonly cache: CandidateGroup['cache'];
-}
-
 /** Members of `g` whose literals a value contains, or null; computed without looking at any cache. */
 function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, value: string): Uint8Array | null {
   const scratch = new Uint8Array(g.automaton.owners);
@@ -165,28 +153,27 @@ function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, valu
   return n === 0 ? null : scratch;
 }
 
-/** Which members a value can match: from the cross-request cache, else this transaction's map, else a scan. */
-function lookupValue(hits: GroupHits, value: string): Uint8Array | null | undefined {
-  return hits.cache.accepts(value) ? hits.cache.get(value) : hits.byValue.get(value);
-}
-
 /**
- * Runs a group's automaton over every value its members could read, transformed by their
- * chain, and records which members saw one of their literals (ADR 0006). Short values'
- * results are kept across transactions (ADR 0025).
+ * Runs group `gi`'s automaton over every value its members could read, transformed by their
+ * chain, and records which members saw one of their literals (ADR 0006). `seen` holds this
+ * phase's values; a short value's verdicts come from, and go to, the plan's cross-request
+ * cache (ADR 0025). Returns, per member, whether any value can match it.
  */
-function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): GroupHits {
+function scanGroup(tx: Transaction, memo: TransformMemo, plan: PhasePlan, gi: number, seen: Map<string, ValueVerdicts>): Uint8Array {
+  const g = plan.groups[gi]!;
   const owners = g.automaton.owners;
   const any = new Uint8Array(owners);
-  const hits: GroupHits = { any, byValue: new Map(), cache: g.cache };
   const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
   const scan = (value: string): void => {
-    const cacheable = g.cache.accepts(value);
-    let r = cacheable ? g.cache.get(value) : hits.byValue.get(value);
-    if (r === undefined) {
-      r = scanValue(memo, g, trigger, value);
-      if (cacheable) g.cache.set(value, r); else hits.byValue.set(value, r);
+    let v = seen.get(value);
+    if (v === undefined) {
+      v = plan.verdicts.get(value);
+      if (v === undefined) { v = []; plan.verdicts.set(value, v); }
+      seen.set(value, v);
     }
+    let r = v[gi];
+    // Verdicts are filled in place, also in a cached array: the same value gives the same verdict.
+    if (r === undefined) { r = scanValue(memo, g, trigger, value); v[gi] = r; }
     if (r !== null) for (let i = 0; i < owners; i++) if (r[i] === 1) any[i] = 1;
   };
   for (const { name, keys } of g.sources) {
@@ -197,7 +184,7 @@ function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Gro
     if (keys === undefined) for (const e of col.all()) scan(e.value);
     else for (const k of keys) for (const e of col.get(k)) scan(e.value);
   }
-  return hits;
+  return any;
 }
 
 /**
@@ -225,8 +212,11 @@ function removed(rule: Rule, tx: Transaction): boolean {
   return false;
 }
 
-/** Evaluates one link; records MATCHED_VAR(S); returns whether it matched. */
-function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, hits: GroupHits | undefined, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
+/**
+ * Evaluates one link; records MATCHED_VAR(S); returns whether it matched. `group` is the head's
+ * candidate group (-1: none, or a chain child), whose verdicts per value are in `seen`.
+ */
+function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, seen: Map<string, ValueVerdicts>, group: number, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     setRuleVars(tx, head);
@@ -238,9 +228,9 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   const capture = rule.capture ? captureInto : undefined;
   for (const spec of rule.targets) {
     for (const target of resolveTarget(tx, spec, rule, headId)) {
-      if (hits !== undefined) {
+      if (group !== -1) {
         // A scanned value with none of this rule's literals cannot match it (the operator is not negated).
-        const vh = lookupValue(hits, target.value);
+        const vh = seen.get(target.value)?.[group];
         if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
       }
       const steps = transformed(memo, key, rule.transforms, target.value);
@@ -307,7 +297,8 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
   const stats = options.stats;
   const memo = memoOf(tx);
   // One automaton pass per group, the first time one of its rules is reached in this phase.
-  const groupHits: Array<GroupHits | undefined> = new Array<GroupHits | undefined>(plan.groups.length);
+  const groupAny: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(plan.groups.length);
+  const seen = new Map<string, ValueVerdicts>();
   const matchedVars = tx.collection('MATCHED_VARS');
   const matchedVarsNames = tx.collection('MATCHED_VARS_NAMES');
   // One capture callback per phase, not one per rule evaluated: groups 0-9 go to TX.0-9.
@@ -327,12 +318,11 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     if (reads !== undefined && prune && cannotMatchTx(rule, reads, tx)) { if (stats) stats.skipped++; continue; }
     const g = plan.groupOf[i]!;
     const owner = plan.ownerOf[i]!;
-    let hits: GroupHits | undefined;
     if (prune && g !== -1) {
-      hits = groupHits[g] ??= scanGroup(tx, memo, plan.groups[g]!);
+      const any = groupAny[g] ??= scanGroup(tx, memo, plan, g, seen);
       // No value this rule could read contains one of its literals: it cannot match,
       // and a head that does not match runs no action.
-      if (hits.any[owner] === 0) { if (stats) stats.skipped++; continue; }
+      if (any[owner] === 0) { if (stats) stats.skipped++; continue; }
     }
     if (stats) stats.evaluated++;
     matchedVars.clear();
@@ -343,7 +333,7 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     while (link) {
       // Each link's actions run as it matches, before the next link (ModSecurity order):
       // CRS chains set TX in the head and test it in the child.
-      if (!evalLink(link, tx, rule, memo, link === rule ? hits : undefined, owner, captureInto)) { ok = false; break; }
+      if (!evalLink(link, tx, rule, memo, seen, link === rule && prune ? g : -1, owner, captureInto)) { ok = false; break; }
       link = link.chain;
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);

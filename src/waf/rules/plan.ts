@@ -9,12 +9,18 @@ import type { RuleSet } from './ruleset.js';
 import { ValueCache } from './value-cache.js';
 
 /**
- * Per group and generation, characters of scanned values kept across requests (ADR 0025);
- * values longer than SCAN_CACHE_MAX_VALUE are scanned every time. CRS v4 PL1 has ~30 groups
- * over phases 1-2: at most ~2 x 30 x 64 Ki characters (~8 MB) per rule set and thread.
+ * Per phase plan and generation, characters of scanned values kept across requests (ADR 0025),
+ * each entry charged its length plus 32; values longer than SCAN_CACHE_MAX_VALUE are scanned
+ * on every request. At most ~2 x 4 Ki entries per phase, rule set and thread.
  */
-export const SCAN_CACHE_BUDGET = 64 * 1024;
+export const SCAN_CACHE_BUDGET = 128 * 1024;
 export const SCAN_CACHE_MAX_VALUE = 256;
+
+/**
+ * What the group scans learnt of one raw value, by group index: the members one of whose
+ * literals its transformed form contains, null for none, undefined while not scanned yet.
+ */
+export type ValueVerdicts = Array<Uint8Array | null | undefined>;
 
 /**
  * Variables whose values cannot change while one phase runs: request data, filled before
@@ -44,12 +50,6 @@ export interface CandidateGroup {
    */
   readonly sources: ReadonlyArray<{ readonly name: string; readonly keys: readonly string[] | undefined }>;
   readonly automaton: LiteralAutomaton;
-  /**
-   * Raw value → members one of whose literals its transformed form contains (null: none),
-   * across transactions: the scan is a pure function of the value (pure transformations, a
-   * fixed automaton), and it only decides which members are evaluated, never what they do.
-   */
-  readonly cache: ValueCache<Uint8Array | null>;
 }
 
 /** One phase's rules (and markers) in order, with each rule's candidate group. */
@@ -60,6 +60,13 @@ export interface PhasePlan {
   /** Per position: the rule's owner index inside its group's automaton. */
   readonly ownerOf: Int32Array;
   readonly groups: readonly CandidateGroup[];
+  /**
+   * Raw value → every group's verdict on it, across transactions: a scan is a pure function of
+   * the value (pure transformations, a fixed automaton), and it only decides which rules are
+   * evaluated, never what they do. One entry per value serves all groups: one lookup per
+   * value and phase, not one per value and group.
+   */
+  readonly verdicts: ValueCache<ValueVerdicts>;
   /**
    * Per position: the TX keys a rule reads when it reads nothing else, as they are (no
    * transformation, no exclusion of its own), else undefined. Such a rule is probed before it
@@ -141,10 +148,9 @@ function compilePhase(rules: readonly Rule[]): PhasePlan {
     return {
       chainKey: chainKey(g.rule), transforms: g.rule.transforms, multiMatch: g.rule.multiMatch,
       sources: [...g.sources].map(([name, keys]) => ({ name, keys: keys === null ? undefined : [...keys] })), automaton: new LiteralAutomaton(g.literals, g.owners),
-      cache: new ValueCache(SCAN_CACHE_BUDGET, SCAN_CACHE_MAX_VALUE),
     };
   });
-  return { rules, groupOf, ownerOf, groups, txProbe: rules.map(txReads) };
+  return { rules, groupOf, ownerOf, groups, txProbe: rules.map(txReads), verdicts: new ValueCache(SCAN_CACHE_BUDGET, SCAN_CACHE_MAX_VALUE) };
 }
 
 // Keyed by the phase's rule array: RuleSet.finish() builds new arrays, so a re-finished set gets a new plan.
