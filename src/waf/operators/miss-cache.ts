@@ -6,6 +6,7 @@
  * does around it come from this request's own evaluation.
  */
 import type { Operator } from '../types.js';
+import type { CompiledRegex } from '../regex/engine.js';
 import { ValueCache } from '../rules/value-cache.js';
 
 /**
@@ -17,7 +18,8 @@ const MISS_BUDGET = 4 * 1024;
 const MISS_MAX_VALUE = 256;
 
 /**
- * Wraps `op` when it declares itself pure; other operators are returned as they are.
+ * Wraps `op` when it declares itself pure (libinjection's detectors); other operators are
+ * returned as they are.
  *
  * @example
  * const op = rememberMisses(rx({ argument: 'a+', ...init })); op.evaluate('b', tx, undefined) // false, and remembered
@@ -35,6 +37,37 @@ export function rememberMisses(op: Operator): Operator {
       if (misses.get(input) === true) return false;
       const hit = inner(input, tx, capture);
       if (!hit) misses.set(input, true);
+      return hit;
+    },
+  };
+}
+
+/**
+ * The same for a compiled pattern without macros, placed by @rx behind its literal prefilter:
+ * the inputs the prefilter turns away cost a few `includes` and are not remembered; only those
+ * that reach the regex engine are (ADR 0025). A miss (null, false) captures nothing.
+ *
+ * @example withPrefilter(rememberRegexMisses(regexEngine().compile(p)), requiredLiterals(p))
+ */
+export function rememberRegexMisses(re: CompiledRegex): CompiledRegex {
+  let misses: ValueCache<true> | undefined;
+  const known = (input: string): boolean => {
+    misses ??= new ValueCache<true>(MISS_BUDGET, MISS_MAX_VALUE);
+    return misses.get(input) === true;
+  };
+  const remember = (input: string): void => { misses?.set(input, true); };
+  const test = re.test?.bind(re);
+  return {
+    exec(input) {
+      if (known(input)) return null;
+      const m = re.exec(input);
+      if (m === null) remember(input);
+      return m;
+    },
+    test(input) {
+      if (known(input)) return false;
+      const hit = test !== undefined ? test(input) : re.exec(input) !== null;
+      if (!hit) remember(input);
       return hit;
     },
   };
