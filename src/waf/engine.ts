@@ -138,9 +138,11 @@ function transformed(memo: TransformMemo, key: string, transforms: Rule['transfo
   return steps;
 }
 
-/** Members of `g` whose literals a value contains, or null; computed without looking at any cache. */
-function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, value: string): Uint8Array | null {
-  const scratch = new Uint8Array(g.automaton.owners);
+/**
+ * Whether a value contains literals of members of `g` (marked in `scratch`, which must be all
+ * zeros); computed without looking at any cache.
+ */
+function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, value: string, scratch: Uint8Array): boolean {
   let n = 0;
   const facts = memo.facts.get(value);
   // A value the chain leaves as it is (known from an earlier look): scanned as is, no chain lookup.
@@ -150,7 +152,7 @@ function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, valu
     if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
     else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
   }
-  return n === 0 ? null : scratch;
+  return n !== 0;
 }
 
 /**
@@ -164,6 +166,8 @@ function scanGroup(tx: Transaction, memo: TransformMemo, plan: PhasePlan, gi: nu
   const owners = g.automaton.owners;
   const any = new Uint8Array(owners);
   const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
+  // Most values hold no literal: one zeroed array serves them all, a new one only after a hit.
+  let scratch = new Uint8Array(owners);
   const scan = (value: string): void => {
     let v = seen.get(value);
     if (v === undefined) {
@@ -173,7 +177,10 @@ function scanGroup(tx: Transaction, memo: TransformMemo, plan: PhasePlan, gi: nu
     }
     let r = v[gi];
     // Verdicts are filled in place, also in a cached array: the same value gives the same verdict.
-    if (r === undefined) { r = scanValue(memo, g, trigger, value); v[gi] = r; }
+    if (r === undefined) {
+      if (scanValue(memo, g, trigger, value, scratch)) { r = scratch; scratch = new Uint8Array(owners); } else r = null;
+      v[gi] = r;
+    }
     if (r !== null) for (let i = 0; i < owners; i++) if (r[i] === 1) any[i] = 1;
   };
   for (const { name, keys } of g.sources) {
