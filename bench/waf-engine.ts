@@ -1,8 +1,9 @@
 /**
  * The WAF engine alone (no HTTP), CRS v4 at paranoia level 1, phases 1-2: CPU time per
  * request with the candidate automaton on and off, interleaved request by request in one
- * process (ADR 0006), for the two benign requests of bench/waf.ts; then one 128 KiB bait
- * per kind, inline, to size the worker offload threshold.
+ * process (ADR 0006), for the two benign requests of bench/waf.ts and the POST with every
+ * value new on each request (what the cross-request caches of ADR 0025 cannot help with);
+ * then one 128 KiB bait per kind, inline, to size the worker offload threshold.
  *
  * Usage: node dist/bench/waf-engine.js [--rounds 300] [--baseline DIR]
  * CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
@@ -39,30 +40,51 @@ function loadCrs(Loader: typeof SecLangLoader): RuleSet {
 const rs = loadCrs(SecLangLoader);
 
 // The same requests as bench/waf.ts.
-const BODY = JSON.stringify({
+const ITEM = {
   id: 'b6c1f2e0-5d7a-4c1b-9d1e-2f0a3b4c5d6e', title: 'The Hobbit', author: 'J. R. R. Tolkien', year: 1937, price: 12.5, currency: 'EUR',
   description: 'Bilbo Baggins, a hobbit who enjoys a quiet life at home, is swept into an adventure by the wizard Gandalf and thirteen dwarves who want to reclaim their mountain home and its treasure from the dragon Smaug. Along the way he finds a ring, outwits a creature named Gollum in a game of riddles and discovers a courage of his own. The tale follows the company through forests, caves and rivers.',
   tags: ['fantasy', 'classic', 'adventure', 'dragons'], stock: { warehouse: 'north', count: 42, reorder: false },
   reviews: [{ user: 'alice', stars: 5, text: 'A wonderful story for every age.' }, { user: 'bob', stars: 4, text: 'Slow start, great ending.' }],
   notes: 'First published in 1937 to wide acclaim, the book was nominated for the Carnegie Medal and has never been out of print since. Later editions revised the chapter about the riddle game to fit the sequel.',
-});
+};
+const BODY = JSON.stringify(ITEM);
+
+let serial = 0;
+/**
+ * The same item with every value unseen before (a serial number appended to each string,
+ * added to each number): what the engine pays when nothing repeats but the field names, which
+ * the cross-request caches (ADR 0025) cannot help with.
+ */
+function freshBody(): string {
+  const n = ++serial;
+  const fresh = (v: unknown): unknown => typeof v === 'string' ? `${v}${n}` : typeof v === 'number' ? v + n
+    : Array.isArray(v) ? v.map(fresh) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fresh(x)])) : v;
+  return JSON.stringify(fresh(ITEM));
+}
+
 const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
-const REQS: Record<string, TransactionInput> = {
-  [`POST ${BODY.length} B JSON`]: {
-    method: 'POST', uri: '/v1/items', body: enc(BODY),
-    headers: [['host', 'localhost'], ['content-type', 'application/json'], ['accept', 'application/json'], ['user-agent', 'portcullis-bench/1.0'], ['content-length', String(BODY.length)]],
-  },
-  'browser GET, 5 params': {
+const post = (body: string): TransactionInput => ({
+  method: 'POST', uri: '/v1/items', body: enc(body),
+  headers: [['host', 'localhost'], ['content-type', 'application/json'], ['accept', 'application/json'], ['user-agent', 'portcullis-bench/1.0'], ['content-length', String(body.length)]],
+});
+const POST = post(BODY);
+const GET: TransactionInput = {
     method: 'GET', uri: '/v1/items?q=hobbit+tolkien&page=2&sort=title&lang=en-GB&limit=20',
     headers: [['host', 'localhost'], ['user-agent', 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0'],
       ['accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'], ['accept-language', 'en-GB,en;q=0.5'],
       ['accept-encoding', 'gzip, deflate, br'], ['referer', 'http://localhost/v1/'], ['cookie', 'session=3f2a9c1e7b4d; theme=dark'],
       ['upgrade-insecure-requests', '1'], ['sec-fetch-dest', 'document'], ['sec-fetch-mode', 'navigate'], ['sec-fetch-site', 'same-origin']],
-  },
+};
+/** Each request of a kind; the third builds a new body per call. */
+const REQS: Record<string, () => TransactionInput> = {
+  [`POST ${BODY.length} B JSON`]: () => POST,
+  'browser GET, 5 params': () => GET,
+  'POST ~1 KB JSON, every value new': () => post(freshBody()),
 };
 
 /** CPU microseconds of one request, phases 1-2. */
-function cpuOf(input: TransactionInput, prune: boolean): number {
+function cpuOf(req: () => TransactionInput, prune: boolean): number {
+  const input = req();
   const t0 = process.cpuUsage();
   const tx = new Transaction(input);
   for (const p of [1, 2]) if (evaluate(rs, tx, p, { prune }).interrupted) throw new Error('a benign request was refused');
@@ -86,7 +108,8 @@ if (baselineDir !== undefined) {
   const txMod = await import(join(baselineDir, 'src/waf/transaction.js')) as { Transaction: typeof Transaction };
   const engine = await import(join(baselineDir, 'src/waf/engine.js')) as { evaluate: typeof evaluate };
   const baseRs = loadCrs(parser.SecLangLoader);
-  const baseCpu = (input: TransactionInput): number => {
+  const baseCpu = (req: () => TransactionInput): number => {
+    const input = req();
     const t0 = process.cpuUsage();
     const tx = new txMod.Transaction(input);
     for (const p of [1, 2]) if (engine.evaluate(baseRs, tx, p).interrupted) throw new Error('a benign request was refused');

@@ -4,8 +4,8 @@
 import type { RuleSet } from './rules/ruleset.js';
 import type { Transaction } from './transaction.js';
 import type { Rule, Transformation } from './types.js';
-import { resolveTarget, targetName } from './resolve.js';
-import { chainKey, phasePlan, type CandidateGroup } from './rules/plan.js';
+import { removedByTag, resolveTarget, targetName } from './resolve.js';
+import { chainKey, phasePlan, type CandidateGroup, type PhasePlan, type TxRead, type ValueVerdicts } from './rules/plan.js';
 import { charMask, triggerMask } from './transformations/triggers.js';
 
 /** A logged rule match. */
@@ -138,39 +138,50 @@ function transformed(memo: TransformMemo, key: string, transforms: Rule['transfo
   return steps;
 }
 
-/** What one group's scan found: which members can match at all, and per raw value which can match it. */
-interface GroupHits {
-  readonly any: Uint8Array;
-  /** Raw value → members one of whose literals it contains (null: none). A value absent here was not scanned. */
-  readonly byValue: Map<string, Uint8Array | null>;
+/**
+ * Whether a value contains literals of members of `g` (marked in `scratch`, which must be all
+ * zeros); computed without looking at any cache.
+ */
+function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, value: string, scratch: Uint8Array): boolean {
+  let n = 0;
+  const facts = memo.facts.get(value);
+  // A value the chain leaves as it is (known from an earlier look): scanned as is, no chain lookup.
+  if (facts !== undefined && (facts.mask & trigger) === 0) n = g.automaton.scan(value, scratch);
+  else {
+    const steps = transformed(memo, g.chainKey, g.transforms, value);
+    if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
+    else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
+  }
+  return n !== 0;
 }
 
 /**
- * Runs a group's automaton over every value its members could read, transformed by their
- * chain, and records which members saw one of their literals (ADR 0006).
+ * Runs group `gi`'s automaton over every value its members could read, transformed by their
+ * chain, and records which members saw one of their literals (ADR 0006). `seen` holds this
+ * phase's values; a short value's verdicts come from, and go to, the plan's cross-request
+ * cache (ADR 0025). Returns, per member, whether any value can match it.
  */
-function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): GroupHits {
+function scanGroup(tx: Transaction, memo: TransformMemo, plan: PhasePlan, gi: number, seen: Map<string, ValueVerdicts>): Uint8Array {
+  const g = plan.groups[gi]!;
   const owners = g.automaton.owners;
   const any = new Uint8Array(owners);
-  const byValue = new Map<string, Uint8Array | null>();
-  let scratch = new Uint8Array(owners);
-  const automaton = g.automaton;
   const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
+  // Most values hold no literal: one zeroed array serves them all, a new one only after a hit.
+  let scratch = new Uint8Array(owners);
   const scan = (value: string): void => {
-    if (byValue.has(value)) return;
-    let n = 0;
-    const facts = memo.facts.get(value);
-    // A value the chain leaves as it is (known from an earlier look): scanned as is, no chain lookup.
-    if (facts !== undefined && (facts.mask & trigger) === 0) n = automaton.scan(value, scratch);
-    else {
-      const steps = transformed(memo, g.chainKey, g.transforms, value);
-      if (g.multiMatch) for (const v of steps) n += automaton.scan(v, scratch);
-      else n = automaton.scan(steps[steps.length - 1]!, scratch);
+    let v = seen.get(value);
+    if (v === undefined) {
+      v = plan.verdicts.get(value);
+      if (v === undefined) { v = []; plan.verdicts.set(value, v); }
+      seen.set(value, v);
     }
-    if (n === 0) { byValue.set(value, null); return; }
-    for (let i = 0; i < owners; i++) if (scratch[i] === 1) any[i] = 1;
-    byValue.set(value, scratch);
-    scratch = new Uint8Array(owners);
+    let r = v[gi];
+    // Verdicts are filled in place, also in a cached array: the same value gives the same verdict.
+    if (r === undefined) {
+      if (scanValue(memo, g, trigger, value, scratch)) { r = scratch; scratch = new Uint8Array(owners); } else r = null;
+      v[gi] = r;
+    }
+    if (r !== null) for (let i = 0; i < owners; i++) if (r[i] === 1) any[i] = 1;
   };
   for (const { name, keys } of g.sources) {
     // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
@@ -180,7 +191,26 @@ function scanGroup(tx: Transaction, memo: TransformMemo, g: CandidateGroup): Gro
     if (keys === undefined) for (const e of col.all()) scan(e.value);
     else for (const k of keys) for (const e of col.get(k)) scan(e.value);
   }
-  return { any, byValue };
+  return any;
+}
+
+/**
+ * Whether a rule that reads only TX keys cannot match now: its operator answers no for every
+ * value it would see. Operators write to the transaction only through `capture` (none is
+ * passed), so the probe has no effect; a rule it cannot rule out is evaluated as usual, and
+ * all its bookkeeping comes from that evaluation (ADR 0025).
+ */
+function cannotMatchTx(rule: Rule, reads: readonly TxRead[], tx: Transaction): boolean {
+  // A ctl removal of one of its targets: resolveTarget decides what remains.
+  if (tx.removedTargets.has(rule.id) || (tx.removedTargetsByTag.length > 0 && removedByTag(tx, rule, 'TX'))) return false;
+  const op = rule.operator;
+  const neg = rule.negated;
+  for (const r of reads) {
+    const entries = tx.tx.get(r.key);
+    if (r.count) { if (op.evaluate(String(entries.length), tx, undefined) !== neg) return false; continue; }
+    for (const e of entries) if (op.evaluate(e.value, tx, undefined) !== neg) return false;
+  }
+  return true;
 }
 
 function removed(rule: Rule, tx: Transaction): boolean {
@@ -189,8 +219,11 @@ function removed(rule: Rule, tx: Transaction): boolean {
   return false;
 }
 
-/** Evaluates one link; records MATCHED_VAR(S); returns whether it matched. */
-function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, hits: GroupHits | undefined, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
+/**
+ * Evaluates one link; records MATCHED_VAR(S); returns whether it matched. `group` is the head's
+ * candidate group (-1: none, or a chain child), whose verdicts per value are in `seen`.
+ */
+function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, seen: Map<string, ValueVerdicts>, group: number, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     setRuleVars(tx, head);
@@ -202,9 +235,9 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   const capture = rule.capture ? captureInto : undefined;
   for (const spec of rule.targets) {
     for (const target of resolveTarget(tx, spec, rule, headId)) {
-      if (hits !== undefined) {
+      if (group !== -1) {
         // A scanned value with none of this rule's literals cannot match it (the operator is not negated).
-        const vh = hits.byValue.get(target.value);
+        const vh = seen.get(target.value)?.[group];
         if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
       }
       const steps = transformed(memo, key, rule.transforms, target.value);
@@ -271,7 +304,8 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
   const stats = options.stats;
   const memo = memoOf(tx);
   // One automaton pass per group, the first time one of its rules is reached in this phase.
-  const groupHits: Array<GroupHits | undefined> = new Array<GroupHits | undefined>(plan.groups.length);
+  const groupAny: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(plan.groups.length);
+  const seen = new Map<string, ValueVerdicts>();
   const matchedVars = tx.collection('MATCHED_VARS');
   const matchedVarsNames = tx.collection('MATCHED_VARS_NAMES');
   // One capture callback per phase, not one per rule evaluated: groups 0-9 go to TX.0-9.
@@ -287,14 +321,15 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     if (skipAfter !== undefined) continue;
     if (skip > 0) { skip--; continue; }
     if (rule.unsupported !== undefined || removed(rule, tx)) continue;
+    const reads = plan.txProbe[i];
+    if (reads !== undefined && prune && cannotMatchTx(rule, reads, tx)) { if (stats) stats.skipped++; continue; }
     const g = plan.groupOf[i]!;
     const owner = plan.ownerOf[i]!;
-    let hits: GroupHits | undefined;
     if (prune && g !== -1) {
-      hits = groupHits[g] ??= scanGroup(tx, memo, plan.groups[g]!);
+      const any = groupAny[g] ??= scanGroup(tx, memo, plan, g, seen);
       // No value this rule could read contains one of its literals: it cannot match,
       // and a head that does not match runs no action.
-      if (hits.any[owner] === 0) { if (stats) stats.skipped++; continue; }
+      if (any[owner] === 0) { if (stats) stats.skipped++; continue; }
     }
     if (stats) stats.evaluated++;
     matchedVars.clear();
@@ -305,7 +340,7 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     while (link) {
       // Each link's actions run as it matches, before the next link (ModSecurity order):
       // CRS chains set TX in the head and test it in the child.
-      if (!evalLink(link, tx, rule, memo, link === rule ? hits : undefined, owner, captureInto)) { ok = false; break; }
+      if (!evalLink(link, tx, rule, memo, seen, link === rule && prune ? g : -1, owner, captureInto)) { ok = false; break; }
       link = link.chain;
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);

@@ -84,6 +84,18 @@ function regexKey(sel: string, key: string): boolean {
   try { return compileKeySelector(sel.slice(1, -1)).test(key); } catch { return false; }
 }
 
+/**
+ * Whether a ctl removal by tag names this collection for this rule. CRS 941's setup removes
+ * REQUEST_FILENAME from every `xss-perf-disable` rule on every request: without this test,
+ * every target of every rule took the copying path with a check per entry (ADR 0025).
+ *
+ * @example removedByTag(tx, rule, 'REQUEST_FILENAME') // true after ctl:ruleRemoveTargetByTag=<a tag of rule>;REQUEST_FILENAME
+ */
+export function removedByTag(tx: Transaction, rule: Rule, collection: string): boolean {
+  for (const t of tx.removedTargetsByTag) if (t.collection === collection && rule.tags.includes(t.tag)) return true;
+  return false;
+}
+
 const DYNAMIC: Record<string, (tx: Transaction) => string> = {
   DURATION: (tx) => String(Math.round((performance.now() - tx.startedAt) * 1000)),
   TIME_EPOCH: () => String(Math.floor(Date.now() / 1000)),
@@ -100,7 +112,7 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
   const dyn = DYNAMIC[name];
   const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
   // Most rules exclude nothing from this collection and no ctl removal applies: skip the per-entry check.
-  const mayExclude = (rule.exclusions.length > 0 && excludedCollections(rule).has(name)) || tx.removedTargets.has(ruleId) || tx.removedTargetsByTag.length > 0;
+  const mayExclude = (rule.exclusions.length > 0 && excludedCollections(rule).has(name)) || tx.removedTargets.has(ruleId) || (tx.removedTargetsByTag.length > 0 && removedByTag(tx, rule, name));
   if (scalar !== undefined) {
     out = mayExclude && excluded(name, '', '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ key: '', value: scalar, scalar: true }];
   } else {

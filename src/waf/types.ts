@@ -10,7 +10,11 @@ export type Transformation = (input: string) => { value: string; changed: boolea
 
 /** A compiled operator instance (argument already parsed / compiled at load). */
 export interface Operator {
-  /** `capture` receives regex groups 0..9 when the rule has the `capture` action. */
+  /**
+   * `capture` receives regex groups 0..9 when the rule has the `capture` action. Without
+   * `capture` an operator only reads the transaction: the engine probes TX-only rules by
+   * calling it and discarding the answer (ADR 0025).
+   */
   evaluate(input: string, tx: Transaction, capture: ((groups: readonly string[]) => void) | undefined): boolean;
   /**
    * Strings of which every input this operator matches contains one (lower-case, compared
@@ -18,6 +22,12 @@ export interface Operator {
    * automaton (ADR 0006) skips a rule whose targets contain none of them.
    */
   readonly literals?: ReadonlySet<string>;
+  /**
+   * `evaluate` depends on its input alone (no macro, no transaction state) and a `false`
+   * answer has no effect (no capture): its misses may be remembered across transactions
+   * (operators/miss-cache.ts, ADR 0025).
+   */
+  readonly pure?: boolean;
 }
 
 /** What an operator factory may use at load time. */

@@ -10,6 +10,7 @@ import { detectSQLi as sqli, detectXSS as xss } from '../libinjection/index.js';
 /** @example detectSQLi().evaluate("1' or '1'='1", tx, undefined) // true */
 export function detectSQLi(): Operator {
   return {
+    pure: true,
     evaluate(input, _tx, capture) {
       const r = sqli(input);
       if (r.sqli && capture) capture([r.fingerprint]);
@@ -20,5 +21,5 @@ export function detectSQLi(): Operator {
 
 /** @example detectXSS().evaluate('<script>alert(1)</script>', tx, undefined) // true */
 export function detectXSS(): Operator {
-  return { evaluate: (input) => xss(input) };
+  return { pure: true, evaluate: (input) => xss(input) };
 }

@@ -10,6 +10,7 @@ import type { Operator, OperatorInit } from '../types.js';
 import { regexEngine, type CompiledRegex } from '../regex/engine.js';
 import { compileMacro } from '../macro.js';
 import { requiredLiterals, withPrefilter } from '../regex/prefilter.js';
+import { rememberRegexMisses } from './miss-cache.js';
 
 /** Compiles with the current engine behind a literal prefilter (regex/prefilter.ts). */
 const compile = (source: string): CompiledRegex => withPrefilter(regexEngine().compile(source), requiredLiterals(source));
@@ -25,7 +26,8 @@ export function rx(init: OperatorInit): Operator {
   let literals: ReadonlySet<string> | undefined;
   if (macro.isConstant) {
     literals = requiredLiterals(init.argument);
-    const re = withPrefilter(regexEngine().compile(init.argument), literals);
+    // Misses of a constant pattern are remembered across requests, behind the prefilter (ADR 0025).
+    const re = withPrefilter(rememberRegexMisses(regexEngine().compile(init.argument)), literals);
     compiled = () => re;
   } else {
     const cache = new Map<string, CompiledRegex>();

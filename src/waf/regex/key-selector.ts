@@ -4,6 +4,7 @@
  * RE2 (re2js) too: case-insensitive, as ModSecurity compares collection keys.
  */
 import { compileRe2 } from './re2js-engine.js';
+import { ValueCache } from '../rules/value-cache.js';
 
 /** What a compiled selector offers (a RegExp fits too, for callers that build their own). */
 export interface KeyMatcher {
@@ -23,7 +24,16 @@ export function compileKeySelector(source: string): KeyMatcher {
   let m = cache.get(source);
   if (!m) {
     const { re } = compileRe2(`(?i)${source}`);
-    m = { test: (key) => re.test(key) };
+    // Keys repeat across requests (TX's own names, cookie and argument names), and re2js costs
+    // microseconds per test: answers are remembered, bounded (ADR 0025).
+    const known = new ValueCache<boolean>(8 * 1024, 128);
+    m = {
+      test: (key) => {
+        let r = known.get(key);
+        if (r === undefined) { r = re.test(key); known.set(key, r); }
+        return r;
+      },
+    };
     cache.set(source, m);
   }
   return m;

@@ -6,6 +6,21 @@
 import { LiteralAutomaton } from '../regex/literal-automaton.js';
 import type { Rule } from '../types.js';
 import type { RuleSet } from './ruleset.js';
+import { ValueCache } from './value-cache.js';
+
+/**
+ * Per phase plan and generation, characters of scanned values kept across requests (ADR 0025),
+ * each entry charged its length plus 32; values longer than SCAN_CACHE_MAX_VALUE are scanned
+ * on every request. At most ~2 x 4 Ki entries per phase, rule set and thread.
+ */
+export const SCAN_CACHE_BUDGET = 128 * 1024;
+export const SCAN_CACHE_MAX_VALUE = 256;
+
+/**
+ * What the group scans learnt of one raw value, by group index: the members one of whose
+ * literals its transformed form contains, null for none, undefined while not scanned yet.
+ */
+export type ValueVerdicts = Array<Uint8Array | null | undefined>;
 
 /**
  * Variables whose values cannot change while one phase runs: request data, filled before
@@ -45,6 +60,37 @@ export interface PhasePlan {
   /** Per position: the rule's owner index inside its group's automaton. */
   readonly ownerOf: Int32Array;
   readonly groups: readonly CandidateGroup[];
+  /**
+   * Raw value → every group's verdict on it, across transactions: a scan is a pure function of
+   * the value (pure transformations, a fixed automaton), and it only decides which rules are
+   * evaluated, never what they do. One entry per value serves all groups: one lookup per
+   * value and phase, not one per value and group.
+   */
+  readonly verdicts: ValueCache<ValueVerdicts>;
+  /**
+   * Per position: the TX keys a rule reads when it reads nothing else, as they are (no
+   * transformation, no exclusion of its own), else undefined. Such a rule is probed before it
+   * is evaluated (ADR 0025): CRS's paranoia-level gates, initialisation checks and score checks
+   * are ~110 of the ~160 rules a benign request reaches.
+   */
+  readonly txProbe: ReadonlyArray<readonly TxRead[] | undefined>;
+}
+
+/** One TX target of a probed rule: `TX:key`, or its count `&TX:key`. */
+export interface TxRead {
+  readonly key: string;
+  readonly count: boolean;
+}
+
+/** The TX reads of a rule that reads only TX keys, untransformed and with no exclusion of its own. */
+function txReads(rule: Rule): TxRead[] | undefined {
+  if (rule.kind !== 'SecRule' || rule.unsupported !== undefined || rule.transforms.length > 0 || rule.exclusions.length > 0) return undefined;
+  const reads: TxRead[] = [];
+  for (const t of rule.targets) {
+    if (t.collection !== 'TX' || t.selector.kind !== 'key') return undefined;
+    reads.push({ key: t.selector.key, count: t.count });
+  }
+  return reads.length > 0 ? reads : undefined;
 }
 
 const chainKeys = new WeakMap<Rule, string>();
@@ -104,7 +150,7 @@ function compilePhase(rules: readonly Rule[]): PhasePlan {
       sources: [...g.sources].map(([name, keys]) => ({ name, keys: keys === null ? undefined : [...keys] })), automaton: new LiteralAutomaton(g.literals, g.owners),
     };
   });
-  return { rules, groupOf, ownerOf, groups };
+  return { rules, groupOf, ownerOf, groups, txProbe: rules.map(txReads), verdicts: new ValueCache(SCAN_CACHE_BUDGET, SCAN_CACHE_MAX_VALUE) };
 }
 
 // Keyed by the phase's rule array: RuleSet.finish() builds new arrays, so a re-finished set gets a new plan.

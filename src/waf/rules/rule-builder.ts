@@ -7,6 +7,7 @@ import { parseActionList } from './actions-parse.js';
 import { parseVariables } from './variables.js';
 import { WafLoadError } from './errors.js';
 import { operators } from '../operators/builtins.js';
+import { rememberMisses } from '../operators/miss-cache.js';
 import { transformations } from '../transformations/builtins.js';
 import { actions } from '../actions/builtins.js';
 import { unconditionalMatch } from '../operators/constant.js';
@@ -78,7 +79,7 @@ export function buildSecRule(args: readonly string[], file: string, line: number
   let factory;
   try { factory = operators.get(name); } catch (e) { throw new WafLoadError((e as Error).message, file, line); }
   try {
-    rule.operator = factory({ argument: arg, baseDir: '', file, line });
+    rule.operator = rememberMisses(factory({ argument: arg, baseDir: '', file, line }));
   } catch (e) {
     if (e instanceof WafLoadError) throw e;
     // A pattern no linear-time engine can run: the rule is kept in place (skip counts stay
