@@ -17,6 +17,10 @@ import { MAX_EXCERPT, matchExcerpt } from './events.js';
 import { WafSchema, type WafConfig } from './schema.js';
 import { createWafStage } from './stage.js';
 
+// These tests check decisions made in one synchronous call; the turn budget (loop-budget.test.ts)
+// would defer an inspection to a later turn when a loaded machine makes a few of them slow.
+process.env['PCL_WAF_TURN_BUDGET_MS'] = '0';
+
 const custom = (rules: string): RuleSetInputs => ({
   setupFile: undefined, crsRules: undefined, bodyErrors: 'refuse', ruleFiles: [], paranoiaLevel: 1, inboundAnomalyThreshold: 5, outboundAnomalyThreshold: 4,
   exclusions: { removeById: [], removeByTag: [], removeTargets: [] }, customRules: rules,
