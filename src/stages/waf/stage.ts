@@ -2,7 +2,7 @@ import { GatewayError } from '../../errors/index.js';
 import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { restoreTransaction, snapshotTransaction, type RuleSet, type Transaction, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
-import { sharedRuleSet } from './cache.js';
+import { sharedRuleSet, sharedRuleSetInSlices } from './cache.js';
 import { publishMatches } from './events.js';
 import { inspectRequest, inspectResponse, type InspectResult } from './inspect.js';
 import { loopBudget } from './loop-budget.js';
@@ -55,17 +55,25 @@ type Open = Transaction | { readonly request: TransactionInput; readonly state: 
 export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
   const mode = cfg.enabled ? cfg.mode : 'off';
   const inputs = mode === 'off' ? undefined : ruleSetInputs(cfg, deps.baseDir);
-  const rules = inputs === undefined ? undefined : sharedRuleSet(inputs, deps.compileCache);
+  // Under compileRuntime the rules compile in slices that let the event loop serve the old
+  // configuration meanwhile (a reload, ADR 0026); the runtime exists only once they are ready.
+  let rules: RuleSet | undefined;
+  if (inputs !== undefined && deps.defer !== undefined) deps.defer(sharedRuleSetInSlices(inputs, deps.compileCache).then((rs) => { rules = rs; warm(); }));
+  else if (inputs !== undefined) rules = sharedRuleSet(inputs, deps.compileCache);
   const engineMode = mode === 'enforce' ? 'On' : 'DetectionOnly';
   const where = { api: deps.apiName, operationId: deps.operationId };
   const responsePhases = cfg.response.inspect !== 'off';
   // A request's transaction lives on for its response phases (TX scores, paranoia level, captures).
   const open = new WeakMap<RequestContext, Open>();
-  // The worker threads start and load the rules now, not on the first large request.
-  if (inputs !== undefined && rules !== undefined && OFFLOAD_BYTES > 0) inspectionPool().warm(inputs);
+  // The worker threads start and load the rules with the configuration, not on the first large request.
+  const warm = (): void => { if (inputs !== undefined && OFFLOAD_BYTES > 0) inspectionPool().warm(inputs); };
+  if (rules !== undefined) warm();
 
   const inspect = (ctx: RequestContext): Decision | Promise<Decision> => {
-    if (rules === undefined || inputs === undefined) return CONTINUE;
+    if (inputs === undefined) return CONTINUE;
+    // Only reachable if a runtime were used before its deferred compile settled: fail closed.
+    const rs = rules;
+    if (rs === undefined) throw new Error('waf: the rule set is not loaded yet');
     const size = ctx.body?.length ?? 0;
     if (size > cfg.maxInspectBytes && cfg.oversize === 'block') {
       return reject(new GatewayError('PCL_BODY_TOO_LARGE', { detail: OVERSIZE_DETAIL, stage: 'waf', internal: `body of ${size} bytes above waf.maxInspectBytes ${cfg.maxInspectBytes}` }));
@@ -75,11 +83,11 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
       // A worker that fails (crashed, could not load) must not decide: inspect here instead.
       return inspectionPool().inspect(inputs, input, ctx.id, engineMode, responsePhases).then(
         (r) => decide(ctx, input, r),
-        () => decide(ctx, input, inspectRequest(rules, input, ctx.id, engineMode)),
+        () => decide(ctx, input, inspectRequest(rs, input, ctx.id, engineMode)),
       );
     }
     // Inline, within the event loop's turn budget: requests read in one turn do not all run in it.
-    return loopBudget().run(() => decide(ctx, input, inspectRequest(rules, input, ctx.id, engineMode)));
+    return loopBudget().run(() => decide(ctx, input, inspectRequest(rs, input, ctx.id, engineMode)));
   };
 
   const decide = (ctx: RequestContext, input: TransactionInput, r: InspectResult): Decision => {
@@ -103,16 +111,17 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
 
   const respond = (ctx: RequestContext, res: ResponseContext): Decision | Promise<Decision> => {
     const o = open.get(ctx);
-    if (rules === undefined || inputs === undefined || o === undefined || res.generated) return CONTINUE;
+    const rs = rules;
+    if (rs === undefined || inputs === undefined || o === undefined || res.generated) return CONTINUE;
     open.delete(ctx);
     const response = responseInput(ctx, res, cfg.response);
-    const here = (): Decision => decideResponse(ctx, rules, inspectResponse(rules, 'state' in o ? restoreTransaction(o.request, ctx.id, o.state) : o, response));
+    const here = (): Decision => decideResponse(ctx, rs, inspectResponse(rs, 'state' in o ? restoreTransaction(o.request, ctx.id, o.state) : o, response));
     if (RESPONSE_OFFLOAD_BYTES > 0 && (response.body?.byteLength ?? 0) >= RESPONSE_OFFLOAD_BYTES) {
       // A large body goes to a worker with the transaction's state; a worker that fails does not decide.
       const request = 'state' in o ? o.request : o.input;
       const state = 'state' in o ? o.state : snapshotTransaction(o);
       return inspectionPool().respond(inputs, { ...request, body: undefined }, ctx.id, state, response).then(
-        (r) => decideResponse(ctx, rules, r),
+        (r) => decideResponse(ctx, rs, r),
         () => loopBudget().run(here),
       );
     }

@@ -100,7 +100,6 @@ export class InspectionPool {
   #spawn(): Slot {
     const worker = new Worker(new URL('./inspect-worker.js', import.meta.url));
     const slot: Slot = { worker, pending: new Map(), loaded: new Set() };
-    worker.unref();
     const failAll = (err: Error): void => {
       const i = this.#slots.indexOf(slot);
       if (i !== -1) this.#slots.splice(i, 1);
@@ -124,6 +123,8 @@ export class InspectionPool {
     });
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`WAF inspection worker exited with code ${code}`)));
+    // After the listeners: attaching a 'message' listener refs the worker again.
+    worker.unref();
     this.#slots.push(slot);
     return slot;
   }
