@@ -27,14 +27,19 @@ function compile(inputs: RuleSetInputs): RuleSet {
   }
 }
 
-/** compile, giving the event loop a turn whenever a slice has run SLICE_MS. */
-async function compileInSlices(inputs: RuleSetInputs): Promise<RuleSet> {
+/**
+ * compile, giving the event loop a turn (setImmediate) whenever a slice has run `sliceMs`.
+ *
+ * @example
+ * const rs = await compileInSlices(inputs);
+ */
+export async function compileInSlices(inputs: RuleSetInputs, sliceMs = SLICE_MS): Promise<RuleSet> {
   const steps = compileSteps(inputs);
   let sliceStart = performance.now();
   for (;;) {
     const s = steps.next();
     if (s.done === true) return s.value;
-    if (performance.now() - sliceStart >= SLICE_MS) {
+    if (performance.now() - sliceStart >= sliceMs) {
       await new Promise((r) => setImmediate(r));
       sliceStart = performance.now();
     }

@@ -182,3 +182,44 @@ test('on Linux an inspection worker runs 10 nice levels below the gateway, so th
   const nices = readdirSync('/proc/self/task').map(niceOf);
   assert.ok(own === 19 || nices.some((n) => n === Math.min(19, own + 10)), `thread nice values ${nices.join(',')}`);
 });
+
+/** Counts response phases run on this thread: they start with setResponse. */
+function countMainThreadResponses(t: { after: (fn: () => void) => void }): { count: number } {
+  const seen = { count: 0 };
+  const original = Transaction.prototype.setResponse;
+  Transaction.prototype.setResponse = function (this: Transaction, res) {
+    seen.count++;
+    original.call(this, res);
+  };
+  t.after(() => { Transaction.prototype.setResponse = original; });
+  return seen;
+}
+
+test('a large buffered response body runs phases 3-4 on a worker, continuing the request\'s TX (mechanism, not timing)', async (t) => {
+  const stage = createWafStage({ ...stageCfg(CARRY_RULES), response: { inspect: 'always', maxBodyBytes: 1_048_576, mimeTypes: ['text/html'] } }, stageDeps);
+  // After the stage: compiling it warms the phase plans with an empty response.
+  const responses = countMainThreadResponses(t);
+  const page = (marker: string): string => `<p>${'x'.repeat(20_000)} ${marker}</p>`;
+  const respond = async (body: string, response: string): Promise<Decision> => {
+    const ctx = postCtx(body);
+    assert.equal((await stage.handlers.inspect!(ctx)).kind, 'continue');
+    return stage.handlers.respond!(ctx, html(response));
+  };
+  // Request inspected here (small body), 20 KiB response: the TX goes to the worker as a snapshot.
+  const small = postCtx('q=an attack');
+  assert.equal((await stage.handlers.inspect!(small)).kind, 'continue');
+  const pending = stage.handlers.respond!(small, html(page('a leak')));
+  assert.ok(pending instanceof Promise, 'a large response body is inspected asynchronously (on a worker)');
+  const d = await pending;
+  assert.ok(d.kind === 'reject' && d.error instanceof GatewayError);
+  assert.equal(d.error.code, 'PCL_WAF_RESPONSE_BLOCKED');
+  // Request inspected on a worker (large body), large response: its state goes back to a worker.
+  assert.equal((await respond(large('an attack'), page('a leak'))).kind, 'reject');
+  // Either score alone stays below the threshold.
+  assert.equal((await respond('q=an attack', page('fine'))).kind, 'continue');
+  assert.equal((await respond(large('plain'), page('a leak'))).kind, 'continue');
+  assert.equal(responses.count, 0, 'no response phase ran on this thread');
+  // The spy works: a small response is inspected here.
+  assert.equal((await respond('q=an attack', '<p>a leak</p>')).kind, 'reject');
+  assert.equal(responses.count, 1);
+});
