@@ -52,7 +52,15 @@ const SCENARIOS: Scenario[] = [
 ];
 
 interface Target { id: string; label: string; start(): Promise<TargetProcess> }
-interface Gateway extends TargetProcess { adminPort: number; loopFile: string }
+interface Gateway extends TargetProcess {
+  adminPort: number;
+  loopFile: string;
+  /** Writes the gateway's config file again with other stages (for a reload). */
+  rewrite(stages: Record<string, unknown>): Promise<void>;
+}
+
+/** The admin token of the bench's gateways (loopback only; the reload test calls POST /admin/reload). */
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 /** Takes this bench's own flags out of argv (parseBenchArgs refuses what it does not know). */
 function ownFlags(argv: string[]): { rest: string[]; stallOnly: boolean; baseline: string | undefined } {
@@ -85,12 +93,13 @@ async function main(): Promise<void> {
       const adminPort = await freePort();
       const file = join(tmp, `${name}.yaml`);
       const loopFile = join(tmp, `${name}.loop.json`);
-      await writeFile(file, stringify({
-        server: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: adminPort }, logging: { level: 'warn', accessLog: false }, watch: false,
-        apis: [{ name, upstream: `http://127.0.0.1:${upstream.port}`, prefixes: ['/'], stages }],
+      const rewrite = (s: Record<string, unknown>) => writeFile(file, stringify({
+        server: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: adminPort, token: ADMIN_TOKEN }, logging: { level: 'warn', accessLog: false }, watch: false,
+        apis: [{ name, upstream: `http://127.0.0.1:${upstream.port}`, prefixes: ['/'], stages: s }],
       }));
+      await rewrite(stages);
       const cli = join(project, 'dist', 'src', 'cli', 'main.js');
-      return { ...(await startGatewayProcess(cli, file, port, adminPort, 120_000, { env: { ...env, PCL_BENCH_LOOP_FILE: loopFile }, nodeArgs: ['--import', probe] })), adminPort, loopFile };
+      return { ...(await startGatewayProcess(cli, file, port, adminPort, 120_000, { env: { ...env, PCL_BENCH_LOOP_FILE: loopFile }, nodeArgs: ['--import', probe] })), adminPort, loopFile, rewrite };
     };
     if (own.stallOnly) {
       await stallTest(gateway, crsDir, args.rounds, Math.max(5, args.duration), own.baseline);
@@ -207,9 +216,38 @@ async function stallTest(gateway: StartGateway, crsDir: string, rounds: number, 
       const med = (f: (x: { p99Ms: number; metric: number; probe: number }) => number) => median(runs.map(f)).toFixed(1);
       console.log(`| ${name} | ${load} | ${med((x) => x.p99Ms)} | ${med((x) => x.metric)} | ${med((x) => x.probe)} | ${runs.length} |`);
     }
+    console.log('\n### A reload that compiles CRS again (paranoia level 1 <-> 2) while GETs are sent one after another\n');
+    console.log('| gateway | round | reload ms | GETs answered during it | slowest GET ms | worst delay ms, 1 ms timer |\n|---|---:|---:|---:|---:|---:|');
+    for (let round = 1; round <= rounds; round++) {
+      for (const [name, g] of gws) {
+        const r = await reloadUnderLoad(g, { waf: { crsDir, paranoiaLevel: round % 2 === 1 ? 2 : 1 } });
+        console.log(`| ${name} | ${round} | ${r.reloadMs.toFixed(0)} | ${r.answered} | ${r.slowestMs.toFixed(0)} | ${r.probeMaxMs.toFixed(1)} |`);
+      }
+    }
   } finally {
     await Promise.allSettled(gws.map(([, g]) => g.stop()));
   }
+}
+
+/** Rewrites the config with `stages`, reloads through the admin API and sends GETs, one at a time, until the reload answered. */
+async function reloadUnderLoad(g: Gateway, stages: Record<string, unknown>): Promise<{ reloadMs: number; answered: number; slowestMs: number; probeMaxMs: number }> {
+  await g.rewrite(stages);
+  await probeMaxMs(g);
+  let done = false;
+  let answered = 0;
+  let slowestMs = 0;
+  const t0 = performance.now();
+  const reload = fetch(`http://127.0.0.1:${g.adminPort}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(600_000) })
+    .then(async (res) => { await res.arrayBuffer(); if (res.status !== 200) throw new Error(`reload answered ${res.status}`); })
+    .finally(() => { done = true; });
+  while (!done) {
+    const s = performance.now();
+    await (await fetch(`http://127.0.0.1:${g.port}${GET_PATH}`, { headers: GET_HEADERS })).arrayBuffer();
+    slowestMs = Math.max(slowestMs, performance.now() - s);
+    if (!done) answered++;
+  }
+  await reload;
+  return { reloadMs: performance.now() - t0, answered, slowestMs, probeMaxMs: await probeMaxMs(g) };
 }
 
 function median(xs: number[]): number {
