@@ -25,9 +25,17 @@ if (isMainThread && file !== undefined) {
       if (e.duration > gc.maxMs) gc = { ...gc, maxMs: e.duration, maxKind: kinds[e.detail?.kind ?? -1] ?? String(e.detail?.kind) };
     }
   }).observe({ entryTypes: ['gc'] });
+  let lastCpu = process.cpuUsage();
+  let maxCpuGapUs = 0;
+  setInterval(() => {
+    const now = process.cpuUsage();
+    maxCpuGapUs = Math.max(maxCpuGapUs, now.user - lastCpu.user + now.system - lastCpu.system);
+    lastCpu = now;
+  }, 1).unref();
   process.on('SIGUSR2', () => {
-    writeFileSync(file, JSON.stringify({ at: Date.now(), maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, gc }));
+    writeFileSync(file, JSON.stringify({ at: Date.now(), maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, maxCpuGapMs: maxCpuGapUs / 1e3, gc }));
     h.reset();
+    maxCpuGapUs = 0;
     gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: '' };
   });
 }

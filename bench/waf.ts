@@ -191,14 +191,15 @@ async function stallTest(gateway: StartGateway, crsDir: string, rounds: number, 
     if (baseline !== undefined) gws.unshift([`baseline (${baseline})`, await gateway('waf-baseline', stages, {}, baseline)]);
     else gws.push(['this build, every inspection inline', await gateway('waf-inline', stages, { PCL_WAF_OFFLOAD_BYTES: '0' })]);
     console.log('\n### Event-loop stalls: 128 KiB baits inspected during a steady browser-GET load (10 connections)\n');
-    console.log('| gateway | round | GET load | GET req/s | GET p50 ms | GET p99 ms | worst delay ms, 10 ms timer (metric) | worst delay ms, 1 ms timer (probe) | baits inspected |\n|---|---:|---|---:|---:|---:|---:|---:|---:|');
+    console.log('| gateway | round | GET load | GET req/s | GET p50 ms | GET p99 ms | worst delay ms, 10 ms timer (metric) | worst delay ms, 1 ms timer (probe) | longest busy stretch, CPU ms | longest GC pause ms | baits inspected |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [, g] of gws) {
       // The first large body may start the worker, which loads the rules (seconds): not what is measured here.
       for (const [headers, body] of STALL_BAITS) await (await fetch(`http://127.0.0.1:${g.port}${PATH}`, { method: 'POST', headers, body })).arrayBuffer();
     }
-    const all = new Map<string, Array<{ p99Ms: number; metric: number; probe: number }>>();
-    const row = (name: string, round: string, load: string, r: { rps: number; p50Ms: number; p99Ms: number; maxDelayMs: number; probeMaxMs: number; baits: number }) =>
-      console.log(`| ${name} | ${round} | ${load} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxDelayMs.toFixed(1)} | ${r.probeMaxMs.toFixed(1)} | ${r.baits} |`);
+    type Run = { p99Ms: number; metric: number; probe: number; cpu: number };
+    const all = new Map<string, Run[]>();
+    const row = (name: string, round: string, load: string, r: Awaited<ReturnType<typeof stall>>) =>
+      console.log(`| ${name} | ${round} | ${load} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxDelayMs.toFixed(1)} | ${r.probeMaxMs.toFixed(1)} | ${r.cpuGapMs.toFixed(1)} | ${r.gcMaxMs.toFixed(1)} | ${r.baits} |`);
     for (let round = 1; round <= rounds; round++) {
       for (const [name, g] of gws) {
         for (const withBait of [false, true]) {
@@ -206,22 +207,22 @@ async function stallTest(gateway: StartGateway, crsDir: string, rounds: number, 
           const load = withBait ? 'with baits' : 'alone';
           row(name, String(round), load, r);
           const k = `${name}\u0000${load}`;
-          all.set(k, [...(all.get(k) ?? []), { p99Ms: r.p99Ms, metric: r.maxDelayMs, probe: r.probeMaxMs }]);
+          all.set(k, [...(all.get(k) ?? []), { p99Ms: r.p99Ms, metric: r.maxDelayMs, probe: r.probeMaxMs, cpu: r.cpuGapMs }]);
         }
       }
     }
-    console.log('\n| gateway | GET load | median GET p99 ms | median worst delay ms, 10 ms timer | median worst delay ms, 1 ms timer | rounds |\n|---|---|---:|---:|---:|---:|');
+    console.log('\n| gateway | GET load | median GET p99 ms | median worst delay ms, 10 ms timer | median worst delay ms, 1 ms timer | median longest busy stretch, CPU ms | rounds |\n|---|---|---:|---:|---:|---:|---:|');
     for (const [k, runs] of all) {
       const [name, load] = k.split('\u0000');
-      const med = (f: (x: { p99Ms: number; metric: number; probe: number }) => number) => median(runs.map(f)).toFixed(1);
-      console.log(`| ${name} | ${load} | ${med((x) => x.p99Ms)} | ${med((x) => x.metric)} | ${med((x) => x.probe)} | ${runs.length} |`);
+      const med = (f: (x: Run) => number) => median(runs.map(f)).toFixed(1);
+      console.log(`| ${name} | ${load} | ${med((x) => x.p99Ms)} | ${med((x) => x.metric)} | ${med((x) => x.probe)} | ${med((x) => x.cpu)} | ${runs.length} |`);
     }
     console.log('\n### A reload that compiles CRS again (paranoia level 1 <-> 2) while GETs are sent one after another\n');
-    console.log('| gateway | round | reload ms | GETs answered during it | slowest GET ms | worst delay ms, 1 ms timer |\n|---|---:|---:|---:|---:|---:|');
+    console.log('| gateway | round | reload ms | GETs answered during it | slowest GET ms | worst delay ms, 1 ms timer | longest busy stretch, CPU ms |\n|---|---:|---:|---:|---:|---:|---:|');
     for (let round = 1; round <= rounds; round++) {
       for (const [name, g] of gws) {
         const r = await reloadUnderLoad(g, { waf: { crsDir, paranoiaLevel: round % 2 === 1 ? 2 : 1 } });
-        console.log(`| ${name} | ${round} | ${r.reloadMs.toFixed(0)} | ${r.answered} | ${r.slowestMs.toFixed(0)} | ${r.probeMaxMs.toFixed(1)} |`);
+        console.log(`| ${name} | ${round} | ${r.reloadMs.toFixed(0)} | ${r.answered} | ${r.slowestMs.toFixed(0)} | ${r.probeMaxMs.toFixed(1)} | ${r.cpuGapMs.toFixed(1)} |`);
       }
     }
   } finally {
@@ -230,7 +231,7 @@ async function stallTest(gateway: StartGateway, crsDir: string, rounds: number, 
 }
 
 /** Rewrites the config with `stages`, reloads through the admin API and sends GETs, one at a time, until the reload answered. */
-async function reloadUnderLoad(g: Gateway, stages: Record<string, unknown>): Promise<{ reloadMs: number; answered: number; slowestMs: number; probeMaxMs: number }> {
+async function reloadUnderLoad(g: Gateway, stages: Record<string, unknown>): Promise<{ reloadMs: number; answered: number; slowestMs: number; probeMaxMs: number; cpuGapMs: number }> {
   await g.rewrite(stages);
   await probeMaxMs(g);
   let done = false;
@@ -247,7 +248,9 @@ async function reloadUnderLoad(g: Gateway, stages: Record<string, unknown>): Pro
     if (!done) answered++;
   }
   await reload;
-  return { reloadMs: performance.now() - t0, answered, slowestMs, probeMaxMs: await probeMaxMs(g) };
+  const reloadMs = performance.now() - t0;
+  const p = await probe(g);
+  return { reloadMs, answered, slowestMs, probeMaxMs: p?.maxMs ?? Number.NaN, cpuGapMs: p?.maxCpuGapMs ?? Number.NaN };
 }
 
 function median(xs: number[]): number {
@@ -256,20 +259,27 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+interface ProbeReading { maxMs: number; maxCpuGapMs: number; gc: { count: number; totalMs: number; maxMs: number } }
+
 /** The worst delay bench/loop-probe.ts saw in the gateway since its last reading (1 ms timer). */
 async function probeMaxMs(g: Gateway): Promise<number> {
+  return (await probe(g))?.maxMs ?? Number.NaN;
+}
+
+/** bench/loop-probe.ts's reading since the last one: worst delay, longest CPU stretch, GC pauses. */
+async function probe(g: Gateway): Promise<ProbeReading | undefined> {
   const since = Date.now();
   process.kill(g.pid, 'SIGUSR2');
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 20));
     try {
-      const m = JSON.parse(await readFile(g.loopFile, 'utf8')) as { at: number; maxMs: number };
-      if (m.at >= since) return m.maxMs;
+      const m = JSON.parse(await readFile(g.loopFile, 'utf8')) as ProbeReading & { at: number };
+      if (m.at >= since) return m;
     } catch {
       // Not written yet.
     }
   }
-  return Number.NaN;
+  return undefined;
 }
 
 /** The worst event-loop delay the gateway saw since the last scrape (prom-client resets its histogram per scrape). */
@@ -290,7 +300,7 @@ const STALL_BAITS: Array<[Record<string, string>, string]> = [
  * (each waits for its answer) for as long as the load runs. Returns the GETs' latency and
  * the gateway's worst event-loop delay over the run.
  */
-async function stall(g: Gateway, withBait: boolean, seconds: number): Promise<RunResult & { maxDelayMs: number; probeMaxMs: number; baits: number }> {
+async function stall(g: Gateway, withBait: boolean, seconds: number): Promise<RunResult & { maxDelayMs: number; probeMaxMs: number; cpuGapMs: number; gcMaxMs: number; baits: number }> {
   await maxLoopDelayMs(g);
   await probeMaxMs(g);
   let baits = 0;
@@ -308,7 +318,8 @@ async function stall(g: Gateway, withBait: boolean, seconds: number): Promise<Ru
   const res = await runLoad({ url: `http://127.0.0.1:${g.port}${GET_PATH}`, connections: 10, durationS: seconds, headers: GET_HEADERS });
   stop = true;
   await sender;
-  return { ...res, maxDelayMs: await maxLoopDelayMs(g), probeMaxMs: await probeMaxMs(g), baits };
+  const p = await probe(g);
+  return { ...res, maxDelayMs: await maxLoopDelayMs(g), probeMaxMs: p?.maxMs ?? Number.NaN, cpuGapMs: p?.maxCpuGapMs ?? Number.NaN, gcMaxMs: p?.gc.maxMs ?? Number.NaN, baits };
 }
 
 /** The worst-case payloads, one request at a time: time to the answer and the status. */

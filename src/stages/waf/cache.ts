@@ -28,22 +28,27 @@ function compile(inputs: RuleSetInputs): RuleSet {
 }
 
 /**
- * compile, giving the event loop a turn (setImmediate) whenever a slice has run `sliceMs`.
+ * compile, giving the event loop a turn (setImmediate) whenever a slice has run `sliceMs`;
+ * `between` replaces that turn (the inspection worker waits there while a request needs it).
  *
  * @example
  * const rs = await compileInSlices(inputs);
  */
-export async function compileInSlices(inputs: RuleSetInputs, sliceMs = SLICE_MS): Promise<RuleSet> {
+export async function compileInSlices(inputs: RuleSetInputs, sliceMs = SLICE_MS, between: () => Promise<unknown> = nextTurn): Promise<RuleSet> {
   const steps = compileSteps(inputs);
   let sliceStart = performance.now();
   for (;;) {
     const s = steps.next();
     if (s.done === true) return s.value;
     if (performance.now() - sliceStart >= sliceMs) {
-      await new Promise((r) => setImmediate(r));
+      await between();
       sliceStart = performance.now();
     }
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }
 
 /**

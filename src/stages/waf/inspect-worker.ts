@@ -11,7 +11,8 @@ import { parentPort } from 'node:worker_threads';
 import { restoreTransaction, snapshotTransaction, type ResponseInput, type RuleSet, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
 import { MAX_EXCERPT } from './events.js';
 import { inspectRequest, inspectResponse } from './inspect.js';
-import { loadWafRuleSet, type RuleSetInputs } from './rules.js';
+import { compileInSlices } from './cache.js';
+import type { RuleSetInputs } from './rules.js';
 
 interface JobBase {
   readonly seq: number;
@@ -64,17 +65,37 @@ if (process.platform === 'linux') {
   }
 }
 
+/** Rule sets kept, most recently loaded last: every distinct WAF setting of a config (and the previous config's). */
+const MAX_RULE_SETS = 8;
 const ruleSets = new Map<string, RuleSet>();
+/** Compiles under way, by key: a request for a set being compiled waits for it instead of compiling it again. */
+const loading = new Map<string, Promise<RuleSet>>();
+/** Requests waiting for a compile: while any does, the `load` jobs' compiles hold still between slices. */
+let urgent = 0;
+let urgentDone: Promise<void> = Promise.resolve();
+let releaseUrgent = (): void => {};
+/** `load` jobs compile one after another, behind requests. */
+let warmChain: Promise<unknown> = Promise.resolve();
 
-function ruleSetOf(job: JobBase): RuleSet {
-  let rules = ruleSets.get(job.key);
-  if (rules === undefined) {
-    rules = loadWafRuleSet(job.inputs);
-    // Only the sets of the current and the previous config are worth keeping.
-    if (ruleSets.size >= 2) ruleSets.delete(ruleSets.keys().next().value as string);
-    ruleSets.set(job.key, rules);
+function ruleSetOf(job: JobBase, between?: () => Promise<void>): Promise<RuleSet> {
+  const have = ruleSets.get(job.key);
+  if (have !== undefined) return Promise.resolve(have);
+  let p = loading.get(job.key);
+  if (p === undefined) {
+    p = compileInSlices(job.inputs, 10, between).then((rs) => {
+      if (ruleSets.size >= MAX_RULE_SETS) ruleSets.delete(ruleSets.keys().next().value as string);
+      ruleSets.set(job.key, rs);
+      return rs;
+    }).finally(() => loading.delete(job.key));
+    loading.set(job.key, p);
   }
-  return rules;
+  return p;
+}
+
+/** Between two slices of a `load` compile: a turn for incoming jobs, then no progress while a request waits for a compile. */
+async function afterRequests(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  while (urgent > 0) await urgentDone;
 }
 
 /**
@@ -100,11 +121,28 @@ function answer(job: InspectJob | RespondJob, rules: RuleSet): InspectReply {
   };
 }
 
+function fail(seq: number, err: unknown): void {
+  parentPort?.postMessage({ seq, error: err instanceof Error ? err.message : String(err) } satisfies InspectReply);
+}
+
 parentPort?.on('message', (job: WorkerJob) => {
-  try {
-    const rules = ruleSetOf(job);
-    if (job.kind !== 'load') parentPort?.postMessage(answer(job, rules));
-  } catch (err) {
-    parentPort?.postMessage({ seq: job.seq, error: err instanceof Error ? err.message : String(err) } satisfies InspectReply);
+  if (job.kind === 'load') {
+    warmChain = warmChain.then(() => ruleSetOf(job, afterRequests)).catch((err: unknown) => fail(job.seq, err));
+    return;
   }
+  const have = ruleSets.get(job.key);
+  if (have !== undefined) {
+    try { parentPort?.postMessage(answer(job, have)); } catch (err) { fail(job.seq, err); }
+    return;
+  }
+  const reply = (p: Promise<RuleSet>): Promise<void> => p.then((rs) => { parentPort?.postMessage(answer(job, rs)); }).catch((err: unknown) => fail(job.seq, err));
+  // Being compiled by a `load` job: wait for it (holding that compile would wait forever).
+  const under = loading.get(job.key);
+  if (under !== undefined) { void reply(under); return; }
+  // Not compiled yet (a set the pool was not told about, or one whose turn has not come): compile
+  // it now, while the `load` jobs' compiles hold still.
+  if (urgent++ === 0) urgentDone = new Promise((r) => { releaseUrgent = r; });
+  void reply(ruleSetOf(job)).finally(() => {
+    if (--urgent === 0) releaseUrgent();
+  });
 });

@@ -223,3 +223,16 @@ test('a large buffered response body runs phases 3-4 on a worker, continuing the
   assert.equal((await respond('q=an attack', '<p>a leak</p>')).kind, 'reject');
   assert.equal(responses.count, 1);
 });
+
+test('a warmed pool answers requests for the set it is loading, for sets queued behind it and for sets it was never told about', async (t) => {
+  const pool = new InspectionPool(1);
+  t.after(() => pool.close());
+  const sets = [1, 2, 3].map((n) => custom(`SecRule ARGS:q "@streq bad${n}" "id:${6000 + n},phase:2,deny,log"`));
+  pool.warm(sets[0]!);
+  pool.warm(sets[1]!);
+  assert.equal(pool.started, 1);
+  // Being loaded (or queued) by `load` jobs, and not announced at all: every one answers, with its own rules.
+  const [a, b, c] = await Promise.all(sets.map((s, i) => pool.inspect(s, form(`q=bad${i + 1}`), `req-${i}`, 'On')));
+  assert.deepEqual([a!.ruleId, b!.ruleId, c!.ruleId], [6001, 6002, 6003]);
+  assert.equal((await pool.inspect(sets[0]!, form('q=bad2'), 'req-x', 'On')).interrupted, false);
+});
