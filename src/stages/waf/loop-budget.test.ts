@@ -69,3 +69,15 @@ test('budget 0 turns the scheduling off: every job runs when it arrives', () => 
   const budget = new LoopBudget(0, clock.now);
   for (let i = 0; i < 5; i++) assert.equal(budget.run(() => { clock.spend(100); return i; }), i);
 });
+
+test('with too many jobs waiting a newcomer runs at once: the budget reorders work, it does not hide overload', async () => {
+  const clock = fakeClock();
+  const budget = new LoopBudget(5, clock.now, 3);
+  budget.run(() => clock.spend(6));
+  const waiting = [1, 2, 3].map((i) => budget.run(() => i));
+  assert.ok(waiting.every((r) => r instanceof Promise));
+  assert.equal(budget.waiting, 3);
+  // The fourth would wait behind three: it runs now, and the event loop's delay shows the backlog.
+  assert.equal(budget.run(() => 'now'), 'now');
+  assert.deepEqual(await Promise.all(waiting), [1, 2, 3]);
+});

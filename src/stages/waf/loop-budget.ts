@@ -12,11 +12,19 @@ import { performance } from 'node:perf_hooks';
 const TURN_BUDGET_MS = 5;
 
 /**
+ * Most jobs waiting for a later turn (~0.2 s of browser GETs). Past it a job runs at once, as
+ * without a budget: deferring only reorders work, and under sustained overload it must not hide
+ * the backlog from the overload manager, which sheds on event-loop delay (ADR 0011).
+ */
+const MAX_WAITING = 128;
+
+/**
  * Runs jobs on the event loop while the current turn's budget lasts, then defers the rest,
  * in arrival order, to later turns: each later turn runs at most one budget of them in its
  * check phase (setImmediate), after timers and I/O had their go. A job is never cut; a turn
  * runs at most its budget plus one job. Jobs that run at once return their value (the
- * request path stays synchronous); deferred ones return a promise.
+ * request path stays synchronous); deferred ones return a promise. With MAX_WAITING jobs
+ * waiting, a newcomer runs at once (overload must stay visible as event-loop delay).
  *
  * @example
  * const budget = new LoopBudget(5);
@@ -25,14 +33,16 @@ const TURN_BUDGET_MS = 5;
 export class LoopBudget {
   readonly #budgetMs: number;
   readonly #now: () => number;
+  readonly #maxWaiting: number;
   readonly #queue: Array<() => void> = [];
   /** Milliseconds of jobs run since the last check phase. */
   #used = 0;
   #ticking = false;
 
-  constructor(budgetMs: number, now: () => number = () => performance.now()) {
+  constructor(budgetMs: number, now: () => number = () => performance.now(), maxWaiting = MAX_WAITING) {
     this.#budgetMs = budgetMs;
     this.#now = now;
+    this.#maxWaiting = maxWaiting;
   }
 
   /** Jobs waiting for a later turn. */
@@ -41,7 +51,7 @@ export class LoopBudget {
   }
 
   run<T>(job: () => T): T | Promise<T> {
-    if (this.#budgetMs <= 0) return job();
+    if (this.#budgetMs <= 0 || this.#queue.length >= this.#maxWaiting) return job();
     // Arrival order: while anything waits, a newcomer waits behind it.
     if (this.#queue.length === 0 && this.#used < this.#budgetMs) return this.#timed(job);
     return new Promise<T>((resolve, reject) => {
