@@ -7,7 +7,10 @@
  * i.e. the longest synchronous stretch. With `--baseline DIR` (another build's dist/ folder) the
  * same for that build, in a child process each, alternating: before/after in one run (ADR 0017).
  *
- * Usage: node dist/bench/waf-bait-loop.js [--baits 10] [--rounds 2] [--baseline DIR]
+ * `--response-kib N`: each bait's response is an N KiB HTML page (default: 31 bytes), so the
+ * response phases have a body to scan (ADR 0026 sends large ones to the worker).
+ *
+ * Usage: node dist/bench/waf-bait-loop.js [--baits 10] [--rounds 2] [--response-kib N] [--baseline DIR]
  * CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,6 +27,7 @@ import { findPackageRoot } from '../src/util/package-root.js';
 const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i === -1 ? undefined : process.argv[i + 1]; };
 const BAITS = Number(arg('--baits') ?? 10);
 const ROUNDS = Number(arg('--rounds') ?? 2);
+const RESPONSE_KIB = Number(arg('--response-kib') ?? 0);
 const crsDir = process.env['PCL_CRS_DIR'] ?? resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance', 'crs-4-rules');
 if (!existsSync(crsDir)) throw new Error(`CRS v4 rules not found at ${crsDir}: set PCL_CRS_DIR`);
 
@@ -48,7 +52,8 @@ async function measure(dist: string): Promise<void> {
     route: { apiName: 'bench', operationId: 'post', pathTemplate: '/v1/items', tags: [], params: {} },
     principal: undefined, body: method === 'GET' ? undefined : Buffer.from(body), findings: [], timings: {}, responseHeaders: {}, credentialed: false,
   });
-  const response: ResponseContext = { status: 200, headers: { 'content-type': 'text/html' }, body: Buffer.from('<p>Your order was received.</p>'), generated: false };
+  const page = RESPONSE_KIB > 0 ? `<html><body>${'<p>Your order was received.</p>\n'.repeat(Math.ceil(RESPONSE_KIB * 1024 / 32))}</body></html>` : '<p>Your order was received.</p>';
+  const response: ResponseContext = { status: 200, headers: { 'content-type': 'text/html' }, body: Buffer.from(page), generated: false };
   const one = async (i: number): Promise<Decision['kind']> => {
     const c = ctx(STALL_BAITS[i % STALL_BAITS.length]!, i);
     const d = await stage.handlers.inspect!(c);
@@ -77,11 +82,11 @@ if (process.argv[2] === '--child') {
   const here = resolve(findPackageRoot(import.meta.url), 'dist');
   const baseline = arg('--baseline');
   const builds: Array<[string, string]> = [...(baseline === undefined ? [] : [['baseline build', resolve(baseline)] as [string, string]]), ['this build', here]];
-  console.log(`128 KiB baits through the WAF stage (CRS v4 PL1, response inspection on), ${BAITS} baits per run, ${ROUNDS} rounds`);
+  console.log(`128 KiB baits through the WAF stage (CRS v4 PL1, response inspection on, ${RESPONSE_KIB > 0 ? `${RESPONSE_KIB} KiB` : '31-byte'} HTML responses), ${BAITS} baits per run, ${ROUNDS} rounds`);
   console.log('| build | round | event-loop busy ms per bait | worst event-loop delay ms | decisions |\n|---|---:|---:|---:|---|');
   for (let r = 1; r <= ROUNDS; r++) {
     for (const [name, dist] of builds) {
-      const out = spawnSync(process.execPath, [self, '--child', dist, '--baits', String(BAITS)], { encoding: 'utf8', env: { ...process.env, PCL_CRS_DIR: crsDir } });
+      const out = spawnSync(process.execPath, [self, '--child', dist, '--baits', String(BAITS), '--response-kib', String(RESPONSE_KIB)], { encoding: 'utf8', env: { ...process.env, PCL_CRS_DIR: crsDir } });
       if (out.status !== 0) { console.log(`| ${name} | ${r} | failed: ${out.stderr.trim().split('\n').pop() ?? ''} | | |`); continue; }
       const m = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as { busyMsPerBait: number; worstDelayMs: number; decisions: string[] };
       console.log(`| ${name} | ${r} | ${m.busyMsPerBait.toFixed(2)} | ${m.worstDelayMs.toFixed(1)} | ${m.decisions.join(', ')} |`);

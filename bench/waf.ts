@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
@@ -10,13 +10,17 @@ import { cpuUs, freePort, startGatewayProcess, startScript, type TargetProcess }
 import { markdownTable, medianRow, type RunResult, type TargetSummary } from './report.js';
 import { findPackageRoot } from '../src/util/package-root.js';
 
-// `node dist/bench/waf.js [--duration N] [--warmup N] [--connections N] [--rounds N]`:
+// `node dist/bench/waf.js [--duration N] [--warmup N] [--connections N] [--rounds N] [--stall-only] [--baseline DIR]`:
 // two benign scenarios (a 1 KB JSON POST; a browser-like GET with a 5-parameter query)
 // through Portcullis with CRS v4 at paranoia level 1, beside pass-through Portcullis and
 // the minimal proxy (and nginx with and without ModSecurity + CRS 3.3 when installed),
 // in interleaved rounds; then the stall test (128 KiB baits inspected while a steady GET
 // load runs: worst event-loop delay inside the gateway and the GETs' p99, with large
 // inspections on worker threads and inline); then the bait payloads one at a time.
+// `--stall-only` runs only the stall test; `--baseline DIR` (another build's project folder,
+// built) runs its gateway in the stall test too, in the same rounds: before/after in one run.
+// The worst event-loop delay is read twice: from the gateway's metric (prom-client, 10 ms
+// timer) and from bench/loop-probe.ts preloaded into the gateway (1 ms timer).
 // CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
 // See docs/performance.md, "WAF".
 
@@ -48,10 +52,32 @@ const SCENARIOS: Scenario[] = [
 ];
 
 interface Target { id: string; label: string; start(): Promise<TargetProcess> }
-interface Gateway extends TargetProcess { adminPort: number }
+interface Gateway extends TargetProcess {
+  adminPort: number;
+  loopFile: string;
+  /** Writes the gateway's config file again with other stages (for a reload). */
+  rewrite(stages: Record<string, unknown>): Promise<void>;
+}
+
+/** The admin token of the bench's gateways (loopback only; the reload test calls POST /admin/reload). */
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+/** Takes this bench's own flags out of argv (parseBenchArgs refuses what it does not know). */
+function ownFlags(argv: string[]): { rest: string[]; stallOnly: boolean; baseline: string | undefined } {
+  const rest: string[] = [];
+  let stallOnly = false;
+  let baseline: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--stall-only') stallOnly = true;
+    else if (argv[i] === '--baseline') baseline = resolve(argv[++i] ?? '.');
+    else rest.push(argv[i]!);
+  }
+  return { rest, stallOnly, baseline };
+}
 
 async function main(): Promise<void> {
-  const args = parseBenchArgs(process.argv.slice(2));
+  const own = ownFlags(process.argv.slice(2));
+  const args = parseBenchArgs(own.rest);
   const root = findPackageRoot(import.meta.url);
   const ext = extname(new URL(import.meta.url).pathname);
   const crsDir = process.env['PCL_CRS_DIR'] ?? resolve(root, '..', 'shared', 'conformance', 'crs-4-rules');
@@ -61,16 +87,24 @@ async function main(): Promise<void> {
   try {
     const upstream = await startScript(new URL(`./fixed-upstream${ext}`, import.meta.url), { PORT: '0' });
     owned.push(upstream);
-    const gateway = async (name: string, stages: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<Gateway> => {
+    const probe = new URL(`./loop-probe${ext}`, import.meta.url).href;
+    const gateway = async (name: string, stages: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, project = root): Promise<Gateway> => {
       const port = await freePort();
       const adminPort = await freePort();
       const file = join(tmp, `${name}.yaml`);
-      await writeFile(file, stringify({
-        server: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: adminPort }, logging: { level: 'warn', accessLog: false }, watch: false,
-        apis: [{ name, upstream: `http://127.0.0.1:${upstream.port}`, prefixes: ['/'], stages }],
+      const loopFile = join(tmp, `${name}.loop.json`);
+      const rewrite = (s: Record<string, unknown>) => writeFile(file, stringify({
+        server: { host: '127.0.0.1', port }, admin: { host: '127.0.0.1', port: adminPort, token: ADMIN_TOKEN }, logging: { level: 'warn', accessLog: false }, watch: false,
+        apis: [{ name, upstream: `http://127.0.0.1:${upstream.port}`, prefixes: ['/'], stages: s }],
       }));
-      return { ...(await startGatewayProcess(join(root, 'dist', 'src', 'cli', 'main.js'), file, port, adminPort, 120_000, { env })), adminPort };
+      await rewrite(stages);
+      const cli = join(project, 'dist', 'src', 'cli', 'main.js');
+      return { ...(await startGatewayProcess(cli, file, port, adminPort, 120_000, { env: { ...env, PCL_BENCH_LOOP_FILE: loopFile }, nodeArgs: ['--import', probe] })), adminPort, loopFile, rewrite };
     };
+    if (own.stallOnly) {
+      await stallTest(gateway, crsDir, args.rounds, Math.max(5, args.duration), own.baseline);
+      return;
+    }
     const targets: Target[] = [
       { id: 'b', label: '(b) minimal undici proxy', start: () => startScript(new URL(`./minimal-proxy${ext}`, import.meta.url), { UPSTREAM: `http://127.0.0.1:${upstream.port}`, PORT: '0' }) },
       { id: 'c', label: '(c) Portcullis pass-through', start: () => gateway('pass', {}) },
@@ -134,25 +168,118 @@ async function main(): Promise<void> {
     const waf = running.find((r) => r.t.id === 'w' && r.failure === undefined)?.proc as Gateway | undefined;
     const modsec = running.find((r) => r.t.id === 'm' && r.failure === undefined)?.proc;
     if (waf !== undefined) {
-      // The same gateway with every inspection on the event loop, for the stall comparison.
-      const inline = await gateway('waf-inline', { waf: { crsDir, paranoiaLevel: 1 } }, { PCL_WAF_OFFLOAD_BYTES: '0' });
-      owned.push(inline);
-      console.log('\n### Event-loop stalls: 128 KiB baits inspected during a steady browser-GET load (10 connections)\n');
-      console.log('| gateway | GET load | GET req/s | GET p50 ms | GET p99 ms | worst event-loop delay ms | baits inspected |\n|---|---|---:|---:|---:|---:|---:|');
-      for (const [name, g] of [['WAF, large bodies on a worker', waf], ['WAF, every inspection inline', inline]] as const) {
-        // The first large body starts the worker, which loads the rules (seconds): not what is measured here.
-        for (const [headers, body] of STALL_BAITS) await (await fetch(`http://127.0.0.1:${g.port}${PATH}`, { method: 'POST', headers, body })).arrayBuffer();
-        for (const withBait of [false, true]) {
-          const r = await stall(g, withBait, Math.max(5, args.duration));
-          console.log(`| ${name} | ${withBait ? 'with baits' : 'alone'} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxDelayMs.toFixed(1)} | ${r.baits} |`);
-        }
-      }
+      await stallTest(gateway, crsDir, args.rounds, Math.max(5, args.duration), own.baseline);
       await bait(waf, modsec);
     }
   } finally {
     await Promise.allSettled(owned.map((p) => p.stop()));
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+type StartGateway = (name: string, stages: Record<string, unknown>, env?: NodeJS.ProcessEnv, project?: string) => Promise<Gateway>;
+
+/**
+ * 128 KiB baits during a steady GET load, `rounds` times, alone and with baits, on: this
+ * build with large bodies on a worker, the baseline build (when given), and this build with
+ * every inspection inline (without a baseline). One row per run, then the medians.
+ */
+async function stallTest(gateway: StartGateway, crsDir: string, rounds: number, seconds: number, baseline: string | undefined): Promise<void> {
+  const stages = { waf: { crsDir, paranoiaLevel: 1 } };
+  const gws: Array<[string, Gateway]> = [['this build, large bodies on a worker', await gateway('waf-stall', stages)]];
+  try {
+    if (baseline !== undefined) gws.unshift([`baseline (${baseline})`, await gateway('waf-baseline', stages, {}, baseline)]);
+    else gws.push(['this build, every inspection inline', await gateway('waf-inline', stages, { PCL_WAF_OFFLOAD_BYTES: '0' })]);
+    console.log('\n### Event-loop stalls: 128 KiB baits inspected during a steady browser-GET load (10 connections)\n');
+    console.log('| gateway | round | GET load | GET req/s | GET p50 ms | GET p99 ms | worst delay ms, 10 ms timer (metric) | worst delay ms, 1 ms timer (probe) | longest busy stretch, CPU ms | longest GC pause ms | baits inspected |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [, g] of gws) {
+      // The first large body may start the worker, which loads the rules (seconds): not what is measured here.
+      for (const [headers, body] of STALL_BAITS) await (await fetch(`http://127.0.0.1:${g.port}${PATH}`, { method: 'POST', headers, body })).arrayBuffer();
+    }
+    type Run = { p99Ms: number; metric: number; probe: number; cpu: number };
+    const all = new Map<string, Run[]>();
+    const row = (name: string, round: string, load: string, r: Awaited<ReturnType<typeof stall>>) =>
+      console.log(`| ${name} | ${round} | ${load} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxDelayMs.toFixed(1)} | ${r.probeMaxMs.toFixed(1)} | ${r.cpuGapMs.toFixed(1)} | ${r.gcMaxMs.toFixed(1)} | ${r.baits} |`);
+    for (let round = 1; round <= rounds; round++) {
+      for (const [name, g] of gws) {
+        for (const withBait of [false, true]) {
+          const r = await stall(g, withBait, seconds);
+          const load = withBait ? 'with baits' : 'alone';
+          row(name, String(round), load, r);
+          const k = `${name}\u0000${load}`;
+          all.set(k, [...(all.get(k) ?? []), { p99Ms: r.p99Ms, metric: r.maxDelayMs, probe: r.probeMaxMs, cpu: r.cpuGapMs }]);
+        }
+      }
+    }
+    console.log('\n| gateway | GET load | median GET p99 ms | median worst delay ms, 10 ms timer | median worst delay ms, 1 ms timer | median longest busy stretch, CPU ms | rounds |\n|---|---|---:|---:|---:|---:|---:|');
+    for (const [k, runs] of all) {
+      const [name, load] = k.split('\u0000');
+      const med = (f: (x: Run) => number) => median(runs.map(f)).toFixed(1);
+      console.log(`| ${name} | ${load} | ${med((x) => x.p99Ms)} | ${med((x) => x.metric)} | ${med((x) => x.probe)} | ${med((x) => x.cpu)} | ${runs.length} |`);
+    }
+    console.log('\n### A reload that compiles CRS again (paranoia level 1 <-> 2) while GETs are sent one after another\n');
+    console.log('| gateway | round | reload ms | GETs answered during it | slowest GET ms | worst delay ms, 1 ms timer | longest busy stretch, CPU ms |\n|---|---:|---:|---:|---:|---:|---:|');
+    for (let round = 1; round <= rounds; round++) {
+      for (const [name, g] of gws) {
+        const r = await reloadUnderLoad(g, { waf: { crsDir, paranoiaLevel: round % 2 === 1 ? 2 : 1 } });
+        console.log(`| ${name} | ${round} | ${r.reloadMs.toFixed(0)} | ${r.answered} | ${r.slowestMs.toFixed(0)} | ${r.probeMaxMs.toFixed(1)} | ${r.cpuGapMs.toFixed(1)} |`);
+      }
+    }
+  } finally {
+    await Promise.allSettled(gws.map(([, g]) => g.stop()));
+  }
+}
+
+/** Rewrites the config with `stages`, reloads through the admin API and sends GETs, one at a time, until the reload answered. */
+async function reloadUnderLoad(g: Gateway, stages: Record<string, unknown>): Promise<{ reloadMs: number; answered: number; slowestMs: number; probeMaxMs: number; cpuGapMs: number }> {
+  await g.rewrite(stages);
+  await probeMaxMs(g);
+  let done = false;
+  let answered = 0;
+  let slowestMs = 0;
+  const t0 = performance.now();
+  const reload = fetch(`http://127.0.0.1:${g.adminPort}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(600_000) })
+    .then(async (res) => { await res.arrayBuffer(); if (res.status !== 200) throw new Error(`reload answered ${res.status}`); })
+    .finally(() => { done = true; });
+  while (!done) {
+    const s = performance.now();
+    await (await fetch(`http://127.0.0.1:${g.port}${GET_PATH}`, { headers: GET_HEADERS })).arrayBuffer();
+    slowestMs = Math.max(slowestMs, performance.now() - s);
+    if (!done) answered++;
+  }
+  await reload;
+  const reloadMs = performance.now() - t0;
+  const p = await probe(g);
+  return { reloadMs, answered, slowestMs, probeMaxMs: p?.maxMs ?? Number.NaN, cpuGapMs: p?.maxCpuGapMs ?? Number.NaN };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface ProbeReading { maxMs: number; maxCpuGapMs: number; gc: { count: number; totalMs: number; maxMs: number } }
+
+/** The worst delay bench/loop-probe.ts saw in the gateway since its last reading (1 ms timer). */
+async function probeMaxMs(g: Gateway): Promise<number> {
+  return (await probe(g))?.maxMs ?? Number.NaN;
+}
+
+/** bench/loop-probe.ts's reading since the last one: worst delay, longest CPU stretch, GC pauses. */
+async function probe(g: Gateway): Promise<ProbeReading | undefined> {
+  const since = Date.now();
+  process.kill(g.pid, 'SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    try {
+      const m = JSON.parse(await readFile(g.loopFile, 'utf8')) as ProbeReading & { at: number };
+      if (m.at >= since) return m;
+    } catch {
+      // Not written yet.
+    }
+  }
+  return undefined;
 }
 
 /** The worst event-loop delay the gateway saw since the last scrape (prom-client resets its histogram per scrape). */
@@ -173,8 +300,9 @@ const STALL_BAITS: Array<[Record<string, string>, string]> = [
  * (each waits for its answer) for as long as the load runs. Returns the GETs' latency and
  * the gateway's worst event-loop delay over the run.
  */
-async function stall(g: Gateway, withBait: boolean, seconds: number): Promise<RunResult & { maxDelayMs: number; baits: number }> {
+async function stall(g: Gateway, withBait: boolean, seconds: number): Promise<RunResult & { maxDelayMs: number; probeMaxMs: number; cpuGapMs: number; gcMaxMs: number; baits: number }> {
   await maxLoopDelayMs(g);
+  await probeMaxMs(g);
   let baits = 0;
   let stop = false;
   const sender = (async () => {
@@ -190,7 +318,8 @@ async function stall(g: Gateway, withBait: boolean, seconds: number): Promise<Ru
   const res = await runLoad({ url: `http://127.0.0.1:${g.port}${GET_PATH}`, connections: 10, durationS: seconds, headers: GET_HEADERS });
   stop = true;
   await sender;
-  return { ...res, maxDelayMs: await maxLoopDelayMs(g), baits };
+  const p = await probe(g);
+  return { ...res, maxDelayMs: await maxLoopDelayMs(g), probeMaxMs: p?.maxMs ?? Number.NaN, cpuGapMs: p?.maxCpuGapMs ?? Number.NaN, gcMaxMs: p?.gc.maxMs ?? Number.NaN, baits };
 }
 
 /** The worst-case payloads, one request at a time: time to the answer and the status. */

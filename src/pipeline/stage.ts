@@ -115,6 +115,13 @@ export interface StageDeps {
    * the same settings) so they are built once per load, never per request.
    */
   readonly compileCache?: Map<string, unknown>;
+  /**
+   * Hands compileRuntime work the stage still does after `create` returned (e.g. the WAF
+   * compiling its rules in slices that let the event loop serve the old configuration during a
+   * reload: ADR 0026). The runtime exists only once every deferred piece settled; a rejection
+   * is a config issue at this stage's path. Absent outside compileRuntime: build synchronously.
+   */
+  readonly defer?: (work: Promise<unknown>) => void;
   /** The keys of this config load (`keyring.keys`): stages ask it for key bytes, never read secrets themselves. */
   readonly keyring?: Keyring;
 }

@@ -55,6 +55,8 @@ export async function compileRuntime(
   const routes: RouteTarget[] = [];
   const watchFiles = [loaded.file, ...loaded.keyFiles];
   const compileCache = new Map<string, unknown>();
+  // Work stages hand back to finish before the runtime exists (StageDeps.defer), settled early so no rejection goes unhandled.
+  const deferred: Array<{ at: Path; outcome: Promise<unknown> }> = [];
 
   for (const [index, api] of config.apis.entries()) {
     const apiPath: Path = ['apis', index];
@@ -108,7 +110,8 @@ export async function compileRuntime(
     const buildPlan = (configs: StageConfigs, operationId: string | undefined, at: Path, maxBodySize: number, operation?: OperationInfo) => {
       const stages: Stage[] = [];
       for (const [name, stageConfig] of Object.entries(configs)) {
-        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store, compileCache, keyring: loaded.keyring, ...(operation !== undefined ? { operation } : {}), ...(docVersion !== undefined ? { openapiVersion: docVersion } : {}), ...(docSchemes !== undefined ? { securitySchemes: docSchemes } : {}) }, [...at, name], issues);
+        const defer = (work: Promise<unknown>) => { deferred.push({ at: [...at, name], outcome: work.then(() => undefined, (err: unknown) => err ?? new Error('failed')) }); };
+        const stage = buildStage(registry, loaded, name, stageConfig, { apiName: api.name, operationId, baseDir: loaded.baseDir, store, compileCache, defer, keyring: loaded.keyring, ...(operation !== undefined ? { operation } : {}), ...(docVersion !== undefined ? { openapiVersion: docVersion } : {}), ...(docSchemes !== undefined ? { securitySchemes: docSchemes } : {}) }, [...at, name], issues);
         if (stage !== undefined) stages.push(stage);
       }
       const plan = compilePlan(stages);
@@ -205,6 +208,11 @@ export async function compileRuntime(
 
   const egress = config.egress === undefined ? undefined : await compileEgress(config.egress, loaded, issues);
   for (const integ of config.egress?.integrations ?? []) if (integ.openapi !== undefined) watchFiles.push(resolve(loaded.baseDir, integ.openapi));
+
+  for (const { at, outcome } of deferred) {
+    const err = await outcome;
+    if (err !== undefined) issues.push(loaded.issueAt(at, errorMessage(err)));
+  }
 
   if (issues.length > 0 || trusted === undefined) {
     await Promise.allSettled(apis.map((a) => a.upstream.close()));

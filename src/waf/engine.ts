@@ -57,6 +57,19 @@ function memoOf(tx: Transaction): TransformMemo {
   return m;
 }
 
+/**
+ * Drops the transformation results of `tx` (they are rebuilt on demand if a later phase needs
+ * one). The gateway keeps a request's transaction for its response phases, across the upstream
+ * call: without this its memo (~60 KB for a browser GET under CRS) survives every young-generation
+ * collection meanwhile, which is what those collections cost (ADR 0026).
+ *
+ * @example
+ * evaluate(rules, tx, 2); releaseTransformMemo(tx);
+ */
+export function releaseTransformMemo(tx: Transaction): void {
+  memos.delete(tx);
+}
+
 const chainTriggers = new WeakMap<Rule['transforms'], number>();
 
 /** The character classes that can make some step of the chain change its input (ADR 0016). */

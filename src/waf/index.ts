@@ -12,7 +12,7 @@ export { RuleSet, type EngineSettings, type RegexReport } from './rules/ruleset.
 export { WafLoadError } from './rules/errors.js';
 export { Transaction, type TransactionInput, type ResponseInput } from './transaction.js';
 export { snapshotTransaction, restoreTransaction, type TransactionState } from './transaction-state.js';
-export { evaluate, type EvaluateResult, type EvaluateOptions, type WafMatch } from './engine.js';
+export { evaluate, releaseTransformMemo, type EvaluateResult, type EvaluateOptions, type WafMatch } from './engine.js';
 export { operators, type OperatorFactory } from './operators/builtins.js';
 export { transformations } from './transformations/builtins.js';
 export { actions } from './actions/builtins.js';

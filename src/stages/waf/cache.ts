@@ -1,13 +1,54 @@
 import { evaluate, Transaction, type RuleSet } from '../../waf/index.js';
 import { publishWafRuleSet } from '../../observability/channels.js';
-import { loadWafRuleSet, type RuleSetInputs } from './rules.js';
+import { ruleSetSteps, type RuleSetInputs } from './rules.js';
 
-/** Compiles a rule set and reports what of it cannot run as written (RE2 refusals, approximations). */
-function compile(inputs: RuleSetInputs): RuleSet {
-  const rs = loadWafRuleSet(inputs);
+/**
+ * Longest stretch of rule-set compilation before the event loop gets a turn, when compiled
+ * in slices (a reload: the old configuration serves requests meanwhile; ADR 0026).
+ */
+const SLICE_MS = 10;
+
+/**
+ * Compiles a rule set and reports what of it cannot run as written (RE2 refusals,
+ * approximations): the steps of ruleSetSteps, then the phase plans.
+ */
+function* compileSteps(inputs: RuleSetInputs): Generator<void, RuleSet, void> {
+  const rs = yield* ruleSetSteps(inputs);
   publishWafRuleSet({ rules: rs.rules.length, reports: rs.regexReports });
-  warmPhasePlans(rs);
+  yield* warmPhasePlans(rs);
   return rs;
+}
+
+function compile(inputs: RuleSetInputs): RuleSet {
+  const steps = compileSteps(inputs);
+  for (;;) {
+    const s = steps.next();
+    if (s.done === true) return s.value;
+  }
+}
+
+/**
+ * compile, giving the event loop a turn (setImmediate) whenever a slice has run `sliceMs`;
+ * `between` replaces that turn (the inspection worker waits there while a request needs it).
+ *
+ * @example
+ * const rs = await compileInSlices(inputs);
+ */
+export async function compileInSlices(inputs: RuleSetInputs, sliceMs = SLICE_MS, between: () => Promise<unknown> = nextTurn): Promise<RuleSet> {
+  const steps = compileSteps(inputs);
+  let sliceStart = performance.now();
+  for (;;) {
+    const s = steps.next();
+    if (s.done === true) return s.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await between();
+      sliceStart = performance.now();
+    }
+  }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }
 
 /**
@@ -16,13 +57,16 @@ function compile(inputs: RuleSetInputs): RuleSet {
  * for CRS, which would otherwise stall the event loop on the first request after a start or
  * a reload (ADR 0017).
  */
-function warmPhasePlans(rs: RuleSet): void {
+function* warmPhasePlans(rs: RuleSet): Generator<void, void, void> {
   const tx = new Transaction({ method: 'GET', uri: '/', headers: [['Host', 'localhost']] }, 'warm-up');
   tx.engineMode = 'DetectionOnly';
   evaluate(rs, tx, 1);
+  yield;
   evaluate(rs, tx, 2);
+  yield;
   tx.setResponse({ status: 200, headers: [['Content-Type', 'text/html']], body: new Uint8Array(0) });
   evaluate(rs, tx, 3);
+  yield;
   evaluate(rs, tx, 4);
 }
 
@@ -52,4 +96,23 @@ export function sharedRuleSet(inputs: RuleSetInputs, memo: Map<string, unknown> 
     memo.set(key, err instanceof Error ? err : new Error(String(err)));
     throw err;
   }
+}
+
+/**
+ * sharedRuleSet compiled in slices of about SLICE_MS, between which the event loop serves
+ * requests: for a config load whose caller waits for it (compileRuntime's `defer`), i.e. a
+ * reload while the old configuration keeps serving (ADR 0026). The slices are the directives
+ * of the CRS files and the four phase plans; the longest is the plan of phase 2 (candidate
+ * automata, engine-internal): about 0.1-0.4 s, against several seconds in one piece before.
+ *
+ * @example
+ * const rs = await sharedRuleSetInSlices(inputs, deps.compileCache);
+ */
+export function sharedRuleSetInSlices(inputs: RuleSetInputs, memo: Map<string, unknown> | undefined): Promise<RuleSet> {
+  const key = `waf-slices:${JSON.stringify(inputs)}`;
+  const hit = memo?.get(key);
+  if (hit !== undefined) return hit as Promise<RuleSet>;
+  const made = compileInSlices(inputs);
+  memo?.set(key, made);
+  return made;
 }

@@ -1,4 +1,4 @@
-import { evaluate, Transaction, type RuleSet, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
+import { evaluate, releaseTransformMemo, Transaction, type ResponseInput, type RuleSet, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
 
 /** What inspecting one request found: the logged matches and whether a rule refused it. */
 export interface InspectResult {
@@ -26,10 +26,33 @@ export function inspectRequest(rules: RuleSet, input: TransactionInput, id: stri
   tx.engineMode = engineMode;
   const matches: WafMatch[] = [];
   const bodyError = () => { const m = tx.scalars.get('REQBODY_ERROR_MSG'); return m === undefined || m === '' ? {} : { bodyError: String(m) }; };
+  let ruleId: number | undefined;
   for (const phase of [1, 2]) {
     const r = evaluate(rules, tx, phase);
     matches.push(...r.matches);
-    if (r.interrupted) return { matches, interrupted: true, ruleId: r.interrupted.ruleId, ...bodyError(), tx };
+    if (r.interrupted) { ruleId = r.interrupted.ruleId; break; }
   }
-  return { matches, interrupted: false, ...bodyError(), tx };
+  // The transaction may wait for its response phases across the upstream call: its memo of
+  // request values must not (ADR 0026: it is most of what young-generation GCs copy meanwhile).
+  releaseTransformMemo(tx);
+  return ruleId === undefined ? { matches, interrupted: false, ...bodyError(), tx } : { matches, interrupted: true, ruleId, ...bodyError(), tx };
+}
+
+/**
+ * Runs response phases 3 and 4 over a request's transaction (inspected on this thread, or
+ * restored from a worker's state): the one response inspection both the event loop and the
+ * inspection workers run (ADR 0026).
+ *
+ * @example
+ * const r = inspectResponse(rules, tx, { status: 200, headers: [['Content-Type', 'text/html']] });
+ */
+export function inspectResponse(rules: RuleSet, tx: Transaction, response: ResponseInput): InspectResult {
+  tx.setResponse(response);
+  const matches: WafMatch[] = [];
+  for (const phase of [3, 4]) {
+    const r = evaluate(rules, tx, phase);
+    matches.push(...r.matches);
+    if (r.interrupted) return { matches, interrupted: true, ruleId: r.interrupted.ruleId };
+  }
+  return { matches, interrupted: false };
 }

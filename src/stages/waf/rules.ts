@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { SecLangLoader, type RuleSet } from '../../waf/index.js';
 import type { WafConfig, WafExclusions } from './schema.js';
 
@@ -62,18 +62,47 @@ export function ruleSetInputs(cfg: WafConfig, baseDir: string): RuleSetInputs {
  * const rs = loadWafRuleSet(ruleSetInputs(cfg, baseDir));
  */
 export function loadWafRuleSet(inputs: RuleSetInputs): RuleSet {
+  const steps = ruleSetSteps(inputs);
+  for (;;) {
+    const s = steps.next();
+    if (s.done === true) return s.value;
+  }
+}
+
+/**
+ * loadWafRuleSet in steps (one SecLang directive of the setup file and the CRS files each;
+ * the rest in one): the caller decides when to let the event loop run (cache.ts, ADR 0026).
+ *
+ * @example
+ * const steps = ruleSetSteps(inputs); let s = steps.next(); while (!s.done) s = steps.next();
+ */
+export function* ruleSetSteps(inputs: RuleSetInputs): Generator<void, RuleSet, void> {
   const l = new SecLangLoader();
   // The gateway already buffered the body (bounded by limits.maxBodySize): let the rules see it.
   l.loadString(preamble(inputs), 'portcullis:waf-preamble');
-  if (inputs.setupFile !== undefined) l.loadFile(inputs.setupFile);
+  if (inputs.setupFile !== undefined) yield* l.loadFileSteps(inputs.setupFile);
   l.loadString(settingsAction(inputs), 'portcullis:waf-settings');
   if (inputs.customRules.trim() !== '') l.loadString(inputs.customRules, 'stages.waf.customRules');
-  const includes = [inputs.crsRules, ...inputs.ruleFiles].filter((f): f is string => f !== undefined);
+  // CRS's files one by one, in the order its Include would take them; an empty folder goes
+  // through Include, which reports a pattern that matches nothing.
+  const crs = inputs.crsRules === undefined ? [] : crsFiles(inputs.crsRules);
+  for (const f of crs) yield* l.loadFileSteps(f);
+  const includes = [crs.length > 0 ? undefined : inputs.crsRules, ...inputs.ruleFiles].filter((f): f is string => f !== undefined);
   // Include expands globs and reports a pattern that matches nothing with its position.
   for (const f of includes) l.loadString(`Include "${f}"\n`, 'stages.waf.ruleFiles');
   const ex = exclusionDirectives(inputs.exclusions);
   if (ex !== '') l.loadString(ex, 'stages.waf.exclusions');
   return l.finish();
+}
+
+/** The files of `<crsDir>/rules/*.conf` (ruleSetInputs' crsRules), sorted by name as Include sorts them. */
+function crsFiles(pattern: string): string[] {
+  const dir = dirname(pattern);
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.conf')).sort().map((n) => join(dir, n)).filter((f) => statSync(f).isFile());
+  } catch {
+    return [];
+  }
 }
 
 /** Id of ModSecurity's recommended body-error rule (modsecurity.conf-recommended); the stage answers it with 400 PCL_WAF_BODY_UNPARSABLE. */

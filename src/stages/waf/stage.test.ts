@@ -15,6 +15,10 @@ import { createWafStage } from './stage.js';
 import { WafSchema, type WafConfig } from './schema.js';
 import { matchExcerpt } from './events.js';
 
+// These tests check decisions made in one synchronous call; the turn budget (loop-budget.test.ts)
+// would defer an inspection to a later turn when a loaded machine makes a few of them slow.
+process.env['PCL_WAF_TURN_BUDGET_MS'] = '0';
+
 const RULES = `
 SecRule ARGS "@rx (?i)union\\s+select" "id:1001,phase:2,deny,log,msg:'union select',tag:'attack-sqli'"
 SecRule REQUEST_HEADERS:x-probe "@streq evil" "id:1002,phase:1,deny,log,msg:'probe header'"

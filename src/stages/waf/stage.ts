@@ -1,10 +1,11 @@
 import { GatewayError } from '../../errors/index.js';
 import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
-import { evaluate, restoreTransaction, type RuleSet, type Transaction, type TransactionInput, type WafMatch } from '../../waf/index.js';
-import { sharedRuleSet } from './cache.js';
+import { restoreTransaction, snapshotTransaction, type RuleSet, type Transaction, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
+import { sharedRuleSet, sharedRuleSetInSlices } from './cache.js';
 import { publishMatches } from './events.js';
-import { inspectRequest, type InspectResult } from './inspect.js';
+import { inspectRequest, inspectResponse, type InspectResult } from './inspect.js';
+import { loopBudget } from './loop-budget.js';
 import { transactionInput } from './request.js';
 import { responseInput } from './response.js';
 import { BODY_ERROR_RULE_ID, ruleSetInputs } from './rules.js';
@@ -19,17 +20,25 @@ import { inspectionPool } from './worker-pool.js';
  */
 const OFFLOAD_BYTES = Number(process.env['PCL_WAF_OFFLOAD_BYTES'] ?? 4_096);
 
+/**
+ * Buffered response bodies from this size on run phases 3-4 on a worker (ADR 0026): CRS's
+ * data-leakage rules scan RESPONSE_BODY with a dozen patterns, linear in its size.
+ * PCL_WAF_RESPONSE_OFFLOAD_BYTES overrides it (0: never). Follows OFFLOAD_BYTES off.
+ */
+const RESPONSE_OFFLOAD_BYTES = OFFLOAD_BYTES > 0 ? Number(process.env['PCL_WAF_RESPONSE_OFFLOAD_BYTES'] ?? 16_384) : 0;
+
 /** The one message every WAF refusal carries: which rule matched is for logs only. */
 const BLOCK_DETAIL = 'The request was refused by the web application firewall.';
 const BODY_ERROR_DETAIL = 'The request body could not be parsed as its Content-Type declares.';
 const RESPONSE_DETAIL = 'The upstream response was withheld by the web application firewall.';
 const OVERSIZE_DETAIL = 'The request body is larger than the web application firewall inspects.';
 
-/** What running some phases over a transaction gave. */
-interface PhasesOutcome {
-  readonly matches: WafMatch[];
-  readonly interrupted: { readonly status: number; readonly ruleId: number } | undefined;
-}
+/**
+ * What a request leaves for its response phases: its transaction when inspected here, or,
+ * when inspected on a worker, the request without its body and the state the worker sent
+ * back (restored only if the response phases run here: ADR 0017, 0026).
+ */
+type Open = Transaction | { readonly request: TransactionInput; readonly state: TransactionState };
 
 /**
  * Compiles the WAF stage: the rule set is loaded once per distinct settings per config
@@ -46,23 +55,25 @@ interface PhasesOutcome {
 export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
   const mode = cfg.enabled ? cfg.mode : 'off';
   const inputs = mode === 'off' ? undefined : ruleSetInputs(cfg, deps.baseDir);
-  const rules = inputs === undefined ? undefined : sharedRuleSet(inputs, deps.compileCache);
+  // Under compileRuntime the rules compile in slices that let the event loop serve the old
+  // configuration meanwhile (a reload, ADR 0026); the runtime exists only once they are ready.
+  let rules: RuleSet | undefined;
+  if (inputs !== undefined && deps.defer !== undefined) deps.defer(sharedRuleSetInSlices(inputs, deps.compileCache).then((rs) => { rules = rs; warm(); }));
+  else if (inputs !== undefined) rules = sharedRuleSet(inputs, deps.compileCache);
   const engineMode = mode === 'enforce' ? 'On' : 'DetectionOnly';
   const where = { api: deps.apiName, operationId: deps.operationId };
-  const inspectResponse = cfg.response.inspect !== 'off';
+  const responsePhases = cfg.response.inspect !== 'off';
   // A request's transaction lives on for its response phases (TX scores, paranoia level, captures).
-  const open = new WeakMap<RequestContext, Transaction>();
-
-  const run = (rs: RuleSet, ctx: RequestContext, tx: Transaction, phases: readonly number[]): PhasesOutcome & { refuse: boolean } => {
-    const out = runPhases(rs, tx, phases);
-    // ctl:ruleEngine may have changed the mode mid-transaction; what counts is whether it refused.
-    const refuse = out.interrupted !== undefined || (mode === 'monitor' && wouldRefuse(rs, out.matches));
-    publishMatches(ctx, out.matches, { blocked: out.interrupted !== undefined, routine: !refuse, ...where });
-    return { ...out, refuse };
-  };
+  const open = new WeakMap<RequestContext, Open>();
+  // The worker threads start and load the rules with the configuration, not on the first large request.
+  const warm = (): void => { if (inputs !== undefined && OFFLOAD_BYTES > 0) inspectionPool().warm(inputs); };
+  if (rules !== undefined) warm();
 
   const inspect = (ctx: RequestContext): Decision | Promise<Decision> => {
-    if (rules === undefined || inputs === undefined) return CONTINUE;
+    if (inputs === undefined) return CONTINUE;
+    // Only reachable if a runtime were used before its deferred compile settled: fail closed.
+    const rs = rules;
+    if (rs === undefined) throw new Error('waf: the rule set is not loaded yet');
     const size = ctx.body?.length ?? ctx.spooled?.size ?? 0;
     if (size > cfg.maxInspectBytes && cfg.oversize === 'block') {
       return reject(new GatewayError('PCL_BODY_TOO_LARGE', { detail: OVERSIZE_DETAIL, stage: 'waf', internal: `body of ${size} bytes above waf.maxInspectBytes ${cfg.maxInspectBytes}` }));
@@ -70,12 +81,13 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     const input = transactionInput(ctx, cfg.maxInspectBytes);
     if (OFFLOAD_BYTES > 0 && size >= OFFLOAD_BYTES) {
       // A worker that fails (crashed, could not load) must not decide: inspect here instead.
-      return inspectionPool().inspect(inputs, input, ctx.id, engineMode, inspectResponse).then(
+      return inspectionPool().inspect(inputs, input, ctx.id, engineMode, responsePhases).then(
         (r) => decide(ctx, input, r),
-        () => decide(ctx, input, inspectRequest(rules, input, ctx.id, engineMode)),
+        () => decide(ctx, input, inspectRequest(rs, input, ctx.id, engineMode)),
       );
     }
-    return decide(ctx, input, inspectRequest(rules, input, ctx.id, engineMode));
+    // Inline, within the event loop's turn budget: requests read in one turn do not all run in it.
+    return loopBudget().run(() => decide(ctx, input, inspectRequest(rs, input, ctx.id, engineMode)));
   };
 
   const decide = (ctx: RequestContext, input: TransactionInput, r: InspectResult): Decision => {
@@ -86,8 +98,8 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     publishMatches(ctx, matches, { blocked: interrupted, routine: !refuse, ...where });
     if (!refuse) {
       // Inspected on a worker: the response phases continue from the state it sent back (ADR 0017).
-      const tx = r.tx ?? (r.state === undefined ? undefined : restoreTransaction(input, ctx.id, r.state));
-      if (inspectResponse && tx !== undefined) open.set(ctx, tx);
+      if (responsePhases && r.tx !== undefined) open.set(ctx, r.tx);
+      else if (responsePhases && r.state !== undefined) open.set(ctx, { request: { ...input, body: undefined }, state: r.state });
       return CONTINUE;
     }
     const ids = matches.map((m) => m.ruleId).join(',');
@@ -97,13 +109,30 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     return reject(new GatewayError('PCL_WAF_BLOCKED', { detail: BLOCK_DETAIL, stage: 'waf', internal: `waf rules ${ids}` }));
   };
 
-  const respond = (ctx: RequestContext, res: ResponseContext): Decision => {
-    const tx = open.get(ctx);
-    if (rules === undefined || tx === undefined || res.generated) return CONTINUE;
+  const respond = (ctx: RequestContext, res: ResponseContext): Decision | Promise<Decision> => {
+    const o = open.get(ctx);
+    const rs = rules;
+    if (rs === undefined || inputs === undefined || o === undefined || res.generated) return CONTINUE;
     open.delete(ctx);
-    tx.setResponse(responseInput(ctx, res, cfg.response));
-    const r = run(rules, ctx, tx, [3, 4]);
-    if (!r.refuse) return CONTINUE;
+    const response = responseInput(ctx, res, cfg.response);
+    const here = (): Decision => decideResponse(ctx, rs, inspectResponse(rs, 'state' in o ? restoreTransaction(o.request, ctx.id, o.state) : o, response));
+    if (RESPONSE_OFFLOAD_BYTES > 0 && (response.body?.byteLength ?? 0) >= RESPONSE_OFFLOAD_BYTES) {
+      // A large body goes to a worker with the transaction's state; a worker that fails does not decide.
+      const request = 'state' in o ? o.request : o.input;
+      const state = 'state' in o ? o.state : snapshotTransaction(o);
+      return inspectionPool().respond(inputs, { ...request, body: undefined }, ctx.id, state, response).then(
+        (r) => decideResponse(ctx, rs, r),
+        () => loopBudget().run(here),
+      );
+    }
+    return loopBudget().run(here);
+  };
+
+  const decideResponse = (ctx: RequestContext, rs: RuleSet, r: InspectResult): Decision => {
+    // ctl:ruleEngine may have changed the mode mid-transaction; what counts is whether it refused.
+    const refuse = r.interrupted || (mode === 'monitor' && wouldRefuse(rs, r.matches));
+    publishMatches(ctx, r.matches, { blocked: r.interrupted, routine: !refuse, ...where });
+    if (!refuse) return CONTINUE;
     const ids = r.matches.map((m) => m.ruleId).join(',');
     return reject(new GatewayError('PCL_WAF_RESPONSE_BLOCKED', { detail: RESPONSE_DETAIL, stage: 'waf', internal: `waf response rules ${ids}` }));
   };
@@ -117,19 +146,8 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     // Only the first maxInspectBytes are inspected: a spooled body's head serves (ADR 0024).
     spooledBodyPrefix: cfg.maxInspectBytes,
     ...(cfg.response.inspect === 'always' ? { needsResponseBody: true, maxResponseBodySize: cfg.response.maxBodyBytes } : {}),
-    handlers: inspectResponse ? { inspect, respond } : { inspect },
+    handlers: responsePhases ? { inspect, respond } : { inspect },
   };
-}
-
-/** Runs `phases` in order, stopping at the first interruption. */
-function runPhases(rules: RuleSet, tx: Transaction, phases: readonly number[]): PhasesOutcome {
-  const matches: WafMatch[] = [];
-  for (const phase of phases) {
-    const r = evaluate(rules, tx, phase);
-    matches.push(...r.matches);
-    if (r.interrupted) return { matches, interrupted: r.interrupted };
-  }
-  return { matches, interrupted: undefined };
 }
 
 /** The refusal came from rule 200002 (REQBODY_ERROR), in enforce or monitor mode. */

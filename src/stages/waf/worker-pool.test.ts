@@ -17,6 +17,10 @@ import { MAX_EXCERPT, matchExcerpt } from './events.js';
 import { WafSchema, type WafConfig } from './schema.js';
 import { createWafStage } from './stage.js';
 
+// These tests check decisions made in one synchronous call; the turn budget (loop-budget.test.ts)
+// would defer an inspection to a later turn when a loaded machine makes a few of them slow.
+process.env['PCL_WAF_TURN_BUDGET_MS'] = '0';
+
 const custom = (rules: string): RuleSetInputs => ({
   setupFile: undefined, crsRules: undefined, bodyErrors: 'refuse', ruleFiles: [], paranoiaLevel: 1, inboundAnomalyThreshold: 5, outboundAnomalyThreshold: 4,
   exclusions: { removeById: [], removeByTag: [], removeTargets: [] }, customRules: rules,
@@ -177,4 +181,58 @@ test('on Linux an inspection worker runs 10 nice levels below the gateway, so th
   assert.equal(niceOf(process.pid), own);
   const nices = readdirSync('/proc/self/task').map(niceOf);
   assert.ok(own === 19 || nices.some((n) => n === Math.min(19, own + 10)), `thread nice values ${nices.join(',')}`);
+});
+
+/** Counts response phases run on this thread: they start with setResponse. */
+function countMainThreadResponses(t: { after: (fn: () => void) => void }): { count: number } {
+  const seen = { count: 0 };
+  const original = Transaction.prototype.setResponse;
+  Transaction.prototype.setResponse = function (this: Transaction, res) {
+    seen.count++;
+    original.call(this, res);
+  };
+  t.after(() => { Transaction.prototype.setResponse = original; });
+  return seen;
+}
+
+test('a large buffered response body runs phases 3-4 on a worker, continuing the request\'s TX (mechanism, not timing)', async (t) => {
+  const stage = createWafStage({ ...stageCfg(CARRY_RULES), response: { inspect: 'always', maxBodyBytes: 1_048_576, mimeTypes: ['text/html'] } }, stageDeps);
+  // After the stage: compiling it warms the phase plans with an empty response.
+  const responses = countMainThreadResponses(t);
+  const page = (marker: string): string => `<p>${'x'.repeat(20_000)} ${marker}</p>`;
+  const respond = async (body: string, response: string): Promise<Decision> => {
+    const ctx = postCtx(body);
+    assert.equal((await stage.handlers.inspect!(ctx)).kind, 'continue');
+    return stage.handlers.respond!(ctx, html(response));
+  };
+  // Request inspected here (small body), 20 KiB response: the TX goes to the worker as a snapshot.
+  const small = postCtx('q=an attack');
+  assert.equal((await stage.handlers.inspect!(small)).kind, 'continue');
+  const pending = stage.handlers.respond!(small, html(page('a leak')));
+  assert.ok(pending instanceof Promise, 'a large response body is inspected asynchronously (on a worker)');
+  const d = await pending;
+  assert.ok(d.kind === 'reject' && d.error instanceof GatewayError);
+  assert.equal(d.error.code, 'PCL_WAF_RESPONSE_BLOCKED');
+  // Request inspected on a worker (large body), large response: its state goes back to a worker.
+  assert.equal((await respond(large('an attack'), page('a leak'))).kind, 'reject');
+  // Either score alone stays below the threshold.
+  assert.equal((await respond('q=an attack', page('fine'))).kind, 'continue');
+  assert.equal((await respond(large('plain'), page('a leak'))).kind, 'continue');
+  assert.equal(responses.count, 0, 'no response phase ran on this thread');
+  // The spy works: a small response is inspected here.
+  assert.equal((await respond('q=an attack', '<p>a leak</p>')).kind, 'reject');
+  assert.equal(responses.count, 1);
+});
+
+test('a warmed pool answers requests for the set it is loading, for sets queued behind it and for sets it was never told about', async (t) => {
+  const pool = new InspectionPool(1);
+  t.after(() => pool.close());
+  const sets = [1, 2, 3].map((n) => custom(`SecRule ARGS:q "@streq bad${n}" "id:${6000 + n},phase:2,deny,log"`));
+  pool.warm(sets[0]!);
+  pool.warm(sets[1]!);
+  assert.equal(pool.started, 1);
+  // Being loaded (or queued) by `load` jobs, and not announced at all: every one answers, with its own rules.
+  const [a, b, c] = await Promise.all(sets.map((s, i) => pool.inspect(s, form(`q=bad${i + 1}`), `req-${i}`, 'On')));
+  assert.deepEqual([a!.ruleId, b!.ruleId, c!.ruleId], [6001, 6002, 6003]);
+  assert.equal((await pool.inspect(sets[0]!, form('q=bad2'), 'req-x', 'On')).interrupted, false);
 });

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { TransactionInput } from '../../waf/index.js';
+import type { ResponseInput, TransactionInput, TransactionState } from '../../waf/index.js';
 import type { InspectResult } from './inspect.js';
-import type { InspectJob, InspectReply } from './inspect-worker.js';
+import type { InspectReply, WorkerJob } from './inspect-worker.js';
 import type { RuleSetInputs } from './rules.js';
 
 interface Pending {
@@ -13,14 +13,18 @@ interface Pending {
 interface Slot {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** Rule sets this worker was told to load (keys), so a reload loads each once. */
+  readonly loaded: Set<string>;
 }
 
 /**
  * Inspection threads for request bodies large enough to hold the event loop (ADR 0006):
  * one CRS rule over a 128 KiB value can take longer than the 20 ms a gateway may stall,
- * so such requests run on a worker while the event loop keeps serving others. Workers
- * start on first use, load the rule set themselves (it cannot be shared between
- * threads) and are unref'd so an idle pool never keeps the process alive.
+ * so such requests run on a worker while the event loop keeps serving others; so do the
+ * response phases over large buffered response bodies (ADR 0026). `warm` starts every
+ * worker and has it load a rule set when the configuration loads (it cannot be shared
+ * between threads), so the first large request pays neither; workers are unref'd so an
+ * idle pool never keeps the process alive.
  *
  * @example
  * const r = await inspectionPool().inspect(inputs, txInput, ctx.id, 'On');
@@ -39,22 +43,44 @@ export class InspectionPool {
    * `wantState`: the answer carries the transaction's state for the response phases.
    */
   inspect(inputs: RuleSetInputs, input: TransactionInput, id: string, engineMode: 'On' | 'DetectionOnly', wantState = false): Promise<InspectResult> {
-    const slot = this.#pick();
-    const seq = ++this.#seq;
-    // The body moves in a buffer of its own, transferred rather than cloned: a view into a
-    // larger buffer (a socket read, Node's pool) would otherwise be cloned whole.
-    let transfer: ArrayBuffer[] = [];
-    let job: InspectJob = { seq, key: JSON.stringify(inputs), inputs, input, id, engineMode, wantState };
-    if (input.body !== undefined) {
-      const body = new Uint8Array(input.body.byteLength);
-      body.set(input.body);
-      transfer = [body.buffer];
-      job = { ...job, input: { ...input, body } };
+    const body = own(input.body);
+    const job = { kind: 'request', seq: ++this.#seq, key: JSON.stringify(inputs), inputs, input: body === undefined ? input : { ...input, body }, id, engineMode, wantState } as const;
+    return this.#send(job, body);
+  }
+
+  /**
+   * Runs response phases 3-4 on the least busy worker, continuing the request's transaction
+   * from `state`; `request` is the request without its body. Rejects when the worker fails.
+   */
+  respond(inputs: RuleSetInputs, request: TransactionInput, id: string, state: TransactionState, response: ResponseInput): Promise<InspectResult> {
+    const body = own(response.body);
+    const job = { kind: 'response', seq: ++this.#seq, key: JSON.stringify(inputs), inputs, input: request, id, state, response: body === undefined ? response : { ...response, body } } as const;
+    return this.#send(job, body);
+  }
+
+  /** Starts every worker (up to the pool's size) and has each load the rule set of `inputs` now. */
+  warm(inputs: RuleSetInputs): void {
+    while (this.#slots.length < this.#size) this.#spawn();
+    const key = JSON.stringify(inputs);
+    for (const slot of this.#slots) {
+      if (slot.loaded.has(key)) continue;
+      slot.loaded.add(key);
+      slot.worker.postMessage({ kind: 'load', seq: 0, key, inputs } satisfies WorkerJob);
     }
+  }
+
+  /** Workers running (for tests: started at config load). */
+  get started(): number {
+    return this.#slots.length;
+  }
+
+  #send(job: Exclude<WorkerJob, { kind: 'load' }>, body: Uint8Array | undefined): Promise<InspectResult> {
+    const slot = this.#pick();
+    slot.loaded.add(job.key);
     return new Promise<InspectResult>((resolve, reject) => {
-      slot.pending.set(seq, { resolve, reject });
+      slot.pending.set(job.seq, { resolve, reject });
       if (slot.pending.size === 1) slot.worker.ref();
-      slot.worker.postMessage(job, transfer);
+      slot.worker.postMessage(job, body === undefined ? [] : [body.buffer as ArrayBuffer]);
     });
   }
 
@@ -73,8 +99,7 @@ export class InspectionPool {
 
   #spawn(): Slot {
     const worker = new Worker(new URL('./inspect-worker.js', import.meta.url));
-    const slot: Slot = { worker, pending: new Map() };
-    worker.unref();
+    const slot: Slot = { worker, pending: new Map(), loaded: new Set() };
     const failAll = (err: Error): void => {
       const i = this.#slots.indexOf(slot);
       if (i !== -1) this.#slots.splice(i, 1);
@@ -98,9 +123,22 @@ export class InspectionPool {
     });
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`WAF inspection worker exited with code ${code}`)));
+    // After the listeners: attaching a 'message' listener refs the worker again.
+    worker.unref();
     this.#slots.push(slot);
     return slot;
   }
+}
+
+/**
+ * A copy of `bytes` in a buffer of its own, to transfer rather than clone: a view into a
+ * larger buffer (a socket read, Node's pool) would otherwise be cloned whole.
+ */
+function own(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  if (bytes === undefined) return undefined;
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
 }
 
 let shared: InspectionPool | undefined;

@@ -43,17 +43,33 @@ export class SecLangLoader {
   #depth = 0;
 
   loadFile(path: string): void {
+    const steps = this.loadFileSteps(path);
+    while (steps.next().done !== true) { /* all at once */ }
+  }
+
+  loadString(text: string, file: string): void {
+    for (const d of lexSecLang(text, file)) this.#directive(d);
+  }
+
+  /**
+   * loadFile one directive at a time: yields after each, so a caller can spread a large file
+   * (CRS's 932 rules compile for seconds) over several event-loop turns (ADR 0026).
+   *
+   * @example
+   * const steps = l.loadFileSteps('/crs/rules/REQUEST-932-APPLICATION-ATTACK-RCE.conf');
+   * while (!steps.next().done) if (sliceOver()) await nextTurn();
+   */
+  *loadFileSteps(path: string): Generator<void, void, void> {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
     } catch (e) {
       throw new WafLoadError(`cannot read: ${(e as Error).message}`, path, 0);
     }
-    this.loadString(decodeRuleFile(bytes, path), path);
-  }
-
-  loadString(text: string, file: string): void {
-    for (const d of lexSecLang(text, file)) this.#directive(d);
+    for (const d of lexSecLang(decodeRuleFile(bytes, path), path)) {
+      this.#directive(d);
+      yield;
+    }
   }
 
   finish(): RuleSet {
