@@ -28,7 +28,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Row { readonly id: string; readonly label: string; readonly gw: 'min' | 'main' | 'redis' | 'full'; readonly path: string; readonly load: Omit<LoadOptions, 'url' | 'connections' | 'durationS'>; readonly vs?: string }
 
-interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number; readonly baseline: string | undefined }
+interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number; readonly baseline: string | undefined; readonly rate: number | undefined }
 
 function parseChainArgs(argv: readonly string[]): ChainArgs {
   const rest: string[] = [];
@@ -38,6 +38,7 @@ function parseChainArgs(argv: readonly string[]): ChainArgs {
   let profile: string | undefined;
   let eld = 40;
   let baseline: string | undefined;
+  let rate: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--rows') rows = String(argv[++i]).split(',');
@@ -46,9 +47,13 @@ function parseChainArgs(argv: readonly string[]): ChainArgs {
     else if (a === '--profile') profile = argv[++i];
     else if (a === '--eld') eld = Number(argv[++i]);
     else if (a === '--baseline') baseline = argv[++i];
+    else if (a === '--rate') {
+      rate = Number(argv[++i]);
+      if (!(rate > 0)) throw new Error(`--rate takes requests per second > 0; got "${argv[i]}"`);
+    }
     else rest.push(a);
   }
-  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld, baseline };
+  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld, baseline, rate };
 }
 
 async function main(): Promise<void> {
@@ -220,30 +225,79 @@ async function capacity(args: BenchArgs, url: string, next: () => Record<string,
   return (await runLoad({ url, connections, durationS: 5, nextHeaders: next })).rps;
 }
 
-async function soak(args: BenchArgs, gw: TargetProcess, path: string, rotating: () => () => Record<string, string>): Promise<void> {
+async function soak(args: ChainArgs, gw: TargetProcess, path: string, rotating: () => () => Record<string, string>): Promise<void> {
   const url = `http://127.0.0.1:${gw.port}/full${path}`;
-  const cap = await capacity(args, url, rotating());
-  const rate = Math.round(cap * 0.7);
-  log(`capacity ${Math.round(cap)} req/s; soaking ${args.soak} s at ${rate} req/s`);
-  const samples: { t: number; kb: number }[] = [];
+  // `--rate N` pins the offered rate: on a machine shared with other work a 5 s capacity probe can
+  // read half or twice the capacity the next half hour has, so a stated fixed rate is more honest.
+  const cap = args.rate === undefined ? await capacity(args, url, rotating()) : undefined;
+  const rate = args.rate ?? Math.round(cap! * 0.7);
+  const offered = cap === undefined ? `${rate} req/s (fixed by --rate)` : `70 % of capacity (${rate} of ${Math.round(cap)} req/s, closed loop at ${args.connections} connections)`;
+  log(`soaking ${args.soak} s at ${offered}`);
+  const samples: SoakSample[] = [];
   const started = Date.now();
-  const timer = setInterval(() => { void rssKb(gw.pid).then((kb) => { if (kb !== undefined) samples.push({ t: (Date.now() - started) / 1000, kb }); }); }, 5_000);
+  const sample = async (): Promise<void> => {
+    const kb = await rssKb(gw.pid);
+    if (kb !== undefined) samples.push({ t: (Date.now() - started) / 1000, kb, heapKb: await heapUsedKb(gw.adminPort) });
+    const s = samples.at(-1);
+    if (s !== undefined && samples.length % 12 === 0) log(`${Math.round(s.t)} s: RSS ${Math.round(s.kb / 1024)} MiB, heap used ${Math.round((s.heapKb ?? Number.NaN) / 1024)} MiB`);
+  };
+  const timer = setInterval(() => void sample(), 5_000);
   const m = await runLoad({ url, connections: args.connections, durationS: args.soak!, overallRate: rate, nextHeaders: rotating() });
   clearInterval(timer);
-  const end = (await rssKb(gw.pid)) ?? Number.NaN;
-  // The first minute (or tenth of the soak) is warm-up: pools, JIT and caches filling.
-  const warmIdx = samples.findIndex((s) => s.t >= Math.min(60, args.soak! / 10));
-  const warmed = samples[Math.max(0, warmIdx)]?.kb ?? Number.NaN;
-  const after = samples.slice(Math.max(0, warmIdx)).map((s) => s.kb);
-  const mid = median(after);
-  const spread = Math.max(...after.map((kb) => Math.abs(growthPercent(mid, kb))));
-  process.stdout.write([
-    `Soak: full chain at 70 % of capacity (${rate} of ${Math.round(cap)} req/s), ${args.soak} s, ${args.connections} connections.`,
+  process.stdout.write(`${soakReport(samples, args.soak!, `Soak: full chain at ${offered}, ${args.soak} s, ${args.connections} connections.`, m).join('\n')}\n`);
+}
+
+interface SoakSample { readonly t: number; readonly kb: number; readonly heapKb: number | undefined }
+
+/** The gateway's V8 heap in use (KiB), from its admin /metrics; undefined when unavailable. */
+async function heapUsedKb(adminPort: number | undefined): Promise<number | undefined> {
+  if (adminPort === undefined) return undefined;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    const m = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
+    return m === null ? undefined : Number(m[1]) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RSS and heap over the soak after its warm-up (the first minute or tenth: pools, JIT and caches
+ * filling), and the verdict of issue 13: flat when every sample is within ±10 % of the median.
+ * The least-squares slope says whether a deviation is noise or a climb.
+ */
+function soakReport(samples: readonly SoakSample[], seconds: number, title: string, m: RunResult): string[] {
+  const warmIdx = Math.max(0, samples.findIndex((s) => s.t >= Math.min(60, seconds / 10)));
+  const after = samples.slice(warmIdx);
+  const kb = after.map((s) => s.kb);
+  const mid = median(kb);
+  const spread = Math.max(...kb.map((x) => Math.abs(growthPercent(mid, x))));
+  const slope = slopePerHour(after.map((s) => [s.t, s.kb / 1024]));
+  const heap = after.filter((s) => s.heapKb !== undefined);
+  const heapSlope = slopePerHour(heap.map((s) => [s.t, s.heapKb! / 1024]));
+  const mib = (x: number) => Math.round(x / 1024);
+  const first = after[0];
+  const last = after.at(-1);
+  const every = Math.max(1, Math.round(samples.length / 60));
+  return [
+    title,
     `- served ${Math.round(m.rps)} req/s, p99 ${m.p99Ms.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}`,
-    `- RSS after warm-up ${Math.round(warmed / 1024)} MiB → end ${Math.round(end / 1024)} MiB: ${growthPercent(warmed, end).toFixed(1)} %; largest deviation from the median ${spread.toFixed(1)} % (${after.length} samples every 5 s)`,
-    `- samples (s: MiB): ${samples.map((s) => `${Math.round(s.t)}: ${Math.round(s.kb / 1024)}`).join(', ')}`,
+    `- RSS after warm-up (${Math.round(first?.t ?? 0)} s) ${mib(first?.kb ?? Number.NaN)} MiB → end ${mib(last?.kb ?? Number.NaN)} MiB; median ${mib(mid)} MiB, min ${mib(Math.min(...kb))}, max ${mib(Math.max(...kb))}; largest deviation from the median ${spread.toFixed(1)} % (${kb.length} samples every 5 s); trend ${slope.toFixed(1)} MiB/h`,
+    `- V8 heap used: median ${mib(median(heap.map((s) => s.heapKb!)))} MiB, min ${mib(Math.min(...heap.map((s) => s.heapKb!)))}, max ${mib(Math.max(...heap.map((s) => s.heapKb!)))}; trend ${heapSlope.toFixed(1)} MiB/h`,
+    `- verdict: RSS ${spread <= 10 ? 'flat' : 'NOT flat'} (±10 % of the median after warm-up)`,
+    `- samples (s: RSS MiB / heap MiB, every ${every * 5} s): ${samples.filter((_, i) => i % every === 0).map((s) => `${Math.round(s.t)}: ${mib(s.kb)}/${mib(s.heapKb ?? Number.NaN)}`).join(', ')}`,
     '',
-  ].join('\n'));
+  ];
+}
+
+/** Least-squares slope of [seconds, value] points, per hour; NaN with fewer than two points. */
+function slopePerHour(points: readonly (readonly [number, number])[]): number {
+  if (points.length < 2) return Number.NaN;
+  const mx = points.reduce((a, p) => a + p[0], 0) / points.length;
+  const my = points.reduce((a, p) => a + p[1], 0) / points.length;
+  const num = points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
+  const den = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  return den === 0 ? Number.NaN : (num / den) * 3600;
 }
 
 async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>): Promise<void> {
