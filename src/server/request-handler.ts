@@ -52,12 +52,13 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
     bindExchange(x);
     // The only 'close' listener of the exchange: publishing it, then letting the upstream call stop.
     res.once('close', () => {
+      overload?.leave();
       endExchange(x);
       x.onClose?.();
     });
     try {
       // Shedding is decided before any routing or stage work: the cheapest answer the gateway has.
-      if (overload?.shedding === true) throw overloaded(overload);
+      if (overload?.enter() === true) throw overloaded(overload);
       handle(x);
     } catch (err) {
       fail(x, err);
