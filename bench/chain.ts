@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { BENCH_AUTHZ, benchBody } from './authz-micro.js';
 import { runLoad, type LoadOptions } from './load.js';
-import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
+import { closedLoopCapacity, runOpenLoop, type OpenLoopResult } from './open-loop.js';
 import { cpuUs, freePort, rssKb, startGatewayProcess, startScript, treeCpuUs, type TargetProcess } from './processes.js';
 import { growthPercent, markdownTable, median, medianRow, type RunResult, type TargetSummary } from './report.js';
 import { findPackageRoot } from '../src/util/package-root.js';
@@ -311,7 +311,11 @@ async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, ful
   await prime(url(off), tokens);
   // Capacity closed-loop with enough connections to keep the one core busy; `--rate` fixes the
   // offered rate instead (a 5 s probe on a shared machine can be far off the next minutes).
-  const cap = await capacity(args, url(off), rotating(), OVERLOAD_PROBE_CONNECTIONS);
+  const probe = async () => {
+    await closedLoopCapacity({ url: url(off), connections: OVERLOAD_PROBE_CONNECTIONS, durationS: 2, nextHeaders: rotating() });
+    return closedLoopCapacity({ url: url(off), connections: OVERLOAD_PROBE_CONNECTIONS, durationS: 5, nextHeaders: rotating() });
+  };
+  const cap = await probe();
   // The in-flight limit from Little's law: the requests the measured capacity serves in 50 ms.
   const limit = args.maxInFlight ?? Math.max(16, Math.round(cap * 0.05));
   const eld = await gateway('overload-eld', [fullApi], { ...fullLog, server: { overload: { eventLoopDelayMs: args.eld, checkIntervalMs: 100 } } });
@@ -332,7 +336,7 @@ async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, ful
   for (let round = 1; round <= args.rounds; round++) {
     // Neighbours' load drifts from minute to minute: each round re-measures the capacity and
     // offers 3x of it to all three gateways, so "3x" holds for the round it is measured in.
-    const roundCap = round === 1 ? cap : await capacity({ ...args, warmup: 0 }, url(off), rotating(), OVERLOAD_PROBE_CONNECTIONS);
+    const roundCap = round === 1 ? cap : await probe();
     caps.push(roundCap);
     const rate = args.rate ?? Math.round(roundCap * 3);
     log(`round ${round}: capacity ${Math.round(roundCap)} req/s, offering ${rate} req/s`);
@@ -347,7 +351,7 @@ async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, ful
     }
   }
   const lines = [
-    `Overload: full chain; capacity measured before each round (closed loop, ${OVERLOAD_PROBE_CONNECTIONS} connections): ${caps.map((c) => Math.round(c)).join(', ')} req/s; offered ${args.rate === undefined ? '3x that' : `${args.rate} req/s (fixed by --rate)`} open-loop (up to ${openConns} keep-alive connections, latency from each request's due time) for ${args.duration} s per gateway, ${args.rounds} interleaved rounds, median.`,
+    `Overload: full chain; capacity measured before each round (closed loop, the same undici client, ${OVERLOAD_PROBE_CONNECTIONS} connections): ${caps.map((c) => Math.round(c)).join(', ')} req/s; offered ${args.rate === undefined ? '3x that' : `${args.rate} req/s (fixed by --rate)`} open-loop (up to ${openConns} keep-alive connections, latency from each request's due time) for ${args.duration} s per gateway, ${args.rounds} interleaved rounds, median.`,
     '',
     '| gateway | 2xx/s | 2xx vs capacity | 503/s | p50 of 2xx ms | p99 of 2xx ms | p99 of 503 ms | no answer (10 s) | most outstanding | send lag p99 ms | CPU µs/response |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -363,7 +367,7 @@ async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, ful
 type Overloaded = OpenLoopResult & { readonly cpu: number; readonly okVsCap: number };
 
 /** Connections of the capacity probe before an overload run. */
-const OVERLOAD_PROBE_CONNECTIONS = 200;
+const OVERLOAD_PROBE_CONNECTIONS = 100;
 
 async function workers(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>, tokens: readonly string[]): Promise<void> {
   const one = await gateway('one', [fullApi], fullLog);
