@@ -125,7 +125,7 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
  * Closed-loop capacity with the same client as `runOpenLoop`: `connections` workers each send
  * the next request as soon as the last is answered, for `durationS`; 2xx per second. The
  * autocannon probe read a third of what the same gateway then served open-loop on a loaded
- * machine (its per-request header rebuild costs CPU the gateway then lacks), so "3x" was not.
+ * machine (cause not isolated), so its "3x" was not; the same client on both sides compares.
  *
  * @example
  * const cap = await closedLoopCapacity({ url, connections: 50, durationS: 5 });
