@@ -7,6 +7,7 @@ import { parse, stringify } from 'yaml';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { BENCH_AUTHZ, benchBody } from './authz-micro.js';
 import { runLoad, type LoadOptions } from './load.js';
+import { closedLoopCapacity, runOpenLoop, type OpenLoopResult } from './open-loop.js';
 import { cpuUs, freePort, rssKb, startGatewayProcess, startScript, treeCpuUs, type TargetProcess } from './processes.js';
 import { growthPercent, markdownTable, median, medianRow, type RunResult, type TargetSummary } from './report.js';
 import { findPackageRoot } from '../src/util/package-root.js';
@@ -15,7 +16,9 @@ import { generateApiKey, hashSecret } from '../src/stages/authn/providers/api-ke
 // `node dist/bench/chain.js [--duration N] [--warmup N] [--connections N] [--rounds N] [--rows id,id]`:
 // the whole security chain beside the minimal undici proxy and pass-through, plus one row per stage,
 // interleaved in one run. `--soak N`: the full chain alone at 70 % of its measured capacity for N s,
-// RSS sampled. `--overload`: the full chain at 3x its capacity with and without server.overload.
+// RSS and heap sampled (`--rate N`: at N req/s instead). `--overload`: the full chain at 3x its
+// capacity, open-loop (bench/open-loop.ts), without server.overload, with its event-loop-delay
+// trigger only, and with maxInFlight too (`--rate N`, `--max-in-flight N`, `--eld MS`).
 // `--workers N`: the full chain in one process and with --workers N (CPU per request, the primary's
 // share). `--profile DIR`: the gateways and the minimal proxy write --cpu-prof profiles into DIR. See docs/performance.md,
 // "The whole chain".
@@ -28,7 +31,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Row { readonly id: string; readonly label: string; readonly gw: 'min' | 'main' | 'redis' | 'full'; readonly path: string; readonly load: Omit<LoadOptions, 'url' | 'connections' | 'durationS'>; readonly vs?: string }
 
-interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number; readonly baseline: string | undefined }
+interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number; readonly baseline: string | undefined; readonly rate: number | undefined; readonly maxInFlight: number | undefined }
 
 function parseChainArgs(argv: readonly string[]): ChainArgs {
   const rest: string[] = [];
@@ -38,6 +41,8 @@ function parseChainArgs(argv: readonly string[]): ChainArgs {
   let profile: string | undefined;
   let eld = 40;
   let baseline: string | undefined;
+  let rate: number | undefined;
+  let maxInFlight: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--rows') rows = String(argv[++i]).split(',');
@@ -46,9 +51,14 @@ function parseChainArgs(argv: readonly string[]): ChainArgs {
     else if (a === '--profile') profile = argv[++i];
     else if (a === '--eld') eld = Number(argv[++i]);
     else if (a === '--baseline') baseline = argv[++i];
+    else if (a === '--max-in-flight') maxInFlight = Number(argv[++i]);
+    else if (a === '--rate') {
+      rate = Number(argv[++i]);
+      if (!(rate > 0)) throw new Error(`--rate takes requests per second > 0; got "${argv[i]}"`);
+    }
     else rest.push(a);
   }
-  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld, baseline };
+  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld, baseline, rate, maxInFlight };
 }
 
 async function main(): Promise<void> {
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
     const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: benchBody() };
 
     if (args.soak !== undefined) return await soak(args, await gateway('full', [fullApi], fullLog), `${ITEM}`, rotating);
-    if (args.overload) return await overload(args, gateway, fullApi, fullLog, rotating);
+    if (args.overload) return await overload(args, gateway, fullApi, fullLog, rotating, tokens);
     if (args.workers > 1) return await workers(args, gateway, fullApi, fullLog, rotating, tokens);
 
     // `--baseline ROOT`: every gateway also runs from another build (ROOT/dist/src/cli/main.js), and
@@ -221,67 +231,144 @@ async function capacity(args: BenchArgs, url: string, next: () => Record<string,
   return (await runLoad({ url, connections, durationS: 5, nextHeaders: next })).rps;
 }
 
-async function soak(args: BenchArgs, gw: TargetProcess, path: string, rotating: () => () => Record<string, string>): Promise<void> {
+async function soak(args: ChainArgs, gw: TargetProcess, path: string, rotating: () => () => Record<string, string>): Promise<void> {
   const url = `http://127.0.0.1:${gw.port}/full${path}`;
-  const cap = await capacity(args, url, rotating());
-  const rate = Math.round(cap * 0.7);
-  log(`capacity ${Math.round(cap)} req/s; soaking ${args.soak} s at ${rate} req/s`);
-  const samples: { t: number; kb: number }[] = [];
+  // `--rate N` pins the offered rate: on a machine shared with other work a 5 s capacity probe can
+  // read half or twice the capacity the next half hour has, so a stated fixed rate is more honest.
+  const cap = args.rate === undefined ? await capacity(args, url, rotating()) : undefined;
+  const rate = args.rate ?? Math.round(cap! * 0.7);
+  const offered = cap === undefined ? `${rate} req/s (fixed by --rate)` : `70 % of capacity (${rate} of ${Math.round(cap)} req/s, closed loop at ${args.connections} connections)`;
+  log(`soaking ${args.soak} s at ${offered}`);
+  const samples: SoakSample[] = [];
   const started = Date.now();
-  const timer = setInterval(() => { void rssKb(gw.pid).then((kb) => { if (kb !== undefined) samples.push({ t: (Date.now() - started) / 1000, kb }); }); }, 5_000);
+  const sample = async (): Promise<void> => {
+    const kb = await rssKb(gw.pid);
+    if (kb !== undefined) samples.push({ t: (Date.now() - started) / 1000, kb, heapKb: await heapUsedKb(gw.adminPort) });
+    const s = samples.at(-1);
+    if (s !== undefined && samples.length % 12 === 0) log(`${Math.round(s.t)} s: RSS ${Math.round(s.kb / 1024)} MiB, heap used ${Math.round((s.heapKb ?? Number.NaN) / 1024)} MiB`);
+  };
+  const timer = setInterval(() => void sample(), 5_000);
   const m = await runLoad({ url, connections: args.connections, durationS: args.soak!, overallRate: rate, nextHeaders: rotating() });
   clearInterval(timer);
-  const end = (await rssKb(gw.pid)) ?? Number.NaN;
-  // The first minute (or tenth of the soak) is warm-up: pools, JIT and caches filling.
-  const warmIdx = samples.findIndex((s) => s.t >= Math.min(60, args.soak! / 10));
-  const warmed = samples[Math.max(0, warmIdx)]?.kb ?? Number.NaN;
-  const after = samples.slice(Math.max(0, warmIdx)).map((s) => s.kb);
-  const mid = median(after);
-  const spread = Math.max(...after.map((kb) => Math.abs(growthPercent(mid, kb))));
-  process.stdout.write([
-    `Soak: full chain at 70 % of capacity (${rate} of ${Math.round(cap)} req/s), ${args.soak} s, ${args.connections} connections.`,
-    `- served ${Math.round(m.rps)} req/s, p99 ${m.p99Ms.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}`,
-    `- RSS after warm-up ${Math.round(warmed / 1024)} MiB → end ${Math.round(end / 1024)} MiB: ${growthPercent(warmed, end).toFixed(1)} %; largest deviation from the median ${spread.toFixed(1)} % (${after.length} samples every 5 s)`,
-    `- samples (s: MiB): ${samples.map((s) => `${Math.round(s.t)}: ${Math.round(s.kb / 1024)}`).join(', ')}`,
-    '',
-  ].join('\n'));
+  process.stdout.write(`${soakReport(samples, args.soak!, `Soak: full chain at ${offered}, ${args.soak} s, ${args.connections} connections.`, m).join('\n')}\n`);
 }
 
-async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>): Promise<void> {
-  const off = await gateway('overload-off', [fullApi], { ...fullLog, server: { overload: { enabled: false } } });
-  const on = await gateway('overload-on', [fullApi], { ...fullLog, server: { overload: { eventLoopDelayMs: args.eld, checkIntervalMs: 100 } } });
-  const url = (p: TargetProcess) => `http://127.0.0.1:${p.port}/full${ITEM}`;
-  const conns = Math.max(args.connections * 10, 500);
-  // Capacity at the connection count that then overloads it: closed-loop at 50 connections it
-  // read ~1.7x lower, so "3x" offered only ~1.7x (docs/performance.md, 2026-12-03).
-  const cap = await capacity(args, url(off), rotating(), conns);
-  const rate = Math.round(cap * 3);
-  log(`capacity ${Math.round(cap)} req/s; offering ${rate} req/s over ${conns} connections`);
-  const lines = [
-    `Overload: full chain, capacity ${Math.round(cap)} req/s (${conns} connections, closed loop); then ${rate} req/s offered (3x) over ${conns} connections for ${args.duration} s, ${args.rounds} interleaved rounds, median.`,
+interface SoakSample { readonly t: number; readonly kb: number; readonly heapKb: number | undefined }
+
+/** The gateway's V8 heap in use (KiB), from its admin /metrics; undefined when unavailable. */
+async function heapUsedKb(adminPort: number | undefined): Promise<number | undefined> {
+  if (adminPort === undefined) return undefined;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    const m = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
+    return m === null ? undefined : Number(m[1]) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RSS and heap over the soak after its warm-up (the first minute or tenth: pools, JIT and caches
+ * filling), and the verdict of issue 13: flat when every sample is within ±10 % of the median.
+ * The least-squares slope says whether a deviation is noise or a climb.
+ */
+function soakReport(samples: readonly SoakSample[], seconds: number, title: string, m: RunResult): string[] {
+  const warmIdx = Math.max(0, samples.findIndex((s) => s.t >= Math.min(60, seconds / 10)));
+  const after = samples.slice(warmIdx);
+  const kb = after.map((s) => s.kb);
+  const mid = median(kb);
+  const spread = Math.max(...kb.map((x) => Math.abs(growthPercent(mid, x))));
+  const slope = slopePerHour(after.map((s) => [s.t, s.kb / 1024]));
+  const heap = after.filter((s) => s.heapKb !== undefined);
+  const heapSlope = slopePerHour(heap.map((s) => [s.t, s.heapKb! / 1024]));
+  const mib = (x: number) => Math.round(x / 1024);
+  const first = after[0];
+  const last = after.at(-1);
+  const every = Math.max(1, Math.round(samples.length / 60));
+  return [
+    title,
+    `- served ${Math.round(m.rps)} req/s, p99 ${m.p99Ms.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}`,
+    `- RSS after warm-up (${Math.round(first?.t ?? 0)} s) ${mib(first?.kb ?? Number.NaN)} MiB → end ${mib(last?.kb ?? Number.NaN)} MiB; median ${mib(mid)} MiB, min ${mib(Math.min(...kb))}, max ${mib(Math.max(...kb))}; largest deviation from the median ${spread.toFixed(1)} % (${kb.length} samples every 5 s); trend ${slope.toFixed(1)} MiB/h`,
+    `- V8 heap used: median ${mib(median(heap.map((s) => s.heapKb!)))} MiB, min ${mib(Math.min(...heap.map((s) => s.heapKb!)))}, max ${mib(Math.max(...heap.map((s) => s.heapKb!)))}; trend ${heapSlope.toFixed(1)} MiB/h`,
+    `- verdict: RSS ${spread <= 10 ? 'flat' : 'NOT flat'} (±10 % of the median after warm-up)`,
+    `- samples (s: RSS MiB / heap MiB, every ${every * 5} s): ${samples.filter((_, i) => i % every === 0).map((s) => `${Math.round(s.t)}: ${mib(s.kb)}/${mib(s.heapKb ?? Number.NaN)}`).join(', ')}`,
     '',
-    '| gateway | 2xx/s | 2xx vs capacity | 503/s | p99 of 2xx ms | p99 of all ms | errors + timeouts | CPU µs/response |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  const results = new Map<string, RunResult[]>([['off', []], ['on', []]]);
+}
+
+/** Least-squares slope of [seconds, value] points, per hour; NaN with fewer than two points. */
+function slopePerHour(points: readonly (readonly [number, number])[]): number {
+  if (points.length < 2) return Number.NaN;
+  const mx = points.reduce((a, p) => a + p[0], 0) / points.length;
+  const my = points.reduce((a, p) => a + p[1], 0) / points.length;
+  const num = points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
+  const den = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  return den === 0 ? Number.NaN : (num / den) * 3600;
+}
+
+async function overload(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>, tokens: readonly string[]): Promise<void> {
+  const url = (p: TargetProcess) => `http://127.0.0.1:${p.port}/full${ITEM}`;
+  const off = await gateway('overload-off', [fullApi], { ...fullLog, server: { overload: { enabled: false } } });
+  await prime(url(off), tokens);
+  // Capacity closed-loop with enough connections to keep the one core busy; `--rate` fixes the
+  // offered rate instead (a 5 s probe on a shared machine can be far off the next minutes).
+  const probe = async () => {
+    await closedLoopCapacity({ url: url(off), connections: OVERLOAD_PROBE_CONNECTIONS, durationS: 2, nextHeaders: rotating() });
+    return closedLoopCapacity({ url: url(off), connections: OVERLOAD_PROBE_CONNECTIONS, durationS: 5, nextHeaders: rotating() });
+  };
+  const cap = await probe();
+  // The in-flight limit from Little's law: the requests the measured capacity serves in 50 ms.
+  const limit = args.maxInFlight ?? Math.max(16, Math.round(cap * 0.05));
+  const eld = await gateway('overload-eld', [fullApi], { ...fullLog, server: { overload: { eventLoopDelayMs: args.eld, checkIntervalMs: 100 } } });
+  const both = await gateway('overload-on', [fullApi], { ...fullLog, server: { overload: { eventLoopDelayMs: args.eld, checkIntervalMs: 100, maxInFlight: limit } } });
+  for (const p of [eld, both]) await prime(url(p), tokens);
+  // Many keep-alive clients, more than the gateway should hold: the excess reaches the gateway,
+  // which must refuse it. Thousands of connections instead measured connection churn: each
+  // arrival opened a socket, and a request timing out closed one (docs/performance.md).
+  const openConns = Math.max(args.connections * 10, 500);
+  log(`capacity ${Math.round(cap)} req/s; open-loop over up to ${openConns} connections; maxInFlight ${limit}`);
+  const gws = [
+    ['off', off, 'server.overload off'],
+    ['eld', eld, `event-loop delay only (eventLoopDelayMs ${args.eld}, checkIntervalMs 100; ADR 0011)`],
+    ['on', both, `event-loop delay + maxInFlight ${limit} (ADR 0028)`],
+  ] as const;
+  const results = new Map<string, Overloaded[]>(gws.map(([id]) => [id, []]));
+  const caps: number[] = [];
   for (let round = 1; round <= args.rounds; round++) {
-    for (const [id, p] of [['off', off], ['on', on]] as const) {
+    // Neighbours' load drifts from minute to minute: each round re-measures the capacity and
+    // offers 3x of it to all three gateways, so "3x" holds for the round it is measured in.
+    const roundCap = round === 1 ? cap : await probe();
+    caps.push(roundCap);
+    const rate = args.rate ?? Math.round(roundCap * 3);
+    log(`round ${round}: capacity ${Math.round(roundCap)} req/s, offering ${rate} req/s`);
+    for (const [id, p] of gws) {
       const before = await cpuUs(p.pid);
-      const m = await runLoad({ url: url(p), connections: conns, durationS: args.duration, overallRate: rate, nextHeaders: rotating() });
+      const m = await runOpenLoop({ url: url(p), rate, durationS: args.duration, connections: openConns, nextHeaders: rotating() });
       const after = await cpuUs(p.pid);
-      results.get(id)!.push({ ...m, cpuUsPerReq: ((after ?? 0) - (before ?? 0)) / Math.max(1, m.responses ?? 1) });
-      log(`round ${round} overload ${id}: ${Math.round(m.okRps ?? 0)} 2xx/s, ${m.non2xx} non-2xx, p99 2xx ${m.okP99Ms?.toFixed(1)} ms, errors ${m.errors}`);
-      // Let the process settle (and recover) before the next run.
+      results.get(id)!.push({ ...m, cpu: ((after ?? 0) - (before ?? 0)) / Math.max(1, m.ok + m.shed + m.other), okVsCap: m.okRps / roundCap });
+      log(`round ${round} ${id}: ${Math.round(m.okRps)} 2xx/s, ${Math.round(m.shedRps)} 503/s, p99 2xx ${m.okP99Ms.toFixed(1)} ms, no answer ${m.errors}, outstanding max ${m.maxOutstanding}, send lag p99 ${m.sendLagP99Ms.toFixed(1)} ms`);
+      // Let the process drain (and recover) before the next run.
       await new Promise((r) => setTimeout(r, 3_000));
     }
   }
-  for (const [id, label] of [['off', 'server.overload off'], ['on', `server.overload on (eventLoopDelayMs ${args.eld}, checkIntervalMs 100)`]] as const) {
+  const lines = [
+    `Overload: full chain; capacity measured before each round (closed loop, the same undici client, ${OVERLOAD_PROBE_CONNECTIONS} connections): ${caps.map((c) => Math.round(c)).join(', ')} req/s; offered ${args.rate === undefined ? '3x that' : `${args.rate} req/s (fixed by --rate)`} open-loop (up to ${openConns} keep-alive connections, latency from each request's due time) for ${args.duration} s per gateway, ${args.rounds} interleaved rounds, median.`,
+    '',
+    '| gateway | 2xx/s | 2xx vs capacity | 503/s | p50 of 2xx ms | p99 of 2xx ms | p99 of 503 ms | no answer (10 s) | most outstanding | send lag p99 ms | CPU µs/response |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const [id, , label] of gws) {
     const rs = results.get(id)!;
-    const ok = median(rs.map((r) => r.okRps ?? 0));
-    lines.push(`| ${label} | ${Math.round(ok)} | ${(ok / cap).toFixed(2)}x | ${Math.round(median(rs.map((r) => r.non2xx / args.duration)))} | ${median(rs.map((r) => r.okP99Ms ?? Number.NaN)).toFixed(1)} | ${median(rs.map((r) => r.p99Ms)).toFixed(1)} | ${rs.reduce((n, r) => n + r.errors, 0)} | ${Math.round(median(rs.map((r) => r.cpuUsPerReq ?? Number.NaN)))} |`);
+    const med = (f: (r: Overloaded) => number) => median(rs.map(f));
+    lines.push(`| ${label} | ${Math.round(med((r) => r.okRps))} | ${med((r) => r.okVsCap).toFixed(2)}x | ${Math.round(med((r) => r.shedRps))} | ${med((r) => r.okP50Ms).toFixed(1)} | ${med((r) => r.okP99Ms).toFixed(1)} | ${med((r) => r.shedP99Ms).toFixed(1)} | ${rs.reduce((n, r) => n + r.errors, 0)} | ${Math.round(med((r) => r.maxOutstanding))} | ${med((r) => r.sendLagP99Ms).toFixed(1)} | ${Math.round(med((r) => r.cpu))} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
+
+type Overloaded = OpenLoopResult & { readonly cpu: number; readonly okVsCap: number };
+
+/** Connections of the capacity probe before an overload run. */
+const OVERLOAD_PROBE_CONNECTIONS = 100;
 
 async function workers(args: ChainArgs, gateway: Gateway, fullApi: unknown, fullLog: Record<string, unknown>, rotating: () => () => Record<string, string>, tokens: readonly string[]): Promise<void> {
   const one = await gateway('one', [fullApi], fullLog);

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 export interface TargetProcess {
   readonly pid: number;
   readonly port: number;
+  /** The gateway's admin listener (health, metrics), when the process is a gateway. */
+  readonly adminPort?: number;
   /** Sends SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
   stop(): Promise<void>;
 }
@@ -89,7 +91,7 @@ export async function startGatewayProcess(cli: string, configFile: string, port:
     try {
       const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`, { signal: AbortSignal.timeout(1_000) });
       await res.body?.cancel();
-      if (res.status === 200) return { pid: child.pid!, port, stop };
+      if (res.status === 200) return { pid: child.pid!, port, adminPort, stop };
     } catch {
       // Not listening yet.
     }

@@ -153,6 +153,7 @@ export const OverloadSchema = Type.Object({
   enabled: Type.Boolean({ default: true, description: 'Shed new public requests with 503 + Retry-After (PCL_OVERLOADED) while the process is overloaded; admin, health and metrics are never shed. Recovers by itself once the measures fall back under their thresholds.' }),
   eventLoopDelayMs: Type.Integer({ minimum: 1, default: 500, description: 'Mean event-loop delay over one check interval (ms) beyond which new requests are shed.' }),
   heapUsedRatio: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9, description: 'Share of the V8 heap limit in use beyond which new requests are shed.' }),
+  maxInFlight: Type.Integer({ minimum: 0, default: 0, description: 'Requests this process may hold at once on the public listeners (admitted, response not yet finished); a new request beyond it is shed at once. Bounds the queue that forms inside the gateway, which the loop-delay mean sees late: set it to capacity × the queueing latency you accept (e.g. 2,500 req/s × 0.05 s ≈ 128), above the concurrency slow upstreams and streaming responses need. 0: no limit.' }),
   checkIntervalMs: Type.Integer({ minimum: 20, maximum: 10_000, default: 250, description: 'How often the measures are read; shedding starts and stops at most this often.' }),
   retryAfterSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 1, description: 'Retry-After sent with a shed request.' }),
 }, { ...Strict, default: {} });

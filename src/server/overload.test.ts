@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OverloadMonitor, type OverloadReading } from './overload.js';
 
-const cfg = { enabled: true, eventLoopDelayMs: 10_000, heapUsedRatio: 1, checkIntervalMs: 1000, retryAfterSeconds: 7 };
+const cfg = { enabled: true, eventLoopDelayMs: 10_000, heapUsedRatio: 1, maxInFlight: 0, checkIntervalMs: 1000, retryAfterSeconds: 7 };
 
 test('heap past its threshold sheds; back under it stops, each change reported once', () => {
   const changes: OverloadReading[] = [];
@@ -40,8 +40,32 @@ test('a blocked event loop sheds; a free one recovers', async () => {
 });
 
 test('disabled: start() measures nothing and never sheds', () => {
-  const m = new OverloadMonitor({ ...cfg, enabled: false });
+  const m = new OverloadMonitor({ ...cfg, enabled: false, maxInFlight: 1 });
   m.start();
   assert.equal(m.shedding, false);
+  assert.equal(m.enter(), false);
+  assert.equal(m.enter(), false, 'maxInFlight is part of the protection that is off');
   m.stop();
+});
+
+test('maxInFlight: the request past the limit is shed at once; one leaving admits the next', () => {
+  const m = new OverloadMonitor({ ...cfg, maxInFlight: 2 });
+  assert.equal(m.enter(), false);
+  assert.equal(m.enter(), false);
+  assert.equal(m.enter(), true, 'the third of two allowed');
+  m.leave(); // the shed one's 503 is written
+  assert.equal(m.inFlight, 2);
+  m.leave(); // an admitted one finishes
+  assert.equal(m.enter(), false);
+  assert.equal(m.inFlight, 2);
+  const unlimited = new OverloadMonitor(cfg);
+  for (let i = 0; i < 10_000; i++) assert.equal(unlimited.enter(), false);
+});
+
+test('timed shedding refuses even under maxInFlight, and the count stays balanced', () => {
+  const m = new OverloadMonitor({ ...cfg, heapUsedRatio: 1e-9, maxInFlight: 100 });
+  m.check();
+  assert.equal(m.enter(), true);
+  m.leave();
+  assert.equal(m.inFlight, 0);
 });

@@ -17,20 +17,26 @@ const RESOLUTION_MS = 10;
 /**
  * The process's overload state, after Envoy's overload manager: resource monitors (event-loop
  * delay, heap) read on a timer, and one action (shed new requests) while any is past its
- * threshold. The request path reads `shedding`, a plain boolean, and pays nothing else.
+ * threshold; plus a limit on requests in flight, decided per request (ADR 0028). The request
+ * path pays a counter and two comparisons.
  *
  * @example
  * const overload = new OverloadMonitor(config.server.overload, (r) => logger.warn(r, 'overload'));
  * overload.start();
- * if (overload.shedding) throw new GatewayError('PCL_OVERLOADED', { headers: overload.retryAfter });
+ * res.once('close', () => overload.leave());
+ * if (overload.enter()) throw new GatewayError('PCL_OVERLOADED', { headers: overload.retryAfter });
  */
 export class OverloadMonitor {
-  /** True while new public requests are shed. */
+  /** True while the timed monitors shed every new public request. */
   shedding = false;
+  /** Public requests entered and not yet left (their response finished or the connection closed). */
+  inFlight = 0;
   /** The Retry-After header a shed request carries (built once). */
   readonly retryAfter: Readonly<Record<string, string>>;
   readonly #cfg: OverloadConfig;
   readonly #onChange: (reading: OverloadReading) => void;
+  /** Requests beyond this many in flight are shed; Infinity when unlimited or disabled. */
+  readonly #maxInFlight: number;
   #histogram: IntervalHistogram | undefined;
   #timer: NodeJS.Timeout | undefined;
 
@@ -38,6 +44,21 @@ export class OverloadMonitor {
     this.#cfg = cfg;
     this.#onChange = onChange;
     this.retryAfter = Object.freeze({ 'retry-after': String(cfg.retryAfterSeconds) });
+    this.#maxInFlight = cfg.enabled && cfg.maxInFlight > 0 ? cfg.maxInFlight : Infinity;
+  }
+
+  /**
+   * Counts a new public request in flight and says whether it must be shed: the timed monitors
+   * are past a threshold, or it would be one more than `maxInFlight`. Every `enter` needs one
+   * `leave` (shed requests too: they are counted until their 503 is written, one loop turn).
+   */
+  enter(): boolean {
+    return ++this.inFlight > this.#maxInFlight || this.shedding;
+  }
+
+  /** The request's response finished or its connection closed. */
+  leave(): void {
+    this.inFlight--;
   }
 
   /** Starts the monitors (no-op when disabled). The timer never keeps the process alive. */

@@ -28,6 +28,11 @@ import type { OverloadMonitor } from './overload.js';
  */
 export function createRequestHandler(current: () => Runtime, opts: { tls: boolean; overload?: OverloadMonitor }) {
   const overload = opts.overload;
+  // One listener per handler, shared by its requests: gives the in-flight slot back, then closes the exchange.
+  const onResponseClose = overload === undefined ? closeExchange : function (this: ServerResponse): void {
+    if ((this as WithExchange)[EXCHANGE] !== undefined) overload.leave();
+    closeExchange.call(this);
+  };
   return (req: IncomingMessage, res: ServerResponse): void => {
     const x: Exchange = {
       id: acceptOrCreateRequestId(req.headers['x-request-id']),
@@ -56,7 +61,7 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
     res.on('close', onResponseClose);
     try {
       // Shedding is decided before any routing or stage work: the cheapest answer the gateway has.
-      if (overload?.shedding === true) throw overloaded(overload);
+      if (overload?.enter() === true) throw overloaded(overload);
       handle(x);
     } catch (err) {
       fail(x, err);
@@ -68,7 +73,7 @@ const EXCHANGE = Symbol('portcullis.responseExchange');
 type WithExchange = ServerResponse & { [EXCHANGE]?: Exchange };
 
 /** Publishes the exchange, then lets its upstream call stop (the client went away). */
-function onResponseClose(this: ServerResponse): void {
+function closeExchange(this: ServerResponse): void {
   const x = (this as WithExchange)[EXCHANGE];
   if (x === undefined) return;
   (this as WithExchange)[EXCHANGE] = undefined;

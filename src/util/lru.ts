@@ -13,9 +13,19 @@
  * evict(100_000);
  */
 export function lruEvictor<K, V>(map: Map<K, V>): (max: number) => void {
-  let cursor = map.keys();
+  // Held only while evicting. V8 links each table a rehash replaces to its successor for live
+  // iterators, and an iterator never advanced stays on its table: an idle cursor kept the whole
+  // chain of tables (and the entries each held) of a map churned by LRU touches reachable, a
+  // leak of ~0.6 GiB/h in the 30-minute soak (docs/performance.md, "Soak"). Dropped once the map
+  // is under its bound; at the bound (a flood) it is kept, so evictions stay O(1) amortised.
+  let cursor: MapIterator<K> | undefined;
   return (max) => {
+    if (map.size < max) {
+      cursor = undefined;
+      return;
+    }
     while (map.size > max) {
+      cursor ??= map.keys();
       let next = cursor.next();
       if (next.done === true) {
         cursor = map.keys();

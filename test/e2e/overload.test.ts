@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { booksConfig } from '../helpers/config.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway.js';
+import { runCli, startGatewayProcess, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 
 const BLOCK = fileURLToPath(new URL('../helpers/block-loop.js', import.meta.url));
@@ -57,4 +57,95 @@ describe('overload protection (server.overload)', () => {
     assert.equal(back.status, 200);
     await gw.waitForLog((l) => l.msg === 'overload over: accepting requests again');
   });
+});
+
+describe('overload protection: requests in flight (server.overload.maxInFlight)', () => {
+  const TOKEN = 'admin-token-0123456789abcdef';
+  const LIMIT = 4;
+  let up: FakeUpstream;
+  let gw: GatewayProcess;
+  // The upstream holds every response until the test lets them go: the requests stay in flight.
+  let held: (() => void)[] = [];
+  let holding = true;
+  let arrived: () => void = () => {};
+  const release = () => { for (const go of held.splice(0)) go(); };
+  before(async () => {
+    up = await startUpstream((_req, res) => {
+      const answer = () => { res.writeHead(200, { 'content-type': 'application/json' }).end('[]'); };
+      if (!holding) {
+        answer();
+        return;
+      }
+      held.push(answer);
+      arrived();
+    });
+    const server = `  overload:\n    maxInFlight: ${LIMIT}\n    retryAfterSeconds: 2\n`;
+    gw = await startGatewayProcess(booksConfig(up.url, { server, admin: '  token: ${ADMIN_TOKEN}' }).file, { env: { ADMIN_TOKEN: TOKEN } });
+  });
+  after(async () => {
+    release();
+    await gw.stop();
+    await up.close();
+  });
+
+  /** Starts `n` requests and resolves once the upstream holds all of them; fails if they are answered first. */
+  async function fill(n: number, init: (i: number) => RequestInit = () => ({})): Promise<Promise<Response | undefined>[]> {
+    const reached = new Promise<void>((resolve) => { arrived = () => { if (held.length >= n) resolve(); }; });
+    const pending = Array.from({ length: n }, (_, i) => fetch(`${gw.url}/v1/books`, init(i)).catch(() => undefined));
+    const answered = Promise.all(pending).then(() => { throw new Error('the requests were answered before the upstream held them all'); });
+    await Promise.race([reached, answered]);
+    return pending;
+  }
+
+  test('past the limit: 503 PCL_OVERLOADED + Retry-After at once, the upstream never sees it; health, metrics and the admin API answer; the held requests finish; it recovers', async () => {
+    const pending = await fill(LIMIT);
+    const seen = up.seen.length;
+    // A burst past the limit, as a flood would send it: every one refused, none forwarded.
+    const burst = await Promise.all(Array.from({ length: 3 * LIMIT }, () => fetch(`${gw.url}/v1/books`, { headers: { 'x-request-id': 'flood' } })));
+    for (const shed of burst) {
+      assert.equal(shed.status, 503);
+      assert.equal(shed.headers.get('retry-after'), '2');
+      assert.match(shed.headers.get('content-type') ?? '', /application\/problem\+json/);
+      const problem = await shed.json() as { code: string; status: number };
+      assert.equal(problem.code, 'PCL_OVERLOADED');
+    }
+    assert.equal(up.seen.length, seen, 'a shed request must not reach the upstream');
+    // The admin listener is never shed: balancers, scrapes and operators still get through.
+    assert.equal((await fetch(`${gw.adminUrl}/healthz`)).status, 200);
+    assert.equal((await fetch(`${gw.adminUrl}/readyz`)).status, 200);
+    const metrics = await fetch(`${gw.adminUrl}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /code="PCL_OVERLOADED"/);
+    assert.equal((await fetch(`${gw.adminUrl}/admin/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+    // The requests admitted before the flood are served, not dropped.
+    release();
+    for (const res of await Promise.all(pending)) {
+      assert.equal(res?.status, 200);
+      await res?.arrayBuffer();
+    }
+    // Recovery needs no timer: the next request is admitted as soon as those left.
+    holding = false;
+    assert.equal((await fetch(`${gw.url}/v1/books`)).status, 200);
+  });
+
+  test('aborted clients leave the count: the slots of requests whose client went away are reused', async () => {
+    holding = true;
+    const controllers = Array.from({ length: LIMIT }, () => new AbortController());
+    const pending = await fill(LIMIT, (i) => ({ signal: controllers[i]!.signal }));
+    assert.equal((await fetch(`${gw.url}/v1/books`)).status, 503);
+    for (const c of controllers) c.abort();
+    await Promise.all(pending);
+    holding = false;
+    release();
+    // Closing is seen by the gateway a little later: retry until a request is admitted again.
+    const got = await until(`${gw.url}/v1/books`, (s) => s !== 503).catch((err: unknown) => err);
+    assert.ok(!(got instanceof Error), 'the slots of aborted requests were never given back');
+  });
+});
+
+test('server.overload.maxInFlight is validated with file and line', async () => {
+  const { file } = booksConfig('http://127.0.0.1:9', { server: '  overload:\n    maxInFlight: -1\n' });
+  const r = await runCli(['validate', '-c', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /portcullis\.yaml:\d+ server\.overload\.maxInFlight: /);
 });
