@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -12,9 +13,12 @@ import { cpuUs, freePort, rssKb, startGatewayProcess, startScript, treeCpuUs, ty
 import { growthPercent, markdownTable, median, medianRow, type RunResult, type TargetSummary } from './report.js';
 import { findPackageRoot } from '../src/util/package-root.js';
 import { generateApiKey, hashSecret } from '../src/stages/authn/providers/api-key/index.js';
+import { spkiPin } from '../src/proxy/upstream-tls.js';
+import { makeCert } from '../test/helpers/certs.js';
 
 // `node dist/bench/chain.js [--duration N] [--warmup N] [--connections N] [--rounds N] [--rows id,id]`:
-// the whole security chain beside the minimal undici proxy and pass-through, plus one row per stage,
+// the whole security chain beside the minimal undici proxy and pass-through, plus one row per stage (`tls`: an HTTPS upstream through
+// upstreamTls; `fle`: field-level encryption),
 // interleaved in one run. `--soak N`: the full chain alone at 70 % of its measured capacity for N s,
 // RSS and heap sampled (`--rate N`: at N req/s instead). `--overload`: the full chain at 3x its
 // capacity, open-loop (bench/open-loop.ts), without server.overload, with its event-loop-delay
@@ -84,6 +88,18 @@ async function main(): Promise<void> {
     const upstream = await startScript(new URL(`./fixed-upstream${ext}`, import.meta.url), { PORT: '0' });
     owned.push(upstream);
     const up = `http://127.0.0.1:${upstream.port}`;
+    // The `tls` row: the same fixed upstream over HTTPS, its certificate trusted as the CA and its key pinned.
+    const wantTls = args.soak === undefined && !args.overload && args.workers <= 1 && (args.rows === undefined || args.rows.includes('tls'));
+    const tlsApis: unknown[] = [];
+    if (wantTls) {
+      const { cert, key } = makeCert('bench-upstream', tmp);
+      const tlsUpstream = await startScript(new URL(`./fixed-upstream${ext}`, import.meta.url), { PORT: '0', TLS_CERT: cert, TLS_KEY: key });
+      owned.push(tlsUpstream);
+      tlsApis.push({ name: 'tls', upstream: `https://127.0.0.1:${tlsUpstream.port}`, prefixes: ['/tls'], upstreamTls: { ca: cert, pins: [spkiPin(new X509Certificate(readFileSync(cert)))] } });
+    }
+    // The `fle` row's key: one bare base64 key in a file (keyring version 1).
+    await writeFile(join(tmp, 'fle.key'), `${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o600 });
+    const keyring = { keys: { 'bench-fle': { file: './fle.key', length: 32 } } };
     const jwt = { authn: { schemes: { bearer: { kind: 'jwt', issuers: [{ issuer: ISS, audiences: ['bench'], keysFile: './jwks.json', algorithms: ['RS256'] }] } } } };
     const api = (name: string, docName: string, stages: Record<string, unknown>) => ({ name, upstream: up, openapi: `./doc-${docName}.json`, basePath: `/${name}/v1`, stages });
     const getAuthz = { rules: [{ id: 'deny-blocked', effect: 'deny', when: "'x-block' in request.headers" }, { id: 'tenant-readers', effect: 'allow', when: "request.params.tenantId == 'acme' && request.method == 'GET'" }], responseRules: BENCH_AUTHZ.responseRules };
@@ -119,14 +135,16 @@ async function main(): Promise<void> {
       const needs = (...ids: string[]) => args.rows === undefined || ids.some((id) => args.rows!.includes(id));
       const none = undefined as unknown as TargetProcess;
       return {
-        main: needs('pass', 'passpost', 'jwt', 'key', 'rlm', 'azv', 'event') ? await gateway(`main${suffix}`, [
+        main: needs('pass', 'passpost', 'jwt', 'key', 'rlm', 'azv', 'event', 'tls', 'fle') ? await gateway(`main${suffix}`, [
           { name: 'pass', upstream: up, prefixes: ['/pass'] },
           api('jwt', 'bearer', jwt),
           api('key', 'key', { authn: { schemes: { apiKey: { kind: 'api-key', file: './keys.yaml', pepper: PEPPER } } } }),
           api('rlm', 'none', { 'rate-limit': { limits: [{ name: 'mem', limit: 1_000_000_000, window: '1m' }] } }),
           api('azv', 'none', { 'request-validation': {}, authz: BENCH_AUTHZ, 'response-filter': { action: 'filter' } }),
           api('event', 'none', { 'request-validation': { mode: 'monitor' } }),
-        ], {}, [], cliPath) : none,
+          api('fle', 'none', { 'field-encryption': { key: 'bench-fle', fields: ['/name'] } }),
+          ...tlsApis,
+        ], { keyring }, [], cliPath) : none,
         redis: needs('rlr', 'fullr') ? await gateway(`redis${suffix}`, [api('rlr', 'none', { 'rate-limit': { limits: [{ name: 'redis', limit: 1_000_000_000, window: '1m' }] } }), { ...fullApi, name: 'fullr', basePath: '/fullr/v1' }],
           { store: { backend: 'redis', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `pcl-bench:${Date.now()}${suffix}:` } }, [], cliPath) : none,
         full: needs('full') ? await gateway(`full${suffix}`, [fullApi], fullLog, [], cliPath) : none,
@@ -148,6 +166,8 @@ async function main(): Promise<void> {
       { id: 'rlm', label: 'rate limit, memory store', gw: 'main', path: `/rlm${ITEM}`, load: {}, vs: 'pass' },
       { id: 'rlr', label: 'rate limit, Redis store', gw: 'redis', path: `/rlr${ITEM}`, load: {}, vs: 'pass' },
       { id: 'azv', label: 'validation + authz (CEL) + response filter, POST 1 KB JSON', gw: 'main', path: `/azv${ITEM}`, load: post, vs: 'passpost' },
+      { id: 'tls', label: 'HTTPS upstream (upstreamTls: CA + SPKI pin)', gw: 'main', path: `/tls${ITEM}`, load: {}, vs: 'pass' },
+      { id: 'fle', label: 'field-level encryption of /name (JWE), masked in the response, POST 1 KB JSON', gw: 'main', path: `/fle${ITEM}`, load: post, vs: 'passpost' },
       { id: 'event', label: 'every request raises a security event (validation, monitor mode)', gw: 'main', path: '/event/v1/tenants/acme/items/x42', load: {}, vs: 'pass' },
       { id: 'full', label: `full chain, ${TOKENS} rotating RS256 tokens, access log on`, gw: 'full', path: `/full${ITEM}`, load: { nextHeaders: rotating() } },
       { id: 'fullr', label: `full chain on the Redis store (${TOKENS} rotating tokens, access log off)`, gw: 'redis', path: `/fullr${ITEM}`, load: { nextHeaders: rotating() } },
@@ -157,8 +177,10 @@ async function main(): Promise<void> {
     const procOf = (r: Row) => (r.id.endsWith('~base') ? baseProcs![r.gw] : procs[r.gw]);
     for (const r of rows) {
       const res = await fetch(`http://127.0.0.1:${procOf(r).port}${r.path}`, { method: r.load.method ?? 'GET', headers: { ...r.load.headers, ...r.load.nextHeaders?.() }, ...(r.load.body === undefined ? {} : { body: r.load.body }) });
-      await res.arrayBuffer();
+      const text = await res.text();
       if (res.status !== 200) throw new Error(`${r.label}: ${r.path} answered ${res.status}, expected 200`);
+      // The fixed upstream's `name` comes back masked only if the stage really ran on the response.
+      if (r.id.startsWith('fle') && !text.includes('"name":"[ENCRYPTED]"')) throw new Error(`${r.label}: the response's name is not masked: ${text}`);
       // Every rotating token once before any measurement, so the rows measure the steady state
       // (a cache holding them all) rather than however many signatures a short run happens to verify.
       if (r.load.nextHeaders !== undefined) await prime(`http://127.0.0.1:${procOf(r).port}${r.path}`, tokens);

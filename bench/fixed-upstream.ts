@@ -1,4 +1,6 @@
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 
@@ -15,20 +17,24 @@ export const FIXED_BODY = Buffer.from(JSON.stringify({
   inStock: true,
 }));
 
+/** PEM certificate and key: the upstream then serves HTTPS (the chain bench's `tls` row). */
+export interface FixedUpstreamTls { readonly cert: string | Buffer; readonly key: string | Buffer }
+
 /**
  * Starts the fixed-body upstream: every request, any method or path, gets 200 with
- * {@link FIXED_BODY}. Request bodies are drained, never buffered.
+ * {@link FIXED_BODY}. Request bodies are drained, never buffered. With `tls`, over HTTPS.
  *
  * @example
  * const { port, close } = await startFixedUpstream(0);
  */
-export function startFixedUpstream(port: number, host = '127.0.0.1'): Promise<{ port: number; close(): Promise<void> }> {
+export function startFixedUpstream(port: number, host = '127.0.0.1', tls?: FixedUpstreamTls): Promise<{ port: number; close(): Promise<void> }> {
   const headers = { 'content-type': 'application/json', 'content-length': String(FIXED_BODY.length) };
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     res.writeHead(200, headers);
     res.end(FIXED_BODY);
-  });
+  };
+  const server = tls === undefined ? createServer(handler) : createTlsServer({ cert: tls.cert, key: tls.key }, handler);
   server.keepAliveTimeout = 60_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -45,9 +51,12 @@ export function startFixedUpstream(port: number, host = '127.0.0.1'): Promise<{ 
 }
 
 // As a child process (the bench runs it in its own process so it has its own event loop):
-// prints "listening <port>" once bound; PORT defaults to 0 (any free port).
+// prints "listening <port>" once bound; PORT defaults to 0 (any free port). TLS_CERT and TLS_KEY
+// (PEM file paths, both or neither): HTTPS.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  startFixedUpstream(Number(process.env.PORT ?? 0)).then((s) => {
+  const { TLS_CERT: cert, TLS_KEY: key } = process.env;
+  const tls = cert === undefined || key === undefined ? undefined : { cert: readFileSync(cert), key: readFileSync(key) };
+  startFixedUpstream(Number(process.env.PORT ?? 0), '127.0.0.1', tls).then((s) => {
     process.stdout.write(`listening ${s.port}\n`);
     process.once('SIGTERM', () => { void s.close().then(() => process.exit(0)); });
   }, (err: unknown) => {

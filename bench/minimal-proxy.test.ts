@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { request as tlsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { FIXED_BODY, startFixedUpstream } from './fixed-upstream.js';
 import { startMinimalProxy } from './minimal-proxy.js';
+import { makeCert } from '../test/helpers/certs.js';
 
 describe('bench baselines', () => {
   it('the fixed upstream answers any path with the constant ~200-byte body', async () => {
@@ -18,6 +21,26 @@ describe('bench baselines', () => {
       assert.ok(FIXED_BODY.length >= 180 && FIXED_BODY.length <= 240, `body is ${FIXED_BODY.length} bytes`);
     } finally {
       await up.close();
+    }
+  });
+
+  it('with a certificate the fixed upstream serves the same body over HTTPS only, verifiable against that certificate', async () => {
+    const { cert, key, dir } = makeCert('fixed');
+    const up = await startFixedUpstream(0, '127.0.0.1', { cert: readFileSync(cert), key: readFileSync(key) });
+    const get = (ca?: Buffer) => new Promise<Buffer>((resolve, reject) => {
+      tlsRequest({ host: '127.0.0.1', port: up.port, path: '/v1/items/42', ...(ca === undefined ? {} : { ca }) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+      }).on('error', reject).end();
+    });
+    try {
+      assert.deepEqual(await get(readFileSync(cert)), FIXED_BODY);
+      // Not a trusted certificate, and not plain HTTP: the bench's `tls` row measures a verified handshake.
+      await assert.rejects(get(), /self-signed|self signed/);
+      await assert.rejects(fetch(`http://127.0.0.1:${up.port}/`));
+    } finally {
+      await up.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
