@@ -20,8 +20,9 @@ import { makeCert } from '../test/helpers/certs.js';
 // the whole security chain beside the minimal undici proxy and pass-through, plus one row per stage
 // (`tls`: an HTTPS upstream through upstreamTls; `fle`: field-level encryption), interleaved in one
 // run. `--soak N`: the full chain alone at 70 % of its measured capacity for N s, RSS and heap
-// sampled (`--rate N`: at N req/s instead). `--overload`: the full chain at 3x its capacity, open-loop (bench/open-loop.ts), without server.overload, with its event-loop-delay
-// trigger only, and with maxInFlight too (`--rate N`, `--max-in-flight N`, `--eld MS`).
+// sampled (`--rate N`: at N req/s instead). `--overload`: the full chain at 3x its capacity,
+// open-loop (bench/open-loop.ts), without server.overload, with its event-loop-delay trigger only,
+// and with maxInFlight too (`--rate N`, `--max-in-flight N`, `--eld MS`).
 // `--workers N`: the full chain in one process and with --workers N (CPU per request, the primary's
 // share). `--profile DIR`: the gateways and the minimal proxy write --cpu-prof profiles into DIR. See docs/performance.md,
 // "The whole chain".
