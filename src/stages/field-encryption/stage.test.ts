@@ -40,7 +40,7 @@ describe('field-encryption stage', () => {
     assert.equal(c.body!.toString().includes('4111111111111111'), false);
     const header = JSON.parse(Buffer.from(sent.ssn.split('.')[0]!, 'base64url').toString()) as Record<string, string>;
     assert.deepEqual(header, { alg: 'dir', enc: 'A256GCM', kid: 'pii.v2', cty: 'json' });
-    assert.deepEqual(await decryptField(keyring, 'pii', sent.items[1]!.card!), { ok: true, value: 42, kid: 'pii.v2' });
+    assert.deepEqual(decryptField(keyring, 'pii', sent.items[1]!.card!), { ok: true, value: 42, kid: 'pii.v2' });
     assert.deepEqual(sent.items[2], { other: 1 });
   });
 
@@ -58,7 +58,7 @@ describe('field-encryption stage', () => {
   test('response: a decrypt role reads clear text (old kids too), others get the mask or nothing; the shared parse follows', async () => {
     const old = ring([[1, v1]]);
     const keyring = ring([[2, v2], [1, v1]]);
-    const stored = { ssn: await encryptField(old, 'pii', '123-45-6789'), items: [{ card: await encryptField(keyring, 'pii', '4111111111111111') }] };
+    const stored = { ssn: encryptField(old, 'pii', '123-45-6789'), items: [{ card: encryptField(keyring, 'pii', '4111111111111111') }] };
     const stage = createFieldEncryptionStage(cfg(), keyring);
     const asSupport = response(stored);
     await stage.handlers.respond!(ctx(undefined, ['support']), asSupport);
@@ -87,13 +87,13 @@ describe('field-encryption stage', () => {
 
   test('attack: a tampered JWE, a forged kid and another key\'s ciphertext are masked with a data.decrypt_failed event, never a 5xx', async () => {
     const keyring = ring([[1, v1]]);
-    const good = await encryptField(keyring, 'pii', 'secret-value');
+    const good = encryptField(keyring, 'pii', 'secret-value');
     const parts = good.split('.');
     const flipped = parts[3]!.startsWith('A') ? `B${parts[3]!.slice(1)}` : `A${parts[3]!.slice(1)}`;
     const tampered = [parts[0], parts[1], parts[2], flipped, parts[4]].join('.');
     const otherRing = ring([[1, randomBytes(32)]], 'other');
-    const foreign = await encryptField(otherRing, 'other', 'x');
-    const wrongKey = await encryptField(ring([[1, randomBytes(32)]]), 'pii', 'x');
+    const foreign = encryptField(otherRing, 'other', 'x');
+    const wrongKey = encryptField(ring([[1, randomBytes(32)]]), 'pii', 'x');
     const stage = createFieldEncryptionStage(cfg({ fields: ['/a', '/b', '/c', '/d'], onDecryptFailure: 'remove' }), keyring);
     events.length = 0;
     const res = response({ a: tampered, b: foreign, c: wrongKey, d: good });
@@ -110,9 +110,9 @@ describe('field-encryption stage', () => {
       const info = { kid: `${name}.v1`, version: 1, createdAt: undefined };
       return { info: { name, source: 'env' as const, location: 'X', current: info, versions: [info], rotationDays: undefined }, material: new Map([[info.kid, new Uint8Array(randomBytes(32))]]) };
     })]);
-    const salary = await encryptField(both, 'hr', 90_000);
-    assert.deepEqual(await decryptField(both, 'hr', salary), { ok: true, value: 90_000, kid: 'hr.v1' });
-    assert.deepEqual(await decryptField(both, 'pii', salary), { ok: false, reason: 'unknown_kid' });
+    const salary = encryptField(both, 'hr', 90_000);
+    assert.deepEqual(decryptField(both, 'hr', salary), { ok: true, value: 90_000, kid: 'hr.v1' });
+    assert.deepEqual(decryptField(both, 'pii', salary), { ok: false, reason: 'unknown_kid' });
     const stage = createFieldEncryptionStage(cfg({ fields: ['/ssn'] }), both);
     const res = response({ ssn: salary });
     await stage.handlers.respond!(ctx(undefined, ['support']), res);

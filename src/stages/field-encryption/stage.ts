@@ -51,7 +51,7 @@ export function createFieldEncryptionStage(cfg: FieldEncryptionConfig, keyring: 
     ...(ctx.principal === undefined ? {} : { principal: ctx.principal.id }), stage: 'field-encryption', enforced: true, ...(excerpt === undefined ? {} : { excerpt }),
   }));
 
-  const authorize = async (ctx: RequestContext): Promise<Decision> => {
+  const authorize = (ctx: RequestContext): Decision => {
     const body = ctx.body;
     if (body === undefined || body.length === 0) return CONTINUE;
     const refuse = (why: string) => reject(new GatewayError('PCL_FLE_BODY_INVALID', { detail: 'The request body must be JSON on this operation.', stage: 'field-encryption', internal: why }));
@@ -66,13 +66,12 @@ export function createFieldEncryptionStage(cfg: FieldEncryptionConfig, keyring: 
     }
     const slots = collect(data, pointers);
     if (slots.length === 0) return CONTINUE;
-    const encrypted = await Promise.all(slots.map((s) => encryptField(keyring, cfg.key, s.value)));
-    for (const [i, s] of slots.entries()) set(s, encrypted[i]);
+    for (const s of slots) set(s, encryptField(keyring, cfg.key, s.value));
     ctx.body = Buffer.from(JSON.stringify(data));
     return CONTINUE;
   };
 
-  const respond = async (ctx: RequestContext, res: ResponseContext): Promise<Decision> => {
+  const respond = (ctx: RequestContext, res: ResponseContext): Decision => {
     if (res.generated || !isJsonType(res.headers['content-type'])) return CONTINUE;
     if (res.body === undefined) {
       if (res.oversize === true) event(ctx, 'data.uninspected', 'too_large', 'medium');
@@ -88,9 +87,8 @@ export function createFieldEncryptionStage(cfg: FieldEncryptionConfig, keyring: 
     const failures: Record<string, number> = {};
     const hide = (s: Slot, how: 'mask' | 'remove') => { if (how === 'remove') drop(s); else set(s, cfg.mask); };
     if (reader) {
-      const results = await Promise.all(slots.map((s) => (isDirJwe(s.value) ? decryptField(keyring, cfg.key, s.value) : undefined)));
-      for (const [i, s] of slots.entries()) {
-        const r = results[i];
+      for (const s of slots) {
+        const r = isDirJwe(s.value) ? decryptField(keyring, cfg.key, s.value) : undefined;
         // Not JWE-shaped: data stored before encryption was turned on; a reader sees it as stored.
         if (r === undefined) continue;
         if (r.ok) set(s, r.value);
