@@ -65,6 +65,7 @@ export const CLIENT_ERRORS = {
   PCL_UPSTREAM_OVERLOADED: { status: 503, title: 'Service Unavailable' },
   PCL_SHUTTING_DOWN: { status: 503, title: 'Service Unavailable' },
   PCL_OVERLOADED: { status: 503, title: 'Service Unavailable' },
+  PCL_SPOOL_FULL: { status: 503, title: 'Service Unavailable' },
   PCL_RATE_LIMITED: { status: 429, title: 'Too Many Requests' },
   PCL_RATE_LIMIT_PENALTY: { status: 429, title: 'Too Many Requests' },
   PCL_RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },

@@ -197,7 +197,7 @@ export async function readBounded(req: IncomingMessage, limit: number, observers
       for (const o of observers) o.write(chunk as Buffer);
       // Awaiting the write pauses the read: the client is held back at the disk's pace (TCP backpressure).
       if (file !== undefined) {
-        await file.write(chunk as Buffer);
+        await file.write(chunk as Buffer).catch(spoolFailure);
         continue;
       }
       chunks.push(chunk as Buffer);
@@ -205,7 +205,7 @@ export async function readBounded(req: IncomingMessage, limit: number, observers
         const held = Buffer.concat(chunks, total);
         chunks.length = 0;
         file = await spoolFile(spool.dir, held.subarray(0, spool.thresholdBytes));
-        await file.write(held);
+        await file.write(held).catch(spoolFailure);
       }
     }
   } catch (err) {
@@ -230,7 +230,22 @@ async function spoolFile(base: string, head: Buffer): Promise<SpoolFile> {
       return await SpoolFile.create(spoolDirIn(base), kept);
     }
   } catch (err) {
-    // The disk, not the client: a 500 whose cause goes to the logs, never the path to the client.
-    throw new GatewayError('PCL_INTERNAL', { internal: `request body spool: ${err instanceof Error ? err.message : String(err)}` });
+    return spoolFailure(err);
   }
+}
+
+/** Errors of a full disk or quota: the client may retry once space is freed, so 503 + Retry-After. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/**
+ * The disk, not the client: a spool that cannot be written is 503 PCL_SPOOL_FULL with
+ * Retry-After when the disk or quota is full, otherwise a 500; the cause goes to the logs,
+ * never the spool path to the client.
+ */
+function spoolFailure(err: unknown): never {
+  const internal = `request body spool: ${err instanceof Error ? err.message : String(err)}`;
+  if (DISK_FULL.has(String((err as NodeJS.ErrnoException | undefined)?.code))) {
+    throw new GatewayError('PCL_SPOOL_FULL', { detail: 'The gateway has no room to hold this request body now; retry later.', headers: { 'retry-after': '30' }, internal });
+  }
+  throw new GatewayError('PCL_INTERNAL', { internal });
 }
