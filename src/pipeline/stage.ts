@@ -76,6 +76,12 @@ export interface RequestBodyObserver {
   end(): void;
   /** The body will not be complete (client gone, body limit): release what is held. */
   abort(): void;
+  /**
+   * Set when the observer's consumer (a scanner) is behind: the body's read waits for it, so
+   * the client is held back by TCP instead of the gateway queueing the body in memory. The
+   * promise must settle on its own within a bounded time (the consumer's timeout).
+   */
+  drained?(): Promise<void> | undefined;
 }
 
 /** Where and from what size request bodies are spooled to disk. */

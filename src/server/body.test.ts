@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { prepareBody } from './body.js';
+import { prepareBody, readBounded } from './body.js';
 
 /** A request body stream with headers: the parts of IncomingMessage prepareBody uses. */
 function request(headers: Record<string, string>): PassThrough & { headers: Record<string, string> } {
@@ -90,5 +90,33 @@ describe('prepareBody (request buffering)', () => {
     req.write('abc');
     req.destroy();
     await assert.rejects(p);
+  });
+});
+
+describe('readBounded with observers', () => {
+  test('flow control: while an observer says its consumer is behind, the body is not read further', async () => {
+    const req = request({});
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const seen: string[] = [];
+    let asked = 0;
+    const observer = {
+      write: (c: Buffer) => { seen.push(c.toString()); },
+      end: () => { seen.push('end'); },
+      abort: () => { seen.push('abort'); },
+      // Behind after the first chunk only.
+      drained: () => (++asked === 1 ? gate : undefined),
+    };
+    const read = readBounded(req as unknown as IncomingMessage, 1_000, [observer]);
+    req.write('one');
+    await sleep(20);
+    req.write('two');
+    req.end();
+    await sleep(50);
+    assert.deepEqual(seen, ['one'], 'the second chunk waits for the consumer');
+    release();
+    const body = await read;
+    assert.equal(body.toString(), 'onetwo');
+    assert.deepEqual(seen, ['one', 'two', 'end']);
   });
 });

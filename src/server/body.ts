@@ -195,6 +195,10 @@ export async function readBounded(req: IncomingMessage, limit: number, observers
       total += (chunk as Buffer).length;
       if (total > limit) throw tooLarge(limit);
       for (const o of observers) o.write(chunk as Buffer);
+      for (const o of observers) {
+        const behind = o.drained?.();
+        if (behind !== undefined) await behind;
+      }
       // Awaiting the write pauses the read: the client is held back at the disk's pace (TCP backpressure).
       if (file !== undefined) {
         await file.write(chunk as Buffer).catch(spoolFailure);

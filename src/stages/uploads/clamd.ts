@@ -89,6 +89,32 @@ export class ClamdStream {
     this.#socket.uncork();
   }
 
+  /**
+   * Set when clamd is reading slower than the body arrives (the socket's buffer is past its
+   * high-water mark): resolves once it drained, or after timeoutMs, when the scan is given up
+   * as `unavailable` (a stalled clamd must not hold the client's upload, nor have it queue in
+   * the gateway's memory). Undefined when nothing waits.
+   */
+  drained(): Promise<void> | undefined {
+    if (this.#done || !this.#socket.writableNeedDrain) return undefined;
+    return new Promise<void>((resolve) => {
+      const settle = () => {
+        clearTimeout(timer);
+        this.#socket.off('drain', settle);
+        this.#socket.off('close', settle);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#failure ??= `clamd read nothing within ${this.#timeoutMs} ms`;
+        this.#conclude(undefined);
+        settle();
+      }, this.#timeoutMs);
+      timer.unref();
+      this.#socket.once('drain', settle);
+      this.#socket.once('close', settle);
+    });
+  }
+
   /** Ends the stream and waits (at most timeoutMs) for clamd's verdict. */
   finish(): Promise<ScanVerdict> {
     return new Promise<ScanVerdict>((resolve) => {

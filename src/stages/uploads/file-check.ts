@@ -92,4 +92,9 @@ export class FileCheck {
   abort(): void {
     this.#scan?.abort();
   }
+
+  /** Set while clamd has not yet taken what was sent to it (see ClamdStream.drained). */
+  drained(): Promise<void> | undefined {
+    return this.#scan?.drained();
+  }
 }

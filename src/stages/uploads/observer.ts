@@ -95,6 +95,15 @@ export class UploadObserver implements RequestBodyObserver, MultipartSink {
     this.#settle([]);
   }
 
+  drained(): Promise<void> | undefined {
+    let behind: Promise<void>[] | undefined;
+    for (const c of this.#checks) {
+      const p = c.drained();
+      if (p !== undefined) (behind ??= []).push(p);
+    }
+    return behind === undefined ? undefined : Promise.all(behind).then(() => undefined);
+  }
+
   part(head: PartHead): void {
     this.#parts.push(head);
     if (this.#parts.length > this.#limits.maxParts) throw tooLarge(`more than ${this.#limits.maxParts} parts`);
