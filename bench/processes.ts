@@ -77,7 +77,13 @@ export function startScript(script: URL, env: NodeJS.ProcessEnv, timeoutMs = 10_
  */
 export async function startGatewayProcess(cli: string, configFile: string, port: number, adminPort: number, timeoutMs = 20_000, extra: { args?: readonly string[]; nodeArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TargetProcess> {
   // nodeArgs (e.g. --cpu-prof) go to the gateway's Node; args to `portcullis start` (e.g. --workers 2).
-  const child = spawn(process.execPath, [...(extra.nodeArgs ?? []), cli, 'start', '-c', configFile, ...(extra.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...extra.env } });
+  const argv = [...(extra.nodeArgs ?? []), cli, 'start', '-c', configFile, ...(extra.args ?? [])];
+  // PCL_BENCH_GATEWAY_CPU=1 (with the bench itself under `taskset -c 0`): the gateway on a core of
+  // its own, the load generator and upstream on the other, as issue 13's measurements are made;
+  // without it an open-loop generator at 3x overload competes with the gateway for the same core.
+  const cpu = process.env['PCL_BENCH_GATEWAY_CPU'];
+  const [cmd, args] = cpu === undefined || cpu === '' ? [process.execPath, argv] : ['taskset', ['-c', cpu, process.execPath, ...argv]];
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...extra.env } });
   const errors = tail(child);
   let spawnError: Error | undefined;
   child.once('error', (err) => { spawnError = err; });
