@@ -283,4 +283,20 @@ export const MUTANTS = [
     replace: 'if (typeof s.value === \'string\' && s.value.split(\'.\').length === 5) hide(s, cfg.others);',
     tests: ['dist/src/stages/field-encryption/stage.test'],
   },
+  {
+    name: 'fle-iv-reused', stage: 'field-encryption',
+    why: 'every field is encrypted under the same GCM IV (two ciphertexts under one key and IV leak their XOR and the authentication key)',
+    file: 'src/stages/field-encryption/jwe.ts',
+    search: 'const iv = randomBytes(IV_BYTES);',
+    replace: 'const iv = Buffer.alloc(IV_BYTES);',
+    tests: ['dist/src/stages/field-encryption/jwe.test'],
+  },
+  {
+    name: 'fle-header-unauthenticated', stage: 'field-encryption',
+    why: 'the protected header is not the AEAD\'s additional data: an attacker can edit kid/alg/enc without the tag noticing',
+    file: 'src/stages/field-encryption/jwe.ts',
+    search: "decipher.setAAD(Buffer.from(head, 'latin1'));",
+    replace: '',
+    tests: ['dist/src/stages/field-encryption/jwe.test'],
+  },
 ];
