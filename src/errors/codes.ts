@@ -42,6 +42,7 @@ export const CLIENT_ERRORS = {
   PCL_WAF_BLOCKED: { status: 403, title: 'Request Blocked' },
   PCL_WAF_BODY_UNPARSABLE: { status: 400, title: 'Unparsable Request Body' },
   PCL_WAF_RESPONSE_BLOCKED: { status: 502, title: 'Bad Gateway' },
+  PCL_WAF_NOT_READY: { status: 503, title: 'Service Unavailable' },
   PCL_RESPONSE_CONTRACT_VIOLATION: { status: 502, title: 'Bad Gateway' },
   PCL_DATA_LEAK_BLOCKED: { status: 502, title: 'Bad Gateway' },
   PCL_FLE_BODY_INVALID: { status: 400, title: 'Invalid Request Body' },

@@ -12,6 +12,8 @@ export { RuleSet, type EngineSettings, type RegexReport } from './rules/ruleset.
 export { WafLoadError } from './rules/errors.js';
 export { Transaction, type TransactionInput, type ResponseInput } from './transaction.js';
 export { snapshotTransaction, restoreTransaction, type TransactionState } from './transaction-state.js';
+export { runSteps, type Steps } from './steps.js';
+export { phasePlanSteps } from './rules/plan.js';
 export { evaluate, releaseTransformMemo, type EvaluateResult, type EvaluateOptions, type WafMatch } from './engine.js';
 export { operators, type OperatorFactory } from './operators/builtins.js';
 export { transformations } from './transformations/builtins.js';

@@ -51,15 +51,38 @@ function excluded(collection: string, key: string, lkey: string, rule: Rule, tx:
   for (const ex of rule.exclusions) {
     if (ex.collection === collection && selects(ex.selector, key, lkey)) return true;
   }
+  // A ctl removal without a key drops whole variables (ctlDropsSpec), never single entries.
   const ctl = tx.removedTargets.get(ruleId);
   if (ctl) {
-    for (const t of ctl) if (t.collection === collection && (t.key === undefined || t.key === lkey || regexKey(t.key, key))) return true;
+    for (const t of ctl) if (t.collection === collection && t.key !== undefined && ctlKeyMatches(t.key, key, lkey)) return true;
   }
   if (tx.removedTargetsByTag.length > 0) {
     for (const t of tx.removedTargetsByTag) {
-      if (rule.tags.includes(t.tag) && t.collection === collection && (t.key === undefined || t.key === lkey || regexKey(t.key, key))) return true;
+      if (t.collection === collection && t.key !== undefined && rule.tags.includes(t.tag) && ctlKeyMatches(t.key, key, lkey)) return true;
     }
   }
+  return false;
+}
+
+/** A ctl removal's key (lower-cased name, or `/regex/` as written) against one entry's key. */
+function ctlKeyMatches(sel: string, key: string, lkey: string): boolean {
+  return sel === lkey || regexKey(sel, key);
+}
+
+/**
+ * Whether a ctl removal drops this target of the rule as a whole, as ModSecurity v3 drops a
+ * variable whose name as written equals the removal's: `REQUEST_FILENAME` drops the single
+ * value, `ARGS` drops a rule's whole-ARGS target (and `&ARGS`), `ARGS:pw` drops a rule's
+ * `ARGS:pw` target (and `&ARGS:pw`, which would otherwise count 0). A key-less removal leaves a
+ * rule's `ARGS:pw` or `ARGS:/re/` targets alone, as v3 does (docs/adr/0031).
+ */
+function ctlDropsSpec(spec: VariableSpec, rule: Rule, tx: Transaction, ruleId: number): boolean {
+  const sel = spec.selector;
+  const names = (t: { readonly collection: string; readonly key: string | undefined }): boolean =>
+    t.collection === spec.collection && (t.key === undefined ? sel.kind === 'all' : sel.kind === 'key' && t.key === sel.key);
+  const ctl = tx.removedTargets.get(ruleId);
+  if (ctl !== undefined && ctl.some(names)) return true;
+  for (const t of tx.removedTargetsByTag) if (names(t) && rule.tags.includes(t.tag)) return true;
   return false;
 }
 
@@ -112,9 +135,13 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
   const dyn = DYNAMIC[name];
   const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
   // Most rules exclude nothing from this collection and no ctl removal applies: skip the per-entry check.
-  const mayExclude = (rule.exclusions.length > 0 && excludedCollections(rule).has(name)) || tx.removedTargets.has(ruleId) || (tx.removedTargetsByTag.length > 0 && removedByTag(tx, rule, name));
+  const byCtl = tx.removedTargets.has(ruleId) || (tx.removedTargetsByTag.length > 0 && removedByTag(tx, rule, name));
+  // Dropped as a variable: no value, and no count either (v3 never evaluates a removed `&ARGS`).
+  if (byCtl && ctlDropsSpec(spec, rule, tx, ruleId)) return [];
+  const mayExclude = byCtl || (rule.exclusions.length > 0 && excludedCollections(rule).has(name));
   if (scalar !== undefined) {
-    out = mayExclude && excluded(name, '', '', rule, tx, ruleId) && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ key: '', value: scalar, scalar: true }];
+    // A single value has no key: only a rule's own `!NAME` removes it (a ctl removal did above).
+    out = mayExclude && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ key: '', value: scalar, scalar: true }];
   } else {
     const col = tx.collection(name);
     const sel = spec.selector;

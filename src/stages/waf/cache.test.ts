@@ -51,12 +51,21 @@ test('compiled in slices, the rule set gives the event loop a turn between direc
   }
 });
 
-test('under compileRuntime (deps.defer) the stage compiles in slices, is ready only once the deferred work settles, and fails closed before', async (t) => {
+test('under compileRuntime (deps.defer) the stage compiles in slices, is ready only once the deferred work settles, and refuses with a typed 503 before', async (t) => {
   const deferred: Array<Promise<unknown>> = [];
   const stage = createWafStage(cfg(fakeCrs(t, 20)), { apiName: 'a', operationId: undefined, baseDir: '.', store: new MemoryStore({ maxKeys: 10 }), compileCache: new Map(), defer: (w) => { deferred.push(w); } });
   assert.equal(deferred.length, 1, 'the compile was handed to compileRuntime');
   const ctx = { id: 'r', method: 'GET', path: '/', query: 'q=attack1003', headers: { host: 'x' }, client: { ip: '198.51.100.7', peer: '198.51.100.7', port: 1, tls: false, proto: 'http', host: 'x' } } as unknown as RequestContext;
-  assert.throws(() => stage.handlers.inspect!(ctx), /not loaded yet/, 'never fail open');
+  // Never fail open, and never an unexplained 500: a retryable 503 with its own code.
+  const early = stage.handlers.inspect!(ctx) as Decision;
+  assert.equal(early.kind, 'reject');
+  const err = (early as Extract<Decision, { kind: 'reject' }>).error;
+  assert.equal(err.code, 'PCL_WAF_NOT_READY');
+  assert.equal(err.status, 503);
+  assert.equal(err.headers['Retry-After'], '1');
+  // Monitor mode refuses nothing, before the rules are ready either.
+  const monitor = createWafStage({ ...cfg(fakeCrs(t, 2)), mode: 'monitor' }, { apiName: 'a', operationId: undefined, baseDir: '.', store: new MemoryStore({ maxKeys: 10 }), compileCache: new Map(), defer: (w) => { deferred.push(w); } });
+  assert.equal((monitor.handlers.inspect!(ctx) as Decision).kind, 'continue');
   await Promise.all(deferred);
   const d = await stage.handlers.inspect!(ctx);
   assert.equal((d as Decision).kind, 'reject');

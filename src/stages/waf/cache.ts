@@ -1,4 +1,4 @@
-import { evaluate, Transaction, type RuleSet } from '../../waf/index.js';
+import { evaluate, phasePlanSteps, runSteps, Transaction, type RuleSet, type Steps } from '../../waf/index.js';
 import { publishWafRuleSet } from '../../observability/channels.js';
 import { ruleSetSteps, type RuleSetInputs } from './rules.js';
 
@@ -12,7 +12,7 @@ const SLICE_MS = 10;
  * Compiles a rule set and reports what of it cannot run as written (RE2 refusals,
  * approximations): the steps of ruleSetSteps, then the phase plans.
  */
-function* compileSteps(inputs: RuleSetInputs): Generator<void, RuleSet, void> {
+function* compileSteps(inputs: RuleSetInputs): Steps<RuleSet> {
   const rs = yield* ruleSetSteps(inputs);
   publishWafRuleSet({ rules: rs.rules.length, reports: rs.regexReports });
   yield* warmPhasePlans(rs);
@@ -20,11 +20,7 @@ function* compileSteps(inputs: RuleSetInputs): Generator<void, RuleSet, void> {
 }
 
 function compile(inputs: RuleSetInputs): RuleSet {
-  const steps = compileSteps(inputs);
-  for (;;) {
-    const s = steps.next();
-    if (s.done === true) return s.value;
-  }
+  return runSteps(compileSteps(inputs));
 }
 
 /**
@@ -57,17 +53,17 @@ function nextTurn(): Promise<void> {
  * for CRS, which would otherwise stall the event loop on the first request after a start or
  * a reload (ADR 0017).
  */
-function* warmPhasePlans(rs: RuleSet): Generator<void, void, void> {
+function* warmPhasePlans(rs: RuleSet): Steps<void> {
   const tx = new Transaction({ method: 'GET', uri: '/', headers: [['Host', 'localhost']] }, 'warm-up');
   tx.engineMode = 'DetectionOnly';
-  evaluate(rs, tx, 1);
-  yield;
-  evaluate(rs, tx, 2);
-  yield;
-  tx.setResponse({ status: 200, headers: [['Content-Type', 'text/html']], body: new Uint8Array(0) });
-  evaluate(rs, tx, 3);
-  yield;
-  evaluate(rs, tx, 4);
+  for (const phase of [1, 2, 3, 4]) {
+    // The plan in steps of bounded work (its automata), then the phase's first run on its own.
+    yield* phasePlanSteps(rs, phase);
+    yield;
+    if (phase === 3) tx.setResponse({ status: 200, headers: [['Content-Type', 'text/html']], body: new Uint8Array(0) });
+    evaluate(rs, tx, phase);
+    yield;
+  }
 }
 
 /**
@@ -102,8 +98,8 @@ export function sharedRuleSet(inputs: RuleSetInputs, memo: Map<string, unknown> 
  * sharedRuleSet compiled in slices of about SLICE_MS, between which the event loop serves
  * requests: for a config load whose caller waits for it (compileRuntime's `defer`), i.e. a
  * reload while the old configuration keeps serving (ADR 0026). The slices are the directives
- * of the CRS files and the four phase plans; the longest is the plan of phase 2 (candidate
- * automata, engine-internal): about 0.1-0.4 s, against several seconds in one piece before.
+ * of the CRS files, the phase plans' automata in bounded steps (ADR 0031) and each phase's
+ * first run.
  *
  * @example
  * const rs = await sharedRuleSetInSlices(inputs, deps.compileCache);

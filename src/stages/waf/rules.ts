@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SecLangLoader, type RuleSet } from '../../waf/index.js';
+import { runSteps, SecLangLoader, type RuleSet } from '../../waf/index.js';
 import type { WafConfig, WafExclusions } from './schema.js';
 
 /** Debian's modsecurity-crs package keeps the rules and the setup file apart. */
@@ -62,11 +62,7 @@ export function ruleSetInputs(cfg: WafConfig, baseDir: string): RuleSetInputs {
  * const rs = loadWafRuleSet(ruleSetInputs(cfg, baseDir));
  */
 export function loadWafRuleSet(inputs: RuleSetInputs): RuleSet {
-  const steps = ruleSetSteps(inputs);
-  for (;;) {
-    const s = steps.next();
-    if (s.done === true) return s.value;
-  }
+  return runSteps(ruleSetSteps(inputs));
 }
 
 /**

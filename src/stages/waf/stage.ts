@@ -32,6 +32,7 @@ const BLOCK_DETAIL = 'The request was refused by the web application firewall.';
 const BODY_ERROR_DETAIL = 'The request body could not be parsed as its Content-Type declares.';
 const RESPONSE_DETAIL = 'The upstream response was withheld by the web application firewall.';
 const OVERSIZE_DETAIL = 'The request body is larger than the web application firewall inspects.';
+const NOT_READY_DETAIL = 'The web application firewall is still loading its rules; retry shortly.';
 
 /**
  * What a request leaves for its response phases: its transaction when inspected here, or,
@@ -71,9 +72,8 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
 
   const inspect = (ctx: RequestContext): Decision | Promise<Decision> => {
     if (inputs === undefined) return CONTINUE;
-    // Only reachable if a runtime were used before its deferred compile settled: fail closed.
     const rs = rules;
-    if (rs === undefined) throw new Error('waf: the rule set is not loaded yet');
+    if (rs === undefined) return notReady(mode);
     const size = ctx.body?.length ?? ctx.spooled?.size ?? 0;
     if (size > cfg.maxInspectBytes && cfg.oversize === 'block') {
       return reject(new GatewayError('PCL_BODY_TOO_LARGE', { detail: OVERSIZE_DETAIL, stage: 'waf', internal: `body of ${size} bytes above waf.maxInspectBytes ${cfg.maxInspectBytes}` }));
@@ -148,6 +148,16 @@ export function createWafStage(cfg: WafConfig, deps: StageDeps): Stage {
     ...(cfg.response.inspect === 'always' ? { needsResponseBody: true, maxResponseBodySize: cfg.response.maxBodyBytes } : {}),
     handlers: responsePhases ? { inspect, respond } : { inspect },
   };
+}
+
+/**
+ * A request before the deferred compile settled (compileRuntime never hands such a runtime out
+ * today): enforce refuses it with a typed, retryable 503 rather than an unexplained 500 (ADR
+ * 0031); monitor refuses nothing, so it passes, as a monitor with no findings would.
+ */
+function notReady(mode: string): Decision {
+  if (mode === 'monitor') return CONTINUE;
+  return reject(new GatewayError('PCL_WAF_NOT_READY', { detail: NOT_READY_DETAIL, stage: 'waf', headers: { 'Retry-After': '1' }, internal: 'waf rule set not compiled yet' }));
 }
 
 /** The refusal came from rule 200002 (REQBODY_ERROR), in enforce or monitor mode. */

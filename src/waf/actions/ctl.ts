@@ -14,9 +14,20 @@ export function parseIdRanges(s: string): Array<[number, number]> {
   });
 }
 
+/**
+ * `ARGS:Pw` → ARGS and `pw` (keys compare case-insensitively); a `/regex/` key keeps its case
+ * (`\S` is not `\s`; the selector is case-insensitive anyway); no key (or an empty one): the
+ * whole variable, as in Coraza.
+ *
+ * @example splitTarget('REQUEST_COOKIES:/^_ga/') // { collection: 'REQUEST_COOKIES', key: '/^_ga/' }
+ */
 function splitTarget(t: string): { collection: string; key: string | undefined } {
-  const c = t.indexOf(':');
-  return c === -1 ? { collection: t.toUpperCase(), key: undefined } : { collection: t.slice(0, c).toUpperCase(), key: t.slice(c + 1).toLowerCase() };
+  const s = t.trim();
+  const c = s.indexOf(':');
+  const key = c === -1 ? '' : s.slice(c + 1).trim();
+  if (key === '') return { collection: (c === -1 ? s : s.slice(0, c)).trim().toUpperCase(), key: undefined };
+  const regex = key.length >= 2 && key.startsWith('/') && key.endsWith('/');
+  return { collection: s.slice(0, c).trim().toUpperCase(), key: regex ? key : key.toLowerCase() };
 }
 
 /** @example ctl.init(rule, 'ruleRemoveById=942100', site) */

@@ -57,3 +57,26 @@ test('agrees with a naive search and with @pm\'s automaton on random inputs (sou
     }
   }
 });
+
+test('built in steps (a reload in slices), a large automaton yields between pieces of work and scans exactly as one built at once', () => {
+  let seed = 11;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const alphabet = 'abcdefgh<>();/\u00e9\u0130XYZ';
+  const word = (min: number, max: number): string => Array.from({ length: min + rnd(max - min + 1) }, () => alphabet[rnd(alphabet.length)]).join('');
+  const lits = Array.from({ length: 3000 }, (_, i) => [word(2, 12), i % 40] as const);
+  const whole = new LiteralAutomaton(lits, 40);
+  const steps = LiteralAutomaton.steps(lits, 40);
+  let yields = 0;
+  let s = steps.next();
+  while (s.done !== true) { yields++; s = steps.next(); }
+  const sliced = s.value;
+  assert.ok(yields >= 4, `${yields} yields for 3000 literals`);
+  assert.equal(sliced.tableBytes, whole.tableBytes);
+  for (let k = 0; k < 300; k++) {
+    const text = word(0, 60);
+    assert.deepEqual(owners(sliced, text), owners(whole, text), JSON.stringify(text));
+  }
+  // A small set is built in one piece: no yield to pay for.
+  const small = LiteralAutomaton.steps([['union', 0], ['select', 1]], 2);
+  assert.equal(small.next().done, true);
+});

@@ -7,6 +7,7 @@ import { LiteralAutomaton } from '../regex/literal-automaton.js';
 import type { Rule } from '../types.js';
 import type { RuleSet } from './ruleset.js';
 import { ValueCache } from './value-cache.js';
+import { runSteps, type Steps } from '../steps.js';
 
 /**
  * Per phase plan and generation, characters of scanned values kept across requests (ADR 0025),
@@ -117,7 +118,12 @@ function eligible(rule: Rule): boolean {
   return rule.targets.length > 0 && rule.targets.every((t) => !t.count && STABLE_VARIABLES.has(t.collection));
 }
 
-function compilePhase(rules: readonly Rule[]): PhasePlan {
+/**
+ * The plan of one phase in steps: the grouping in one, then each group's automaton in steps of
+ * bounded work (CRS's phase 2 has ~40 groups, one of ~700 literals): a reload compiling in
+ * slices yields between them (ADR 0031).
+ */
+function* compilePhase(rules: readonly Rule[]): Steps<PhasePlan> {
   const groupOf = new Int32Array(rules.length).fill(-1);
   const ownerOf = new Int32Array(rules.length).fill(-1);
   // Per collection: the keys members name, or null once a member reads all of it.
@@ -143,13 +149,15 @@ function compilePhase(rules: readonly Rule[]): PhasePlan {
     groupOf[i] = order.indexOf(key);
     ownerOf[i] = owner;
   });
-  const groups = order.map((key): CandidateGroup => {
+  const groups: CandidateGroup[] = [];
+  for (const key of order) {
+    yield;
     const g = building.get(key)!;
-    return {
+    groups.push({
       chainKey: chainKey(g.rule), transforms: g.rule.transforms, multiMatch: g.rule.multiMatch,
-      sources: [...g.sources].map(([name, keys]) => ({ name, keys: keys === null ? undefined : [...keys] })), automaton: new LiteralAutomaton(g.literals, g.owners),
-    };
-  });
+      sources: [...g.sources].map(([name, keys]) => ({ name, keys: keys === null ? undefined : [...keys] })), automaton: yield* LiteralAutomaton.steps(g.literals, g.owners),
+    });
+  }
   return { rules, groupOf, ownerOf, groups, txProbe: rules.map(txReads), verdicts: new ValueCache(SCAN_CACHE_BUDGET, SCAN_CACHE_MAX_VALUE) };
 }
 
@@ -163,10 +171,20 @@ const plans = new WeakMap<readonly Rule[], PhasePlan>();
  * const plan = phasePlan(ruleSet, 2); plan.groups.length // distinct chains with literal rules
  */
 export function phasePlan(rs: RuleSet, phase: number): PhasePlan {
+  return runSteps(phasePlanSteps(rs, phase));
+}
+
+/**
+ * phasePlan in steps, for a compile in slices (ADR 0031); a plan already built is returned at once.
+ *
+ * @example
+ * const steps = phasePlanSteps(ruleSet, 2); let s = steps.next(); while (!s.done) s = steps.next();
+ */
+export function* phasePlanSteps(rs: RuleSet, phase: number): Steps<PhasePlan> {
   const rules = rs.phase(phase);
   let p = plans.get(rules);
   if (p === undefined) {
-    p = compilePhase(rules);
+    p = yield* compilePhase(rules);
     plans.set(rules, p);
   }
   return p;
