@@ -1,5 +1,6 @@
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { compileFast, type FastCondition, type FastFacts } from './cel-fast.js';
 import { idComparisons, type IdComparison } from './id-comparisons.js';
 
 /** A CEL expression compiled at load: call it per request with the variables it may use. */
@@ -11,6 +12,8 @@ export interface CompiledCondition {
   readonly requestFields: ReadonlySet<string> | 'all';
   /** Fields of `request.body`, `response.body` or `item` compared with `principal.id` (checked against the schema at load). */
   readonly idComparisons: readonly IdComparison[];
+  /** The same expression read straight from the request, for the shapes it covers (cel-fast.ts); try it before building `vars`. */
+  readonly fast: FastCondition | undefined;
   /** true, false, or an error string (evaluation error or a non-boolean result). */
   evaluate(vars: Record<string, CelInput>): boolean | string;
 }
@@ -55,6 +58,7 @@ function build(source: string): CompiledCondition {
     variables: refs.variables,
     requestFields: refs.requestFields,
     idComparisons: idComparisons(parsed.expr as unknown as Parameters<typeof idComparisons>[0]),
+    fast: compileFast(parsed.expr),
     evaluate(vars) {
       let out: unknown;
       try {
@@ -122,4 +126,23 @@ function collectReferences(root: ExprNode): References {
     }
   }
   return { variables: new Set([...idents].filter((n) => !bound.has(n))), requestFields };
+}
+
+/**
+ * Whether every condition holds: true, false, or the first evaluation error's message. Each
+ * condition is tried on its fast path first; `vars` (the CEL activation) is only built, once,
+ * for a condition the fast path cannot settle.
+ *
+ * @example
+ * allHold(rule.when, { ctx }, () => ({ principal: principalVar(ctx.principal), request: requestVar(ctx, fields) }));
+ */
+export function allHold(conditions: readonly CompiledCondition[], facts: FastFacts, vars: () => Record<string, CelInput>): boolean | string {
+  for (const c of conditions) {
+    const quick = c.fast?.(facts);
+    if (quick === true) continue;
+    if (quick === false) return false;
+    const r = c.evaluate(vars());
+    if (r !== true) return r;
+  }
+  return true;
 }

@@ -1,5 +1,6 @@
 import type { CelInput } from '@bufbuild/cel';
-import { responseJson, type ResponseContext } from '../../pipeline/context.js';
+import { responseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
+import { allHold } from './cel.js';
 import type { CompiledResponseRule } from './policy.js';
 import { responseVar } from './variables.js';
 
@@ -17,9 +18,11 @@ const OK: ResponseOutcome = Object.freeze({ kind: 'ok' });
  * ownership that cannot be verified is not granted.
  *
  * @example
- * const out = checkResponse(rules, res, { principal, request });
+ * const out = checkResponse(rules, res, ctx, () => ({ principal, request }));
  */
-export function checkResponse(rules: readonly CompiledResponseRule[], res: ResponseContext, vars: { principal: CelInput; request: CelInput }): ResponseOutcome {
+export function checkResponse(
+  rules: readonly CompiledResponseRule[], res: ResponseContext, ctx: RequestContext, requestVars: () => { principal: CelInput; request: CelInput },
+): ResponseOutcome {
   if (res.status < 200 || res.status > 299) return OK;
   const ids = rules.map((r) => r.id);
   const block = (message: string, ruleIds: readonly string[] = ids): ResponseOutcome => ({ kind: 'block', ruleIds, message });
@@ -38,12 +41,14 @@ export function checkResponse(rules: readonly CompiledResponseRule[], res: Respo
   const parsed = responseJson(res as ResponseContext & { body: Buffer });
   if (!parsed.ok) return block('response body is not valid JSON');
   const body = parsed.value;
-  const all = { ...vars, response: responseVar(res, body) };
+  // The CEL activation is built only for a condition the fast path cannot settle.
+  let built: Record<string, CelInput> | undefined;
+  const vars = () => (built ??= { ...requestVars(), response: responseVar(res, body) });
   let removed = 0;
   const filteredBy: string[] = [];
   for (const rule of rules) {
     if (rule.items === undefined) {
-      const r = allHold(rule, all);
+      const r = allHold(rule.when, { ctx, body }, vars);
       if (r !== true) return block(r === false ? 'ownership check failed' : `ownership check failed to evaluate (${r})`, [rule.id]);
       continue;
     }
@@ -51,7 +56,7 @@ export function checkResponse(rules: readonly CompiledResponseRule[], res: Respo
     if (!Array.isArray(list)) return block('items pointer does not lead to an array', [rule.id]);
     const kept: unknown[] = [];
     for (const item of list) {
-      if (allHold(rule, { ...all, item: item as CelInput }) === true) { kept.push(item); continue; }
+      if (allHold(rule.when, { ctx, body, item }, () => ({ ...vars(), item: item as CelInput })) === true) { kept.push(item); continue; }
       if (rule.action === 'block') return block('a list element failed the ownership check', [rule.id]);
       removed++;
       if (!filteredBy.includes(rule.id)) filteredBy.push(rule.id);
@@ -65,14 +70,6 @@ export function checkResponse(rules: readonly CompiledResponseRule[], res: Respo
   }
   if (removed === 0) return OK;
   return { kind: 'filtered', value: body, removed, ruleIds: filteredBy };
-}
-
-function allHold(rule: CompiledResponseRule, vars: Record<string, CelInput>): boolean | string {
-  for (const c of rule.when) {
-    const r = c.evaluate(vars);
-    if (r !== true) return r;
-  }
-  return true;
 }
 
 function resolve(value: unknown, tokens: readonly string[]): unknown {

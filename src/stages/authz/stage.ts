@@ -3,6 +3,7 @@ import { answerOf, GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import { forgetResponseJson, replaceResponseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
+import { allHold } from './cel.js';
 import { compilePolicy, type CompiledRule } from './policy.js';
 import { checkResponse } from './response-check.js';
 import type { AuthzConfig } from './schema.js';
@@ -60,16 +61,17 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
     // Built on first use: pure RBAC decisions never pay for the CEL variables.
     let built: Record<string, CelInput> | undefined;
     const vars = () => (built ??= { principal: principalVar(ctx.principal), request: requestVar(ctx, policy.requestFields) });
+    const facts = { ctx };
     for (const rule of policy.deny) {
       if (!appliesTo(rule, roles)) continue;
-      const r = holds(rule, vars);
+      const r = allHold(rule.when, facts, vars);
       if (r !== false) return deny(ctx, 'deny_rule', [rule.id], r === true ? 'deny rule matched' : `deny rule failed to evaluate (${r})`);
     }
     if (untargeted !== undefined) return deny(ctx, untargeted.reason, [untargeted.id], 'no rule targets this operation');
     const tried: string[] = [];
     for (const rule of policy.allow) {
       if (!appliesTo(rule, roles)) continue;
-      if (holds(rule, vars) === true) {
+      if (allHold(rule.when, facts, vars) === true) {
         record(ctx, true, 'allow_rule', [rule.id], 'allowed');
         return CONTINUE;
       }
@@ -87,7 +89,7 @@ export function createAuthzStage(cfg: AuthzConfig, deps: StageDeps): Stage {
     const roles = ctx.principal?.roles ?? [];
     const rules = policy.response.filter((r) => appliesTo(r, roles));
     if (rules.length === 0) return CONTINUE;
-    const outcome = checkResponse(rules, res, { principal: principalVar(ctx.principal), request: requestVar(ctx, policy.responseRequestFields) });
+    const outcome = checkResponse(rules, res, ctx, () => ({ principal: principalVar(ctx.principal), request: requestVar(ctx, policy.responseRequestFields) }));
     if (outcome.kind === 'ok') return CONTINUE;
     if (outcome.kind === 'filtered') {
       record(ctx, false, 'response_filtered', outcome.ruleIds, `${outcome.removed} list element(s) removed`);
@@ -114,14 +116,3 @@ function appliesTo(rule: CompiledRule, roles: readonly string[]): boolean {
   return rule.roles === undefined || rule.roles.some((r) => roles.includes(r));
 }
 
-/**
- * Whether every condition of a rule is true. An evaluation error is returned as its message,
- * which the caller reads as "deny" for a deny rule and "no" for an allow rule.
- */
-function holds(rule: CompiledRule, vars: () => Record<string, CelInput>): boolean | string {
-  for (const c of rule.when) {
-    const r = c.evaluate(vars());
-    if (r !== true) return r;
-  }
-  return true;
-}

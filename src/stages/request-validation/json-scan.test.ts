@@ -29,3 +29,21 @@ test('a key counts once per object: the same key in sibling objects is fine', ()
 test('a very deep document does not recurse', () => {
   assert.equal(scanJson('['.repeat(200_000) + ']'.repeat(200_000), { ...L, maxDepth: 1_000_000 }), undefined);
 });
+
+test('pointers are built only for a problem, and name the same place as before: inside arrays, keys, long keys', () => {
+  const cases: [string, string, string][] = [
+    ['{"a":[1,{"b":[[[1]]]}]}', '/a/1/b/0', 'nesting too deep'],
+    ['["short","12345678901"]', '/1', 'string too long'],
+    ['{"a":{"12345678901":1}}', '/a', 'string too long'],
+    ['[[1],[1,2,3,4]]', '/1', 'array too long'],
+    ['{"a":[' + '1'.repeat(1001) + ']}', '/a', 'number too long'],
+    ['{"a":[1,2', '', 'invalid JSON'],
+  ];
+  for (const [doc, pointer, reason] of cases) assert.deepEqual(scanJson(doc, L), { pointer, reason }, doc);
+  const long = 'k'.repeat(250);
+  const wide = { ...L, maxStringLength: 1000 };
+  assert.deepEqual(scanJson(`{"x":{"${long}":1,"${long}":2}}`, wide), { pointer: '/x', reason: 'duplicate key' });
+  assert.deepEqual(scanJson('{"a/b":{"c~d":[true,{"__proto__":0}]}}', wide), { pointer: '/a~1b/c~0d/1/__proto__', reason: 'forbidden key' });
+  assert.deepEqual(scanJson('{"x":{"\\u005f_proto__":1}}', wide), { pointer: '/x/__proto__', reason: 'forbidden key' });
+  assert.deepEqual(scanJson('{"x":[{"a":1,"\\u0061":2}]}', wide), { pointer: '/x/0/a', reason: 'duplicate key' });
+});

@@ -29,8 +29,12 @@ interface Frame {
   readonly array: boolean;
   count: number;
   keys: Set<string> | undefined;
-  path: string;
+  /** The member being read (objects); an array's is its index, count - 1. */
+  key: string;
 }
+
+/** A key as a JSON pointer segment (RFC 6901). */
+const escapeKey = (k: string): string => (k.includes('~') || k.includes('/') ? k.replaceAll('~', '~0').replaceAll('/', '~1') : k);
 
 /** Characters a JSON string holds as they are (no quote, backslash or control character); sticky, used from scanString. */
 const PLAIN = /[^"\\\u0000-\u001f]*/y;
@@ -48,12 +52,15 @@ export function scanJson(text: string, limits: JsonLimits): ScanProblem | undefi
   const n = text.length;
   let i = 0;
   const skip = (): void => { while (i < n && WS(text.charCodeAt(i))) i++; };
-  const here = (): string => stack[stack.length - 1]?.path ?? '';
+  // Pointers are built from the stack only for a problem: a clean document (the usual case) pays for none.
+  const seg = (f: Frame): string => (f.array ? String(f.count - 1) : escapeKey(f.key));
+  const here = (): string => { let p = ''; for (let d = 0; d < stack.length - 1; d++) p += `/${seg(stack[d]!)}`; return p; };
+  const valuePath = (): string => (stack.length === 0 ? '' : `${here()}/${seg(stack[stack.length - 1]!)}`);
   // Syntax errors point at the whole body: where a malformed document breaks says little and may echo input.
-  const bad = (reason: string, pointer = here()): ScanProblem => ({ pointer: reason.startsWith('invalid JSON') ? '' : pointer, reason });
+  const bad = (reason: string, pointer?: () => string): ScanProblem => ({ pointer: reason.startsWith('invalid JSON') ? '' : (pointer ?? here)(), reason });
 
-  // Returns the end index (after the closing quote) or a problem.
-  const scanString = (at: string): number | ScanProblem => {
+  // Returns the end index (after the closing quote) or a problem; `at` is where a too-long string is reported.
+  const scanString = (at: () => string): number | ScanProblem => {
     const start = i;
     i++;
     let escaped = false;
@@ -109,23 +116,24 @@ export function scanJson(text: string, limits: JsonLimits): ScanProblem | undefi
   };
 
   // A value is expected at i. Containers push a frame; scalars are consumed whole.
-  const scanValue = (path: string): ScanProblem | undefined => {
+  // The value's pointer is the top frame's current member (valuePath), built only for a problem.
+  const scanValue = (): ScanProblem | undefined => {
     skip();
     const c = text.charCodeAt(i);
     if (c === 0x7b || c === 0x5b) {
-      if (stack.length >= limits.maxDepth) return bad('nesting too deep', path);
-      stack.push({ array: c === 0x5b, count: 0, keys: c === 0x7b ? new Set() : undefined, path });
+      if (stack.length >= limits.maxDepth) return bad('nesting too deep', valuePath);
+      stack.push({ array: c === 0x5b, count: 0, keys: c === 0x7b ? new Set() : undefined, key: '' });
       i++;
       return undefined;
     }
-    if (c === 0x22) { const r = scanString(path); return typeof r === 'number' ? undefined : r; }
+    if (c === 0x22) { const r = scanString(valuePath); return typeof r === 'number' ? undefined : r; }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return scanNumber();
     const lit = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined;
     if (lit !== undefined && text.startsWith(lit, i)) { i += lit.length; return undefined; }
-    return bad('invalid JSON', path);
+    return bad('invalid JSON', valuePath);
   };
 
-  const first = scanValue('');
+  const first = scanValue();
   if (first !== undefined) return first;
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
@@ -142,29 +150,31 @@ export function scanJson(text: string, limits: JsonLimits): ScanProblem | undefi
     f.count++;
     if (f.array) {
       if (f.count > limits.maxArrayLength) return bad('array too long');
-      const p = scanValue(`${f.path}/${f.count - 1}`);
+      const p = scanValue();
       if (p !== undefined) return p;
       continue;
     }
     if (f.count > limits.maxProperties) return bad('too many properties');
     if (text.charCodeAt(i) !== 0x22) return bad('invalid JSON: expected a key');
     const start = i;
-    const end = scanString(f.path);
+    const end = scanString(here);
     if (typeof end !== 'number') return end;
     const raw = text.slice(start + 1, Math.abs(end) - 1);
     // Escaped keys are decoded so "\u005f_proto__" is caught like "__proto__".
     const key = end < 0 ? JSON.parse(text.slice(start, -end)) as string : raw;
-    const keyPath = `${f.path}/${key.includes('~') || key.includes('/') ? key.replaceAll('~', '~0').replaceAll('/', '~1') : key}`;
-    if (FORBIDDEN.has(key)) return bad('forbidden key', keyPath.length > 200 ? f.path : keyPath);
-    if (f.keys!.has(key)) return bad('duplicate key', keyPath.length > 200 ? f.path : keyPath);
+    f.key = key;
+    if (FORBIDDEN.has(key) || f.keys!.has(key)) {
+      const keyPath = valuePath();
+      return bad(FORBIDDEN.has(key) ? 'forbidden key' : 'duplicate key', () => (keyPath.length > 200 ? here() : keyPath));
+    }
     f.keys!.add(key);
     skip();
     if (text.charCodeAt(i) !== 0x3a) return bad('invalid JSON: expected ":"');
     i++;
-    const p = scanValue(keyPath);
+    const p = scanValue();
     if (p !== undefined) return p;
   }
   skip();
-  if (i !== n) return bad('invalid JSON: trailing data', '');
+  if (i !== n) return bad('invalid JSON: trailing data');
   return undefined;
 }

@@ -91,6 +91,35 @@ export interface FilterOptions {
 }
 
 /**
+ * Whether {@link filterValue} would find anything at all: an undeclared, writeOnly or role-hidden
+ * property, or nesting past the depth limit. It allocates nothing, so the usual clean response is
+ * checked without being copied; when it says true, filterValue does the counting and removing.
+ *
+ * @example
+ * if (needsFiltering(body, schema, views, roles)) filtered = filterValue(body, schema, views, opts, report);
+ */
+export function needsFiltering(value: unknown, schema: unknown, views: ReadonlyMap<object, SchemaView>, roles: readonly string[], depth = 0): boolean {
+  if (!isObj(schema) || typeof value !== 'object' || value === null) return false;
+  if (depth > MAX_DEPTH) return true;
+  const view = views.get(schema);
+  if (view === undefined) return false;
+  if (Array.isArray(value)) {
+    if (view.items === undefined) return false;
+    for (const v of value) if (needsFiltering(v, view.items, views, roles, depth + 1)) return true;
+    return false;
+  }
+  for (const k of Object.keys(value)) {
+    const ps = view.props.get(k);
+    if (ps === undefined && !view.open) return true;
+    if (view.writeOnly.has(k)) return true;
+    const allowed = view.visibleTo.get(k);
+    if (allowed !== undefined && !allowed.some((r) => roles.includes(r))) return true;
+    if (needsFiltering((value as Obj)[k], ps, views, roles, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
  * Counts, and removes as `opts` says, what the client must not see. Returns the filtered value.
  *
  * @example

@@ -4,7 +4,7 @@ import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../
 // Shared OpenAPI → JSON Schema machinery; to move to src/openapi/ (see docs/reference/validation.md).
 import { ajvFor, type ValidateFunction } from '../../openapi/ajv.js';
 import { toJsonSchema } from '../../openapi/json-schema.js';
-import { buildViews, filterValue, type FilterReport, type SchemaView } from './filter.js';
+import { buildViews, filterValue, needsFiltering, type FilterReport, type SchemaView } from './filter.js';
 import type { ResponseFilterConfig } from './schema.js';
 
 interface CompiledMedia {
@@ -86,7 +86,8 @@ export function createResponseFilterStage(cfg: ResponseFilterConfig, deps: Stage
     const schemaOk = media.validate === undefined || media.validate(data);
     const report: FilterReport = { undeclared: 0, writeOnly: 0, hidden: 0, tooDeep: false };
     const roles = ctx.principal?.roles ?? [];
-    const filtered = filterValue(data, media.schema, views, { roles, apply: action === 'filter', hide: action !== 'report' }, report);
+    // A clean body (the usual case) is only walked, not copied: with nothing to find, the report stays empty and the body as it is.
+    const filtered = needsFiltering(data, media.schema, views, roles) ? filterValue(data, media.schema, views, { roles, apply: action === 'filter', hide: action !== 'report' }, report) : data;
     const exposed = report.undeclared + report.writeOnly;
     if (action === 'block' && (!schemaOk || exposed > 0 || report.tooDeep)) {
       return violation(ctx, `schema ${schemaOk ? 'ok' : 'invalid'}, ${report.undeclared} undeclared, ${report.writeOnly} writeOnly properties`, true);
