@@ -7,12 +7,13 @@ import type { CheckRequest, RateLimitStore } from '../src/stages/rate-limit/stor
 import { cpuUs } from './processes.js';
 import { median, percentile } from './report.js';
 
-// `node dist/bench/rate-limit-redis.js --baseline DIR [--seconds S] [--rounds N] [--concurrency 1,8,25] [--limits N]`
+// `node dist/bench/rate-limit-redis.js --baseline DIR [--seconds S] [--rounds N] [--concurrency 1,8,25] [--limits N] [--auto-pipelining]`
 // The Redis rate-limit store alone, this build against DIR's build (e.g. main, built), interleaved
 // in one process: C checks kept in flight (C clients, one scope each, N sliding-window limits that
 // never trigger). Reports per check: this process's CPU, the Redis process's CPU (/proc) and the
 // EVALSHA time Redis accounts (INFO commandstats), and the check latency. Point REDIS_URL at a
-// Redis nobody else uses (its CPU is read whole). See docs/performance.md, "Rate limit on Redis".
+// Redis nobody else uses (its CPU is read whole). `--auto-pipelining`: also the baseline with
+// ioredis `enableAutoPipelining` (its commands of one loop turn written together, still one EVALSHA each). See docs/performance.md, "Rate limit on Redis".
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,12 +26,14 @@ function arg(name: string): string | undefined {
 interface Variant { readonly name: string; readonly kv: { client: RedisStore['client']; close(): Promise<void> }; readonly store: RateLimitStore }
 interface Sample { readonly checks: number; readonly clientUs: number; readonly redisUs: number; readonly evalUs: number; readonly calls: number; readonly p50: number; readonly p99: number }
 
-async function variant(name: string, root: string | undefined, prefix: string): Promise<Variant> {
+async function variant(name: string, root: string | undefined, prefix: string, autoPipelining = false): Promise<Variant> {
   const at = (p: string) => (root === undefined ? `../src/${p}` : join(root, 'dist', 'src', p));
   const { RedisStore: Kv } = (root === undefined ? { RedisStore } : await import(at('store/redis.js'))) as { RedisStore: typeof RedisStore };
   const { RedisRateLimitStore: Rl } = (root === undefined ? { RedisRateLimitStore } : await import(at('stages/rate-limit/stores/redis.js'))) as { RedisRateLimitStore: typeof RedisRateLimitStore };
   const kv = new Kv({ url, keyPrefix: prefix });
   await kv.client.ping();
+  // ioredis reads the option per command: from here on its commands of one loop turn share one write.
+  if (autoPipelining) kv.client.options.enableAutoPipelining = true;
   return { name, kv, store: new Rl(kv.client, prefix, { run: (c) => kv.run(c), deadline: () => kv.deadline() }) };
 }
 
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
   const levels = (arg('concurrency') ?? '1,8,25').split(',').map(Number);
   const prefix = `pcl-bench-rl:${randomUUID()}:`;
   const variants = [await variant('baseline', baseline, prefix), await variant('this build', undefined, prefix)];
+  if (process.argv.includes('--auto-pipelining')) variants.splice(1, 0, await variant('baseline + ioredis auto-pipelining', baseline, prefix, true));
   const redisPid = Number(/process_id:(\d+)/.exec(await variants[0]!.kv.client.info('server'))![1]);
   const out = [`| concurrency | build | checks/s | client CPU µs/check | Redis CPU µs/check | EVALSHA µs/check (commandstats) | checks per EVALSHA | p50 ms | p99 ms |`, '|---:|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const c of levels) {
