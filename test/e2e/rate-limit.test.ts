@@ -107,6 +107,37 @@ describe('rate limiting through a real gateway', () => {
     });
   });
 
+  // Requests arriving together reach Redis as one script call per gateway (ADR 0034): the
+  // script must still count them one by one, across both instances.
+  describe('redis store, concurrent requests to two gateway processes', () => {
+    let a: GatewayProcess;
+    let b: GatewayProcess;
+    before(async () => {
+      const top = `store:\n  backend: redis\n  redisUrl: ${REDIS_URL}\n  keyPrefix: "pcl-e2e:${RUN}:${randomUUID()}:"\n`;
+      const api = rateLimitYaml(`          - { name: burst, limit: 10, window: 1h, algorithm: fixed-window }\n`);
+      a = await startGatewayProcess(booksConfig(up.url, { top, apiExtra: api }).file);
+      b = await startGatewayProcess(booksConfig(up.url, { top, apiExtra: api }).file);
+    });
+    after(async () => { await Promise.all([a.stop(), b.stop()]); });
+
+    test('16 at once: the 10th is allowed, each remaining count once, the 6 after get 429 PCL_RATE_LIMITED with Retry-After', async () => {
+      const res = await Promise.all(Array.from({ length: 16 }, (_, i) => fetch(`${(i % 2 === 0 ? a : b).url}/v1/books`)));
+      const ok = res.filter((r) => r.status === 200);
+      assert.equal(ok.length, 10);
+      const left = ok.map((r) => Number(/^"burst";r=(\d+);t=\d+$/.exec(r.headers.get('ratelimit') ?? '')?.[1])).sort((x, y) => x - y);
+      assert.deepEqual(left, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      for (const r of res.filter((x) => x.status !== 200)) {
+        assert.equal(r.status, 429);
+        const body = await r.json() as { code: string; status: number };
+        assert.equal(body.code, 'PCL_RATE_LIMITED');
+        assert.equal(body.status, 429);
+        const wait = Number(r.headers.get('retry-after'));
+        assert.ok(wait >= 1 && wait <= 3600, `retry-after ${wait}`);
+      }
+      await Promise.all(ok.map((r) => r.arrayBuffer()));
+    });
+  });
+
   describe('redis unreachable', () => {
     let closed: GatewayProcess;
     let open: GatewayProcess;

@@ -52,4 +52,27 @@ describe('Lua script = TypeScript algorithms', () => {
       }
     });
   }
+
+  // Several requests in one loop turn share one script call: the script must evaluate them in
+  // order, each seeing the state the previous one left, as the memory store does call by call.
+  for (const seed of [4, 5]) {
+    test(`seed ${seed}: requests issued together (one script call) agree with the memory store one by one`, async () => {
+      let now = Date.UTC(2026, 0, 31, 23, 59, 55) + seed;
+      const mem: RateLimitStore = new MemoryRateLimitStore({ now: () => now });
+      const red: RateLimitStore = new RedisRateLimitStore(kv.client, prefix, { now: () => now });
+      const rnd = prng(seed);
+      const scopes = [`mirror-${randomUUID()}`, `mirror-${randomUUID()}`];
+      for (let i = 0; i < 80; i++) {
+        now += Math.floor(rnd() * 200);
+        const reqs: CheckRequest[] = Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => ({
+          scope: scopes[rnd() < 0.7 ? 0 : 1]!,
+          limits: rules.filter(() => rnd() < 0.5).map(([name, rule]) => ({ id: name, rule, cost: 1 + Math.floor(rnd() * 2) })),
+          penalty: rnd() < 0.8 ? { id: 'pen', rule: { allowStrikes: 3, ladderMs: [150, 600], decayMs: 400 } } : undefined,
+        }));
+        const expected = [];
+        for (const r of reqs) expected.push(await mem.check(r));
+        assert.deepEqual(await Promise.all(reqs.map((r) => red.check(r))), expected, `step ${i} at ${now}`);
+      }
+    });
+  }
 });

@@ -1,22 +1,27 @@
 /**
- * The Lua mirror of checkAll() and the five algorithms: one script, one round trip for all
- * of a request's limits. Time comes from Redis TIME only, so gateways with skewed clocks agree.
- * State is stored as space-separated numbers, exactly like the memory store's arrays.
+ * The Lua mirror of checkAll() and the five algorithms: one script call evaluates a batch of
+ * checks (the checks one gateway issued in one event-loop turn), each of them atomically and in
+ * order, all of a check's limits together. Time comes from Redis TIME only (once per call), so
+ * gateways with skewed clocks agree. State is stored as space-separated numbers, exactly like the
+ * memory store's arrays.
  *
- * KEYS: limit keys in order, then the penalty key when ARGV[3] == 1.
- * ARGV: nowOverride (0 = Redis TIME; non-zero only in tests), n, hasPenalty, [allowStrikes, decayMs, ladderLen, ladder...], then per limit
+ * KEYS: per check, its limit keys in order, then its penalty key when it has one.
+ * ARGV: nowOverride (0 = Redis TIME; non-zero only in tests), deadline (Redis TIME ms after which
+ *       the call must change nothing and return {-1}; 0 = none), then per check:
+ *       n, hasPenalty, [allowStrikes, decayMs, ladderLen, ladder...], then per limit
  *       algorithm (1 token-bucket, 2 gcra, 3 fixed-window, 4 sliding-window, 5 sliding-log),
- *       limit, windowMs, burst, calendar (0 none, 1 day, 2 month), cost; last, the deadline (Redis TIME ms
- *       after which the check must change nothing and return {-1}; 0 = none).
- * Returns: { allowed, penaltyBlocked, penaltyRetryMs, strikes, then per limit allowed, remaining, resetMs, retryMs }.
+ *       limit, windowMs, burst, calendar (0 none, 1 day, 2 month), cost.
+ * Returns per check, concatenated: { length, allowed, penaltyBlocked, penaltyRetryMs, strikes,
+ *       then per limit allowed, remaining, resetMs, retryMs } (length counts the fields after it;
+ *       4 when a penalty blocked the check before its limits were read).
  */
 export const CHECK_SCRIPT = `
 local now = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local server_now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now == 0 then now = server_now end
--- A check that reaches Redis after its caller gave up (a stalled server resuming) changes nothing.
-local deadline = tonumber(ARGV[#ARGV])
+-- A call that reaches Redis after its caller gave up (a stalled server resuming) changes nothing.
+local deadline = tonumber(ARGV[2])
 if deadline > 0 and server_now > deadline then return {-1} end
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 
@@ -135,63 +140,80 @@ local function sliding_log(st, limit, w, cost)
   return false, log, 0, reset, max(1, retry), w + 1
 end
 
-local n = tonumber(ARGV[2])
-local has_pen = tonumber(ARGV[3]) == 1
-local a = 4
-local allow_strikes, decay, ladder = 0, 1, {}
-if has_pen then
-  allow_strikes = tonumber(ARGV[4]); decay = tonumber(ARGV[5])
-  local len = tonumber(ARGV[6])
-  for i = 1, len do ladder[i] = tonumber(ARGV[6 + i]) end
-  a = 7 + len
-end
-
-local strikes = 0
-local pkey = KEYS[n + 1]
-if has_pen then
-  local p = parse(redis.call('GET', pkey))
-  if #p == 3 then
-    local forgiven = floor(max(0, now - max(p[3], p[2])) / decay)
-    if p[2] > now then return {0, 1, p[2] - now, p[1]} end
-    strikes = max(0, p[1] - forgiven)
+local out = {}
+-- One check: reads ARGV from a and KEYS from k, appends its verdict to out, returns the next a and k.
+local function check(a, k)
+  local n = tonumber(ARGV[a])
+  local has_pen = tonumber(ARGV[a + 1]) == 1
+  a = a + 2
+  local allow_strikes, decay, ladder = 0, 1, {}
+  if has_pen then
+    allow_strikes = tonumber(ARGV[a]); decay = tonumber(ARGV[a + 1])
+    local len = tonumber(ARGV[a + 2])
+    for i = 1, len do ladder[i] = tonumber(ARGV[a + 2 + i]) end
+    a = a + 3 + len
   end
+  local next_k = k + n
+  if has_pen then next_k = next_k + 1 end
+
+  local strikes = 0
+  local pkey = KEYS[k + n]
+  if has_pen then
+    local p = parse(redis.call('GET', pkey))
+    if #p == 3 then
+      local forgiven = floor(max(0, now - max(p[3], p[2])) / decay)
+      if p[2] > now then
+        local o = #out
+        out[o + 1] = 4; out[o + 2] = 0; out[o + 3] = 1; out[o + 4] = p[2] - now; out[o + 5] = p[1]
+        return a + 6 * n, next_k
+      end
+      strikes = max(0, p[1] - forgiven)
+    end
+  end
+
+  local head = #out + 1
+  out[head] = 4 + 4 * n
+  out[head + 1] = 1; out[head + 2] = 0; out[head + 3] = 0; out[head + 4] = strikes
+  local states, ttls = {}, {}
+  local all = true
+  for i = 1, n do
+    local alg, limit, w, burst, cal, cost = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+    a = a + 6
+    local st = parse(redis.call('GET', KEYS[k + i - 1]))
+    local ok, ns, rem, reset, retry, ttl
+    if alg == 1 then ok, ns, rem, reset, retry, ttl = token_bucket(st, limit, w, burst, cost)
+    elseif alg == 2 then ok, ns, rem, reset, retry, ttl = gcra(st, limit, w, burst, cost)
+    elseif alg == 3 then ok, ns, rem, reset, retry, ttl = fixed_window(st, limit, w, cal, cost)
+    elseif alg == 4 then ok, ns, rem, reset, retry, ttl = sliding_window(st, limit, w, cost)
+    else ok, ns, rem, reset, retry, ttl = sliding_log(st, limit, w, cost) end
+    if not ok then all = false end
+    states[i] = ns; ttls[i] = ttl
+    local o = #out
+    out[o + 1] = ok and 1 or 0
+    out[o + 2] = rem
+    out[o + 3] = reset
+    out[o + 4] = retry
+  end
+
+  if all then
+    for i = 1, n do redis.call('SET', KEYS[k + i - 1], ser(states[i]), 'PX', max(1, ceil(ttls[i]))) end
+    return a, next_k
+  end
+  out[head + 1] = 0
+  if has_pen then
+    local s = strikes + 1
+    local step = s - allow_strikes - 1
+    local block = 0
+    if step >= 0 and #ladder > 0 then block = ladder[min(step + 1, #ladder)] end
+    redis.call('SET', pkey, ser({s, now + block, now}), 'PX', block + s * decay + 1)
+    if block > 0 then out[head + 2] = 1 end
+    out[head + 3] = block
+    out[head + 4] = s
+  end
+  return a, next_k
 end
 
-local out = {1, 0, 0, strikes}
-local states, ttls = {}, {}
-local all = true
-for i = 1, n do
-  local alg, limit, w, burst, cal, cost = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
-  a = a + 6
-  local st = parse(redis.call('GET', KEYS[i]))
-  local ok, ns, rem, reset, retry, ttl
-  if alg == 1 then ok, ns, rem, reset, retry, ttl = token_bucket(st, limit, w, burst, cost)
-  elseif alg == 2 then ok, ns, rem, reset, retry, ttl = gcra(st, limit, w, burst, cost)
-  elseif alg == 3 then ok, ns, rem, reset, retry, ttl = fixed_window(st, limit, w, cal, cost)
-  elseif alg == 4 then ok, ns, rem, reset, retry, ttl = sliding_window(st, limit, w, cost)
-  else ok, ns, rem, reset, retry, ttl = sliding_log(st, limit, w, cost) end
-  if not ok then all = false end
-  states[i] = ns; ttls[i] = ttl
-  out[#out + 1] = ok and 1 or 0
-  out[#out + 1] = rem
-  out[#out + 1] = reset
-  out[#out + 1] = retry
-end
-
-if all then
-  for i = 1, n do redis.call('SET', KEYS[i], ser(states[i]), 'PX', max(1, ceil(ttls[i]))) end
-  return out
-end
-out[1] = 0
-if has_pen then
-  local s = strikes + 1
-  local step = s - allow_strikes - 1
-  local block = 0
-  if step >= 0 and #ladder > 0 then block = ladder[min(step + 1, #ladder)] end
-  redis.call('SET', pkey, ser({s, now + block, now}), 'PX', block + s * decay + 1)
-  if block > 0 then out[2] = 1 end
-  out[3] = block
-  out[4] = s
-end
+local a, k = 3, 1
+while a <= #ARGV do a, k = check(a, k) end
 return out
 `;

@@ -36,7 +36,7 @@ export interface CheckResult {
 
 /**
  * Rate-limit state behind one interface (STYLE 8): memory (bounded LRU) or Redis (one Lua
- * script per request). Implementations take the time from one clock: the injected clock in
+ * script call for the checks of one event-loop turn, each check atomic). Implementations take the time from one clock: the injected clock in
  * memory, Redis TIME in Redis, so instances with skewed clocks still agree.
  *
  * @example
