@@ -93,7 +93,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
 
   // Shed requests (ADR 0032) are not published one by one: their counts are read from the shed
   // ledger whenever either counter is read, so both are exact at every scrape.
-  const seenShed = new Float64Array(SHED_METHODS.length);
+  // Counted from this call on, like every other counter here.
+  const seenShed = Float64Array.from(shedTotals());
   const pullShed = (): void => {
     const totals = shedTotals();
     for (let i = 0; i < totals.length; i++) {
