@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { runLoad } from './load.js';
-import { cpuUs, type TargetProcess } from './processes.js';
+import { extname } from 'node:path';
+import { cpuUs, startScript, type TargetProcess } from './processes.js';
 import { median } from './report.js';
 import type { BenchArgs } from './args.js';
 
@@ -40,6 +41,7 @@ export async function shedCost(o: ShedCostOptions): Promise<string> {
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
   const holders: AbortController[] = [];
+  const floors: TargetProcess[] = [];
   try {
     const builds = [['this build', undefined], ...(o.baselineCli === undefined ? [] : [['baseline', o.baselineCli]])] as const;
     const rows: { label: string; kind: 'served' | 'shed'; p: TargetProcess }[] = [];
@@ -62,6 +64,10 @@ export async function shedCost(o: ShedCostOptions): Promise<string> {
       }
       rows.push({ label, kind: 'served', p: served }, { label, kind: 'shed', p: shed });
     }
+    // The floor: what any refusal in a Node process costs (parse, one 503 written), in the same run.
+    const floor = await startScript(new URL(`./fixed-503${extname(new URL(import.meta.url).pathname)}`, import.meta.url), { PORT: '0' });
+    floors.push(floor);
+    rows.push({ label: 'bare node:http 503 (the floor)', kind: 'shed', p: floor });
     const results = new Map<(typeof rows)[number], { cpu: number; rps: number; non2xx: number; responses: number }[]>(rows.map((r) => [r, []]));
     for (let round = 1; round <= o.args.rounds; round++) {
       for (const row of rows) {
@@ -78,9 +84,10 @@ export async function shedCost(o: ShedCostOptions): Promise<string> {
     const lines = [
       `Shed cost: the full chain served (overload off) and shed (maxInFlight 1, the one slot held), closed loop, ${o.args.connections} connections, ${o.args.duration} s × ${o.args.rounds} interleaved rounds, median.`,
       '',
-      '| build | served: CPU µs/response | shed: CPU µs/503 | shed / served (medians) | shed / served (median of the rounds\' own ratios) | shed responses that were 503 | resp/s served | resp/s shed |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| build | served: CPU µs/response | shed: CPU µs/503 | shed / served (medians) | shed / served (median of the rounds\' own ratios) | shed / floor | shed responses that were 503 | resp/s served | resp/s shed |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ];
+    const floorCpu = median(results.get(rows.find((r) => r.p === floor)!)!.map((r) => r.cpu));
     for (const [label] of builds) {
       const served = results.get(rows.find((r) => r.label === label && r.kind === 'served')!)!;
       const shed = results.get(rows.find((r) => r.label === label && r.kind === 'shed')!)!;
@@ -89,11 +96,13 @@ export async function shedCost(o: ShedCostOptions): Promise<string> {
       const share = shed.reduce((a, r) => a + r.non2xx, 0) / shed.reduce((a, r) => a + r.responses, 0);
       // Served and shed of one round are measured seconds apart: their ratio is the steadier figure when neighbours' load drifts.
       const perRound = median(shed.map((r, i) => r.cpu / served[i]!.cpu));
-      lines.push(`| ${label} | ${Math.round(sCpu)} | ${Math.round(dCpu)} | ${(dCpu / sCpu).toFixed(3)} | ${perRound.toFixed(3)} | ${(share * 100).toFixed(2)} % | ${Math.round(median(served.map((r) => r.rps)))} | ${Math.round(median(shed.map((r) => r.rps)))} |`);
+      lines.push(`| ${label} | ${Math.round(sCpu)} | ${Math.round(dCpu)} | ${(dCpu / sCpu).toFixed(3)} | ${perRound.toFixed(3)} | ${(dCpu / floorCpu).toFixed(2)} | ${(share * 100).toFixed(2)} % | ${Math.round(median(served.map((r) => r.rps)))} | ${Math.round(median(shed.map((r) => r.rps)))} |`);
     }
+    lines.push('', `bare node:http 503 (the floor, same run): ${Math.round(floorCpu)} CPU µs/response.`);
     return lines.join('\n');
   } finally {
     for (const h of holders) h.abort();
+    for (const f of floors) await f.stop();
     for (const s of held) s.destroy();
     silent.close();
   }

@@ -40,8 +40,8 @@ export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.0005, 0.001, 
 /** Numeric value of `circuit_state` per breaker state. */
 export const CIRCUIT_STATE_VALUE = Object.freeze({ closed: 0, 'half-open': 1, open: 2 } as const);
 
-// Methods outside this set fold into OTHER so a label value is never client-chosen.
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+// Methods outside this set fold into OTHER so a label value is never client-chosen (the shed ledger counts by the same set).
+const METHODS: ReadonlySet<string> = new Set(SHED_METHODS);
 
 /**
  * Creates the gateway's Prometheus metrics and subscribes them to the diagnostics channels.
