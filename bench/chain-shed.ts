@@ -22,6 +22,8 @@ export interface ShedCostOptions {
   readonly fixedUpstream: string;
   /** Root of a build made before the change (its `dist/src/cli/main.js`), measured beside this one. */
   readonly baselineCli: string | undefined;
+  /** `--shed-sink`: every gateway also writes its security events to a JSON-lines SIEM sink. */
+  readonly sink?: boolean;
 }
 
 /**
@@ -47,11 +49,12 @@ export async function shedCost(o: ShedCostOptions): Promise<string> {
     const rows: { label: string; kind: 'served' | 'shed'; p: TargetProcess }[] = [];
     for (const [label, cli] of builds) {
       const tag = cli === undefined ? 'cur' : 'base';
-      const served = await o.gateway(`served-${tag}`, [o.withUpstream(o.fixedUpstream)], { ...o.extra, server: { overload: { enabled: false } } }, cli);
+      const sinks = (name: string) => (o.sink === true ? { sinks: { file: [{ name: 'events', path: `./events-${name}.jsonl`, maxBytes: 1_000_000_000, keep: 0 }] } } : {});
+      const served = await o.gateway(`served-${tag}`, [o.withUpstream(o.fixedUpstream)], { ...o.extra, ...sinks(`served-${tag}`), server: { overload: { enabled: false } } }, cli);
       await o.prime(`http://127.0.0.1:${served.port}${o.path}`);
       // A long upstream wait, so the held request keeps its slot for the whole run.
       const api = { ...(o.withUpstream(silentUrl) as Record<string, unknown>), timeouts: { headersMs: 3_600_000 } };
-      const shed = await o.gateway(`shed-${tag}`, [api], { ...o.extra, server: { overload: { maxInFlight: 1, eventLoopDelayMs: 10_000 } } }, cli);
+      const shed = await o.gateway(`shed-${tag}`, [api], { ...o.extra, ...sinks(`shed-${tag}`), server: { overload: { maxInFlight: 1, eventLoopDelayMs: 10_000 } } }, cli);
       const holder = new AbortController();
       holders.push(holder);
       void fetch(`http://127.0.0.1:${shed.port}${o.path}`, { headers: o.rotating()(), signal: holder.signal }).catch(() => {});
