@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { BENCH_AUTHZ, benchBody } from './authz-micro.js';
 import { runLoad, type LoadOptions } from './load.js';
+import { shedCost } from './chain-shed.js';
 import { closedLoopCapacity, runOpenLoop, type OpenLoopResult } from './open-loop.js';
 import { cpuUs, freePort, rssKb, startGatewayProcess, startScript, treeCpuUs, type TargetProcess } from './processes.js';
 import { growthPercent, markdownTable, median, medianRow, type RunResult, type TargetSummary } from './report.js';
@@ -22,7 +23,9 @@ import { makeCert } from '../test/helpers/certs.js';
 // run. `--soak N`: the full chain alone at 70 % of its measured capacity for N s, RSS and heap
 // sampled (`--rate N`: at N req/s instead). `--overload`: the full chain at 3x its capacity,
 // open-loop (bench/open-loop.ts), without server.overload, with its event-loop-delay trigger only,
-// and with maxInFlight too (`--rate N`, `--max-in-flight N`, `--eld MS`).
+// and with maxInFlight too (`--rate N`, `--max-in-flight N`, `--eld MS`). `--shed`: CPU per shed 503
+// against CPU per served full-chain request (bench/chain-shed.ts; with `--baseline ROOT`, both builds;
+// `--shed-sink`: with a JSON-lines SIEM sink).
 // `--workers N`: the full chain in one process and with --workers N (CPU per request, the primary's
 // share). `--profile DIR`: the gateways and the minimal proxy write --cpu-prof profiles into DIR. See docs/performance.md,
 // "The whole chain".
@@ -35,12 +38,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Row { readonly id: string; readonly label: string; readonly gw: 'min' | 'main' | 'redis' | 'full'; readonly path: string; readonly load: Omit<LoadOptions, 'url' | 'connections' | 'durationS'>; readonly vs?: string }
 
-interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number; readonly baseline: string | undefined; readonly rate: number | undefined; readonly maxInFlight: number | undefined }
+interface ChainArgs extends BenchArgs { readonly rows: readonly string[] | undefined; readonly overload: boolean; readonly workers: number; readonly profile: string | undefined; readonly eld: number; readonly baseline: string | undefined; readonly rate: number | undefined; readonly maxInFlight: number | undefined; readonly shed: boolean; readonly shedSink: boolean }
 
 function parseChainArgs(argv: readonly string[]): ChainArgs {
   const rest: string[] = [];
   let rows: string[] | undefined;
   let overload = false;
+  let shed = false;
+  let shedSink = false;
   let workers = 0;
   let profile: string | undefined;
   let eld = 40;
@@ -51,6 +56,8 @@ function parseChainArgs(argv: readonly string[]): ChainArgs {
     const a = argv[i]!;
     if (a === '--rows') rows = String(argv[++i]).split(',');
     else if (a === '--overload') overload = true;
+    else if (a === '--shed') shed = true;
+    else if (a === '--shed-sink') shedSink = true;
     else if (a === '--workers') workers = Number(argv[++i]);
     else if (a === '--profile') profile = argv[++i];
     else if (a === '--eld') eld = Number(argv[++i]);
@@ -62,7 +69,7 @@ function parseChainArgs(argv: readonly string[]): ChainArgs {
     }
     else rest.push(a);
   }
-  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld, baseline, rate, maxInFlight };
+  return { ...parseBenchArgs(rest), rows, overload, workers, profile, eld, baseline, rate, maxInFlight, shed, shedSink };
 }
 
 async function main(): Promise<void> {
@@ -126,6 +133,14 @@ async function main(): Promise<void> {
 
     if (args.soak !== undefined) return await soak(args, await gateway('full', [fullApi], fullLog), `${ITEM}`, rotating);
     if (args.overload) return await overload(args, gateway, fullApi, fullLog, rotating, tokens);
+    if (args.shed) {
+      process.stdout.write(`${await shedCost({
+        args, gateway: (name, apis, extra, cliPath) => gateway(name, apis, extra, [], cliPath), withUpstream: (u) => ({ ...(fullApi as object), upstream: u }),
+        extra: fullLog, path: `/full${ITEM}`, rotating, prime: (u) => prime(u, tokens), fixedUpstream: up,
+        baselineCli: args.baseline === undefined ? undefined : join(args.baseline, 'dist', 'src', 'cli', 'main.js'), sink: args.shedSink,
+      })}\n`);
+      return;
+    }
     if (args.workers > 1) return await workers(args, gateway, fullApi, fullLog, rotating, tokens);
 
     // `--baseline ROOT`: every gateway also runs from another build (ROOT/dist/src/cli/main.js), and

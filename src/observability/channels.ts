@@ -19,6 +19,7 @@ export const CHANNELS = {
   riskScore: 'portcullis:risk:score',
   rateLimitStore: 'portcullis:ratelimit:store',
   lifecycleUse: 'portcullis:lifecycle:use',
+  overloadShed: 'portcullis:overload:shed',
 } as const;
 
 export interface StageDecisionMessage { requestId: string; stage: string; decision: 'reject' | 'respond'; code: string; enforced: boolean }
@@ -72,6 +73,11 @@ export interface SecurityEventMessage {
    * the suppressed events' kind): how many events of that kind, client and operation it left out.
    */
   suppressed?: number;
+  /**
+   * Set on an event that stands for several requests of one client (kind `overload.shed`: the
+   * requests shed in one interval, ADR 0032): how many. Absent: one.
+   */
+  count?: number;
   /** The SHA-256 (hex) of the file the event is about (uploads), never its content. */
   sha256?: string;
   /** The malware signature that matched (uploads: clamd's name for it). */
@@ -133,6 +139,22 @@ export interface RequestEndMessage {
   requestBody?: Buffer;
 }
 
+/**
+ * Requests shed by overload protection over one interval (ADR 0032): refused before any
+ * per-request record was built, so they are published in aggregate, with exact counts.
+ */
+export interface ShedBatchMessage {
+  /** Start and end of the interval (ms since the epoch). */
+  fromMs: number;
+  toMs: number;
+  /** Requests shed in the interval (the sum of `byMethod` and of `byClient`). */
+  count: number;
+  /** By request method (a fixed set, OTHER for the rest). */
+  byMethod: Readonly<Record<string, number>>;
+  /** By client address; past a bound, the rest under "*". */
+  byClient: ReadonlyMap<string, number>;
+}
+
 /** A call to a deprecated (or sunset, or retired) API or operation: who still uses it (src/stages/lifecycle). */
 export interface LifecycleUseMessage {
   api: string;
@@ -155,6 +177,7 @@ const wafRuleSet = diagnostics_channel.channel(CHANNELS.wafRuleSet);
 const riskScore = diagnostics_channel.channel(CHANNELS.riskScore);
 const rateLimitStore = diagnostics_channel.channel(CHANNELS.rateLimitStore);
 const lifecycleUse = diagnostics_channel.channel(CHANNELS.lifecycleUse);
+const overloadShed = diagnostics_channel.channel(CHANNELS.overloadShed);
 
 // hasSubscribers checks keep the hot path free of message allocation when nobody listens.
 export function publishStageDecision(m: StageDecisionMessage): void { if (stageDecision.hasSubscribers) stageDecision.publish(m); }
@@ -223,4 +246,5 @@ function isoNow(): string {
 export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasSubscribers) riskScore.publish(m); }
 export function publishRateLimitStore(build: () => RateLimitStoreMessage): void { if (rateLimitStore.hasSubscribers) rateLimitStore.publish(build()); }
 export function publishLifecycleUse(m: LifecycleUseMessage): void { if (lifecycleUse.hasSubscribers) lifecycleUse.publish(m); }
+export function publishShedBatch(m: ShedBatchMessage): void { if (overloadShed.hasSubscribers) overloadShed.publish(m); }
 export function publishWafRuleSet(m: WafRuleSetMessage): void { if (wafRuleSet.hasSubscribers) wafRuleSet.publish(m); }

@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { listenEgress, listenHttp, listenHttps, type Listener } from './listeners.js';
 import { createEgressConnectHandler, createEgressHandler } from '../egress/index.js';
 import { OverloadMonitor } from './overload.js';
+import { flushShed, registerInFlight } from '../observability/shed-ledger.js';
 import { createRequestHandler } from './request-handler.js';
 
 /** Options for {@link startGateway}. */
@@ -67,6 +68,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     else opts.logger.info(r, 'overload over: accepting requests again');
   });
   overload.start();
+  const unregisterInFlight = registerInFlight(() => overload.inFlight);
   let httpListener: Listener | undefined;
   let httpsListener: Listener | undefined;
   if (cfg.http) httpListener = await listenHttp(cfg, createRequestHandler(current, { tls: false, overload }));
@@ -131,6 +133,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       overload.stop();
       for (const f of watched) unwatchFile(f, onChange);
       await Promise.all([httpListener?.close(cfg.shutdownGraceMs), httpsListener?.close(cfg.shutdownGraceMs), egressListener?.close(cfg.shutdownGraceMs)]);
+      unregisterInFlight();
+      // The last interval's shed requests reach the access log and the event stream before the sinks close.
+      flushShed();
       await runtime.close();
       // Requests still in flight after the grace period were cut off: their spooled bodies go with the directory.
       removeSpoolDirs();

@@ -23,13 +23,13 @@ const RESOLUTION_MS = 10;
  * @example
  * const overload = new OverloadMonitor(config.server.overload, (r) => logger.warn(r, 'overload'));
  * overload.start();
+ * if (overload.enter()) return shed(req, res); // not counted
  * res.once('close', () => overload.leave());
- * if (overload.enter()) throw new GatewayError('PCL_OVERLOADED', { headers: overload.retryAfter });
  */
 export class OverloadMonitor {
   /** True while the timed monitors shed every new public request. */
   shedding = false;
-  /** Public requests entered and not yet left (their response finished or the connection closed). */
+  /** Public requests admitted and not yet left (their response finished or the connection closed). */
   inFlight = 0;
   /** The Retry-After header a shed request carries (built once). */
   readonly retryAfter: Readonly<Record<string, string>>;
@@ -48,15 +48,17 @@ export class OverloadMonitor {
   }
 
   /**
-   * Counts a new public request in flight and says whether it must be shed: the timed monitors
-   * are past a threshold, or it would be one more than `maxInFlight`. Every `enter` needs one
-   * `leave` (shed requests too: they are counted until their 503 is written, one loop turn).
+   * Says whether a new public request must be shed (the timed monitors are past a threshold, or
+   * `maxInFlight` are held already); if not, counts it in flight, and it needs one `leave`. A shed
+   * request is never counted: its 503 is written in the same call (ADR 0032).
    */
   enter(): boolean {
-    return ++this.inFlight > this.#maxInFlight || this.shedding;
+    if (this.shedding || this.inFlight >= this.#maxInFlight) return true;
+    this.inFlight++;
+    return false;
   }
 
-  /** The request's response finished or its connection closed. */
+  /** An admitted request's response finished or its connection closed. */
   leave(): void {
     this.inFlight--;
   }

@@ -18,6 +18,7 @@ import { eventPath } from '../observability/event-path.js';
 import { checkRequestHead } from './request-head.js';
 import { ja4OfSocket } from '../tls/capture.js';
 import type { OverloadMonitor } from './overload.js';
+import { createShedResponder } from './shed.js';
 
 /**
  * Builds the public listener's request handler. `current` is read once per request, so a
@@ -28,12 +29,19 @@ import type { OverloadMonitor } from './overload.js';
  */
 export function createRequestHandler(current: () => Runtime, opts: { tls: boolean; overload?: OverloadMonitor }) {
   const overload = opts.overload;
-  // One listener per handler, shared by its requests: gives the in-flight slot back, then closes the exchange.
+  // One listener per handler, shared by its requests: gives the admitted request's in-flight slot back, then closes the exchange.
   const onResponseClose = overload === undefined ? closeExchange : function (this: ServerResponse): void {
     if ((this as WithExchange)[EXCHANGE] !== undefined) overload.leave();
     closeExchange.call(this);
   };
+  const shed = overload === undefined ? undefined : createShedResponder(overload.retryAfter, opts.tls);
   return (req: IncomingMessage, res: ServerResponse): void => {
+    // Shedding is decided before anything is built for the request: to refuse two of three
+    // arrivals and still serve the third, a refusal must cost a fraction of a served request (ADR 0032).
+    if (shed !== undefined && overload!.enter()) {
+      shed(req, res, current());
+      return;
+    }
     const x: Exchange = {
       id: acceptOrCreateRequestId(req.headers['x-request-id']),
       startedAt: process.hrtime.bigint(),
@@ -60,8 +68,6 @@ export function createRequestHandler(current: () => Runtime, opts: { tls: boolea
     (res as WithExchange)[EXCHANGE] = x;
     res.on('close', onResponseClose);
     try {
-      // Shedding is decided before any routing or stage work: the cheapest answer the gateway has.
-      if (overload?.enter() === true) throw overloaded(overload);
       handle(x);
     } catch (err) {
       fail(x, err);
@@ -80,10 +86,6 @@ function closeExchange(this: ServerResponse): void {
   endExchange(x);
   x.onClose?.clientClosed();
   x.spooled?.dispose();
-}
-
-function overloaded(overload: OverloadMonitor): GatewayError {
-  return new GatewayError('PCL_OVERLOADED', { detail: 'The gateway is overloaded; retry later.', headers: overload.retryAfter });
 }
 
 function fail(x: Exchange, err: unknown): void {

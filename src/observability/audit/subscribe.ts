@@ -29,6 +29,8 @@ export function recordFromSecurityEvent(m: SecurityEventLike): AuditRecordInput 
   if (m.stage !== undefined) detail['stage'] = m.stage;
   if (m.sha256 !== undefined) detail['sha256'] = m.sha256;
   if (m.signature !== undefined) detail['signature'] = m.signature;
+  // An aggregated event (overload.shed) stands for this many requests.
+  if (m.count !== undefined) detail['count'] = m.count;
   return {
     kind: m.kind, reason: m.reason, requestId: m.requestId, api: m.api, operationId: m.operationId,
     client: m.client, principal: m.principal, detail,

@@ -1,6 +1,6 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type pino from 'pino';
-import { CHANNELS, type RequestEndMessage } from '../channels.js';
+import { CHANNELS, type RequestEndMessage, type ShedBatchMessage } from '../channels.js';
 import { createHeaderRedactor, createQueryRedactor, type HeaderMap } from './redact.js';
 
 /** Options of {@link subscribeAccessLog}. */
@@ -33,7 +33,9 @@ function ms(seconds: number): number {
  * Writes one `msg: 'request'` line per finished request (the `requestEnd` channel):
  * reqId, method, path (sensitive query values redacted), api, operationId, status,
  * latencyMs and upstreamMs (3 decimals), bytesIn, bytesOut, client, decision, code,
- * stage, ua. Lines for 5xx responses are written at `warn`, the rest at `info`.
+ * stage, ua. Lines for 5xx responses are written at `warn`, the rest at `info`. Requests shed
+ * by overload protection are not logged one by one: one `msg: 'requests shed'` line (warn) per
+ * second of shedding gives their exact count by method and client (ADR 0032).
  * Returns a function that unsubscribes.
  *
  * @example
@@ -76,6 +78,20 @@ export function subscribeAccessLog(logger: pino.Logger, opts: AccessLogOptions):
       else logger.info(line, 'request');
     } catch { /* logging must never break a request */ }
   };
+  // Requests shed by overload protection: one line per interval with exact counts (ADR 0032).
+  const onShed = (message: unknown): void => {
+    try {
+      const m = message as ShedBatchMessage;
+      logger.warn({
+        status: 503, decision: 'refused', code: 'PCL_OVERLOADED', stage: 'overload', count: m.count,
+        from: new Date(m.fromMs).toISOString(), to: new Date(m.toMs).toISOString(), byMethod: m.byMethod, byClient: Object.fromEntries(m.byClient),
+      }, 'requests shed');
+    } catch { /* logging must never break a request */ }
+  };
   diagnostics_channel.subscribe(CHANNELS.requestEnd, onEnd);
-  return () => { diagnostics_channel.unsubscribe(CHANNELS.requestEnd, onEnd); };
+  diagnostics_channel.subscribe(CHANNELS.overloadShed, onShed);
+  return () => {
+    diagnostics_channel.unsubscribe(CHANNELS.requestEnd, onEnd);
+    diagnostics_channel.unsubscribe(CHANNELS.overloadShed, onShed);
+  };
 }

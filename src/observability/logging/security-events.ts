@@ -39,14 +39,17 @@ export function subscribeSecurityEventLog(logger: pino.Logger, opts: Omit<EventA
       ...(m.enforced === undefined ? {} : { enforced: m.enforced }),
       ...(m.sha256 === undefined ? {} : { sha256: m.sha256 }),
       ...(m.signature === undefined ? {} : { signature: m.signature }),
+      ...(m.count === undefined ? {} : { count: m.count }),
     };
     // Successes, info-level events (e.g. allowed admin reads, which a dashboard polls) and events marked
     // routine (a WAF match below the anomaly threshold: one per request on some traffic) are debug only.
     if (m.kind.endsWith('.success') || m.severity === 'info' || m.routine === true) {
       if (logger.isLevelEnabled('debug')) logger.debug(fields, 'security event');
-    } else if (OPERATOR_ERRORS.has(m.kind)) {
-      // Rare and actionable: the operator's own files stopped loading. Never aggregated away.
-      logger.error(fields, 'security event');
+    } else if (OPERATOR_ERRORS.has(m.kind) || m.count !== undefined) {
+      // Operator errors are rare and actionable; an aggregated event (overload.shed: at most one per
+      // client and second) already is the summary, and folding it would lose its request count.
+      if (m.count === undefined) logger.error(fields, 'security event');
+      else logger.warn(fields, 'security event');
     } else if (flood.admit(`${m.kind}\u0000${m.client}\u0000${m.api}\u0000${m.operationId ?? ''}`, fields)) {
       logger.warn(fields, 'security event');
     }

@@ -22,21 +22,24 @@ export class KeyedCounter<T extends string> extends Counter<T> {
   // Not a #field: prom-client's constructor calls reset() before this class's fields exist.
   private readonly pending = new Map<string, Pending<T>>();
 
+  /** `config.collect`, if any, runs first on every read (e.g. to add counts kept elsewhere with `incKeyed`). */
   constructor(config: CounterConfiguration<T>) {
+    const before = config.collect;
     super({
       ...config,
       collect() {
         // `this` is the counter (prom-client calls collect on the metric).
+        if (before !== undefined) void before.call(this as unknown as Counter<T>);
         (this as unknown as KeyedCounter<T>).#flush();
       },
     });
   }
 
-  /** Adds 1 to the series `key`; `labels` is called only the first time the key is seen. */
-  incKeyed(key: string, labels: () => LabelValues<T>): void {
+  /** Adds `n` (default 1) to the series `key`; `labels` is called only the first time the key is seen. */
+  incKeyed(key: string, labels: () => LabelValues<T>, n = 1): void {
     const p = this.pending.get(key);
-    if (p !== undefined) p.n += 1;
-    else this.pending.set(key, { labels: labels(), n: 1 });
+    if (p !== undefined) p.n += n;
+    else this.pending.set(key, { labels: labels(), n });
   }
 
   override reset(): void {

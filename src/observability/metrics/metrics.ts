@@ -12,6 +12,7 @@ import {
   type UpstreamErrorMessage,
 } from '../channels.js';
 import { KeyedCounter, KeyedHistogram } from './keyed.js';
+import { SHED_METHODS, inFlightNow, shedTotals } from '../shed-ledger.js';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -39,8 +40,8 @@ export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.0005, 0.001, 
 /** Numeric value of `circuit_state` per breaker state. */
 export const CIRCUIT_STATE_VALUE = Object.freeze({ closed: 0, 'half-open': 1, open: 2 } as const);
 
-// Methods outside this set fold into OTHER so a label value is never client-chosen.
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+// Methods outside this set fold into OTHER so a label value is never client-chosen (the shed ledger counts by the same set).
+const METHODS: ReadonlySet<string> = new Set(SHED_METHODS);
 
 /**
  * Creates the gateway's Prometheus metrics and subscribes them to the diagnostics channels.
@@ -57,6 +58,13 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
  * | `config_reloads_total` | counter | result = success / failure |
  * | `client_errors_total` | counter (parser errors: 400 / 408 / 431 before routing) | code |
  * | `stage_errors_total` | counter (stage threw; the request failed closed) | stage |
+ * | `requests_in_flight` | gauge: public requests admitted, response not finished (summed over cluster workers) | – |
+ *
+ * Requests shed by overload protection (503 PCL_OVERLOADED, ADR 0032) are in `requests_total`
+ * (api="(none)", operation="(unmatched)", status="503", decision="refused") and `rejections_total`
+ * (stage="overload"), read from the shed ledger at scrape time; they are not observed in
+ * `request_duration_seconds` (a refusal's microseconds would pull its quantiles down exactly when
+ * served requests slow).
  *
  * Cardinality is bounded: label values come only from config-defined names (api,
  * operationId, stage), stable codes, status codes and a fixed method set, never from
@@ -83,10 +91,26 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registers = [registry];
   const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
 
-  const requests = new KeyedCounter({ name: `${p}requests_total`, help: 'Finished requests.', labelNames: ['api', 'operation', 'method', 'status', 'decision'], registers });
+  // Shed requests (ADR 0032) are not published one by one: their counts are read from the shed
+  // ledger whenever either counter is read, so both are exact at every scrape.
+  // Counted from this call on, like every other counter here.
+  const seenShed = Float64Array.from(shedTotals());
+  const pullShed = (): void => {
+    const totals = shedTotals();
+    for (let i = 0; i < totals.length; i++) {
+      const n = totals[i]! - seenShed[i]!;
+      if (n === 0) continue;
+      seenShed[i] = totals[i]!;
+      const method = SHED_METHODS[i]!;
+      requests.incKeyed(`(none)\u0000(unmatched)\u0000${method}\u0000503\u0000refused`, () => ({ api: '(none)', operation: '(unmatched)', method, status: '503', decision: 'refused' }), n);
+      rejections.inc({ stage: 'overload', code: 'PCL_OVERLOADED' }, n);
+    }
+  };
+  const requests = new KeyedCounter({ name: `${p}requests_total`, help: 'Finished requests.', labelNames: ['api', 'operation', 'method', 'status', 'decision'], registers, collect: pullShed });
   const duration = new KeyedHistogram({ name: `${p}request_duration_seconds`, help: 'Time from arrival to the end of the response.', labelNames: ['api', 'operation'], buckets: [...LATENCY_BUCKETS], registers });
   const upstream = new KeyedHistogram({ name: `${p}upstream_duration_seconds`, help: "Time waiting for the upstream's response head.", labelNames: ['api'], buckets: [...LATENCY_BUCKETS], registers });
-  const rejections = new Counter({ name: `${p}rejections_total`, help: 'Requests rejected, by the stage (or "gateway") and code.', labelNames: ['stage', 'code'], registers });
+  const rejections = new Counter({ name: `${p}rejections_total`, help: 'Requests rejected, by the stage (or "gateway") and code.', labelNames: ['stage', 'code'], registers, collect: pullShed });
+  new Gauge({ name: `${p}requests_in_flight`, help: 'Public requests admitted and not yet finished (shed requests are never counted).', registers, collect() { this.set(inFlightNow()); } });
   const monitored = new Counter({ name: `${p}monitored_total`, help: 'Monitor-mode decisions that would have rejected a request.', labelNames: ['stage', 'code'], registers });
   const upstreamErrors = new Counter({ name: `${p}upstream_errors_total`, help: 'Failed upstream calls.', labelNames: ['api', 'code'], registers });
   const circuit = new Gauge({ name: `${p}circuit_state`, help: 'Upstream circuit breaker state: 0 closed, 1 half-open, 2 open.', labelNames: ['api'], registers, aggregator: 'max' });

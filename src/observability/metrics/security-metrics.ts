@@ -105,11 +105,13 @@ export function subscribeSecurityMetrics(registry: Registry = register, prefix =
   const onEvent = (msg: unknown): void => {
     const m = msg as SecurityEventMessage;
     const l = labeler.labels(m);
-    counter.incKeyed(`${l.kind}\u0000${l.reason}`, () => l);
+    // An aggregated event (overload.shed, ADR 0032) counts the requests it stands for.
+    const n = m.count ?? 1;
+    counter.incKeyed(`${l.kind}\u0000${l.reason}`, () => l, n);
     const api = labeler.apis.value(m.api);
     const operation = api === 'other' ? 'other' : labeler.operations.value(m.operationId);
     const clientClass = m.principal === undefined ? 'anonymous' : 'authenticated';
-    byOp.incKeyed(`${l.kind}\u0000${api}\u0000${operation}\u0000${clientClass}`, () => ({ kind: l.kind, api, operation, client_class: clientClass }));
+    byOp.incKeyed(`${l.kind}\u0000${api}\u0000${operation}\u0000${clientClass}`, () => ({ kind: l.kind, api, operation, client_class: clientClass }), n);
   };
   diagnostics_channel.subscribe(CHANNELS.securityEvent, onEvent);
   return () => {
