@@ -69,3 +69,12 @@ test('address prefixes for IPv4 and IPv6', () => {
   assert.equal(prefixOf('::ffff:192.0.2.1', 128), '0:0:0:0:0:ffff:c000:201/128');
   assert.equal(prefixOf('unknown', 24), 'unknown');
 });
+
+test('an aggregated event (overload.shed, ADR 0032) counts as its count: a flood shed in one second crosses the threshold', () => {
+  const r = rule({ kinds: ['overload.shed'], threshold: 100, groupBy: ['client'] });
+  const shed = (n: number) => ev('192.0.2.7', { kind: 'overload.shed', reason: 'overloaded', count: n });
+  assert.equal(r.observe(shed(60), 1_000), undefined, '60 within the window');
+  const a = r.observe(shed(41), 2_000);
+  assert.equal(a?.count, 101);
+  assert.equal(r.observe(ev('192.0.2.7', { kind: 'overload.shed', reason: 'overloaded' }), 3_000), undefined, 'no count: one event (and within the cooldown)');
+});

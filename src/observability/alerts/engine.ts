@@ -70,7 +70,8 @@ export class AlertRule {
       this.#groups.delete(key);
     }
     this.#groups.set(key, g);
-    const count = g.counter.add(now);
+    // An aggregated event (overload.shed: one per client per second, ADR 0032) stands for `count` events.
+    const count = g.counter.add(now, e.count !== undefined && e.count > 0 ? e.count : 1);
     if (count <= this.config.threshold) return undefined;
     if (now < g.cooldownUntil) { g.suppressed += 1; return undefined; }
     const suppressed = g.suppressed;

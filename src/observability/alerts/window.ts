@@ -18,12 +18,12 @@ export class WindowCounter {
     this.#slotMs = Math.max(1, windowMs / SLOTS);
   }
 
-  /** Counts one event at `now` and returns the total within the window. */
-  add(now: number): number {
+  /** Counts `n` events (one, or an aggregated event's count) at `now`; returns the total within the window. */
+  add(now: number, n = 1): number {
     const id = Math.floor(now / this.#slotMs);
     const slot = id % SLOTS;
     if (this.#ids[slot] !== id) { this.#ids[slot] = id; this.#counts[slot] = 0; }
-    this.#counts[slot]! += 1;
+    this.#counts[slot]! += n;
     let total = 0;
     for (let i = 0; i < SLOTS; i++) if (this.#ids[i]! > id - SLOTS) total += this.#counts[i]!;
     return total;
