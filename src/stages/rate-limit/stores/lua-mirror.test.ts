@@ -20,6 +20,18 @@ after(async () => {
   await kv.close();
 });
 
+/**
+ * The real milliseconds since the last call. Redis expires keys in real time (PX) while both
+ * stores judge state by the pinned clock; the memory store expires entries by the pinned clock.
+ * A key the script wrote must not vanish in Redis while the memory store still holds its twin, so
+ * the pinned clock advances at least as fast as real time between steps (a slow, loaded machine
+ * made the test fail otherwise). State present past its pinned expiry reads as fresh in both.
+ */
+function realTime(): () => number {
+  let last = Date.now();
+  return () => { const t = Date.now(); const d = t - last; last = t; return d; };
+}
+
 describe('Lua script = TypeScript algorithms', () => {
   const rules: [Algorithm, LimitRule][] = [
     ['token-bucket', { algorithm: 'token-bucket', limit: 5, windowMs: 1000, burst: 3 }],
@@ -31,13 +43,14 @@ describe('Lua script = TypeScript algorithms', () => {
   for (const seed of [1, 2, 3]) {
     test(`seed ${seed}: every algorithm, several limits per request, penalties`, async () => {
       let now = Date.UTC(2026, 0, 31, 23, 59, 50) + seed;
+      const tick = realTime();
       const mem: RateLimitStore = new MemoryRateLimitStore({ now: () => now });
       const red: RateLimitStore = new RedisRateLimitStore(kv.client, prefix, { now: () => now });
       const rnd = prng(seed);
       const scope = `mirror-${randomUUID()}`;
       for (let i = 0; i < 250; i++) {
         const r = rnd();
-        now += r < 0.25 ? 0 : r < 0.85 ? Math.floor(rnd() * 90) : Math.floor(rnd() * 1500);
+        now += tick() + (r < 0.25 ? 0 : r < 0.85 ? Math.floor(rnd() * 90) : Math.floor(rnd() * 1500));
         const picked = rules.filter(() => rnd() < 0.6);
         const req: CheckRequest = {
           scope,
@@ -58,12 +71,13 @@ describe('Lua script = TypeScript algorithms', () => {
   for (const seed of [4, 5]) {
     test(`seed ${seed}: requests issued together (one script call) agree with the memory store one by one`, async () => {
       let now = Date.UTC(2026, 0, 31, 23, 59, 55) + seed;
+      const tick = realTime();
       const mem: RateLimitStore = new MemoryRateLimitStore({ now: () => now });
       const red: RateLimitStore = new RedisRateLimitStore(kv.client, prefix, { now: () => now });
       const rnd = prng(seed);
       const scopes = [`mirror-${randomUUID()}`, `mirror-${randomUUID()}`];
       for (let i = 0; i < 80; i++) {
-        now += Math.floor(rnd() * 200);
+        now += tick() + Math.floor(rnd() * 200);
         const reqs: CheckRequest[] = Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => ({
           scope: scopes[rnd() < 0.7 ? 0 : 1]!,
           limits: rules.filter(() => rnd() < 0.5).map(([name, rule]) => ({ id: name, rule, cost: 1 + Math.floor(rnd() * 2) })),
