@@ -196,13 +196,15 @@ function scanGroup(tx: Transaction, memo: TransformMemo, plan: PhasePlan, gi: nu
     }
     if (r !== null) for (let i = 0; i < owners; i++) if (r[i] === 1) any[i] = 1;
   };
-  for (const { name, keys } of g.sources) {
+  const sources = g.sources;
+  for (let si = 0; si < sources.length; si++) {
+    const { name, keys } = sources[si]!;
     // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
     const scalar = tx.scalars.get(name);
     if (scalar !== undefined) { scan(scalar); continue; }
     const col = tx.collection(name);
-    if (keys === undefined) for (const e of col.all()) scan(e.value);
-    else for (const k of keys) for (const e of col.get(k)) scan(e.value);
+    if (keys === undefined) { const es = col.all(); for (let j = 0; j < es.length; j++) scan(es[j]!.value); }
+    else for (let ki = 0; ki < keys.length; ki++) { const es = col.get(keys[ki]!); for (let j = 0; j < es.length; j++) scan(es[j]!.value); }
   }
   return any;
 }
@@ -218,17 +220,24 @@ function cannotMatchTx(rule: Rule, reads: readonly TxRead[], tx: Transaction): b
   if (tx.removedTargets.has(rule.id) || (tx.removedTargetsByTag.length > 0 && removedByTag(tx, rule, 'TX'))) return false;
   const op = rule.operator;
   const neg = rule.negated;
-  for (const r of reads) {
-    const entries = tx.tx.get(r.key);
-    if (r.count) { if (op.evaluate(String(entries.length), tx, undefined) !== neg) return false; continue; }
-    for (const e of entries) if (op.evaluate(e.value, tx, undefined) !== neg) return false;
+  const txc = tx.tx;
+  for (let i = 0; i < reads.length; i++) {
+    const r = reads[i]!;
+    const entries = txc.get(r.key);
+    if (r.count) { if (op.evaluate(COUNTS[entries.length] ?? String(entries.length), tx, undefined) !== neg) return false; continue; }
+    for (let j = 0; j < entries.length; j++) if (op.evaluate(entries[j]!.value, tx, undefined) !== neg) return false;
   }
   return true;
 }
 
+/** `&TX:x` counts as strings, without a new string per probe. */
+const COUNTS: readonly string[] = Array.from({ length: 16 }, (_, i) => String(i));
+
 function removed(rule: Rule, tx: Transaction): boolean {
-  for (const [a, b] of tx.removedRuleIds) if (rule.id >= a && rule.id <= b) return true;
-  for (const t of tx.removedTags) if (rule.tags.includes(t)) return true;
+  const ids = tx.removedRuleIds;
+  for (let i = 0; i < ids.length; i++) { const r = ids[i]!; if (rule.id >= r[0] && rule.id <= r[1]) return true; }
+  const tags = tx.removedTags;
+  for (let i = 0; i < tags.length; i++) if (rule.tags.includes(tags[i]!)) return true;
   return false;
 }
 
@@ -240,14 +249,19 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     setRuleVars(tx, head);
-    for (const a of rule.actions) a.run(tx, head);
+    const acts = rule.actions;
+    for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
     return true;
   }
   let matched = false;
   const key = chainKey(rule);
   const capture = rule.capture ? captureInto : undefined;
-  for (const spec of rule.targets) {
-    for (const target of resolveTarget(tx, spec, rule, headId)) {
+  const specs = rule.targets;
+  for (let si = 0; si < specs.length; si++) {
+    const spec = specs[si]!;
+    const targets = resolveTarget(tx, spec, rule, headId);
+    for (let ti = 0; ti < targets.length; ti++) {
+      const target = targets[ti]!;
       if (group !== -1) {
         // A scanned value with none of this rule's literals cannot match it (the operator is not negated).
         const vh = seen.get(target.value)?.[group];
@@ -268,7 +282,8 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         // Non-disruptive actions run once per matched value (ModSecurity): CRS keys TX
         // variables by %{MATCHED_VAR_NAME} / %{tx.0} and relies on one set per match.
         if (rule === head) setRuleVars(tx, head);
-        for (const a of rule.actions) a.run(tx, head);
+        const acts = rule.actions;
+        for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
         break;
       }
     }
