@@ -168,45 +168,96 @@ function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, valu
   return n !== 0;
 }
 
+/** Where each group's per-member flags start in one array per phase, and the largest group. */
+interface GroupLayout {
+  readonly offsets: Int32Array;
+  readonly total: number;
+  readonly widest: number;
+}
+
+const layouts = new WeakMap<PhasePlan, GroupLayout>();
+
+function layoutOf(plan: PhasePlan): GroupLayout {
+  let l = layouts.get(plan);
+  if (l === undefined) {
+    const offsets = new Int32Array(plan.groups.length);
+    let total = 0;
+    let widest = 0;
+    plan.groups.forEach((g, i) => { offsets[i] = total; total += g.automaton.owners; widest = Math.max(widest, g.automaton.owners); });
+    l = { offsets, total, widest };
+    layouts.set(plan, l);
+  }
+  return l;
+}
+
+/**
+ * One phase's group scans: which groups were scanned, and per member of each whether any
+ * value can match it, in two arrays per phase instead of two per group (ADR 0030).
+ */
+interface PhaseScan {
+  readonly tx: Transaction;
+  readonly memo: TransformMemo;
+  readonly plan: PhasePlan;
+  readonly seen: Map<string, ValueVerdicts>;
+  readonly offsets: Int32Array;
+  readonly scanned: Uint8Array;
+  readonly any: Uint8Array;
+  /** All zeros between uses; a value that hits gets a copy of its first `owners` entries. */
+  readonly scratch: Uint8Array;
+}
+
+function phaseScan(tx: Transaction, memo: TransformMemo, plan: PhasePlan): PhaseScan {
+  const l = layoutOf(plan);
+  return {
+    tx, memo, plan, seen: new Map(), offsets: l.offsets, scanned: new Uint8Array(plan.groups.length),
+    any: new Uint8Array(l.total), scratch: new Uint8Array(l.widest),
+  };
+}
+
+/** Scans one value for group `gi` (verdict from this phase, the plan's cache, or the automaton) and marks its members. */
+function scanOne(ps: PhaseScan, g: CandidateGroup, gi: number, trigger: number, value: string): void {
+  let v = ps.seen.get(value);
+  if (v === undefined) {
+    v = ps.plan.verdicts.get(value);
+    if (v === undefined) { v = []; ps.plan.verdicts.set(value, v); }
+    ps.seen.set(value, v);
+  }
+  const owners = g.automaton.owners;
+  let r = v[gi];
+  // Verdicts are filled in place, also in a cached array: the same value gives the same verdict.
+  if (r === undefined) {
+    const scratch = ps.scratch;
+    if (scanValue(ps.memo, g, trigger, value, scratch)) { r = scratch.slice(0, owners); scratch.fill(0, 0, owners); } else r = null;
+    v[gi] = r;
+  }
+  if (r !== null) {
+    const any = ps.any;
+    const at = ps.offsets[gi]!;
+    for (let i = 0; i < owners; i++) if (r[i] === 1) any[at + i] = 1;
+  }
+}
+
 /**
  * Runs group `gi`'s automaton over every value its members could read, transformed by their
- * chain, and records which members saw one of their literals (ADR 0006). `seen` holds this
- * phase's values; a short value's verdicts come from, and go to, the plan's cross-request
- * cache (ADR 0025). Returns, per member, whether any value can match it.
+ * chain, and records which members saw one of their literals (ADR 0006) in `ps.any`. `ps.seen`
+ * holds this phase's values; a short value's verdicts come from, and go to, the plan's
+ * cross-request cache (ADR 0025).
  */
-function scanGroup(tx: Transaction, memo: TransformMemo, plan: PhasePlan, gi: number, seen: Map<string, ValueVerdicts>): Uint8Array {
-  const g = plan.groups[gi]!;
-  const owners = g.automaton.owners;
-  const any = new Uint8Array(owners);
+function scanGroup(ps: PhaseScan, gi: number): void {
+  ps.scanned[gi] = 1;
+  const tx = ps.tx;
+  const g = ps.plan.groups[gi]!;
   const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
-  // Most values hold no literal: one zeroed array serves them all, a new one only after a hit.
-  let scratch = new Uint8Array(owners);
-  const scan = (value: string): void => {
-    let v = seen.get(value);
-    if (v === undefined) {
-      v = plan.verdicts.get(value);
-      if (v === undefined) { v = []; plan.verdicts.set(value, v); }
-      seen.set(value, v);
-    }
-    let r = v[gi];
-    // Verdicts are filled in place, also in a cached array: the same value gives the same verdict.
-    if (r === undefined) {
-      if (scanValue(memo, g, trigger, value, scratch)) { r = scratch; scratch = new Uint8Array(owners); } else r = null;
-      v[gi] = r;
-    }
-    if (r !== null) for (let i = 0; i < owners; i++) if (r[i] === 1) any[i] = 1;
-  };
   const sources = g.sources;
   for (let si = 0; si < sources.length; si++) {
     const { name, keys } = sources[si]!;
     // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
     const scalar = tx.scalars.get(name);
-    if (scalar !== undefined) { scan(scalar); continue; }
+    if (scalar !== undefined) { scanOne(ps, g, gi, trigger, scalar); continue; }
     const col = tx.collection(name);
-    if (keys === undefined) { const es = col.all(); for (let j = 0; j < es.length; j++) scan(es[j]!.value); }
-    else for (let ki = 0; ki < keys.length; ki++) { const es = col.get(keys[ki]!); for (let j = 0; j < es.length; j++) scan(es[j]!.value); }
+    if (keys === undefined) { const es = col.all(); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
+    else for (let ki = 0; ki < keys.length; ki++) { const es = col.get(keys[ki]!); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
   }
-  return any;
 }
 
 /**
@@ -332,8 +383,8 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
   const stats = options.stats;
   const memo = memoOf(tx);
   // One automaton pass per group, the first time one of its rules is reached in this phase.
-  const groupAny: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(plan.groups.length);
-  const seen = new Map<string, ValueVerdicts>();
+  const ps = phaseScan(tx, memo, plan);
+  const seen = ps.seen;
   const matchedVars = tx.collection('MATCHED_VARS');
   const matchedVarsNames = tx.collection('MATCHED_VARS_NAMES');
   // One capture callback per phase, not one per rule evaluated: groups 0-9 go to TX.0-9.
@@ -354,10 +405,10 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     const g = plan.groupOf[i]!;
     const owner = plan.ownerOf[i]!;
     if (prune && g !== -1) {
-      const any = groupAny[g] ??= scanGroup(tx, memo, plan, g, seen);
+      if (ps.scanned[g] === 0) scanGroup(ps, g);
       // No value this rule could read contains one of its literals: it cannot match,
       // and a head that does not match runs no action.
-      if (any[owner] === 0) { if (stats) stats.skipped++; continue; }
+      if (ps.any[ps.offsets[g]! + owner] === 0) { if (stats) stats.skipped++; continue; }
     }
     if (stats) stats.evaluated++;
     matchedVars.clear();
