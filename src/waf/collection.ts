@@ -86,6 +86,18 @@ export class Collection {
     return this.#indexed().get(key.toLowerCase())?.[0]?.value;
   }
 
+  /** Appends a copy of every entry of `from` (its own entries stay its own: setvar edits values in place). */
+  addCopies(from: Collection): void {
+    for (const e of from.#entries) {
+      const c: Entry = { key: e.key, lkey: e.lkey, value: e.value };
+      this.#entries.push(c);
+      const idx = this.#index;
+      if (idx === undefined) continue;
+      const list = idx.get(c.lkey);
+      if (list) list.push(c); else idx.set(c.lkey, [c]);
+    }
+  }
+
   all(): readonly Entry[] {
     return this.#entries;
   }

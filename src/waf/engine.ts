@@ -2,7 +2,8 @@
  * Runs a compiled RuleSet over a Transaction, one phase at a time.
  */
 import type { RuleSet } from './rules/ruleset.js';
-import type { Transaction } from './transaction.js';
+import { Transaction, type TransactionInput } from './transaction.js';
+import { applyFold, captureFold, foldablePrefix, pristine, type TxFold } from './fold.js';
 import type { Rule, Transformation } from './types.js';
 import { removedByTag, resolveTarget, targetName } from './resolve.js';
 import { chainKey, phasePlan, type CandidateGroup, type PhasePlan, type TxRead, type ValueVerdicts } from './rules/plan.js';
@@ -358,26 +359,77 @@ function setRuleVars(tx: Transaction, rule: Rule): void {
  * res.interrupted?.status // 403 when a deny rule matched
  */
 export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: EvaluateOptions = {}): EvaluateResult {
-  const profile = options.profile;
-  const matches: WafMatch[] = [];
   if (!tx.initialised) {
     tx.initialised = true;
     tx.requestBodyAccess = rs.settings.requestBodyAccess;
     tx.requestBodyLimit = rs.settings.requestBodyLimit;
   }
   const mode = (): string => tx.engineMode ?? rs.settings.ruleEngine;
-  if (mode() === 'Off' || tx.allowed || tx.interrupted) return { matches };
+  if (mode() === 'Off' || tx.allowed || tx.interrupted) return { matches: [] };
   if (phase === 2) {
     const size = tx.input.body?.byteLength ?? 0;
     if (tx.requestBodyAccess && size > tx.requestBodyLimit && rs.settings.requestBodyLimitAction === 'Reject' && mode() === 'On') {
       // Inspecting only a prefix would let a payload hide after the limit: refuse the body (413).
       const interrupted = { status: 413, ruleId: 0, action: 'deny' };
       tx.interrupted = interrupted;
-      return { interrupted, matches };
+      return { interrupted, matches: [] };
     }
     tx.processRequestBody();
   }
   const plan = phasePlan(rs, phase);
+  const prune = options.prune !== false;
+  let from = 0;
+  if (phase === 1 && prune) {
+    const fold = foldOf(rs, plan);
+    // The folded rules ran once for the rule set: this request starts from what they left (ADR 0030).
+    if (fold !== undefined && pristine(tx)) { applyFold(tx, fold); from = fold.resume; }
+  }
+  return runRules(rs, tx, phase, plan, options, from, plan.rules.length, false).result;
+}
+
+/** What a run of rules `from`..`to` gave, and for a dry run where folding has to stop. */
+interface RunOutcome {
+  readonly result: EvaluateResult;
+  /** Dry run: the first rule that matched and logs or has a disruptive action (-1: none). */
+  readonly unfoldable: number;
+  /** Dry run: the last position up to `to` reached with no skip pending. */
+  readonly lastClean: number;
+}
+
+const folds = new WeakMap<PhasePlan, TxFold | null>();
+
+/**
+ * The phase-1 fold of a rule set (ADR 0030), computed on first use: the longest prefix of
+ * foldable rules (fold.ts) that, run on a blank transaction, logs nothing, interrupts and
+ * allows nothing and leaves no skip pending.
+ */
+function foldOf(rs: RuleSet, plan: PhasePlan): TxFold | undefined {
+  let f = folds.get(plan);
+  if (f === undefined) {
+    f = null;
+    let end = foldablePrefix(plan.rules);
+    while (end > 0) {
+      const blank = new Transaction(FOLD_INPUT, 'fold');
+      const tx = new Transaction(FOLD_INPUT, 'fold');
+      for (const t of [blank, tx]) { t.initialised = true; t.requestBodyAccess = rs.settings.requestBodyAccess; t.requestBodyLimit = rs.settings.requestBodyLimit; }
+      const run = runRules(rs, tx, 1, plan, {}, 0, end, true);
+      const stop = run.unfoldable !== -1 ? run.unfoldable : run.lastClean;
+      if (stop < end) { end = stop; continue; }
+      f = captureFold(blank, tx, end) ?? null;
+      break;
+    }
+    folds.set(plan, f);
+  }
+  return f ?? undefined;
+}
+
+const FOLD_INPUT: TransactionInput = { method: 'GET', uri: '/', headers: [] };
+
+/** Runs rules `from`..`to` of a phase plan; `dry` (the fold's run) stops at the first match that logs or disrupts. */
+function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, options: EvaluateOptions, from: number, to: number, dry: boolean): RunOutcome {
+  const profile = options.profile;
+  const matches: WafMatch[] = [];
+  const mode = (): string => tx.engineMode ?? rs.settings.ruleEngine;
   const rules = plan.rules;
   const prune = options.prune !== false;
   const stats = options.stats;
@@ -391,7 +443,9 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
   const captureInto = (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); };
   let skipAfter: string | undefined;
   let skip = 0;
-  for (let i = 0; i < rules.length; i++) {
+  let lastClean = from;
+  for (let i = from; i < to; i++) {
+    if (dry && skipAfter === undefined && skip === 0) lastClean = i;
     const rule = rules[i]!;
     if (rule.kind === 'SecMarker') {
       if (skipAfter !== undefined && rule.marker === skipAfter) skipAfter = undefined;
@@ -424,6 +478,10 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);
     if (!ok) continue;
+    let action = rule.disruptive;
+    if (action === 'block') action = rs.defaultDisruptive.get(phase) ?? 'pass';
+    // Its outcome depends on the mode and it is reported per request: not folded.
+    if (dry && (rule.log !== false || (action !== undefined && action !== 'pass'))) return { result: { matches }, unfoldable: i, lastClean };
     if (rule.log !== false) {
       matches.push({
         ruleId: rule.id,
@@ -436,14 +494,13 @@ export function evaluate(rs: RuleSet, tx: Transaction, phase: number, options: E
     }
     if (rule.skipAfter !== undefined) skipAfter = rule.skipAfter;
     if (rule.skip > 0) skip = rule.skip;
-    let action = rule.disruptive;
-    if (action === 'block') action = rs.defaultDisruptive.get(phase) ?? 'pass';
     if (action === 'allow') { tx.allowed = true; break; }
     if ((action === 'deny' || action === 'drop' || action === 'redirect') && mode() === 'On') {
       const interrupted = { status: rule.status ?? (action === 'redirect' ? 302 : 403), ruleId: rule.id, action };
       tx.interrupted = interrupted;
-      return { interrupted, matches };
+      return { result: { interrupted, matches }, unfoldable: -1, lastClean };
     }
   }
-  return { matches };
+  if (dry && skipAfter === undefined && skip === 0) lastClean = to;
+  return { result: { matches }, unfoldable: -1, lastClean };
 }
