@@ -313,6 +313,8 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   let matched = false;
   const key = chainKey(rule);
   const capture = rule.capture ? captureInto : undefined;
+  const untransformed = rule.transforms.length === 0;
+  const one: string[] = [''];
   const specs = rule.targets;
   for (let si = 0; si < specs.length; si++) {
     const spec = specs[si]!;
@@ -324,7 +326,9 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         const vh = seen.get(target.value)?.[group];
         if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
       }
-      const steps = transformed(memo, key, rule.transforms, target.value);
+      // Untransformed (every TX rule): the value itself, without the memo's per-value facts.
+      let steps: readonly string[];
+      if (untransformed) { one[0] = target.value; steps = one; } else steps = transformed(memo, key, rule.transforms, target.value);
       // Without multiMatch only the final value is tested (the last step).
       for (let k = rule.multiMatch ? 0 : steps.length - 1; k < steps.length; k++) {
         const v = steps[k]!;
