@@ -117,6 +117,14 @@ if (baselineDir !== undefined) {
     return d.user + d.system;
   };
   for (let k = 0; k < 30; k++) for (const r of Object.values(REQS)) { baseCpu(r); cpuOf(r, true); }
+  // Rules each build evaluates per request (not skipped by the automaton, the TX probe or the fold).
+  const evaluated = (ev: typeof evaluate, T: typeof Transaction, set: RuleSet, r: () => TransactionInput): number => {
+    const stats = { skipped: 0, evaluated: 0 };
+    const tx = new T(r());
+    for (const p of [1, 2]) ev(set, tx, p, { stats });
+    return stats.evaluated;
+  };
+  console.log(`\nRules evaluated per request, baseline → this build: ${Object.entries(REQS).map(([name, r]) => `${name} ${evaluated(engine.evaluate, txMod.Transaction, baseRs, r)} → ${evaluated(evaluate, Transaction, rs, r)}`).join('; ')}`);
   console.log(`\nThis build against ${baselineDir}, median CPU µs per request over ${rounds} interleaved rounds\n`);
   console.log('| request | baseline | this build | this / baseline |\n|---|---:|---:|---:|');
   for (const [name, r] of Object.entries(REQS)) {

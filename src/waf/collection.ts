@@ -22,47 +22,80 @@ const NONE: readonly Entry[] = Object.freeze([]);
  */
 export class Collection {
   #entries: Entry[] = [];
-  readonly #index = new Map<string, Entry[]>();
+  /**
+   * Built on the first keyed access, not by `add`: MATCHED_VARS and MATCHED_VARS_NAMES get an
+   * entry per matched value and are cleared before every rule, and almost never read by key;
+   * indexing every add was a third of the engine's allocation per request (ADR 0030).
+   */
+  #index: Map<string, Entry[]> | undefined;
+
+  #indexed(): Map<string, Entry[]> {
+    let idx = this.#index;
+    if (idx === undefined) {
+      idx = new Map();
+      for (const e of this.#entries) {
+        const list = idx.get(e.lkey);
+        if (list) list.push(e); else idx.set(e.lkey, [e]);
+      }
+      this.#index = idx;
+    }
+    return idx;
+  }
 
   add(key: string, value: string): void {
     const lkey = key.toLowerCase();
     const e: Entry = { key, lkey, value };
     this.#entries.push(e);
-    const list = this.#index.get(lkey);
-    if (list) list.push(e); else this.#index.set(lkey, [e]);
+    const idx = this.#index;
+    if (idx === undefined) return;
+    const list = idx.get(lkey);
+    if (list) list.push(e); else idx.set(lkey, [e]);
   }
 
   /** Replaces all entries of `key` with one value (TX semantics). */
   set(key: string, value: string): void {
     const lk = key.toLowerCase();
-    const list = this.#index.get(lk);
+    const idx = this.#indexed();
+    const list = idx.get(lk);
     if (list) {
       const existing = list[0]!;
       existing.value = value;
       if (list.length > 1) {
         this.#entries = this.#entries.filter((e) => e === existing || e.lkey !== lk);
-        this.#index.set(lk, [existing]);
+        idx.set(lk, [existing]);
       }
     } else {
       const e: Entry = { key: lk, lkey: lk, value };
       this.#entries.push(e);
-      this.#index.set(lk, [e]);
+      idx.set(lk, [e]);
     }
   }
 
   remove(key: string): void {
     const lk = key.toLowerCase();
-    if (!this.#index.delete(lk)) return;
+    if (!this.#indexed().delete(lk)) return;
     this.#entries = this.#entries.filter((e) => e.lkey !== lk);
   }
 
   /** The entries of `key` in insertion order (do not modify the array). */
   get(key: string): readonly Entry[] {
-    return this.#index.get(key.toLowerCase()) ?? NONE;
+    return this.#indexed().get(key.toLowerCase()) ?? NONE;
   }
 
   first(key: string): string | undefined {
-    return this.#index.get(key.toLowerCase())?.[0]?.value;
+    return this.#indexed().get(key.toLowerCase())?.[0]?.value;
+  }
+
+  /** Appends a copy of every entry of `from` (its own entries stay its own: setvar edits values in place). */
+  addCopies(from: Collection): void {
+    for (const e of from.#entries) {
+      const c: Entry = { key: e.key, lkey: e.lkey, value: e.value };
+      this.#entries.push(c);
+      const idx = this.#index;
+      if (idx === undefined) continue;
+      const list = idx.get(c.lkey);
+      if (list) list.push(c); else idx.set(c.lkey, [c]);
+    }
   }
 
   all(): readonly Entry[] {
@@ -71,8 +104,9 @@ export class Collection {
 
   clear(): void {
     if (this.#entries.length === 0) return;
+    // A new array: a caller may still hold the old one (resolveTarget hands entries out).
     this.#entries = [];
-    this.#index.clear();
+    this.#index = undefined;
   }
 
   get size(): number {

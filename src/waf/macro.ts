@@ -11,6 +11,8 @@ export interface MacroScope {
 export interface Macro {
   readonly source: string;
   readonly isConstant: boolean;
+  /** The collections (upper case) its references read: the rule-set fold checks them (ADR 0030). */
+  readonly collections: ReadonlySet<string>;
   expand(scope: MacroScope): string;
 }
 
@@ -37,9 +39,12 @@ export function compileMacro(source: string): Macro {
   }
   if (last < source.length) parts.push(source.slice(last));
   const isConstant = parts.every((p) => typeof p === 'string');
+  const collections = new Set<string>();
+  for (const p of parts) if (typeof p !== 'string') collections.add(p.collection);
   return {
     source,
     isConstant,
+    collections,
     expand(scope: MacroScope): string {
       if (isConstant) return source;
       let out = '';

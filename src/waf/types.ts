@@ -41,6 +41,13 @@ export interface OperatorInit {
 /** An action bound to one rule, run when the rule (chain) matches. */
 export interface BoundAction {
   readonly name: string;
+  /**
+   * `run` reads nothing but TX and writes nothing but TX and the transaction's ctl state
+   * (engine mode, rule and target removals): a `setvar` on TX or such a `ctl` whose macros
+   * read only TX. The rule-set fold may run it once per rule set instead of once per request
+   * (ADR 0030).
+   */
+  readonly requestIndependent?: boolean;
   run(tx: Transaction, rule: Rule): void;
 }
 

@@ -38,16 +38,19 @@ export const ctl: ActionDef = {
     if (!value || eq === -1) throw new WafLoadError(`bad ctl ${value ?? ''}`, site.file, site.line);
     const opt = value.slice(0, eq).toLowerCase();
     const arg = compileMacro(value.slice(eq + 1));
+    // What these change is folded with TX (ADR 0030) when the argument reads nothing else.
+    const independent = [...arg.collections].every((c) => c === 'TX');
     switch (opt) {
       case 'ruleengine':
-        return { name: 'ctl', run(tx) { const v = arg.expand(tx).toLowerCase(); tx.engineMode = v === 'on' ? 'On' : v === 'off' ? 'Off' : 'DetectionOnly'; } };
+        return { name: 'ctl', requestIndependent: independent, run(tx) { const v = arg.expand(tx).toLowerCase(); tx.engineMode = v === 'on' ? 'On' : v === 'off' ? 'Off' : 'DetectionOnly'; } };
       case 'ruleremovebyid':
-        return { name: 'ctl', run(tx) { tx.removedRuleIds.push(...parseIdRanges(arg.expand(tx))); } };
+        return { name: 'ctl', requestIndependent: independent, run(tx) { tx.removedRuleIds.push(...parseIdRanges(arg.expand(tx))); } };
       case 'ruleremovebytag':
-        return { name: 'ctl', run(tx) { tx.removedTags.push(arg.expand(tx)); } };
+        return { name: 'ctl', requestIndependent: independent, run(tx) { tx.removedTags.push(arg.expand(tx)); } };
       case 'ruleremovetargetbyid':
         return {
           name: 'ctl',
+          requestIndependent: independent,
           run(tx) {
             const [ids, target] = arg.expand(tx).split(';');
             for (const [a, b] of parseIdRanges(ids ?? '')) {
@@ -60,7 +63,7 @@ export const ctl: ActionDef = {
           },
         };
       case 'ruleremovetargetbytag':
-        return { name: 'ctl', run(tx) { const [tag, target] = arg.expand(tx).split(';'); tx.removedTargetsByTag.push({ tag: tag ?? '', ...splitTarget(target ?? '') }); } };
+        return { name: 'ctl', requestIndependent: independent, run(tx) { const [tag, target] = arg.expand(tx).split(';'); tx.removedTargetsByTag.push({ tag: tag ?? '', ...splitTarget(target ?? '') }); } };
       case 'requestbodyprocessor':
         return { name: 'ctl', run(tx) { tx.bodyProcessor = arg.expand(tx).toUpperCase(); } };
       case 'requestbodyaccess':

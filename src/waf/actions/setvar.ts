@@ -25,8 +25,10 @@ export const setvar: ActionDef = {
     if (rhs.startsWith('+')) { op = '+'; rhs = rhs.slice(1); }
     else if (rhs.startsWith('-')) { op = '-'; rhs = rhs.slice(1); }
     const val = compileMacro(rhs);
+    const reads = [...key.collections, ...val.collections];
     return {
       name: 'setvar',
+      requestIndependent: collection === 'TX' && reads.every((c) => c === 'TX'),
       run(tx) {
         const col = tx.collection(collection);
         const k = key.expand(tx).toLowerCase();

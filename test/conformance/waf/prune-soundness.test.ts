@@ -1,8 +1,9 @@
 /**
- * Soundness of the candidate automaton (ADR 0006): every CRS regression request (attacks
- * and their false-positive probes) runs through the engine twice, with the automaton
- * skipping rules and without it, and both must report the same matches (rule, variable,
- * data) in the same order. A skipped rule that could have matched would show up here.
+ * Soundness of the candidate automaton (ADR 0006), the TX probe (ADR 0025) and the phase-1
+ * fold (ADR 0030): every CRS regression request (attacks and their false-positive probes)
+ * runs through the engine twice, with the automaton skipping rules and without it, and both
+ * must report the same matches (rule, variable, data) in the same order and end with the same
+ * TX and ctl state. A skipped rule that could have matched would show up here.
  * CRS v4 runs every case; CRS 3.3 (when installed) every third, as in crs3.test.ts.
  */
 import { test } from 'node:test';
@@ -22,6 +23,9 @@ function matchesOf(rs: RuleSet, c: FtwCase, prune: boolean, stats: { skipped: nu
     for (const p of [1, 2]) {
       for (const m of evaluate(rs, tx, p, { prune, stats }).matches) out.push(`${m.ruleId} ${m.variable} ${m.data}`);
     }
+    // The phase-1 fold (ADR 0030) starts from a copy of TX and ctl state: they must end the same.
+    out.push(`TX ${JSON.stringify(tx.tx.all().map((e) => [e.key, e.value]))}`);
+    out.push(`ctl ${tx.engineMode} ${JSON.stringify([tx.removedRuleIds, tx.removedTags, [...tx.removedTargets], tx.removedTargetsByTag])}`);
   }
   return out;
 }

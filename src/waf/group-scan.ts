@@ -1,0 +1,117 @@
+/**
+ * The candidate groups' automaton scans of one phase (ADR 0006): per group, which members have
+ * one of their literals in a value they could read, with verdicts per raw value kept across
+ * requests (ADR 0025) and one flag array per phase (ADR 0030).
+ */
+import type { Transaction } from './transaction.js';
+import type { CandidateGroup, PhasePlan, ValueVerdicts } from './rules/plan.js';
+import { chainTrigger, transformed, type TransformMemo } from './transform-memo.js';
+
+/**
+ * Whether a value contains literals of members of `g` (marked in `scratch`, which must be all
+ * zeros); computed without looking at any cache.
+ */
+function scanValue(memo: TransformMemo, g: CandidateGroup, trigger: number, value: string, scratch: Uint8Array): boolean {
+  let n = 0;
+  const facts = memo.facts.get(value);
+  // A value the chain leaves as it is (known from an earlier look): scanned as is, no chain lookup.
+  if (facts !== undefined && (facts.mask & trigger) === 0) n = g.automaton.scan(value, scratch);
+  else {
+    const steps = transformed(memo, g.chainKey, g.transforms, value);
+    if (g.multiMatch) for (const v of steps) n += g.automaton.scan(v, scratch);
+    else n = g.automaton.scan(steps[steps.length - 1]!, scratch);
+  }
+  return n !== 0;
+}
+
+/** Where each group's per-member flags start in one array per phase, and the largest group. */
+interface GroupLayout {
+  readonly offsets: Int32Array;
+  readonly total: number;
+  readonly widest: number;
+}
+
+const layouts = new WeakMap<PhasePlan, GroupLayout>();
+
+function layoutOf(plan: PhasePlan): GroupLayout {
+  let l = layouts.get(plan);
+  if (l === undefined) {
+    const offsets = new Int32Array(plan.groups.length);
+    let total = 0;
+    let widest = 0;
+    plan.groups.forEach((g, i) => { offsets[i] = total; total += g.automaton.owners; widest = Math.max(widest, g.automaton.owners); });
+    l = { offsets, total, widest };
+    layouts.set(plan, l);
+  }
+  return l;
+}
+
+/**
+ * One phase's group scans: which groups were scanned, and per member of each whether any
+ * value can match it, in two arrays per phase instead of two per group (ADR 0030).
+ */
+export interface PhaseScan {
+  readonly tx: Transaction;
+  readonly memo: TransformMemo;
+  readonly plan: PhasePlan;
+  readonly seen: Map<string, ValueVerdicts>;
+  readonly offsets: Int32Array;
+  readonly scanned: Uint8Array;
+  readonly any: Uint8Array;
+  /** All zeros between uses; a value that hits gets a copy of its first `owners` entries. */
+  readonly scratch: Uint8Array;
+}
+
+export function phaseScan(tx: Transaction, memo: TransformMemo, plan: PhasePlan): PhaseScan {
+  const l = layoutOf(plan);
+  return {
+    tx, memo, plan, seen: new Map(), offsets: l.offsets, scanned: new Uint8Array(plan.groups.length),
+    any: new Uint8Array(l.total), scratch: new Uint8Array(l.widest),
+  };
+}
+
+/** Scans one value for group `gi` (verdict from this phase, the plan's cache, or the automaton) and marks its members. */
+function scanOne(ps: PhaseScan, g: CandidateGroup, gi: number, trigger: number, value: string): void {
+  let v = ps.seen.get(value);
+  if (v === undefined) {
+    v = ps.plan.verdicts.get(value);
+    if (v === undefined) { v = []; ps.plan.verdicts.set(value, v); }
+    ps.seen.set(value, v);
+  }
+  const owners = g.automaton.owners;
+  let r = v[gi];
+  // Verdicts are filled in place, also in a cached array: the same value gives the same verdict.
+  if (r === undefined) {
+    const scratch = ps.scratch;
+    if (scanValue(ps.memo, g, trigger, value, scratch)) { r = scratch.slice(0, owners); scratch.fill(0, 0, owners); } else r = null;
+    v[gi] = r;
+  }
+  if (r !== null) {
+    const any = ps.any;
+    const at = ps.offsets[gi]!;
+    for (let i = 0; i < owners; i++) if (r[i] === 1) any[at + i] = 1;
+  }
+}
+
+/**
+ * Runs group `gi`'s automaton over every value its members could read, transformed by their
+ * chain, and records which members saw one of their literals (ADR 0006) in `ps.any`. `ps.seen`
+ * holds this phase's values; a short value's verdicts come from, and go to, the plan's
+ * cross-request cache (ADR 0025).
+ */
+export function scanGroup(ps: PhaseScan, gi: number): void {
+  ps.scanned[gi] = 1;
+  const tx = ps.tx;
+  const g = ps.plan.groups[gi]!;
+  const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
+  const sources = g.sources;
+  for (let si = 0; si < sources.length; si++) {
+    const { name, keys } = sources[si]!;
+    // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
+    const scalar = tx.scalars.get(name);
+    if (scalar !== undefined) { scanOne(ps, g, gi, trigger, scalar); continue; }
+    const col = tx.collection(name);
+    if (keys === undefined) { const es = col.all(); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
+    else for (let ki = 0; ki < keys.length; ki++) { const es = col.get(keys[ki]!); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
+  }
+}
