@@ -10,15 +10,17 @@ import { cpuUs, freePort, startGatewayProcess, startScript, type TargetProcess }
 import { markdownTable, medianRow, type RunResult, type TargetSummary } from './report.js';
 import { findPackageRoot } from '../src/util/package-root.js';
 
-// `node dist/bench/waf.js [--duration N] [--warmup N] [--connections N] [--rounds N] [--stall-only] [--baseline DIR]`:
+// `node dist/bench/waf.js [--duration N] [--warmup N] [--connections N] [--rounds N] [--stall-only] [--no-stall] [--baseline DIR]`:
 // two benign scenarios (a 1 KB JSON POST; a browser-like GET with a 5-parameter query)
 // through Portcullis with CRS v4 at paranoia level 1, beside pass-through Portcullis and
 // the minimal proxy (and nginx with and without ModSecurity + CRS 3.3 when installed),
 // in interleaved rounds; then the stall test (128 KiB baits inspected while a steady GET
 // load runs: worst event-loop delay inside the gateway and the GETs' p99, with large
 // inspections on worker threads and inline); then the bait payloads one at a time.
-// `--stall-only` runs only the stall test; `--baseline DIR` (another build's project folder,
-// built) runs its gateway in the stall test too, in the same rounds: before/after in one run.
+// `--stall-only` runs only the stall test, `--no-stall` all but it and the baits; `--baseline DIR`
+// (another build's project folder, built) adds its WAF gateway as a row (wb) of the two
+// scenarios and runs it in the stall test too, in the same rounds: before/after in one run
+// (on a loaded machine read the CPU µs per request of w against wb, round by round).
 // The worst event-loop delay is read twice: from the gateway's metric (prom-client, 10 ms
 // timer) and from bench/loop-probe.ts preloaded into the gateway (1 ms timer).
 // CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
@@ -63,16 +65,18 @@ interface Gateway extends TargetProcess {
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 /** Takes this bench's own flags out of argv (parseBenchArgs refuses what it does not know). */
-function ownFlags(argv: string[]): { rest: string[]; stallOnly: boolean; baseline: string | undefined } {
+function ownFlags(argv: string[]): { rest: string[]; stallOnly: boolean; noStall: boolean; baseline: string | undefined } {
   const rest: string[] = [];
   let stallOnly = false;
+  let noStall = false;
   let baseline: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--stall-only') stallOnly = true;
+    else if (argv[i] === '--no-stall') noStall = true;
     else if (argv[i] === '--baseline') baseline = resolve(argv[++i] ?? '.');
     else rest.push(argv[i]!);
   }
-  return { rest, stallOnly, baseline };
+  return { rest, stallOnly, noStall, baseline };
 }
 
 async function main(): Promise<void> {
@@ -110,6 +114,10 @@ async function main(): Promise<void> {
       { id: 'c', label: '(c) Portcullis pass-through', start: () => gateway('pass', {}) },
       { id: 'w', label: '(w) Portcullis + WAF (CRS v4.28, PL1)', start: () => gateway('waf', { waf: { crsDir, paranoiaLevel: 1 } }) },
     ];
+    const baseline = own.baseline;
+    if (baseline !== undefined) {
+      targets.push({ id: 'wb', label: `(wb) baseline build + WAF (${baseline})`, start: () => gateway('waf-baseline', { waf: { crsDir, paranoiaLevel: 1 } }, {}, baseline) });
+    }
     const missing = nginxAnchorMissing();
     if (missing === undefined) {
       targets.push(
@@ -163,11 +171,12 @@ async function main(): Promise<void> {
         console.log(`nginx+ModSecurity+CRS / nginx proxy: ${ratio(row('m')?.rps, row('n')?.rps)} of req/s`);
         console.log(`Portcullis WAF CPU per request / nginx+ModSecurity+CRS's: ${ratio(row('w')?.cpuUsPerReq, row('m')?.cpuUsPerReq)}`);
       }
+      if (baseline !== undefined) console.log(baselineRatios(summaries));
     }
 
     const waf = running.find((r) => r.t.id === 'w' && r.failure === undefined)?.proc as Gateway | undefined;
     const modsec = running.find((r) => r.t.id === 'm' && r.failure === undefined)?.proc;
-    if (waf !== undefined) {
+    if (waf !== undefined && !own.noStall) {
       await stallTest(gateway, crsDir, args.rounds, Math.max(5, args.duration), own.baseline);
       await bait(waf, modsec);
     }
@@ -175,6 +184,22 @@ async function main(): Promise<void> {
     await Promise.allSettled(owned.map((p) => p.stop()));
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * This build's WAF against the baseline build's, CPU µs per request: the ratio of each round
+ * (the two ran one after the other in it), then their median. On a loaded machine the load
+ * moves between rounds more than between two neighbouring runs of one round.
+ */
+function baselineRatios(summaries: readonly TargetSummary[]): string {
+  const cpu = (id: string) => (summaries.find((x) => x.id === id)?.runs ?? []).map((r) => r.cpuUsPerReq ?? Number.NaN);
+  const w = cpu('w');
+  const wb = cpu('wb');
+  const perRound = w.map((x, i) => x / (wb[i] ?? Number.NaN)).filter((x) => Number.isFinite(x));
+  const med = (id: string) => { const runs = summaries.find((x) => x.id === id)?.runs ?? []; return runs.length === 0 ? Number.NaN : medianRow(runs).cpuUsPerReq; };
+  const extra = (id: string) => med(id) - med('c');
+  return `This build's WAF / the baseline's, CPU µs per request: ${median(perRound).toFixed(3)} (median of ${perRound.length} rounds: ${perRound.map((x) => x.toFixed(3)).join(', ')}); ` +
+    `above pass-through: ${extra('w').toFixed(0)} µs against ${extra('wb').toFixed(0)} µs (medians)`;
 }
 
 type StartGateway = (name: string, stages: Record<string, unknown>, env?: NodeJS.ProcessEnv, project?: string) => Promise<Gateway>;

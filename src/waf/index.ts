@@ -13,6 +13,7 @@ export { WafLoadError } from './rules/errors.js';
 export { Transaction, type TransactionInput, type ResponseInput } from './transaction.js';
 export { snapshotTransaction, restoreTransaction, type TransactionState } from './transaction-state.js';
 export { evaluate, releaseTransformMemo, type EvaluateResult, type EvaluateOptions, type WafMatch } from './engine.js';
+export { withoutBodyRules } from './response-view.js';
 export { operators, type OperatorFactory } from './operators/builtins.js';
 export { transformations } from './transformations/builtins.js';
 export { actions } from './actions/builtins.js';

@@ -41,6 +41,11 @@ export interface OperatorInit {
 /** An action bound to one rule, run when the rule (chain) matches. */
 export interface BoundAction {
   readonly name: string;
+  /**
+   * The collection the action writes to, upper case (setvar: any name the rule gives, even
+   * `response_body`): what a rule can read is not only what the request and response fill.
+   */
+  readonly writes?: string;
   run(tx: Transaction, rule: Rule): void;
 }
 

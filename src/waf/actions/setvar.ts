@@ -27,6 +27,7 @@ export const setvar: ActionDef = {
     const val = compileMacro(rhs);
     return {
       name: 'setvar',
+      writes: collection,
       run(tx) {
         const col = tx.collection(collection);
         const k = key.expand(tx).toLowerCase();
