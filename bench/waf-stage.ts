@@ -5,9 +5,10 @@
  * the requests of bench/waf-engine.ts. What it adds to bench/waf-engine.ts is everything the
  * stage does around the engine (ADR 0029); what it leaves out is the HTTP path (bench/waf.ts).
  *
- * Usage: node dist/bench/waf-stage.js [--rounds 300] [--baseline DIR]
+ * Usage: node dist/bench/waf-stage.js [--rounds 300] [--baseline DIR] [--floor]
  * `--baseline DIR` loads the stage from another build's `dist` too and interleaves the two
- * request by request in this process: before/after under the same load.
+ * request by request in this process: before/after under the same load. `--floor` replaces CRS
+ * with one custom rule that never matches: what the stage costs around any rule set.
  * CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
  */
 import { existsSync } from 'node:fs';
@@ -33,7 +34,10 @@ const arg = (name: string): string | undefined => { const i = process.argv.index
 const rounds = Number(arg('--rounds') ?? 300);
 const baselineDir = arg('--baseline') === undefined ? undefined : resolve(arg('--baseline')!);
 
-const cfg: WafConfig = { ...(Value.Default(WafSchema, {}) as WafConfig), crsDir, paranoiaLevel: 1 };
+const floor = process.argv.includes('--floor');
+const cfg: WafConfig = floor
+  ? { ...(Value.Default(WafSchema, {}) as WafConfig), customRules: 'SecRule ARGS "@streq portcullis-bench-never" "id:1,phase:2,deny"' }
+  : { ...(Value.Default(WafSchema, {}) as WafConfig), crsDir, paranoiaLevel: 1 };
 const deps: StageDeps = { apiName: 'bench', operationId: undefined, baseDir: '.', store: new MemoryStore({ maxKeys: 10 }) };
 
 // The same requests as bench/waf.ts and bench/waf-engine.ts.
@@ -112,7 +116,7 @@ const { createWafStage: create } = await import('../src/stages/waf/stage.js');
 builds.push(['this build', create(cfg, deps)]);
 
 for (let k = 0; k < 30; k++) for (const make of Object.values(REQS)) for (const [, s] of builds) { once(s, make); await turn(); }
-console.log(`CRS v4 PL1, the WAF stage's handlers, median CPU µs per request over ${rounds} interleaved rounds${baselineDir === undefined ? '' : ` (baseline: ${baselineDir})`}\n`);
+console.log(`${floor ? 'One custom rule' : 'CRS v4 PL1'}, the WAF stage's handlers, median CPU µs per request over ${rounds} interleaved rounds${baselineDir === undefined ? '' : ` (baseline: ${baselineDir})`}\n`);
 const cols = builds.flatMap(([b]) => [`${b}: inspect`, `${b}: respond`, `${b}: both`]);
 console.log(`| request | ${cols.join(' | ')} |${builds.length === 2 ? ' this / baseline, both |' : ''}\n|---|${cols.map(() => '---:').join('|')}|${builds.length === 2 ? '---:|' : ''}`);
 for (const [name, make] of Object.entries(REQS)) {
