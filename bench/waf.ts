@@ -10,15 +10,20 @@ import { cpuUs, freePort, startGatewayProcess, startScript, type TargetProcess }
 import { markdownTable, medianRow, type RunResult, type TargetSummary } from './report.js';
 import { findPackageRoot } from '../src/util/package-root.js';
 
-// `node dist/bench/waf.js [--duration N] [--warmup N] [--connections N] [--rounds N] [--stall-only] [--baseline DIR]`:
+// `node dist/bench/waf.js [--duration N] [--warmup N] [--connections N] [--rounds N] [--stall-only] [--no-stall] [--baseline DIR] [--rate N] [--targets b,c,w,wb,n,m,w1,w1b] [--floor]`:
 // two benign scenarios (a 1 KB JSON POST; a browser-like GET with a 5-parameter query)
 // through Portcullis with CRS v4 at paranoia level 1, beside pass-through Portcullis and
 // the minimal proxy (and nginx with and without ModSecurity + CRS 3.3 when installed),
 // in interleaved rounds; then the stall test (128 KiB baits inspected while a steady GET
 // load runs: worst event-loop delay inside the gateway and the GETs' p99, with large
 // inspections on worker threads and inline); then the bait payloads one at a time.
-// `--stall-only` runs only the stall test; `--baseline DIR` (another build's project folder,
-// built) runs its gateway in the stall test too, in the same rounds: before/after in one run.
+// `--stall-only` runs only the stall test, `--no-stall` all but it and the baits; `--baseline DIR`
+// (another build's project folder, built) adds its WAF gateway as a row (wb) of the two
+// scenarios and runs it in the stall test too, in the same rounds: before/after in one run
+// (on a loaded machine read the CPU µs per request of w against wb, round by round).
+// `--rate N` paces each run to N requests/s (the same load for every target: CPU per request
+// depends on how many requests each wake-up serves); `--targets` runs only the rows named;
+// `--floor` adds the WAF stage with one custom rule (w1, and w1b for the baseline): its fixed cost.
 // The worst event-loop delay is read twice: from the gateway's metric (prom-client, 10 ms
 // timer) and from bench/loop-probe.ts preloaded into the gateway (1 ms timer).
 // CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
@@ -63,16 +68,25 @@ interface Gateway extends TargetProcess {
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 /** Takes this bench's own flags out of argv (parseBenchArgs refuses what it does not know). */
-function ownFlags(argv: string[]): { rest: string[]; stallOnly: boolean; baseline: string | undefined } {
+function ownFlags(argv: string[]): { rest: string[]; stallOnly: boolean; noStall: boolean; floor: boolean; baseline: string | undefined; rate: number | undefined; targets: Set<string> | undefined } {
   const rest: string[] = [];
   let stallOnly = false;
+  let floor = false;
+  let noStall = false;
   let baseline: string | undefined;
+  let rate: number | undefined;
+  let targets: Set<string> | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--stall-only') stallOnly = true;
+    else if (argv[i] === '--no-stall') noStall = true;
+    else if (argv[i] === '--floor') floor = true;
     else if (argv[i] === '--baseline') baseline = resolve(argv[++i] ?? '.');
+    else if (argv[i] === '--rate') rate = Number(argv[++i]);
+    else if (argv[i] === '--targets') targets = new Set((argv[++i] ?? '').split(','));
     else rest.push(argv[i]!);
   }
-  return { rest, stallOnly, baseline };
+  if (rate !== undefined && !(rate > 0)) throw new Error('--rate needs a positive number of requests per second');
+  return { rest, stallOnly, noStall, floor, baseline, rate, targets };
 }
 
 async function main(): Promise<void> {
@@ -110,6 +124,16 @@ async function main(): Promise<void> {
       { id: 'c', label: '(c) Portcullis pass-through', start: () => gateway('pass', {}) },
       { id: 'w', label: '(w) Portcullis + WAF (CRS v4.28, PL1)', start: () => gateway('waf', { waf: { crsDir, paranoiaLevel: 1 } }) },
     ];
+    const baseline = own.baseline;
+    if (baseline !== undefined) {
+      targets.push({ id: 'wb', label: `(wb) baseline build + WAF (${baseline})`, start: () => gateway('waf-baseline', { waf: { crsDir, paranoiaLevel: 1 } }, {}, baseline) });
+    }
+    if (own.floor) {
+      // The stage with one rule that never matches: what the WAF costs before any CRS rule runs.
+      const one = { waf: { customRules: 'SecRule ARGS "@streq portcullis-bench-never" "id:1,phase:2,deny"' } };
+      targets.push({ id: 'w1', label: '(w1) Portcullis + WAF with one rule (the stage floor)', start: () => gateway('waf-floor', one) });
+      if (baseline !== undefined) targets.push({ id: 'w1b', label: '(w1b) baseline build + WAF with one rule', start: () => gateway('waf-floor-baseline', one, {}, baseline) });
+    }
     const missing = nginxAnchorMissing();
     if (missing === undefined) {
       targets.push(
@@ -122,6 +146,7 @@ async function main(): Promise<void> {
 
     const running: Array<{ t: Target; proc: TargetProcess | undefined; runs: Map<string, RunResult[]>; failure: string | undefined }> = [];
     for (const t of targets) {
+      if (own.targets !== undefined && !own.targets.has(t.id)) continue;
       try {
         const proc = await t.start();
         owned.push(proc);
@@ -139,9 +164,13 @@ async function main(): Promise<void> {
     log(`${args.rounds} rounds x ${args.duration} s per scenario, ${args.connections} connections`);
     for (let round = 1; round <= args.rounds; round++) {
       for (const sc of SCENARIOS) {
-        for (const r of running) {
+        // Every other round in reverse: neither of two neighbouring rows (w, wb) always goes first.
+        for (const r of round % 2 === 1 ? running : [...running].reverse()) {
           if (r.failure !== undefined || r.proc === undefined) continue;
-          const load = { url: `http://127.0.0.1:${r.proc.port}${sc.path}`, connections: args.connections, method: sc.method, headers: sc.headers, ...(sc.body === undefined ? {} : { body: sc.body }) };
+          const load = {
+            url: `http://127.0.0.1:${r.proc.port}${sc.path}`, connections: args.connections, method: sc.method, headers: sc.headers,
+            ...(sc.body === undefined ? {} : { body: sc.body }), ...(own.rate === undefined ? {} : { overallRate: own.rate }),
+          };
           if (args.warmup > 0) await runLoad({ ...load, durationS: args.warmup });
           const before = await cpuUs(r.proc.pid);
           const res = await runLoad({ ...load, durationS: args.duration });
@@ -163,11 +192,13 @@ async function main(): Promise<void> {
         console.log(`nginx+ModSecurity+CRS / nginx proxy: ${ratio(row('m')?.rps, row('n')?.rps)} of req/s`);
         console.log(`Portcullis WAF CPU per request / nginx+ModSecurity+CRS's: ${ratio(row('w')?.cpuUsPerReq, row('m')?.cpuUsPerReq)}`);
       }
+      if (baseline !== undefined) console.log(baselineRatios(summaries, 'w', 'wb'));
+      if (baseline !== undefined && own.floor) console.log(baselineRatios(summaries, 'w1', 'w1b'));
     }
 
     const waf = running.find((r) => r.t.id === 'w' && r.failure === undefined)?.proc as Gateway | undefined;
     const modsec = running.find((r) => r.t.id === 'm' && r.failure === undefined)?.proc;
-    if (waf !== undefined) {
+    if (waf !== undefined && !own.noStall) {
       await stallTest(gateway, crsDir, args.rounds, Math.max(5, args.duration), own.baseline);
       await bait(waf, modsec);
     }
@@ -175,6 +206,22 @@ async function main(): Promise<void> {
     await Promise.allSettled(owned.map((p) => p.stop()));
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * This build's WAF against the baseline build's, CPU µs per request: the ratio of each round
+ * (the two ran one after the other in it), then their median. On a loaded machine the load
+ * moves between rounds more than between two neighbouring runs of one round.
+ */
+function baselineRatios(summaries: readonly TargetSummary[], thisId: string, baseId: string): string {
+  const cpu = (id: string) => (summaries.find((x) => x.id === id)?.runs ?? []).map((r) => r.cpuUsPerReq ?? Number.NaN);
+  const w = cpu(thisId);
+  const wb = cpu(baseId);
+  const perRound = w.map((x, i) => x / (wb[i] ?? Number.NaN)).filter((x) => Number.isFinite(x));
+  const med = (id: string) => { const runs = summaries.find((x) => x.id === id)?.runs ?? []; return runs.length === 0 ? Number.NaN : medianRow(runs).cpuUsPerReq; };
+  const extra = (id: string) => med(id) - med('c');
+  return `(${thisId}) / (${baseId}), CPU µs per request: ${median(perRound).toFixed(3)} (median of ${perRound.length} rounds: ${perRound.map((x) => x.toFixed(3)).join(', ')}); ` +
+    `above pass-through: ${extra(thisId).toFixed(0)} µs against ${extra(baseId).toFixed(0)} µs (medians)`;
 }
 
 type StartGateway = (name: string, stages: Record<string, unknown>, env?: NodeJS.ProcessEnv, project?: string) => Promise<Gateway>;

@@ -4,11 +4,18 @@
  */
 
 /**
+ * A character outside ASCII. An ASCII string is its own UTF-8 byte string and its own UTF-8
+ * decoding: most header values, JSON keys and values are, and skip the round trip through a
+ * Buffer (two copies and a Buffer per value: ADR 0029).
+ */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
  * @example
  * toByteString('é') // '\u00c3\u00a9'
  */
 export function toByteString(s: string): string {
-  return Buffer.from(s, 'utf8').toString('latin1');
+  return NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
 }
 
 /**
@@ -24,5 +31,5 @@ export function bytesToByteString(b: Uint8Array): string {
  * byteStringToUtf8('\u00c3\u00a9') // 'é'
  */
 export function byteStringToUtf8(s: string): string {
-  return Buffer.from(s, 'latin1').toString('utf8');
+  return NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
 }

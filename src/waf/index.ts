@@ -15,6 +15,7 @@ export { snapshotTransaction, restoreTransaction, type TransactionState } from '
 export { runSteps, type Steps } from './steps.js';
 export { phasePlanSteps } from './rules/plan.js';
 export { evaluate, releaseTransformMemo, type EvaluateResult, type EvaluateOptions, type WafMatch } from './engine.js';
+export { withoutBodyRules } from './response-view.js';
 export { operators, type OperatorFactory } from './operators/builtins.js';
 export { transformations } from './transformations/builtins.js';
 export { actions } from './actions/builtins.js';

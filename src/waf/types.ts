@@ -48,6 +48,11 @@ export interface BoundAction {
    * (ADR 0030).
    */
   readonly requestIndependent?: boolean;
+  /**
+   * The collection the action writes to, upper case (setvar: any name the rule gives, even
+   * `response_body`): what a rule can read is not only what the request and response fill.
+   */
+  readonly writes?: string;
   run(tx: Transaction, rule: Rule): void;
 }
 

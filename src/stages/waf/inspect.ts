@@ -1,4 +1,4 @@
-import { evaluate, releaseTransformMemo, Transaction, type ResponseInput, type RuleSet, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
+import { evaluate, releaseTransformMemo, Transaction, withoutBodyRules, type ResponseInput, type RuleSet, type TransactionInput, type TransactionState, type WafMatch } from '../../waf/index.js';
 
 /** What inspecting one request found: the logged matches and whether a rule refused it. */
 export interface InspectResult {
@@ -48,9 +48,12 @@ export function inspectRequest(rules: RuleSet, input: TransactionInput, id: stri
  */
 export function inspectResponse(rules: RuleSet, tx: Transaction, response: ResponseInput): InspectResult {
   tx.setResponse(response);
+  // Most responses reach the rules without a body (not buffered, or a media type they skip):
+  // the rules that read only the body cannot match them (ADR 0029).
+  const rs = response.body === undefined ? withoutBodyRules(rules) : rules;
   const matches: WafMatch[] = [];
   for (const phase of [3, 4]) {
-    const r = evaluate(rules, tx, phase);
+    const r = evaluate(rs, tx, phase);
     matches.push(...r.matches);
     if (r.interrupted) return { matches, interrupted: true, ruleId: r.interrupted.ruleId };
   }

@@ -29,6 +29,7 @@ export const setvar: ActionDef = {
     return {
       name: 'setvar',
       requestIndependent: collection === 'TX' && reads.every((c) => c === 'TX'),
+      writes: collection,
       run(tx) {
         const col = tx.collection(collection);
         const k = key.expand(tx).toLowerCase();

@@ -54,6 +54,24 @@ export class RuleSet {
     return this.rules.find((r) => r.id === id);
   }
 
+  /**
+   * This set without the rules `drop` picks in `phases` (a chain goes with its head; markers
+   * stay). The settings are copied and the other phases' rule arrays shared, and with them
+   * their compiled plans (rules/plan.ts keys a plan by its phase's array).
+   *
+   * @example
+   * const view = rs.without([4], (r) => r.id === 950130); view.phase(4).length // one fewer
+   */
+  without(phases: readonly number[], drop: (rule: Rule) => boolean): RuleSet {
+    const cut = (r: Rule): boolean => r.kind !== 'SecMarker' && phases.includes(r.phase) && drop(r);
+    const v = new RuleSet();
+    v.rules.push(...this.rules.filter((r) => !cut(r)));
+    Object.assign(v.settings, this.settings);
+    for (const [p, d] of this.defaultDisruptive) v.defaultDisruptive.set(p, d);
+    v.#byPhase = this.#byPhase.map((rules, p) => (phases.includes(p) ? rules.filter((r) => !cut(r)) : rules));
+    return v;
+  }
+
   /** Indexes rules per phase; call after the last directive. */
   finish(): this {
     this.#byPhase = [];
