@@ -20,6 +20,7 @@ import { Transaction, type TransactionInput } from '../src/waf/transaction.js';
 import { evaluate } from '../src/waf/engine.js';
 import { median } from './report.js';
 import { findPackageRoot } from '../src/util/package-root.js';
+import { BODY, freshBody } from './waf-requests.js';
 
 const crsDir = process.env['PCL_CRS_DIR'] ?? resolve(findPackageRoot(import.meta.url), '..', 'shared', 'conformance', 'crs-4-rules');
 if (!existsSync(crsDir)) throw new Error(`CRS v4 rules not found at ${crsDir}: set PCL_CRS_DIR`);
@@ -39,28 +40,6 @@ function loadCrs(Loader: typeof SecLangLoader): RuleSet {
 }
 const rs = loadCrs(SecLangLoader);
 
-// The same requests as bench/waf.ts.
-const ITEM = {
-  id: 'b6c1f2e0-5d7a-4c1b-9d1e-2f0a3b4c5d6e', title: 'The Hobbit', author: 'J. R. R. Tolkien', year: 1937, price: 12.5, currency: 'EUR',
-  description: 'Bilbo Baggins, a hobbit who enjoys a quiet life at home, is swept into an adventure by the wizard Gandalf and thirteen dwarves who want to reclaim their mountain home and its treasure from the dragon Smaug. Along the way he finds a ring, outwits a creature named Gollum in a game of riddles and discovers a courage of his own. The tale follows the company through forests, caves and rivers.',
-  tags: ['fantasy', 'classic', 'adventure', 'dragons'], stock: { warehouse: 'north', count: 42, reorder: false },
-  reviews: [{ user: 'alice', stars: 5, text: 'A wonderful story for every age.' }, { user: 'bob', stars: 4, text: 'Slow start, great ending.' }],
-  notes: 'First published in 1937 to wide acclaim, the book was nominated for the Carnegie Medal and has never been out of print since. Later editions revised the chapter about the riddle game to fit the sequel.',
-};
-const BODY = JSON.stringify(ITEM);
-
-let serial = 0;
-/**
- * The same item with every value unseen before (a serial number appended to each string,
- * added to each number): what the engine pays when nothing repeats but the field names, which
- * the cross-request caches (ADR 0025) cannot help with.
- */
-function freshBody(): string {
-  const n = ++serial;
-  const fresh = (v: unknown): unknown => typeof v === 'string' ? `${v}${n}` : typeof v === 'number' ? v + n
-    : Array.isArray(v) ? v.map(fresh) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fresh(x)])) : v;
-  return JSON.stringify(fresh(ITEM));
-}
 
 const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 const post = (body: string): TransactionInput => ({

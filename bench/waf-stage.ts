@@ -22,6 +22,7 @@ import { WafSchema, type WafConfig } from '../src/stages/waf/schema.js';
 import { MemoryStore } from '../src/store/index.js';
 import { findPackageRoot } from '../src/util/package-root.js';
 import { median } from './report.js';
+import { BODY, freshBody, GET_HEADERS, HEADERS as POST_HEADERS } from './waf-requests.js';
 
 // Inline, synchronous inspections only: no worker thread compiling CRS beside the measurement
 // (process.cpuUsage counts every thread), and a turn budget no request here exhausts.
@@ -40,30 +41,6 @@ const cfg: WafConfig = floor
   : { ...(Value.Default(WafSchema, {}) as WafConfig), crsDir, paranoiaLevel: 1 };
 const deps: StageDeps = { apiName: 'bench', operationId: undefined, baseDir: '.', store: new MemoryStore({ maxKeys: 10 }) };
 
-// The same requests as bench/waf.ts and bench/waf-engine.ts.
-const ITEM = {
-  id: 'b6c1f2e0-5d7a-4c1b-9d1e-2f0a3b4c5d6e', title: 'The Hobbit', author: 'J. R. R. Tolkien', year: 1937, price: 12.5, currency: 'EUR',
-  description: 'Bilbo Baggins, a hobbit who enjoys a quiet life at home, is swept into an adventure by the wizard Gandalf and thirteen dwarves who want to reclaim their mountain home and its treasure from the dragon Smaug. Along the way he finds a ring, outwits a creature named Gollum in a game of riddles and discovers a courage of his own. The tale follows the company through forests, caves and rivers.',
-  tags: ['fantasy', 'classic', 'adventure', 'dragons'], stock: { warehouse: 'north', count: 42, reorder: false },
-  reviews: [{ user: 'alice', stars: 5, text: 'A wonderful story for every age.' }, { user: 'bob', stars: 4, text: 'Slow start, great ending.' }],
-  notes: 'First published in 1937 to wide acclaim, the book was nominated for the Carnegie Medal and has never been out of print since. Later editions revised the chapter about the riddle game to fit the sequel.',
-};
-const BODY = JSON.stringify(ITEM);
-let serial = 0;
-/** The item with every value new (bench/waf-engine.ts): what the cross-request caches cannot help with. */
-function freshBody(): string {
-  const n = ++serial;
-  const fresh = (v: unknown): unknown => typeof v === 'string' ? `${v}${n}` : typeof v === 'number' ? v + n
-    : Array.isArray(v) ? v.map(fresh) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fresh(x)])) : v;
-  return JSON.stringify(fresh(ITEM));
-}
-const POST_HEADERS = { host: 'localhost', 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'portcullis-bench/1.0' };
-const GET_HEADERS = {
-  host: 'localhost', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0',
-  accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8', 'accept-language': 'en-GB,en;q=0.5',
-  'accept-encoding': 'gzip, deflate, br', referer: 'http://localhost/v1/', cookie: 'session=3f2a9c1e7b4d; theme=dark',
-  'upgrade-insecure-requests': '1', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'same-origin',
-};
 
 let ids = 0;
 /** A request context as the server builds it (raw header lines, a new id per request). */
