@@ -136,7 +136,7 @@ describe('vulnerable API behind the gateway', () => {
     await send('/users/1', { method: 'DELETE', attack: 'undocumented-method' });
     await send('/users/1', { attack: 'no-token' });
     const deadline = Date.now() + 5_000;
-    let events: { requestId?: string; method?: string; path?: string; status?: number; kind?: string }[] = [];
+    let events: { requestId?: string; method?: string; path?: string; status?: number; code?: string; kind?: string; reason?: string }[] = [];
     const missing = () => attacks.filter((a) => !events.some((e) => e.requestId === a.requestId));
     while (Date.now() < deadline) {
       events = existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as typeof events[number]) : [];
@@ -146,7 +146,16 @@ describe('vulnerable API behind the gateway', () => {
     assert.deepEqual(missing().map((a) => a.name), [], 'attacks with no event in the file');
     for (const a of attacks) {
       const mine = events.filter((x) => x.requestId === a.requestId);
-      assert.ok(mine.some((e) => typeof e.method === 'string' && typeof e.path === 'string'), `${a.name}: no event with method and path: ${JSON.stringify(mine)}`);
+      // The status and code the client got, on the event itself: the operator needs nothing else.
+      assert.ok(mine.some((e) => typeof e.method === 'string' && typeof e.path === 'string' && e.status === a.status && (a.code === undefined || e.code === a.code)),
+        `${a.name} (${a.status} ${a.code ?? ''}): no event with method, path, status and code: ${JSON.stringify(mine)}`);
+    }
+    // The enumeration attempts were answered by the upstream and rewritten: the rule's event says which rule.
+    for (const name of ['enumerate-unknown-user', 'enumerate-wrong-password']) {
+      const id = attacks.find((a) => a.name === name)!.requestId;
+      const rewritten = events.find((e) => e.requestId === id && e.kind === 'response.rewritten');
+      assert.equal(rewritten?.reason, 'uniform-login-failure', `${name}: ${JSON.stringify(events.filter((e) => e.requestId === id))}`);
+      assert.equal(rewritten?.status, 401);
     }
   });
 });

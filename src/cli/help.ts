@@ -41,6 +41,9 @@ Example:
 
 export const versionHelp = `Usage: portcullis --version
 Prints the version.
+
+Example:
+  portcullis --version
 `;
 
 /**

@@ -7,7 +7,9 @@ documented operations in use, documented operations nobody called (zombies), and
 document describes (shadow APIs), with a draft OpenAPI fragment for them (--openapi).
 Reads the admin API (default --admin http://127.0.0.1:9901) with the token in
 $PORTCULLIS_ADMIN_TOKEN (--token-env NAME for another variable).
-Example: PORTCULLIS_ADMIN_TOKEN=... portcullis inventory --openapi > shadow.yaml
+
+Example:
+  PORTCULLIS_ADMIN_TOKEN=... portcullis inventory --openapi > shadow.yaml
 `;
 
 const defaultIo: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), env: process.env, now: Date.now };

@@ -25,6 +25,9 @@ Options:
       --list-rules      print every rule and exit
 
 Exit codes: 0 no finding at --fail-on or worse, 1 findings at --fail-on or worse, 2 usage or load error.
+
+Example:
+  portcullis lint examples/quickstart/openapi.yaml -c examples/quickstart/portcullis.yaml --format sarif -o lint.sarif
 `;
 
 /**

@@ -50,10 +50,6 @@ async function main(argv: readonly string[]): Promise<number> {
   if (args.command === 'lint') return (await import('./lint.js')).lintCommand(argv.slice(argv.indexOf('lint') + 1));
   if (args.command === 'scan') return (await import('./scan.js')).scanCommand(argv.slice(argv.indexOf('scan') + 1));
   if (args.command === 'report') return (await import('./report.js')).reportCommand(argv.slice(argv.indexOf('report') + 1));
-  if (args.flags.has('--version') || args.flags.has('-v') || args.command === 'version') {
-    process.stdout.write(`portcullis ${packageVersion()}\n`);
-    return 0;
-  }
   const wantsHelp = args.flags.has('--help') || args.flags.has('-h');
   // `portcullis help start` and `portcullis start --help` print the command's own help.
   const helpFor = args.command === 'help' ? args.rest[0] : wantsHelp ? args.command : undefined;
@@ -65,6 +61,10 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`unknown command "${helpFor}"\n\n${USAGE}`);
     return 1;
+  }
+  if (args.flags.has('--version') || args.flags.has('-v') || args.command === 'version') {
+    process.stdout.write(`portcullis ${packageVersion()}\n`);
+    return 0;
   }
   if (wantsHelp || args.command === undefined || args.command === 'help') {
     process.stdout.write(USAGE);

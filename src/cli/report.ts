@@ -24,6 +24,9 @@ Options:
   -o, --output FILE     write to FILE (required for pdf) instead of stdout
 
 Exit codes: 0 report written, 2 usage, config, event source or PDF problem.
+
+Example:
+  portcullis report -c portcullis.yaml --events /var/log/portcullis/events.jsonl --since 7d --format html -o report.html
 `;
 
 /**

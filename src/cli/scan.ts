@@ -36,6 +36,9 @@ Options:
 
 Curl lines use $SCAN_AS_<NAME> for credentials: export them to replay a finding.
 Exit codes: 0 no finding at --fail-on or worse, 1 findings, 2 usage or load error.
+
+Example:
+  portcullis scan --spec examples/vulnerable-shop/openapi.yaml --target http://127.0.0.1:3200 --as alice:$ALICE_TOKEN --as bob:$BOB_TOKEN
 `;
 
 function positiveInt(value: string | undefined, name: string, fallback: number, min = 1): number {

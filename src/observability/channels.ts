@@ -193,14 +193,19 @@ export function publishAdminAction(m: AdminActionMessage): void { if (adminActio
  * in here, so every stage's event can be traced to its exchange from the event stream alone
  * (OWASP API10) without each stage repeating it. Set when the exchange is routed, removed when it ends.
  */
-const inFlight = new Map<string, { readonly method: string; readonly path: string }>();
+const inFlight = new Map<string, { readonly method: string; readonly path: string; answered: boolean }>();
 export function trackRequest(id: string, method: string, path: string): void {
   if (!securityEvent.hasSubscribers) return;
   // A safety valve, never reached while every exchange ends: the map stays bounded whatever happens.
   if (inFlight.size >= 100_000) inFlight.clear();
-  inFlight.set(id, { method, path });
+  inFlight.set(id, { method, path, answered: false });
 }
 export function untrackRequest(id: string): void { inFlight.delete(id); }
+/**
+ * Whether an event carrying the answer (`status`) was published for this request in flight: the
+ * refusal path publishes one of its own for a stage refusal that has none (every refusal an event).
+ */
+export function answerPublished(id: string): boolean { return inFlight.get(id)?.answered === true; }
 
 /** The longest excerpt an event carries: every detector runs over it, so its cost is bounded whatever a publisher passes. */
 export const MAX_EXCERPT = 1024;
@@ -225,9 +230,10 @@ const DIGIT_RUN_CHAR = /[\d\s-]/;
 export function publishSecurityEvent(build: () => SecurityEventInput): void {
   if (!securityEvent.hasSubscribers) return;
   const m = build();
-  if (m.method === undefined && m.requestId !== '') {
-    const r = inFlight.get(m.requestId);
-    if (r !== undefined) { m.method = r.method; m.path = r.path; }
+  const r = m.requestId === '' ? undefined : inFlight.get(m.requestId);
+  if (r !== undefined) {
+    if (m.method === undefined) { m.method = r.method; m.path = r.path; }
+    if (m.status !== undefined) r.answered = true;
   }
   // Stamped here, once, so every subscriber (log, SIEM sink, alert window) sees the same instant.
   if (m.time === undefined) m.time = isoNow();

@@ -39,12 +39,17 @@ type Extract = (ctx: RequestContext) => string | undefined;
 
 const parsedBodies = new WeakMap<RequestContext, unknown>();
 
-/** The request body as JSON, parsed once per request however many keys read it; undefined when it is not JSON. */
+/**
+ * The request body as JSON, parsed once per request however many keys read it; undefined when it
+ * is not JSON. Any body but a form is tried, whatever its Content-Type: many upstreams parse JSON
+ * without looking at it, and a key that skipped a `text/plain` body would let a client step out of
+ * a per-username limit by relabelling the same JSON.
+ */
 function jsonBody(ctx: RequestContext): unknown {
   if (parsedBodies.has(ctx)) return parsedBodies.get(ctx);
   let value: unknown;
   const type = String(ctx.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (ctx.body !== undefined && ctx.body.length > 0 && (type === 'application/json' || type.endsWith('+json'))) {
+  if (ctx.body !== undefined && ctx.body.length > 0 && type !== 'application/x-www-form-urlencoded' && !type.startsWith('multipart/')) {
     try { value = JSON.parse(ctx.body.toString('utf8')); } catch { value = undefined; }
   }
   parsedBodies.set(ctx, value);

@@ -318,27 +318,49 @@ function apiStageConfigs(api: ApiConfig): StageConfigs {
  * An operation's stage configs over the API's: each key of an override replaces the API's value,
  * except a list written `{ append: [...] }`, which is added to the API's list (`{ replace: [...] }`
  * is the explicit form of the default). Only keys the stage schema types as lists take these forms.
+ * A nested block (`waf` `exclusions`) whose lists use a form is merged with the API's block key by
+ * key; written without any form it replaces the API's block, as every other value does.
  */
 export function mergeStageConfigs(base: StageConfigs, override: StageConfigs, registry: StageRegistry): StageConfigs {
   const out: StageConfigs = { ...base };
   for (const [name, cfg] of Object.entries(override)) {
-    const merged: Record<string, unknown> = { ...(base[name] ?? {}) };
-    const lists = listKeysOf(registry, name);
-    for (const [key, value] of Object.entries(cfg)) {
-      const form = lists.has(key) ? listForm(value) : undefined;
-      if (form === undefined) merged[key] = value;
-      else if (form.kind === 'replace') merged[key] = form.items;
-      else merged[key] = [...(Array.isArray(merged[key]) ? merged[key] as unknown[] : []), ...form.items];
-    }
-    out[name] = merged;
+    const props = registry.has(name) ? propertiesOf(registry.get(name).schema) : {};
+    out[name] = mergeBlock(base[name] ?? {}, cfg, props);
   }
   return out;
 }
 
-function listKeysOf(registry: StageRegistry, name: string): ReadonlySet<string> {
-  if (!registry.has(name)) return new Set();
-  const props = (registry.get(name).schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
-  return new Set(Object.entries(props).filter(([, s]) => s.type === 'array').map(([k]) => k));
+interface SchemaNode { readonly type?: unknown; readonly properties?: Readonly<Record<string, SchemaNode>> }
+
+function propertiesOf(schema: unknown): Readonly<Record<string, SchemaNode>> {
+  return (schema as SchemaNode).properties ?? {};
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function mergeBlock(base: Record<string, unknown>, override: Record<string, unknown>, props: Readonly<Record<string, SchemaNode>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const schema = props[key];
+    const form = schema?.type === 'array' ? listForm(value) : undefined;
+    if (form !== undefined) {
+      merged[key] = form.kind === 'replace' ? form.items : [...(Array.isArray(merged[key]) ? merged[key] as unknown[] : []), ...form.items];
+    } else if (schema?.properties !== undefined && isRecord(value) && usesForm(value, schema.properties)) {
+      merged[key] = mergeBlock(isRecord(merged[key]) ? merged[key] : {}, value, schema.properties);
+    } else {
+      merged[key] = value;
+    }
+  }
+  return merged;
+}
+
+/** Whether a nested block writes any of its lists in the append/replace form. */
+function usesForm(value: Record<string, unknown>, props: Readonly<Record<string, SchemaNode>>): boolean {
+  return Object.entries(value).some(([k, v]) => {
+    const s = props[k];
+    if (s?.type === 'array') return listForm(v) !== undefined;
+    return s?.properties !== undefined && isRecord(v) && usesForm(v, s.properties);
+  });
 }
 
 function listForm(value: unknown): { kind: 'append' | 'replace'; items: unknown[] } | undefined {

@@ -27,3 +27,16 @@ test('only list-typed keys take the forms: a record key named "append" is data',
   const out = mergeStageConfigs(api, { 'response-filter': { visibleTo: { append: ['admin'] } } }, registry);
   assert.deepEqual(out['response-filter']?.visibleTo, { append: ['admin'] });
 });
+
+test('lists inside a nested block take the forms too: the block is then merged key by key (waf exclusions)', () => {
+  const waf = { waf: { customRules: '', exclusions: { removeById: [942100], removeByTag: ['attack-xss'] }, response: { inspect: 'always', maxBodyBytes: 1024 } } };
+  const added = mergeStageConfigs(waf, { waf: { exclusions: { removeById: { append: [920350] } } } }, registry);
+  assert.deepEqual(added.waf?.exclusions, { removeById: [942100, 920350], removeByTag: ['attack-xss'] }, 'the other exclusion lists stay');
+  const replaced = mergeStageConfigs(waf, { waf: { exclusions: { removeById: { replace: [920350] } } } }, registry);
+  assert.deepEqual(replaced.waf?.exclusions, { removeById: [920350], removeByTag: ['attack-xss'] });
+  const plain = mergeStageConfigs(waf, { waf: { exclusions: { removeById: [920350] } } }, registry);
+  assert.deepEqual(plain.waf?.exclusions, { removeById: [920350] }, 'a nested block without a form replaces the API\'s block, as before');
+  const other = mergeStageConfigs(waf, { waf: { response: { inspect: 'off' } } }, registry);
+  assert.deepEqual(other.waf?.response, { inspect: 'off' });
+  assert.deepEqual(waf.waf.exclusions.removeById, [942100], 'the API config is not changed');
+});

@@ -1,5 +1,5 @@
 import type { ClientErrorCode } from '../errors/index.js';
-import { publishSecurityEvent, type SecurityEventInput } from '../observability/channels.js';
+import { answerPublished, publishSecurityEvent, type SecurityEventInput } from '../observability/channels.js';
 import { eventPath } from '../observability/event-path.js';
 import type { Exchange } from './exchange.js';
 
@@ -89,13 +89,16 @@ export interface RefusedRequest {
 
 /**
  * Publishes a gateway refusal as a security event (kind by code, see REFUSALS; the reason is the
- * code without its prefix, lower-cased). Codes a stage reports itself are ignored.
+ * code without its prefix, lower-cased). A stage's refusal is left to the stage's own event, unless
+ * none carrying the answer was published for the request (a stage that refuses without an event,
+ * such as an anomaly block for the rest of its duration): then it is `request.refused`.
  *
  * @example
  * publishRefusalOf({ requestId, method: 'GET', path: '/x', client: '::1', api: '', operationId: undefined }, 'PCL_BAD_HEADER', 400);
  */
 export function publishRefusalOf(r: RefusedRequest, code: ClientErrorCode, status: number, stage?: string): void {
-  const entry = REFUSALS[code];
+  const entry = REFUSALS[code] ?? (stage !== undefined && status < 500 && !answerPublished(r.requestId)
+    ? { kind: 'request.refused', severity: 'low' as const, stage } : undefined);
   if (entry === undefined) return;
   publishSecurityEvent(() => ({
     kind: entry.kind, reason: code.slice(4).toLowerCase(), requestId: r.requestId, api: r.api, operationId: r.operationId,

@@ -17,11 +17,19 @@ function cli(args: string[], cwd?: string): Promise<{ code: number | null; stdou
   });
 }
 
-const COMMANDS = ['start', 'validate', 'routes', 'schema', 'audit', 'keys', 'fle', 'totp', 'revoke'];
+/** The commands the top-level usage lists (`  start -c FILE ...`), so a new command is covered by this test as soon as it is listed. */
+function commandsOf(usage: string): string[] {
+  const list = usage.slice(usage.indexOf('Commands:'));
+  return [...new Set([...list.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]!))];
+}
 
 test('portcullis <command> --help prints that command\'s usage, options and an example', async () => {
   const top = await cli(['--help']);
   assert.equal(top.code, 0);
+  const COMMANDS = commandsOf(top.stdout);
+  for (const c of ['start', 'validate', 'routes', 'schema', 'audit', 'keys', 'fle', 'totp', 'revoke', 'inventory', 'lint', 'scan', 'report']) {
+    assert.ok(COMMANDS.includes(c), `${c} in ${COMMANDS.join(' ')}`);
+  }
   const texts = new Set<string>();
   for (const command of COMMANDS) {
     for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
@@ -35,6 +43,8 @@ test('portcullis <command> --help prints that command\'s usage, options and an e
   }
   assert.equal(texts.size, COMMANDS.length, 'one text per command');
   assert.match((await cli(['start', '--help'])).stdout, /--workers N/);
+  const version = await cli(['version', '--help']);
+  assert.match(version.stdout, /^Usage: portcullis --version/, 'help, not the version');
   const unknown = await cli(['help', 'nope']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /unknown command "nope"/);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { KeyValueStore } from '../../store/store.js';
 import { reachedStep, worse, type Step } from './ladder.js';
 
@@ -6,7 +5,7 @@ import { reachedStep, worse, type Step } from './ladder.js';
 export interface LoginKeys {
   readonly ip: string;
   readonly subnet: string;
-  /** Hash of the normalised username; undefined when the body gave none. */
+  /** The account key (hashed by the request key); undefined when the request gave none. */
   readonly user: string | undefined;
 }
 
@@ -26,8 +25,8 @@ export interface LoginVerdict {
   readonly reason: 'ip' | 'subnet' | 'username' | 'distinct-usernames' | undefined;
 }
 
-// Store keys; the username is hashed so neither a secret-looking value nor a long or
-// separator-laden one reaches the store or its keys.
+// Store keys; the account comes hashed (src/pipeline/request-key.ts), so neither a secret-looking
+// value nor a long or separator-laden one reaches the store or its keys.
 const k = {
   ip: (ip: string) => `bot:login:ip:${ip}`,
   subnet: (net: string) => `bot:login:net:${net}`,
@@ -35,45 +34,6 @@ const k = {
   pair: (ip: string, user: string) => `bot:login:ipu:${ip}:${user}`,
   distinct: (ip: string) => `bot:login:ipn:${ip}`,
 };
-
-/**
- * A username as counted: NFKC, trimmed, lower-cased, then hashed (so `Alice` and ` alice` are one
- * account, and the key has a fixed length).
- *
- * @example
- * usernameKey(' Alice '); // same as usernameKey('alice')
- */
-export function usernameKey(raw: string): string {
-  return createHash('sha256').update(raw.normalize('NFKC').trim().toLowerCase()).digest('base64url').slice(0, 22);
-}
-
-/**
- * Reads the username from a request body: JSON by pointer, or a form field named by the pointer's
- * last segment. Undefined for anything else (a non-string, a missing field, an unparsable body).
- *
- * @example
- * usernameFrom(Buffer.from('{"user":{"name":"alice"}}'), 'application/json', '/user/name'); // 'alice'
- */
-export function usernameFrom(body: Buffer | undefined, contentType: string | undefined, pointer: string): string | undefined {
-  if (body === undefined || body.length === 0) return undefined;
-  const segments = pointer.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
-  const type = (contentType ?? '').toLowerCase();
-  if (type.includes('application/x-www-form-urlencoded')) {
-    const v = new URLSearchParams(body.toString('utf8')).get(segments.at(-1) ?? '');
-    return v === null || v === '' ? undefined : v;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  for (const s of segments) {
-    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, s)) return undefined;
-    value = (value as Record<string, unknown>)[s];
-  }
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 const count = async (store: KeyValueStore, key: string): Promise<number> => Number(await store.get(key) ?? 0) || 0;
 

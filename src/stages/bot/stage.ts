@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError } from '../../errors/index.js';
+import { answerOf, GatewayError, type ClientErrorCode } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
@@ -10,7 +10,7 @@ import { numericParam, parseEnumeration, updateEnumeration } from './enumeration
 import { compileLadder, durationMs, reachedStep, type Step } from './ladder.js';
 import { compileRequestKey } from '../../pipeline/request-key.js';
 import { headerOrderOf } from '../../pipeline/header-order.js';
-import { loginVerdict, recordLoginFailure, recordLoginSuccess, usernameFrom, usernameKey, type LoginKeys } from './login.js';
+import { loginVerdict, recordLoginFailure, recordLoginSuccess, type LoginKeys } from './login.js';
 import type { BotConfig } from './schema.js';
 import { compileHeaderSignals, userAgentAllowed } from './signals.js';
 
@@ -63,7 +63,9 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
   const fingerprintAllowed = (ctx: RequestContext) => (ctx.client.ja4 !== undefined && allowJa4.has(ctx.client.ja4)) || (allowOrders.size > 0 && allowOrders.has(headerOrderOf(ctx)));
   const fingerprintDenied = (ctx: RequestContext) => fp.weight > 0 && ((ctx.client.ja4 !== undefined && denyJa4.has(ctx.client.ja4)) || (denyOrders.size > 0 && denyOrders.has(headerOrderOf(ctx))));
   if (login.accountKey !== undefined && login.usernamePointer !== undefined) throw new Error('bot: login.accountKey and login.usernamePointer both name the account; keep one');
-  const accountKey = login.accountKey === undefined ? undefined : compileRequestKey(login.accountKey, { ipv6Prefix: 64, apiKeyClaim: config.apiKeyClaim, fold: true });
+  // usernamePointer is the one-part account key `body:POINTER`: one reading of the body for both.
+  const accountParts = login.accountKey ?? (login.usernamePointer !== undefined ? [`body:${login.usernamePointer}`] : undefined);
+  const accountKey = accountParts === undefined ? undefined : compileRequestKey(accountParts, { ipv6Prefix: 64, apiKeyClaim: config.apiKeyClaim, fold: true });
   const isLogin = deps.operationId !== undefined && (login.operations.includes(deps.operationId) || deps.operation?.extensions['x-portcullis-login'] === true);
   const challenge = `OTP realm="${config.realm ?? deps.apiName}", header="${config.stepUpHeader}", error="step_up_required"`;
   const enforcing = config.mode === 'enforce';
@@ -82,11 +84,22 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
     return allowPrincipals.has(p.id) || (typeof keyId === 'string' && allowKeys.has(keyId));
   };
 
-  const event = (ctx: RequestContext, kind: string, reason: string, step: Step, ruleIds: readonly string[]) => publishSecurityEvent(() => ({
+  /** The refusal `apply` answers a step with now (none for log, delay and a satisfied step-up). */
+  const answerFor = (ctx: RequestContext, step: Step): ClientErrorCode | undefined => {
+    switch (step.action) {
+      case '429': return 'PCL_BOT_THROTTLED';
+      case 'block': return 'PCL_BOT_BLOCKED';
+      case 'step-up': return ctx.principal?.claims['stepUp'] === 'totp' ? undefined : 'PCL_BOT_STEP_UP_REQUIRED';
+      default: return undefined;
+    }
+  };
+  // `answer`: the refusal applied now; a step settled after authentication is published without one
+  // (the refusal path publishes `request.refused` if it then refuses).
+  const event = (ctx: RequestContext, kind: string, reason: string, step: Step, ruleIds: readonly string[], answer?: ClientErrorCode) => publishSecurityEvent(() => ({
     kind, reason, requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId, client: ctx.client.ip,
     ...(ctx.principal !== undefined ? { principal: ctx.principal.id } : {}),
     severity: step.action === 'block' ? 'high' : step.action === 'log' ? 'low' : 'medium',
-    stage: STAGE_NAME, ruleIds, enforced: enforcing && step.action !== 'log',
+    stage: STAGE_NAME, ruleIds, enforced: enforcing && step.action !== 'log', ...answerOf(answer, enforcing),
   }));
 
   const apply = async (ctx: RequestContext, step: Step, source: Source): Promise<Decision> => {
@@ -154,13 +167,14 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
     }
     const step = reachedStep(actions, score);
     if (step === undefined) return CONTINUE;
-    event(ctx, 'bot.detected', fired[0] ?? 'score', step, fired.slice(0, 5));
+    // Settled after authentication: an allow-listed principal may be behind it, or a code may satisfy step-up.
+    const deferred = ctx.credentialed || step.action === 'step-up';
+    event(ctx, 'bot.detected', fired[0] ?? 'score', step, fired.slice(0, 5), deferred ? undefined : answerFor(ctx, step));
     if (step.action === 'log') {
       ctx.findings.push({ stage: STAGE_NAME, code: 'bot.detected', message: `bot score ${score}: ${fired.join(', ')}`, enforced: false, ruleIds: fired });
       return CONTINUE;
     }
-    // Settled after authentication: an allow-listed principal may be behind it, or a code may satisfy step-up.
-    if (ctx.credentialed || step.action === 'step-up') {
+    if (deferred) {
       pending.set(ctx, { step, source: 'bot' });
       return CONTINUE;
     }
@@ -179,11 +193,10 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
 
   const inspectLogin = async (ctx: RequestContext): Promise<Decision> => {
     if (allowed.has(ctx) || principalAllowed(ctx)) return CONTINUE;
-    const raw = login.usernamePointer === undefined ? undefined : usernameFrom(ctx.body, ctx.headers['content-type'], login.usernamePointer);
     const keys: LoginKeys = {
       ip: clientOf(ctx),
       subnet: subnetOf(ctx.client.ip, config.ipv4Subnet, config.ipv6Subnet),
-      user: accountKey !== undefined ? accountKey.of(ctx) : raw === undefined ? undefined : usernameKey(raw),
+      user: accountKey?.of(ctx),
     };
     loginKeysOf.set(ctx, keys);
     let verdict;
@@ -194,7 +207,7 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
     }
     const step = verdict.step;
     if (step === undefined) return CONTINUE;
-    event(ctx, 'credential-stuffing.detected', verdict.reason ?? 'ip', step, [`login-${verdict.reason ?? 'ip'}`]);
+    event(ctx, 'credential-stuffing.detected', verdict.reason ?? 'ip', step, [`login-${verdict.reason ?? 'ip'}`], answerFor(ctx, step));
     return apply(ctx, step, 'login');
   };
 
@@ -211,6 +224,6 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
     : { 'pre-auth': preAuth, limit: afterAuth };
   return {
     name: STAGE_NAME, order: STAGE_ORDER, mode: config.mode, onError: config.onError, handlers,
-    ...(isLogin && (login.usernamePointer !== undefined || accountKey?.needsBody === true) ? { needsRequestBody: true } : {}),
+    ...(isLogin && accountKey?.needsBody === true ? { needsRequestBody: true } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors/index.js';
+import { answerOf, GatewayError } from '../../errors/index.js';
 import { publishLifecycleUse, publishSecurityEvent } from '../../observability/channels.js';
 import type { OperationInfo } from '../../openapi/types.js';
 import { CONTINUE, reject, type Decision, type Stage } from '../../pipeline/stage.js';
@@ -83,7 +83,7 @@ export function createLifecycleStage(config: LifecycleConfig, op: OperationInfo 
     if (plan.goneAt === undefined || now() < plan.goneAt) return CONTINUE;
     publishSecurityEvent(() => ({
       kind: 'lifecycle.gone', reason: 'retired', requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId,
-      client: ctx.client.ip, severity: 'low', stage: 'lifecycle', enforced: config.mode === 'enforce',
+      client: ctx.client.ip, severity: 'low', stage: 'lifecycle', enforced: config.mode === 'enforce', ...answerOf('PCL_GONE', config.mode === 'enforce'),
     }));
     return reject(new GatewayError('PCL_GONE', {
       detail: `This ${ctx.route.operationId === undefined ? 'API' : 'operation'} was retired on ${new Date(plan.sunsetAt!).toUTCString()}.`,

@@ -25,6 +25,8 @@ interface CompiledRule {
   readonly headers: readonly (readonly [string, string | null])[];
   /** The replacement body and its Content-Type, when the rule replaces the body. */
   readonly body: { readonly of: BodyOf; readonly contentType: string } | undefined;
+  /** The problem code the client gets, when the rule answers with a problem document. */
+  readonly code: string | undefined;
 }
 
 function compileRule(rule: ResponseRuleConfig, index: number): CompiledRule {
@@ -66,6 +68,7 @@ function compileRule(rule: ResponseRuleConfig, index: number): CompiledRule {
     setStatus: set.status ?? (set.problem !== undefined ? CLIENT_ERRORS[set.problem.code as ClientErrorCode].status : undefined),
     headers: Object.entries(set.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const),
     body,
+    code: set.problem?.code,
   };
 }
 
@@ -120,6 +123,7 @@ export function createResponseRulesStage(cfg: ResponseRulesConfig, _deps: StageD
       severity: 'info', stage: STAGE_NAME, ruleIds: [rule.name], excerpt: `status ${from}`, enforced: enforcing,
       // The event stands for what the client got: enough to reconstruct the exchange from the events alone.
       method: ctx.method, path: eventPath(ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`), status: enforcing ? (rule.setStatus ?? from) : from,
+      ...(enforcing && rule.code !== undefined ? { code: rule.code } : {}),
     }));
     if (!enforcing) return CONTINUE;
     if (rule.body !== undefined && res.body === undefined && res.oversize === true) {
