@@ -100,6 +100,11 @@ describe('anomaly detection through a real gateway (Redis store)', () => {
     assert.ok(blocked !== undefined, 'blocked once the state is written back');
     assert.equal(blocked.headers.get('content-type'), 'application/problem+json');
     assert.equal((await blocked.json() as { code: string }).code, 'PCL_ANOMALY_BLOCKED');
+    // The stage refuses without an event of its own for the rest of the block: the gateway publishes one (issue 14 item 1).
+    const id = blocked.headers.get('x-request-id');
+    const refusal = await gw.waitForLog((l) => l.event === 'request.refused' && l.reqId === id, 15_000);
+    assert.equal(refusal.stage, 'anomaly');
+    assert.equal(refusal.reason, 'anomaly_blocked');
     const retry = Number(blocked.headers.get('retry-after'));
     assert.ok(retry > 200 && retry <= 300, `Retry-After ${retry}`);
     assert.equal((await get('/v1/books', 'bystander')).status, 200);
