@@ -37,7 +37,9 @@ const REFUSALS: Partial<Record<ClientErrorCode, { kind: string; severity: Securi
  * Client codes whose event is published elsewhere: by the stage that refuses (it knows the
  * reason better than the code), by the security bridge from their own channel (upstream errors),
  * by the shed ledger (aggregated `overload.shed`), or not a refusal of a client request at all
- * (admin API answers, which the audit trail records). Together with REFUSALS this covers every
+ * (admin API answers, which the audit trail records). A stage that refuses without an event
+ * carrying the answer (an anomaly block for the rest of its duration) is backed up by
+ * `request.refused` in publishRefusalOf. Together with REFUSALS this covers every
  * client code; a test keeps it so, so a new code cannot silently go without an event.
  */
 export const REFUSALS_PUBLISHED_ELSEWHERE: ReadonlySet<ClientErrorCode> = new Set<ClientErrorCode>([
