@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CelInput } from '@bufbuild/cel';
-import { compileCondition } from './cel.js';
+import { compileCondition } from '../../policy/cel.js';
 import { authzCtx, jsonResponse } from './test-support.js';
-import { principalVar, requestVar, responseVar } from './variables.js';
+import { principalVar, requestVar, responseVar } from '../../policy/variables.js';
 import type { RequestContext } from '../../pipeline/context.js';
 
 const VARS = ['principal', 'request', 'response', 'item'];

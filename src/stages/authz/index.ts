@@ -22,5 +22,5 @@ export const authz: StageFactory<AuthzConfig> = {
   create: (config, deps) => createAuthzStage(config, deps),
 };
 export { createAuthzStage, type DenyReason } from './stage.js';
-export { compileCondition, type CompiledCondition } from './cel.js';
+export { compileCondition, type CompiledCondition } from '../../policy/cel.js';
 export { AuthzSchema, type AuthzConfig, type AuthzRule, type AuthzResponseRule } from './schema.js';

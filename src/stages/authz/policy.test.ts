@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileCondition } from './cel.js';
+import { compileCondition } from '../../policy/cel.js';
 import { authzStage } from './test-support.js';
 
 test('CEL: syntax errors, unknown variables and misplaced variables are load-time errors with their config path', async () => {

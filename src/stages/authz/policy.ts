@@ -1,7 +1,7 @@
-import { compileCondition, type CompiledCondition } from './cel.js';
+import { compileCondition, type CompiledCondition } from '../../policy/cel.js';
 import type { AuthzConfig } from './schema.js';
-import { checkIdComparisons, type OperationSchemas } from './id-comparisons.js';
-import type { RequestFields } from './variables.js';
+import { checkIdComparisons, type OperationSchemas } from '../../policy/id-comparisons.js';
+import type { RequestFields } from '../../policy/variables.js';
 
 /** The operation a stage is compiled for, as the rules see it. */
 export interface OperationFacts {

@@ -1,8 +1,8 @@
 import type { CelInput } from '@bufbuild/cel';
 import { responseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
-import { allHold } from './cel.js';
+import { allHold } from '../../policy/cel.js';
 import type { CompiledResponseRule } from './policy.js';
-import { responseVar } from './variables.js';
+import { responseVar } from '../../policy/variables.js';
 
 /** What the response checks concluded. */
 export type ResponseOutcome =

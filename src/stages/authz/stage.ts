@@ -3,11 +3,11 @@ import { answerOf, GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import { forgetResponseJson, replaceResponseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
-import { allHold } from './cel.js';
+import { allHold } from '../../policy/cel.js';
 import { compilePolicy, type CompiledRule } from './policy.js';
 import { checkResponse } from './response-check.js';
 import type { AuthzConfig } from './schema.js';
-import { principalVar, requestVar } from './variables.js';
+import { principalVar, requestVar } from '../../policy/variables.js';
 
 const NAME = 'authz';
 const ORDER = 600;

@@ -4,10 +4,9 @@ import { publishSecurityEvent } from '../../observability/channels.js';
 import { eventPath } from '../../observability/event-path.js';
 import type { RequestContext, ResponseContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
-// The CEL environment and variables of the policy language are authz's; shared here so a
-// condition means the same in both stages (to move to a shared module with authz).
-import { compileCondition, type CompiledCondition } from '../authz/cel.js';
-import { principalVar, requestVar, responseVar } from '../authz/variables.js';
+// One policy language for authz and response rules (src/policy): a condition means the same in both.
+import { compileCondition, type CompiledCondition } from '../../policy/cel.js';
+import { principalVar, requestVar, responseVar } from '../../policy/variables.js';
 import { contentTypeMatcher, isJsonType, statusMatcher } from './match.js';
 import type { ResponseRuleConfig, ResponseRulesConfig } from './schema.js';
 

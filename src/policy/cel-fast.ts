@@ -9,7 +9,7 @@
  * which is a CEL error; a number, which CEL compares by its own rules; a Map or class instance)
  * is `undefined`, and the caller evaluates the expression with the library as before.
  */
-import type { Principal, RequestContext } from '../../pipeline/context.js';
+import type { Principal, RequestContext } from '../pipeline/context.js';
 
 /** What a fast condition reads: the request, and on the response side the parsed body and list item. */
 export interface FastFacts {

@@ -1,3 +1,7 @@
+/**
+ * The policy language (CEL) shared by the authz and response-rules stages: compiled once at load,
+ * the same environment and variables in both, so a condition means the same wherever it is written.
+ */
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { compileFast, type FastCondition, type FastFacts } from './cel-fast.js';

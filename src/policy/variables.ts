@@ -1,7 +1,7 @@
 import { celMap, type CelInput } from '@bufbuild/cel';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import type { Principal, RequestContext, ResponseContext } from '../../pipeline/context.js';
-import { headerOrderOf } from '../../pipeline/header-order.js';
+import type { Principal, RequestContext, ResponseContext } from '../pipeline/context.js';
+import { headerOrderOf } from '../pipeline/header-order.js';
 
 const ANONYMOUS = celMap(new Map<string, unknown>([['id', ''], ['kind', 'anonymous'], ['roles', []], ['scopes', []], ['claims', {}], ['authenticated', false]]) as never);
 
