@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
@@ -28,13 +28,17 @@ const NOT_RUN: Readonly<Record<string, string>> = {
  * file): each has its own end-to-end test, named here.
  */
 const TESTED_ELSEWHERE: readonly [RegExp, string][] = [
-  [/^portcullis lint /, 'test/e2e/lint.test.ts runs lint through the CLI (text, JSON, SARIF, --fail-on)'],
-  [/^portcullis scan /, 'test/e2e/scan.test.ts scans examples/vulnerable-shop directly and behind a gateway'],
-  [/^portcullis report /, 'test/e2e/report.test.ts renders the report (HTML in Chromium, PDF) from an event file'],
+  [/^portcullis scan /, 'test/e2e/scan.test.ts scans examples/vulnerable-shop directly and behind a gateway (JUnit too)'],
   [/^node dist\/examples\/vulnerable-shop\/server\.js &$/, 'test/e2e/scan.test.ts starts the vulnerable shop'],
 ];
 
 interface ReadmeCommand { readonly line: number; readonly command: string; readonly comment: string }
+
+/**
+ * README commands run here with the quickstart's files in place of the reader's: the command as
+ * written, only its paths replaced (their output goes to a temporary folder, never the repository).
+ */
+const RUN_WITH_QUICKSTART_FILES: readonly RegExp[] = [/^portcullis lint /, /^portcullis report /];
 
 /** The commands of the README's ```sh blocks: continuation lines joined, the trailing comment split off. */
 export function readmeCommands(markdown: string): ReadmeCommand[] {
@@ -69,6 +73,7 @@ describe('README commands against a started quickstart gateway', () => {
   let up: DemoUpstream;
   let gw: GatewayProcess;
   let configFile: string;
+  let workDir: string;
   const commands = readmeCommands(readFileSync(join(root, 'README.md'), 'utf8'));
 
   before(async () => {
@@ -82,7 +87,11 @@ describe('README commands against a started quickstart gateway', () => {
     cfg.watch = false;
     cfg.apis[0]!.upstream = `http://127.0.0.1:${up.port}`;
     cfg.apis[0]!.openapi = join(dir, 'openapi.yaml');
-    configFile = writeConfig(stringify(cfg)).file;
+    // The JSON-lines event file `portcullis report --events` reads, filled by the curls below.
+    (cfg as Record<string, unknown>).sinks = { file: [{ name: 'events', path: './events.jsonl', flushIntervalMs: 100 }] };
+    const written = writeConfig(stringify(cfg));
+    configFile = written.file;
+    workDir = written.dir;
     // `portcullis start -c portcullis.yaml` of the README: the gateway under test.
     gw = await startGatewayProcess(configFile, { timeoutMs: 60_000 });
   });
@@ -96,7 +105,7 @@ describe('README commands against a started quickstart gateway', () => {
     assert.ok(commands.some((c) => c.command.startsWith('npx portcullis start')));
     for (const c of commands) {
       const known = c.command.startsWith('curl ') || c.command.startsWith('npx portcullis ') || NOT_RUN[c.command] !== undefined
-        || TESTED_ELSEWHERE.some(([re]) => re.test(c.command));
+        || RUN_WITH_QUICKSTART_FILES.some((re) => re.test(c.command)) || TESTED_ELSEWHERE.some(([re]) => re.test(c.command));
       assert.ok(known, `README.md:${c.line}: no way to test "${c.command}": teach examples/quickstart/readme.test.ts to run it`);
     }
   });
@@ -133,6 +142,34 @@ describe('README commands against a started quickstart gateway', () => {
       assert.equal(r.code, 0, `README.md:${c.line} ${c.command}\n${r.stderr}`);
       if (sub === 'validate') assert.match(r.stdout, /OK \(1 API, \d+ routes\)/);
       if (sub === 'routes') assert.match(r.stdout, /METHOD\s+PATH\s+API/);
+    }
+  });
+
+  it('the security-testing commands run as written, on the quickstart\'s document, config and events (lint, report)', async () => {
+    const run = commands.filter((c) => RUN_WITH_QUICKSTART_FILES.some((re) => re.test(c.command)));
+    assert.equal(run.length, 2, JSON.stringify(run));
+    const events = join(workDir, 'events.jsonl');
+    for (let i = 0; i < 50 && !existsSync(events); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const c of run) {
+      const args = c.command.replace(/^portcullis /, '')
+        .replace('api/openapi.yaml', join(dir, 'openapi.yaml'))
+        .replace('-c portcullis.yaml', `-c ${configFile}`)
+        .replace('/var/log/portcullis/events.jsonl', events)
+        .replace(/-o (\S+)/, (_m, out: string) => `-o ${join(workDir, out)}`);
+      const r = await sh(`${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${args}`);
+      const where = `README.md:${c.line} ${c.command}\n${r.stderr}`;
+      if (c.command.startsWith('portcullis lint ')) {
+        // --fail-on high: 1 is the gate closing on a finding, not a failure to run.
+        assert.ok(r.code === 0 || r.code === 1, where);
+        const sarif = JSON.parse(readFileSync(join(workDir, 'lint.sarif'), 'utf8')) as { version: string; runs: unknown[] };
+        assert.equal(sarif.version, '2.1.0', where);
+        assert.equal(sarif.runs.length, 1, where);
+      } else {
+        assert.equal(r.code, 0, where);
+        const html = readFileSync(join(workDir, 'report.html'), 'utf8');
+        assert.match(html, /<html[\s>]/i, where);
+        assert.match(html, /OWASP/, where);
+      }
     }
   });
 });
