@@ -54,12 +54,14 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
     x.integration = integ.name;
     const lit = literalAddress(hostname);
     if (lit !== undefined && addressRefusal(integ.policy, lit) !== undefined) { refuse(refusal('PCL_EGRESS_ADDRESS_REFUSED', 'address_refused', 'The destination address is not allowed.')); return; }
-    if (integ.rate !== undefined && !integ.rate.take()) {
-      refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'Retry-After': String(integ.rate.retryAfterSeconds()) } }));
-      return;
-    }
-    if (integ.breaker !== undefined && !integ.breaker.canRequest()) { refuse(refusal('PCL_UPSTREAM_CIRCUIT_OPEN', 'circuit_open', 'The third party is failing; retry later.')); return; }
-    void resolveChecked(integ.lookup, lit ?? hostname).then((r) => {
+    void (async () => {
+      const budget = integ.rate === undefined ? undefined : await integ.rate.take();
+      if (budget !== undefined && !budget.allowed) {
+        refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'Retry-After': String(budget.retryAfterSeconds) } }));
+        return;
+      }
+      if (integ.breaker !== undefined && !integ.breaker.canRequest()) { refuse(refusal('PCL_UPSTREAM_CIRCUIT_OPEN', 'circuit_open', 'The third party is failing; retry later.')); return; }
+      const r = await resolveChecked(integ.lookup, lit ?? hostname);
       if ('error' in r) {
         integ.breaker?.onAbort();
         refuse(r.error === ADDRESS_REFUSED_CODE
@@ -88,6 +90,6 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
       });
       socket.once('close', () => upstream.destroy());
       upstream.once('close', () => { if (established) socket.destroy(); });
-    });
+    })().catch(() => { socket.destroy(); });
   };
 }

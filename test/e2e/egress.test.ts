@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -11,6 +12,8 @@ import { E2E_PREAMBLE } from '../helpers/config.js';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { REDIS_URL, removeRunKeysAfter } from '../helpers/redis.js';
+import { startVaultStub, type VaultStub } from '../helpers/vault.js';
 
 /** The third party's contract: the gateway refuses any response outside it. */
 const PARTNER_DOC = `openapi: 3.0.3
@@ -37,6 +40,19 @@ components:
   schemas:
     Rate: { type: object, required: [rate], properties: { rate: { type: number } } }
 `;
+
+/** Where the `hops` integration's provider redirects each path to (a provider that may be compromised). */
+const HOPS = (port: number): Record<string, string> => ({
+  '/hop/same': '/hop/landed',
+  '/hop/other-origin': `http://b.hops.test:${port}/hop/landed`,
+  '/hop/rebound': `http://lo2.hops.test:${port}/hop/landed`,
+  '/hop/meta': `http://meta.hops.test:${port}/latest/meta-data/`,
+  '/hop/decimal': `http://2852039166:${port}/latest/meta-data/?token=provider-secret`,
+  '/hop/octal': `http://0177.0.0.2:${port}/hop/landed`,
+  '/hop/loop': '/hop/loop',
+  '/hop/userinfo': `http://user:pw@b.hops.test:${port}/hop/landed`,
+  '/hop/post': '/hop/landed',
+});
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string; json: Record<string, unknown> }
 
@@ -104,6 +120,7 @@ describe('egress gateway: applications reach third parties only as the integrati
         '/v1/wrongtype': '{"rate":"1.2; DROP TABLE"}',
       };
       if (req.url === '/v1/teapot') { res.writeHead(418, { 'content-type': 'text/plain' }); res.end('teapot'); return; }
+      if (req.url === '/v1/downgrade') { res.writeHead(302, { location: `http://plain.partner.test:${plain.port}/v1/x` }); res.end(); return; }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(bodies[req.url ?? ''] ?? '{}');
     });
@@ -113,6 +130,8 @@ describe('egress gateway: applications reach third parties only as the integrati
     plain = await startUpstream((req, res, body) => {
       if (req.url === '/redirect/out') { res.writeHead(302, { location: `http://meta.partner.test:${plain.port}/v1/x` }); res.end(); return; }
       if (req.url === '/redirect/in') { res.writeHead(302, { location: '/v1/landed' }); res.end(); return; }
+      const hop = HOPS(plain.port)[req.url ?? ''];
+      if (hop !== undefined) { res.writeHead(302, { location: hop, 'content-type': 'text/plain' }); res.end('moved'); return; }
       if (req.url === '/v1/big') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ pad: 'x'.repeat(5000) })); return; }
       if (req.url === '/v1/slow') return; // never answers: the gateway's headers timeout must
       if (req.url === '/v1/html') { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<script>alert(1)</script>'); return; }
@@ -138,6 +157,10 @@ egress:
     meta.partner.test: [169.254.169.254]
     rebind.partner.test: [93.184.216.34, 127.0.0.1]
     ula.partner.test: ['fd00:ec2::254']
+    a.hops.test: [127.0.0.1]
+    b.hops.test: [127.0.0.1]
+    lo2.hops.test: [127.0.0.2]
+    meta.hops.test: [169.254.169.254]
   integrations:
     - name: rates
       hosts: [api.partner.test]
@@ -198,6 +221,27 @@ egress:
       hosts: ['*']
       ports: [${plain.port}]
       connect: true
+    - name: hops
+      hosts: ['*.hops.test', 169.254.169.254, 127.0.0.2]
+      ports: [${plain.port}]
+      upstream: http://a.hops.test:${plain.port}
+      methods: [GET, POST]
+      paths: [/hop, /latest]
+      headers:
+        x-api-key: hops-injected-key
+      maxRedirects: 2
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: securehops
+      hosts: [api.partner.test, plain.partner.test]
+      ports: [${partnerPort}, ${plain.port}]
+      upstream: https://api.partner.test:${partnerPort}/v1
+      paths: [/v1]
+      maxRedirects: 2
+      upstreamTls:
+        ca: ./partner-ca.crt
+      addressGuard:
+        allow: [127.0.0.1/32]
 `;
     const written = writeConfig(yaml, { 'partner.yaml': PARTNER_DOC, 'partner-key.txt': 'k-partner-secret\n' });
     dir = written.dir;
@@ -323,6 +367,49 @@ egress:
     assert.deepEqual([out.status, out.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
   });
 
+  test('redirects to the same origin keep the credentials; to another origin they carry neither the integration\'s nor the application\'s', async () => {
+    const app = { authorization: 'Bearer app-own', cookie: 'session=app-own' };
+    const same = await proxyRequest(egress, '/egress/hops/hop/same', { headers: app });
+    assert.equal(same.status, 200, same.body);
+    const landed = plain.seen.at(-1)!;
+    assert.deepEqual([landed.url, landed.headers['x-api-key'], landed.headers.authorization], ['/hop/landed', 'hops-injected-key', 'Bearer app-own']);
+    const other = await proxyRequest(egress, '/egress/hops/hop/other-origin', { headers: app });
+    assert.equal(other.status, 200, other.body);
+    const moved = plain.seen.at(-1)!;
+    assert.equal(moved.headers.host, `b.hops.test:${plain.port}`);
+    assert.deepEqual([moved.headers['x-api-key'], moved.headers.authorization, moved.headers.cookie], [undefined, undefined, undefined]);
+  });
+
+  test('attack: a provider redirects into the network; every hop goes through the address guard again (literal spellings and DNS answers)', async () => {
+    const before = plain.seen.length;
+    for (const p of ['/hop/rebound', '/hop/meta', '/hop/decimal', '/hop/octal']) {
+      const a = await proxyRequest(egress, `/egress/hops${p}`);
+      assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_ADDRESS_REFUSED'], p);
+      assert.doesNotMatch(a.body, /169\.254|127\.0\.0|2852039166/, 'the application does not learn where the hop pointed');
+    }
+    assert.equal(plain.seen.length, before + 4, 'only the redirecting requests reached a server');
+    const e = await eventFor(await proxyRequest(egress, '/egress/hops/hop/decimal'));
+    assert.deepEqual([e.event, e.reason, e.severity], ['egress.refused', 'redirect_refused', 'high']);
+    assert.match(String(e.excerpt), /^address_refused: http:\/\/2852039166:\d+\/latest\/meta-data\/$/, 'the excerpt says where the hop pointed, without the query');
+  });
+
+  test('redirects are bounded (maxRedirects), userinfo and https-to-http hops are refused, and only GET/HEAD are followed', async () => {
+    const before = plain.seen.length;
+    const loop = await proxyRequest(egress, '/egress/hops/hop/loop');
+    assert.deepEqual([loop.status, loop.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
+    assert.equal(plain.seen.length, before + 3, 'the first request and two followed hops, then refused');
+    const userinfo = await proxyRequest(egress, '/egress/hops/hop/userinfo');
+    assert.deepEqual([userinfo.status, userinfo.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
+    const afterHops = plain.seen.length;
+    const down = await proxyRequest(egress, '/egress/securehops/downgrade');
+    assert.deepEqual([down.status, down.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
+    assert.equal(plain.seen.length, afterHops, 'nothing was sent in plain text');
+    const post = await proxyRequest(egress, '/egress/hops/hop/post', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(post.status, 302, 'a POST redirect goes back to the application, whose next request is checked on its own');
+    assert.equal(post.headers.location, '/hop/landed');
+    assert.equal(plain.seen.at(-1)!.url, '/hop/post');
+  });
+
   test('response size and content type bounds: 502 PCL_EGRESS_RESPONSE_REJECTED', async () => {
     for (const p of ['/v1/big', '/v1/html']) {
       const a = await proxyRequest(egress, `http://plain.partner.test:${plain.port}${p}`);
@@ -396,6 +483,83 @@ egress:
   test('the injected secrets never appear in the gateway log', () => {
     const all = JSON.stringify(gw.logs) + gw.stderr();
     assert.doesNotMatch(all, /tok-partner-secret|k-partner-secret/);
+  });
+});
+
+describe('egress across instances: one budget in the shared store, credentials from the keyring rotated by a reload', () => {
+  const RUN = randomUUID();
+  removeRunKeysAfter(RUN);
+  let up: FakeUpstream;
+  let vault: VaultStub;
+  const gws: GatewayProcess[] = [];
+  const egressOf: URL[] = [];
+  before(async () => {
+    up = await startUpstream();
+    vault = await startVaultStub();
+    vault.put('partner/quota', { token: 'vault-secret-v1' });
+    const { file } = writeConfig(`${E2E_PREAMBLE}store:
+  backend: redis
+  redisUrl: ${REDIS_URL}
+  keyPrefix: "pcl-e2e:${RUN}:egress:"
+keyring:
+  vault: { address: ${vault.url}, token: "\${VAULT_TOKEN}" }
+apis:
+  - name: unused
+    upstream: ${up.url}
+    prefixes: [/unused]
+egress:
+  port: 0
+  resolve:
+    quota.partner.test: [127.0.0.1]
+  integrations:
+    - name: quota
+      hosts: [quota.partner.test]
+      ports: [${up.port}]
+      upstream: http://quota.partner.test:${up.port}/v1
+      bearerToken: \${vault:partner/quota#token}
+      rateLimit:
+        requests: 4
+        windowMs: 3600000
+      addressGuard:
+        allow: [127.0.0.1/32]
+`);
+    for (let i = 0; i < 2; i++) {
+      const gw = await startGatewayProcess(file, { env: { VAULT_TOKEN: vault.token } });
+      gws.push(gw);
+      egressOf.push(new URL(String((await gw.waitForLog((l) => l.msg === 'portcullis listening')).egress)));
+    }
+  });
+  after(async () => { await Promise.all(gws.map((g) => g.stop())); await up?.close(); await vault?.close(); });
+
+  test('the credential comes from Vault; after a rotation and a reload the new one goes out; no log holds either', async () => {
+    const [a, b] = egressOf as [URL, URL];
+    assert.equal((await proxyRequest(a, '/egress/quota/x', { headers: { authorization: 'Bearer app-chosen' } })).status, 200);
+    assert.equal(up.seen.at(-1)!.headers.authorization, 'Bearer vault-secret-v1');
+    vault.put('partner/quota', { token: 'vault-secret-v2' });
+    const gw = gws[0]!;
+    const outcome = (l: Record<string, unknown>) => l.msg === 'config reloaded' || l.msg === 'config reload failed';
+    const count = gw.logs.filter(outcome).length;
+    gw.child.kill('SIGHUP');
+    for (let i = 0; i < 300 && gw.logs.filter(outcome).length === count; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(gw.logs.filter(outcome).at(-1)?.msg, 'config reloaded', gw.stderr());
+    assert.equal((await proxyRequest(a, '/egress/quota/x')).status, 200);
+    assert.equal(up.seen.at(-1)!.headers.authorization, 'Bearer vault-secret-v2', 'the reload read the new version');
+    assert.equal((await proxyRequest(b, '/egress/quota/x')).status, 200);
+    assert.equal(up.seen.at(-1)!.headers.authorization, 'Bearer vault-secret-v1', 'the other instance keeps its own until its reload');
+    for (const g of gws) assert.doesNotMatch(JSON.stringify(g.logs) + g.stderr(), /vault-secret-v/);
+  });
+
+  test('the integration\'s budget is one across instances on Redis, and a reload does not reset it: the fourth call through either is the last', async () => {
+    const [a, b] = egressOf as [URL, URL];
+    // Three calls went out above (two through a, across its reload, one through b); the budget is four.
+    assert.equal((await proxyRequest(b, '/egress/quota/x')).status, 200);
+    for (const e of [a, b]) {
+      const r = await proxyRequest(e, '/egress/quota/x');
+      assert.deepEqual([r.status, r.json.code], [429, 'PCL_EGRESS_RATE_LIMITED']);
+      assert.ok(Number(r.headers['retry-after']) >= 1);
+      assert.doesNotMatch(r.body, /vault-secret/);
+    }
+    assert.equal(up.seen.filter((r) => r.url === '/v1/x').length, 4);
   });
 });
 
