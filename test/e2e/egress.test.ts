@@ -336,11 +336,14 @@ egress:
     assert.equal(plain.seen.length, before);
   });
 
-  test('attack: loopback in disguise (decimal, octal, hex, IPv4-mapped IPv6) and cloud metadata: 403 PCL_EGRESS_ADDRESS_REFUSED, nothing sent', async () => {
+  test('attack: loopback in disguise (decimal, octal, hex, IPv4-mapped IPv6), cloud metadata, private, link-local, multicast, unspecified: 403 PCL_EGRESS_ADDRESS_REFUSED, nothing sent', async () => {
     const before = plain.seen.length;
     const p = plain.port;
     for (const target of [`http://2130706433:${p}/`, `http://0177.0.0.1:${p}/`, `http://0x7f.0.0.1:${p}/`, `http://127.1:${p}/`,
-      `http://[::ffff:127.0.0.1]:${p}/`, `http://[::1]:${p}/`, `http://169.254.169.254:${p}/latest/meta-data/`, `http://[fd00:ec2::254]:${p}/`, `http://0.0.0.0:${p}/`]) {
+      `http://[::ffff:127.0.0.1]:${p}/`, `http://[::1]:${p}/`, `http://169.254.169.254:${p}/latest/meta-data/`, `http://[fd00:ec2::254]:${p}/`, `http://0.0.0.0:${p}/`,
+      // private, link-local, multicast, unspecified IPv6 and an IPv4 address inside NAT64
+      `http://10.0.0.1:${p}/`, `http://172.16.0.1:${p}/`, `http://192.168.1.1:${p}/`, `http://169.254.1.1:${p}/`, `http://[fe80::1]:${p}/`,
+      `http://224.0.0.251:${p}/`, `http://[ff02::1]:${p}/`, `http://[::]:${p}/`, `http://[64:ff9b::a9fe:a9fe]:${p}/`]) {
       const a = await proxyRequest(egress, target);
       assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_ADDRESS_REFUSED'], target);
       assert.doesNotMatch(a.body, /loopback|169\.254|127\.0\.0\.1/, 'the application does not learn how the address was judged');
