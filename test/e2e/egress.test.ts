@@ -651,3 +651,73 @@ egress:
     assert.match(text[line(/not covered by hosts/) - 1]!, /upstream: https:\/\/other\.test/);
   });
 });
+
+/**
+ * Loaded into the gateway process (`--import`): `dns.lookup` for `flip.pcl.test` alternates between
+ * 127.0.0.1 (allowed for the integration) and 127.0.0.2 (loopback, refused), the answer pattern of
+ * a DNS rebinding attack; every other name resolves normally. No /etc/hosts, no DNS server.
+ */
+const FLIPPING_RESOLVER = `import dns from 'node:dns';
+import { syncBuiltinESMExports } from 'node:module';
+const real = dns.lookup;
+let calls = 0;
+dns.lookup = function (host, options, callback) {
+  if (typeof options === 'function') { callback = options; options = {}; }
+  if (host !== 'flip.pcl.test') return real.call(this, host, options, callback);
+  calls += 1;
+  const address = calls % 2 === 1 ? '127.0.0.1' : '127.0.0.2';
+  process.nextTick(() => (options && options.all) ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4));
+};
+syncBuiltinESMExports();
+`;
+
+describe('egress: DNS rebinding against a pinned connection (the lookup function injected into the gateway)', () => {
+  let up: http.Server;
+  let trap: http.Server;
+  let port: number;
+  let served = 0;
+  let trapped = 0;
+  let gw: GatewayProcess;
+  let egress: URL;
+  before(async () => {
+    // Every answer closes its connection, so each request opens a new one and resolves again.
+    up = http.createServer((_req, res) => { served += 1; res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }); res.end('{"ok":true}'); });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    port = (up.address() as AddressInfo).port;
+    // What a check-then-resolve-again proxy would reach: the same port on the address the second answer names.
+    trap = http.createServer((_req, res) => { trapped += 1; res.end('internal'); });
+    await new Promise<void>((r) => trap.listen(port, '127.0.0.2', r));
+    const { file, dir } = writeConfig(`${E2E_PREAMBLE}apis:
+  - name: unused
+    upstream: http://127.0.0.1:1
+    prefixes: [/unused]
+egress:
+  port: 0
+  integrations:
+    - name: flip
+      hosts: [flip.pcl.test]
+      ports: [${port}]
+      addressGuard:
+        allow: [127.0.0.1/32]
+`, { 'flip-resolver.mjs': FLIPPING_RESOLVER });
+    gw = await startGatewayProcess(file, { env: { NODE_OPTIONS: `--import ${join(dir, 'flip-resolver.mjs')}` } });
+    egress = new URL(String((await gw.waitForLog((l) => l.msg === 'portcullis listening')).egress));
+  });
+  after(async () => {
+    await gw?.stop();
+    await new Promise<void>((r) => { up?.closeAllConnections(); up?.close(() => r()); });
+    await new Promise<void>((r) => { trap?.closeAllConnections(); trap?.close(() => r()); });
+  });
+
+  test('attack: each connection is checked against its own answer and goes to exactly that address; the rebound address is never reached', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const a = await proxyRequest(egress, `http://flip.pcl.test:${port}/x`);
+      outcomes.push(a.status === 200 ? 'ok' : String(a.json.code));
+    }
+    assert.equal(trapped, 0, 'no request reached the address of the other answer');
+    assert.ok(outcomes.includes('ok') && outcomes.includes('PCL_EGRESS_ADDRESS_REFUSED'), outcomes.join(' '));
+    assert.ok(outcomes.every((o) => o === 'ok' || o === 'PCL_EGRESS_ADDRESS_REFUSED'), outcomes.join(' '));
+    assert.equal(served, outcomes.filter((o) => o === 'ok').length);
+  });
+});
