@@ -35,6 +35,8 @@ export interface CompiledIntegration {
   readonly lookup: LookupFunction;
   readonly dispatcher: Agent;
   readonly maxRedirects: number;
+  /** `timeouts.connectMs`: also bounds a CONNECT tunnel's connection to the provider. */
+  readonly connectTimeoutMs: number;
 }
 
 /** The compiled `egress:` block. */
@@ -163,5 +165,6 @@ async function compileIntegration(
     lookup,
     dispatcher,
     maxRedirects: cfg.maxRedirects,
+    connectTimeoutMs: cfg.timeouts.connectMs,
   };
 }

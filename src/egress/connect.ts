@@ -69,8 +69,11 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
           : refusal('PCL_UPSTREAM_UNAVAILABLE', 'unresolvable', 'The destination name does not resolve.'));
         return;
       }
+      // The application may have gone while the budget and the name were checked: open nothing for it.
+      if (socket.destroyed) { integ.breaker?.onAbort(); return; }
       const upstream = netConnect({ host: r.address, port });
-      const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), 10_000);
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; upstream.destroy(new Error('connect timeout')); }, integ.connectTimeoutMs);
       let established = false;
       upstream.once('connect', () => {
         established = true;
@@ -86,7 +89,8 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
         clearTimeout(timer);
         if (established) { socket.destroy(); return; }
         integ.breaker?.onFailure();
-        refuse(refusal('PCL_UPSTREAM_UNAVAILABLE', 'unavailable', 'The destination could not be reached.'));
+        refuse(timedOut ? refusal('PCL_UPSTREAM_TIMEOUT', 'timeout', 'The destination did not accept the connection in time.')
+          : refusal('PCL_UPSTREAM_UNAVAILABLE', 'unavailable', 'The destination could not be reached.'));
       });
       socket.once('close', () => upstream.destroy());
       upstream.once('close', () => { if (established) socket.destroy(); });
