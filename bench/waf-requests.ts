@@ -1,3 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestContext, ResponseContext } from '../src/pipeline/context.js';
+
 // The benign requests of the WAF benches (bench/waf.ts through the gateway, bench/waf-engine.ts
 // the engine alone, bench/waf-stage.ts the stage's handlers): one definition, so their numbers
 // describe the same traffic.
@@ -34,3 +37,25 @@ export const GET_HEADERS = {
   'accept-encoding': 'gzip, deflate, br', referer: 'http://localhost/v1/', cookie: 'session=3f2a9c1e7b4d; theme=dark',
   'upgrade-insecure-requests': '1', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'same-origin',
 };
+
+let ids = 0;
+/**
+ * A request context as the server builds it (raw header lines, a new id per request), for the
+ * benches that drive the WAF stage's handlers without sockets (waf-stage.ts, waf-first-requests.ts).
+ */
+export function stageContext(method: string, path: string, query: string, headers: Record<string, string>, body?: string): RequestContext {
+  const all: Record<string, string> = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+  return {
+    id: `bench-${++ids}`, startedAt: process.hrtime.bigint(), method, path, query, headers: all as IncomingHttpHeaders,
+    rawHeaders: Object.entries(all).flat(), httpVersion: '1.1',
+    client: { ip: '127.0.0.1', peer: '127.0.0.1', port: 40_000 + (ids % 10), tls: false, proto: 'http', host: 'localhost' },
+    route: { apiName: 'bench', operationId: undefined, pathTemplate: path, tags: [], params: {} },
+    principal: undefined, body: body === undefined ? undefined : Buffer.from(body), findings: [], timings: {}, responseHeaders: {}, credentialed: false,
+  } as RequestContext;
+}
+
+/** What the fixed upstream of bench/waf.ts answers: a small JSON document, not buffered (no stage reads it). */
+export const stageResponse = (): ResponseContext => ({
+  status: 200, generated: false, body: undefined,
+  headers: { 'content-type': 'application/json', 'content-length': '11', date: 'Thu, 03 Dec 2026 15:00:00 GMT', connection: 'keep-alive', 'keep-alive': 'timeout=5' },
+});

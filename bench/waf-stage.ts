@@ -12,17 +12,16 @@
  * CRS v4 comes from PCL_CRS_DIR or ../shared/conformance/crs-4-rules beside the project.
  */
 import { existsSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import type { RequestContext, ResponseContext } from '../src/pipeline/context.js';
+import type { RequestContext } from '../src/pipeline/context.js';
 import type { Decision, Stage, StageDeps } from '../src/pipeline/stage.js';
 import type { createWafStage } from '../src/stages/waf/stage.js';
 import { WafSchema, type WafConfig } from '../src/stages/waf/schema.js';
 import { MemoryStore } from '../src/store/index.js';
 import { findPackageRoot } from '../src/util/package-root.js';
 import { median } from './report.js';
-import { BODY, freshBody, GET_HEADERS, HEADERS as POST_HEADERS } from './waf-requests.js';
+import { BODY, freshBody, GET_HEADERS, HEADERS as POST_HEADERS, stageContext, stageResponse } from './waf-requests.js';
 
 // Inline, synchronous inspections only: no worker thread compiling CRS beside the measurement
 // (process.cpuUsage counts every thread), and a turn budget no request here exhausts.
@@ -42,23 +41,8 @@ const cfg: WafConfig = floor
 const deps: StageDeps = { apiName: 'bench', operationId: undefined, baseDir: '.', store: new MemoryStore({ maxKeys: 10 }) };
 
 
-let ids = 0;
-/** A request context as the server builds it (raw header lines, a new id per request). */
-function context(method: string, path: string, query: string, headers: Record<string, string>, body?: string): RequestContext {
-  const all: Record<string, string> = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
-  return {
-    id: `bench-${++ids}`, startedAt: process.hrtime.bigint(), method, path, query, headers: all as IncomingHttpHeaders,
-    rawHeaders: Object.entries(all).flat(), httpVersion: '1.1',
-    client: { ip: '127.0.0.1', peer: '127.0.0.1', port: 40_000 + (ids % 10), tls: false, proto: 'http', host: 'localhost' },
-    route: { apiName: 'bench', operationId: undefined, pathTemplate: path, tags: [], params: {} },
-    principal: undefined, body: body === undefined ? undefined : Buffer.from(body), findings: [], timings: {}, responseHeaders: {}, credentialed: false,
-  } as RequestContext;
-}
-/** What the fixed upstream of bench/waf.ts answers: a small JSON document, not buffered (no stage reads it). */
-const response = (): ResponseContext => ({
-  status: 200, generated: false, body: undefined,
-  headers: { 'content-type': 'application/json', 'content-length': '11', date: 'Thu, 03 Dec 2026 15:00:00 GMT', connection: 'keep-alive', 'keep-alive': 'timeout=5' },
-});
+const context = stageContext;
+const response = stageResponse;
 const REQS: Record<string, () => RequestContext> = {
   [`POST ${BODY.length} B JSON`]: () => context('POST', '/v1/items', '', POST_HEADERS, BODY),
   'browser GET, 5 params': () => context('GET', '/v1/items', 'q=hobbit+tolkien&page=2&sort=title&lang=en-GB&limit=20', GET_HEADERS),

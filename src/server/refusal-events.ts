@@ -25,7 +25,45 @@ const REFUSALS: Partial<Record<ClientErrorCode, { kind: string; severity: Securi
   PCL_UPSTREAM_HOST_INVALID: { kind: 'upstream.host_refused', severity: 'medium', stage: 'proxy' },
   PCL_UPSTREAM_HOST_REFUSED: { kind: 'upstream.host_refused', severity: 'high', stage: 'proxy' },
   PCL_RESPONSE_CONTRACT_VIOLATION: { kind: 'response.contract_violation', severity: 'medium', stage: 'response-filter' },
+  // A version nobody documented is probing for an old or hidden API (inventory, OWASP API9).
+  PCL_API_VERSION_UNKNOWN: { kind: 'route.undocumented', severity: 'low', stage: 'router' },
+  // The gateway could not serve, not the client's fault; still a refusal the operator must see
+  // (a disk filled on purpose, requests racing a reload).
+  PCL_SPOOL_FULL: { kind: 'gateway.unavailable', severity: 'medium', stage: 'http' },
+  PCL_WAF_NOT_READY: { kind: 'gateway.unavailable', severity: 'medium', stage: 'waf' },
 };
+
+/**
+ * Client codes whose event is published elsewhere: by the stage that refuses (it knows the
+ * reason better than the code), by the security bridge from their own channel (upstream errors),
+ * by the shed ledger (aggregated `overload.shed`), or not a refusal of a client request at all
+ * (admin API answers, which the audit trail records). Together with REFUSALS this covers every
+ * client code; a test keeps it so, so a new code cannot silently go without an event.
+ */
+export const REFUSALS_PUBLISHED_ELSEWHERE: ReadonlySet<ClientErrorCode> = new Set<ClientErrorCode>([
+  // stages
+  'PCL_GONE', 'PCL_AUTHN_REQUIRED', 'PCL_AUTHN_INVALID', 'PCL_AUTHN_INSUFFICIENT_SCOPE', 'PCL_AUTHN_STEP_UP_REQUIRED',
+  'PCL_AUTHZ_DENIED', 'PCL_VALIDATION_FAILED', 'PCL_UNSUPPORTED_MEDIA_TYPE', 'PCL_UPLOAD_MALFORMED', 'PCL_UPLOAD_TOO_LARGE',
+  'PCL_UPLOAD_TYPE_NOT_ALLOWED', 'PCL_UPLOAD_REJECTED', 'PCL_UPLOAD_SCAN_UNAVAILABLE', 'PCL_WAF_BLOCKED',
+  'PCL_WAF_BODY_UNPARSABLE', 'PCL_WAF_RESPONSE_BLOCKED', 'PCL_DATA_LEAK_BLOCKED', 'PCL_FLE_BODY_INVALID',
+  'PCL_RATE_LIMITED', 'PCL_RATE_LIMIT_PENALTY', 'PCL_RATE_LIMIT_UNAVAILABLE', 'PCL_BOT_THROTTLED', 'PCL_BOT_BLOCKED',
+  'PCL_BOT_STEP_UP_REQUIRED', 'PCL_BOT_UNAVAILABLE', 'PCL_ANOMALY_BLOCKED', 'PCL_ANOMALY_STEP_UP_REQUIRED',
+  'PCL_ANOMALY_UNAVAILABLE', 'PCL_STAGE_FAILED',
+  // the security bridge (upstream errors and refused upstream addresses)
+  'PCL_UPSTREAM_UNAVAILABLE', 'PCL_UPSTREAM_TIMEOUT', 'PCL_UPSTREAM_TLS_FAILED', 'PCL_UPSTREAM_ADDRESS_REFUSED',
+  'PCL_UPSTREAM_CIRCUIT_OPEN', 'PCL_UPSTREAM_OVERLOADED',
+  // the egress listener's own refusal path
+  'PCL_EGRESS_CLIENT_NOT_ALLOWED', 'PCL_EGRESS_BAD_TARGET', 'PCL_EGRESS_INTEGRATION_NOT_FOUND', 'PCL_EGRESS_HOST_NOT_ALLOWED',
+  'PCL_EGRESS_ADDRESS_REFUSED', 'PCL_EGRESS_METHOD_NOT_ALLOWED', 'PCL_EGRESS_PATH_NOT_ALLOWED', 'PCL_EGRESS_RATE_LIMITED',
+  'PCL_EGRESS_RESPONSE_REJECTED', 'PCL_EGRESS_REDIRECT_REFUSED',
+  // shedding (aggregated per client and second), shutdown, internal faults (logged with their cause)
+  'PCL_OVERLOADED', 'PCL_SHUTTING_DOWN', 'PCL_INTERNAL',
+  // admin API (admin.action / admin.denied and the audit trail)
+  'PCL_ADMIN_CONFLICT', 'PCL_ADMIN_NOT_FOUND', 'PCL_ADMIN_AUDIT_UNAVAILABLE',
+]);
+
+/** The codes this module publishes itself (for the coverage test). */
+export const GATEWAY_REFUSAL_CODES: ReadonlySet<string> = new Set(Object.keys(REFUSALS));
 
 /**
  * Codes of the HTTP layer (parser, head checks, body framing and pace): the exchange's

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +35,7 @@ describe('uploads.spool on a full disk: 503 PCL_SPOOL_FULL with Retry-After, not
   let gw: GatewayProcess;
   let upstream: http.Server;
   let base: string;
+  let eventsFile: string;
   const seen: string[] = [];
 
   before(async () => {
@@ -49,7 +50,11 @@ describe('uploads.spool on a full disk: 503 PCL_SPOOL_FULL with Retry-After, not
     mkdirSync(base);
     // A real full disk: a 256 KiB tmpfs as the spool directory.
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', base]);
-    writeFileSync(cfg.file, `${E2E_PREAMBLE}apis:
+    eventsFile = join(cfg.dir, 'events', 'security.jsonl');
+    writeFileSync(cfg.file, `${E2E_PREAMBLE}sinks:
+  file:
+    - { name: jsonl, path: ./events/security.jsonl, flushIntervalMs: 100 }
+apis:
   - name: big
     upstream: http://127.0.0.1:${(upstream.address() as AddressInfo).port}
     prefixes: [/big]
@@ -86,6 +91,22 @@ describe('uploads.spool on a full disk: 503 PCL_SPOOL_FULL with Retry-After, not
     assert.equal(problem.detail.includes(base), false, 'the spool path is not told to the client');
     assert.deepEqual(seen, []);
     assert.deepEqual(files(), []);
+    // The refusal is a security event like every other one (OWASP API10), found by its request id.
+    const id = res.headers.get('x-request-id');
+    assert.ok(id !== null && id !== '');
+    let event: { kind: string; status?: number; code?: string; path?: string } | undefined;
+    for (let i = 0; i < 50 && event === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (existsSync(eventsFile)) {
+        event = readFileSync(eventsFile, 'utf8').split('\n').filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as { requestId: string; kind: string; status?: number; code?: string; path?: string })
+          .find((e) => e.requestId === id);
+      }
+    }
+    assert.ok(event !== undefined, 'a security event with the refused request id');
+    assert.equal(event.status, 503);
+    assert.equal(event.code, 'PCL_SPOOL_FULL');
+    assert.equal(event.path, '/big/upload');
   });
 
   test('afterwards the gateway serves: a body that fits the spool and one under the threshold reach the upstream', async () => {

@@ -1,6 +1,7 @@
-import { evaluate, phasePlanSteps, runSteps, Transaction, type RuleSet, type Steps } from '../../waf/index.js';
+import { runSteps, type RuleSet, type Steps } from '../../waf/index.js';
 import { publishWafRuleSet } from '../../observability/channels.js';
 import { ruleSetSteps, type RuleSetInputs } from './rules.js';
+import { warmPhasePlans, warmUpTraffic } from './warm-up.js';
 
 /**
  * Longest stretch of rule-set compilation before the event loop gets a turn, when compiled
@@ -16,6 +17,7 @@ function* compileSteps(inputs: RuleSetInputs): Steps<RuleSet> {
   const rs = yield* ruleSetSteps(inputs);
   publishWafRuleSet({ rules: rs.rules.length, reports: rs.regexReports });
   yield* warmPhasePlans(rs);
+  yield* warmUpTraffic(rs);
   return rs;
 }
 
@@ -45,25 +47,6 @@ export async function compileInSlices(inputs: RuleSetInputs, sliceMs = SLICE_MS,
 
 function nextTurn(): Promise<void> {
   return new Promise((r) => setImmediate(r));
-}
-
-/**
- * Runs one empty request and response through every phase, silently, while the config loads:
- * the engine builds each phase's plan (candidate automata) on first use, about 0.3 s of CPU
- * for CRS, which would otherwise stall the event loop on the first request after a start or
- * a reload (ADR 0017).
- */
-function* warmPhasePlans(rs: RuleSet): Steps<void> {
-  const tx = new Transaction({ method: 'GET', uri: '/', headers: [['Host', 'localhost']] }, 'warm-up');
-  tx.engineMode = 'DetectionOnly';
-  for (const phase of [1, 2, 3, 4]) {
-    // The plan in steps of bounded work (its automata), then the phase's first run on its own.
-    yield* phasePlanSteps(rs, phase);
-    yield;
-    if (phase === 3) tx.setResponse({ status: 200, headers: [['Content-Type', 'text/html']], body: new Uint8Array(0) });
-    evaluate(rs, tx, phase);
-    yield;
-  }
 }
 
 /**

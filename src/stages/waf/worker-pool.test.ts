@@ -136,8 +136,9 @@ const html = (body: string): ResponseContext => ({ status: 200, headers: { 'cont
 const large = (q: string): string => `pad=${'p'.repeat(5000)}&q=${q}`;
 
 test('a large body is parsed on a worker, never on the event loop, and the decision is the rules\' (mechanism, not timing)', async (t) => {
-  const parses = countMainThreadParses(t);
+  // The stage is built first: its warm-up traffic (warm-up.ts) parses bodies here, at load, on purpose.
   const stage = createWafStage(stageCfg(RULES), stageDeps);
+  const parses = countMainThreadParses(t);
   const blocked = stage.handlers.inspect!(postCtx(large('1 UNION SELECT 2')));
   assert.ok(blocked instanceof Promise, 'a large body is inspected asynchronously (on a worker)');
   assert.equal((await blocked).kind, 'reject');
@@ -150,8 +151,8 @@ test('a large body is parsed on a worker, never on the event loop, and the decis
 });
 
 test('a worker-inspected request keeps its TX for the response phases: a phase-2 score plus a phase-4 match blocks (502)', async (t) => {
-  const parses = countMainThreadParses(t);
   const stage = createWafStage(stageCfg(CARRY_RULES), stageDeps);
+  const parses = countMainThreadParses(t);
   const respond = async (body: string, response: string): Promise<Decision> => {
     const ctx = postCtx(body);
     const d = stage.handlers.inspect!(ctx);
