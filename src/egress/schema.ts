@@ -20,8 +20,8 @@ export const EgressIntegrationSchema = Type.Object({
   connect: Type.Boolean({ default: false, description: 'Allow CONNECT tunnels to hosts:ports. A tunnel is end-to-end TLS: the gateway only decides by host and port and checks the resolved address; paths, methods, credentials and response checks cannot apply. Prefer the named route.' }),
   methods: Type.Array(Type.String({ pattern: '^[A-Z]{1,16}$' }), { default: ['GET'], description: 'Methods allowed (upper case).' }),
   paths: Type.Array(Type.String({ pattern: '^/' }), { default: ['/'], description: 'Path prefixes allowed (segment-wise: /v1 allows /v1 and /v1/x, not /v10). Paths with dot segments or encoded slashes are refused.' }),
-  headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String(), { default: {}, description: 'Headers set on every forwarded request, replacing any the application sent: credentials from ${ENV} or ${file:...}; the application never holds them.' }),
-  bearerToken: Type.Optional(Type.String({ minLength: 1, description: 'Shorthand for headers.authorization: "Bearer <token>"; use ${ENV} or ${file:...}.' })),
+  headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String(), { default: {}, description: 'Headers set on every forwarded request, replacing any the application sent: credentials from ${ENV}, ${file:...} or ${vault:path#field} (read again at each reload); the application never holds them.' }),
+  bearerToken: Type.Optional(Type.String({ minLength: 1, description: 'Shorthand for headers.authorization: "Bearer <token>"; use ${ENV}, ${file:...} or ${vault:path#field}.' })),
   rateLimit: Type.Optional(Type.Object({
     requests: Type.Integer({ minimum: 1, description: 'Requests allowed per sliding window, counted in the configured store (one budget for every instance sharing Redis).' }),
     windowMs: Type.Integer({ minimum: 100, default: 1_000 }),
