@@ -9,7 +9,8 @@ import { fixedResolver, guardedLookup, literalAddress, refusal, type AddressPoli
 import { CidrMatcher, normalizeIp } from '../util/cidr.js';
 import { EgressContract } from './contract.js';
 import { compileHosts, type HostMatcher } from '../util/host-pattern.js';
-import { FixedWindow } from './rate.js';
+import { EgressBudget } from './rate.js';
+import type { KeyValueStore } from '../store/store.js';
 import type { EgressConfig, EgressIntegrationConfig } from './schema.js';
 
 /** One integration as compiled: everything a request is checked against, built at load. */
@@ -23,7 +24,8 @@ export interface CompiledIntegration {
   readonly paths: readonly string[];
   /** Lower-case header name → value, set on every forwarded request (credentials). */
   readonly headers: ReadonlyMap<string, string>;
-  readonly rate: FixedWindow | undefined;
+  /** The request budget, in the configured store (shared by instances on Redis). */
+  readonly rate: EgressBudget | undefined;
   readonly breaker: CircuitBreaker | undefined;
   readonly maxBodyBytes: number;
   readonly contentTypes: ReadonlySet<string> | undefined;
@@ -33,6 +35,8 @@ export interface CompiledIntegration {
   readonly lookup: LookupFunction;
   readonly dispatcher: Agent;
   readonly maxRedirects: number;
+  /** `timeouts.connectMs`: also bounds a CONNECT tunnel's connection to the provider. */
+  readonly connectTimeoutMs: number;
 }
 
 /** The compiled `egress:` block. */
@@ -54,9 +58,9 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
  * them into one file:line error); nothing is returned when there is any.
  *
  * @example
- * const egress = await compileEgress(loaded.config.egress, loaded, issues);
+ * const egress = await compileEgress(loaded.config.egress, loaded, issues, store);
  */
-export async function compileEgress(cfg: EgressConfig, loaded: LoadedConfig, issues: ConfigIssue[]): Promise<CompiledEgress | undefined> {
+export async function compileEgress(cfg: EgressConfig, loaded: LoadedConfig, issues: ConfigIssue[], store: KeyValueStore): Promise<CompiledEgress | undefined> {
   const before = issues.length;
   const at = (path: Path, text: string) => issues.push(loaded.issueAt(['egress', ...path], text));
   let allowClients = new CidrMatcher([]);
@@ -70,7 +74,7 @@ export async function compileEgress(cfg: EgressConfig, loaded: LoadedConfig, iss
   for (const [i, integ] of cfg.integrations.entries()) {
     if (names.has(integ.name)) at(['integrations', i, 'name'], `duplicate integration name "${integ.name}"`);
     names.add(integ.name);
-    const compiled = await compileIntegration(integ, loaded, resolver, (p, t) => at(['integrations', i, ...p], t));
+    const compiled = await compileIntegration(integ, loaded, resolver, store, (p, t) => at(['integrations', i, ...p], t));
     if (compiled !== undefined) integrations.push(compiled);
   }
   if (issues.length > before) {
@@ -89,7 +93,7 @@ export async function compileEgress(cfg: EgressConfig, loaded: LoadedConfig, iss
 }
 
 async function compileIntegration(
-  cfg: EgressIntegrationConfig, loaded: LoadedConfig, resolver: ReturnType<typeof fixedResolver>, at: (path: Path, text: string) => void,
+  cfg: EgressIntegrationConfig, loaded: LoadedConfig, resolver: ReturnType<typeof fixedResolver>, store: KeyValueStore, at: (path: Path, text: string) => void,
 ): Promise<CompiledIntegration | undefined> {
   let ok = true;
   const fail = (path: Path, text: string) => { ok = false; at(path, text); };
@@ -151,7 +155,7 @@ async function compileIntegration(
     methods: new Set(cfg.methods),
     paths: cfg.paths,
     headers,
-    rate: cfg.rateLimit === undefined ? undefined : new FixedWindow(cfg.rateLimit.requests, cfg.rateLimit.windowMs),
+    rate: cfg.rateLimit === undefined ? undefined : new EgressBudget(cfg.name, cfg.rateLimit.requests, cfg.rateLimit.windowMs, store),
     breaker: cfg.circuitBreaker.enabled ? new CircuitBreaker({ failureThreshold: cfg.circuitBreaker.failureThreshold, cooldownMs: cfg.circuitBreaker.cooldownMs }) : undefined,
     maxBodyBytes: cfg.response.maxBodyBytes,
     contentTypes: cfg.response.contentTypes !== undefined ? new Set(cfg.response.contentTypes.map((t) => t.toLowerCase()))
@@ -161,5 +165,6 @@ async function compileIntegration(
     lookup,
     dispatcher,
     maxRedirects: cfg.maxRedirects,
+    connectTimeoutMs: cfg.timeouts.connectMs,
   };
 }

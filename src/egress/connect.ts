@@ -54,12 +54,14 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
     x.integration = integ.name;
     const lit = literalAddress(hostname);
     if (lit !== undefined && addressRefusal(integ.policy, lit) !== undefined) { refuse(refusal('PCL_EGRESS_ADDRESS_REFUSED', 'address_refused', 'The destination address is not allowed.')); return; }
-    if (integ.rate !== undefined && !integ.rate.take()) {
-      refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'Retry-After': String(integ.rate.retryAfterSeconds()) } }));
-      return;
-    }
-    if (integ.breaker !== undefined && !integ.breaker.canRequest()) { refuse(refusal('PCL_UPSTREAM_CIRCUIT_OPEN', 'circuit_open', 'The third party is failing; retry later.')); return; }
-    void resolveChecked(integ.lookup, lit ?? hostname).then((r) => {
+    void (async () => {
+      const budget = integ.rate === undefined ? undefined : await integ.rate.take();
+      if (budget !== undefined && !budget.allowed) {
+        refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'Retry-After': String(budget.retryAfterSeconds) } }));
+        return;
+      }
+      if (integ.breaker !== undefined && !integ.breaker.canRequest()) { refuse(refusal('PCL_UPSTREAM_CIRCUIT_OPEN', 'circuit_open', 'The third party is failing; retry later.')); return; }
+      const r = await resolveChecked(integ.lookup, lit ?? hostname);
       if ('error' in r) {
         integ.breaker?.onAbort();
         refuse(r.error === ADDRESS_REFUSED_CODE
@@ -67,8 +69,11 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
           : refusal('PCL_UPSTREAM_UNAVAILABLE', 'unresolvable', 'The destination name does not resolve.'));
         return;
       }
+      // The application may have gone while the budget and the name were checked: open nothing for it.
+      if (socket.destroyed) { integ.breaker?.onAbort(); return; }
       const upstream = netConnect({ host: r.address, port });
-      const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), 10_000);
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; upstream.destroy(new Error('connect timeout')); }, integ.connectTimeoutMs);
       let established = false;
       upstream.once('connect', () => {
         established = true;
@@ -84,10 +89,11 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
         clearTimeout(timer);
         if (established) { socket.destroy(); return; }
         integ.breaker?.onFailure();
-        refuse(refusal('PCL_UPSTREAM_UNAVAILABLE', 'unavailable', 'The destination could not be reached.'));
+        refuse(timedOut ? refusal('PCL_UPSTREAM_TIMEOUT', 'timeout', 'The destination did not accept the connection in time.')
+          : refusal('PCL_UPSTREAM_UNAVAILABLE', 'unavailable', 'The destination could not be reached.'));
       });
       socket.once('close', () => upstream.destroy());
       upstream.once('close', () => { if (established) socket.destroy(); });
-    });
+    })().catch(() => { socket.destroy(); });
   };
 }

@@ -69,8 +69,9 @@ async function handle(egress: CompiledEgress | undefined, req: IncomingMessage, 
   const method = x.method;
   const refused = checkDestination(integ, method, target.url, target.rawPath);
   if (refused !== undefined) { refuse(refused); return; }
-  if (integ.rate !== undefined && !integ.rate.take()) {
-    refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'retry-after': String(integ.rate.retryAfterSeconds()) } }));
+  const budget = integ.rate === undefined ? undefined : await integ.rate.take();
+  if (budget !== undefined && !budget.allowed) {
+    refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'retry-after': String(budget.retryAfterSeconds) } }));
     return;
   }
   if (integ.breaker !== undefined && !integ.breaker.canRequest()) {

@@ -1,36 +1,63 @@
+import { publishRateLimitStore } from '../observability/channels.js';
+import { sharedRateLimitStores } from '../stages/rate-limit/shared.js';
+import type { LimitRule } from '../stages/rate-limit/algorithms/types.js';
+import type { CheckRequest, RateLimitStore } from '../stages/rate-limit/stores/store.js';
+import type { KeyValueStore } from '../store/store.js';
+
+/** The budget's verdict for one outbound request. */
+export interface BudgetVerdict {
+  readonly allowed: boolean;
+  /** Seconds until a request could pass (for Retry-After), at least 1 when refused. */
+  readonly retryAfterSeconds: number;
+}
+
 /**
- * A fixed-window request budget of one integration, in this process. Outbound budgets protect a
- * third party (and the contract with it) from a runaway application; they need no shared state
- * to do that, so they are kept local and cheap.
+ * The memory store's bound when egress is the first to ask for the gateway's rate-limit store:
+ * the rate-limit stage's default, because the store is shared per gateway store and the first
+ * caller sizes it for the stages too.
+ */
+const MEMORY_KEYS = 100_000;
+
+/**
+ * The outbound request budget of one integration, kept in the gateway's configured store: with
+ * Redis every instance draws from one budget (a provider's quota is per account, not per gateway
+ * process), in memory it is this process's. A sliding window, so a burst at a window's edge
+ * cannot double the budget. When the store fails, the budget is checked in this process instead
+ * (fail-open to a local limit): an outage of the store must not cut the application off from its
+ * providers, and the local limit still bounds a runaway application.
  *
  * @example
- * const w = new FixedWindow(10, 1000);
- * if (!w.take()) refuse();
+ * const budget = new EgressBudget('rates', 50, 1000, store);
+ * const v = await budget.take();
+ * if (!v.allowed) refuse429(v.retryAfterSeconds);
  */
-export class FixedWindow {
-  readonly #limit: number;
-  readonly #windowMs: number;
-  readonly #now: () => number;
-  #start = -Infinity;
-  #used = 0;
+export class EgressBudget {
+  readonly #primary: RateLimitStore;
+  readonly #fallback: RateLimitStore;
+  readonly #request: CheckRequest;
 
-  constructor(limit: number, windowMs: number, now: () => number = () => performance.now()) {
-    this.#limit = limit;
-    this.#windowMs = windowMs;
-    this.#now = now;
+  constructor(integration: string, requests: number, windowMs: number, store: KeyValueStore) {
+    const { primary, fallback } = sharedRateLimitStores(store, MEMORY_KEYS);
+    this.#primary = primary;
+    this.#fallback = fallback;
+    const rule: LimitRule = { algorithm: 'sliding-window', limit: requests, windowMs, burst: requests };
+    // The rule is part of the id: a reload that changes the budget starts from a fresh count
+    // instead of reading state written under another limit.
+    this.#request = { scope: `egress.${integration}`, limits: [{ id: `budget:${requests}:${windowMs}`, rule, cost: 1 }] };
   }
 
-  /** Takes one request from the budget; false when the window's budget is spent. */
-  take(): boolean {
-    const now = this.#now();
-    if (now - this.#start >= this.#windowMs) { this.#start = now; this.#used = 0; }
-    if (this.#used >= this.#limit) return false;
-    this.#used += 1;
-    return true;
-  }
-
-  /** Seconds until the window resets (for Retry-After), at least 1. */
-  retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil((this.#windowMs - (this.#now() - this.#start)) / 1000));
+  /** Takes one request from the budget (nothing is taken when it is spent). */
+  async take(): Promise<BudgetVerdict> {
+    const started = performance.now();
+    let result;
+    try {
+      result = await this.#primary.check(this.#request);
+      publishRateLimitStore(() => ({ backend: this.#primary.backend, ok: true, durationS: (performance.now() - started) / 1000, riskBand: -1 }));
+    } catch {
+      publishRateLimitStore(() => ({ backend: this.#primary.backend, ok: false, durationS: (performance.now() - started) / 1000, riskBand: -1 }));
+      result = await this.#fallback.check(this.#request);
+    }
+    const d = result.decisions[0];
+    return { allowed: result.allowed, retryAfterSeconds: result.allowed ? 0 : Math.max(1, Math.ceil((d?.retryAfterMs ?? 1000) / 1000)) };
   }
 }

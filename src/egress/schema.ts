@@ -20,10 +20,10 @@ export const EgressIntegrationSchema = Type.Object({
   connect: Type.Boolean({ default: false, description: 'Allow CONNECT tunnels to hosts:ports. A tunnel is end-to-end TLS: the gateway only decides by host and port and checks the resolved address; paths, methods, credentials and response checks cannot apply. Prefer the named route.' }),
   methods: Type.Array(Type.String({ pattern: '^[A-Z]{1,16}$' }), { default: ['GET'], description: 'Methods allowed (upper case).' }),
   paths: Type.Array(Type.String({ pattern: '^/' }), { default: ['/'], description: 'Path prefixes allowed (segment-wise: /v1 allows /v1 and /v1/x, not /v10). Paths with dot segments or encoded slashes are refused.' }),
-  headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String(), { default: {}, description: 'Headers set on every forwarded request, replacing any the application sent: credentials from ${ENV} or ${file:...}; the application never holds them.' }),
-  bearerToken: Type.Optional(Type.String({ minLength: 1, description: 'Shorthand for headers.authorization: "Bearer <token>"; use ${ENV} or ${file:...}.' })),
+  headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String(), { default: {}, description: 'Headers set on every forwarded request, replacing any the application sent: credentials from ${ENV}, ${file:...} or ${vault:path#field} (read again at each reload); the application never holds them.' }),
+  bearerToken: Type.Optional(Type.String({ minLength: 1, description: 'Shorthand for headers.authorization: "Bearer <token>"; use ${ENV}, ${file:...} or ${vault:path#field}.' })),
   rateLimit: Type.Optional(Type.Object({
-    requests: Type.Integer({ minimum: 1, description: 'Requests allowed per window (this instance).' }),
+    requests: Type.Integer({ minimum: 1, description: 'Requests allowed per sliding window, counted in the configured store (one budget for every instance sharing Redis).' }),
     windowMs: Type.Integer({ minimum: 100, default: 1_000 }),
   }, { ...Strict, description: 'Outbound request budget of this integration; beyond it 429 PCL_EGRESS_RATE_LIMITED. Protects the third party and your contract with it.' })),
   timeouts: Type.Object({
@@ -35,7 +35,7 @@ export const EgressIntegrationSchema = Type.Object({
     enabled: Type.Boolean({ default: true }),
     failureThreshold: Type.Integer({ minimum: 1, default: 5 }),
     cooldownMs: Type.Integer({ minimum: 1, default: 10_000 }),
-  }, { ...Strict, default: {}, description: 'Consecutive connection failures, timeouts or 5xx that open the circuit (503 PCL_UPSTREAM_CIRCUIT_OPEN while open).' }),
+  }, { ...Strict, default: {}, description: 'Consecutive connection failures or timeouts (of this process) that open the circuit (503 PCL_UPSTREAM_CIRCUIT_OPEN while open); refused addresses and unresolvable names do not count.' }),
   response: Type.Object({
     maxBodyBytes: Type.Integer({ minimum: 0, default: 1_048_576, description: 'Largest response body accepted from the third party; beyond it 502 PCL_EGRESS_RESPONSE_REJECTED.' }),
     strict: Type.Boolean({ default: true, description: 'With openapi: JSON objects may not carry properties the document does not declare (a changed provider adding fields is refused, not passed on).' }),
@@ -45,7 +45,7 @@ export const EgressIntegrationSchema = Type.Object({
   addressGuard: Type.Object({
     allow: Type.Array(Cidr, { default: [], description: 'Non-public addresses this integration may still reach (e.g. a partner over a private link).' }),
   }, { ...Strict, default: {} }),
-  maxRedirects: Type.Integer({ minimum: 0, maximum: 10, default: 0, description: 'Redirects the named route follows itself (GET/HEAD only); each hop must pass hosts, ports, paths and the address guard again. 0: redirects are returned to the application.' }),
+  maxRedirects: Type.Integer({ minimum: 0, maximum: 10, default: 0, description: 'Redirects the gateway follows itself (GET/HEAD only); each hop must pass hosts, ports, methods, paths, the document and the address guard again, hops with userinfo or from https to http are refused, and credentials (injected or the application\'s Authorization/Cookie) go only to the first origin. 0: redirects are returned to the application.' }),
   upstreamTls: Type.Optional(Type.Object({
     ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM bundle trusted for this third party instead of the system store.' })),
     servername: Type.Optional(Type.String({ minLength: 1 })),

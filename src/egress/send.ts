@@ -36,6 +36,20 @@ export function outboundHeaders(integ: CompiledIntegration, incoming: IncomingHt
   return out;
 }
 
+/** Request fields a client never carries to another origin on a redirect (as browsers and curl drop them). */
+const ORIGIN_BOUND = ['authorization', 'cookie', 'proxy-authorization'];
+
+/**
+ * The headers of a redirect hop to another origin than the first request's: none of the
+ * integration's credentials (they belong to the provider's origin) and none of the application's
+ * own credentials either, so a redirect cannot carry a secret to a host the request was not for.
+ */
+function crossOriginHeaders(integ: CompiledIntegration, incoming: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out = outboundHeaders(integ, incoming, false);
+  for (const name of ORIGIN_BOUND) delete out[name];
+  return out;
+}
+
 /** The error code of an undici failure, looking through `cause` (the lookup's refusal arrives wrapped). */
 function codeOf(err: unknown): string | undefined {
   for (let e = err as { code?: string; cause?: unknown } | undefined, i = 0; e !== undefined && e !== null && i < 5; e = e.cause as typeof e, i++) {
@@ -73,8 +87,9 @@ async function readBounded(body: Dispatcher.ResponseData['body'], declared: stri
 /**
  * Sends a checked request and checks what comes back: follows at most `maxRedirects` redirects
  * for GET/HEAD (each hop checked again like the first request: host, port, literal address, path,
- * and, through the pinned lookup, every resolved address; credentials only to the original
- * origin), bounds the body, then checks content type and the third party's document.
+ * and, through the pinned lookup, every resolved address; no userinfo, no https-to-http hop;
+ * credentials, the integration's and the application's, only to the original origin), bounds the
+ * body, then checks content type and the third party's document.
  *
  * @example
  * const outcome = await send(integ, 'GET', url, headers, undefined);
@@ -87,7 +102,7 @@ export async function send(integ: CompiledIntegration, method: string, first: UR
     try {
       res = await integ.dispatcher.request({
         origin: url.origin, path: `${url.pathname}${url.search}`, method: method as Dispatcher.HttpMethod,
-        headers: { ...(hop === 0 || url.origin === first.origin ? headers : outboundHeaders(integ, incoming, false)), host: url.host },
+        headers: { ...(url.origin === first.origin ? headers : crossOriginHeaders(integ, incoming)), host: url.host },
         ...(body !== undefined && body.length > 0 ? { body } : {}),
       });
     } catch (err) {
@@ -98,16 +113,24 @@ export async function send(integ: CompiledIntegration, method: string, first: UR
     const upstreamS = (performance.now() - started) / 1000;
     const location = res.headers.location;
     if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string' && integ.maxRedirects > 0 && (method === 'GET' || method === 'HEAD')) {
-      res.body.resume();
-      if (hop >= integ.maxRedirects) return { ok: false, refused: refusal('PCL_EGRESS_REDIRECT_REFUSED', 'redirect_refused', 'The third party redirected too many times.') };
+      // A redirect's body is never passed on; a provider streaming an endless one must not hold the connection.
+      void res.body.dump({ limit: 65_536 }).catch(() => {});
+      // The event says where the hop pointed, without the query (signed URLs carry secrets there).
+      const shown = location.split(/[?#]/)[0]!.slice(0, 150);
+      const refuseHop = (why: string) => ({ ok: false as const, refused: refusal('PCL_EGRESS_REDIRECT_REFUSED', 'redirect_refused', 'The third party redirected to a disallowed destination.', { internal: `${why}: ${shown}` }) });
+      if (hop >= integ.maxRedirects) return { ok: false, refused: refusal('PCL_EGRESS_REDIRECT_REFUSED', 'redirect_refused', 'The third party redirected too many times.', { internal: `more than ${integ.maxRedirects} redirects` }) };
       let next: URL;
-      try { next = new URL(location, url); } catch { return { ok: false, refused: refusal('PCL_EGRESS_REDIRECT_REFUSED', 'redirect_refused', 'The third party sent an invalid redirect.') }; }
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') return { ok: false, refused: refusal('PCL_EGRESS_REDIRECT_REFUSED', 'redirect_refused', 'The third party redirected to a disallowed destination.') };
+      try { next = new URL(location, url); } catch { return refuseHop('invalid Location'); }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') return refuseHop('scheme');
+      // Userinfo is refused as in the first request; a hop from TLS to plain text would send the
+      // request (and what the application put in it) readable on the network: neither is followed.
+      if (next.username !== '' || next.password !== '') return refuseHop('userinfo');
+      if (url.protocol === 'https:' && next.protocol === 'http:') return refuseHop('https to http');
       const rawPath = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(location)?.[1] ?? location.split(/[?#]/)[0] ?? '';
       const refused = checkDestination(integ, method, next, rawPath.startsWith('/') ? rawPath : next.pathname);
       if (refused !== undefined) {
         const err = refused.err;
-        return { ok: false, refused: refusal(err.code === 'PCL_EGRESS_ADDRESS_REFUSED' ? err.code : 'PCL_EGRESS_REDIRECT_REFUSED', 'redirect_refused', 'The third party redirected to a disallowed destination.') };
+        return { ok: false, refused: refusal(err.code === 'PCL_EGRESS_ADDRESS_REFUSED' ? err.code : 'PCL_EGRESS_REDIRECT_REFUSED', 'redirect_refused', 'The third party redirected to a disallowed destination.', { internal: `${refused.reason}: ${shown}` }) };
       }
       url = next;
       continue;

@@ -29,7 +29,8 @@ const MAX_VALUE = 63;
  * t.choose({}, { 'x-tenant': 'acme' }); // { ok: true, origin: 'https://acme.tenants.internal:8443', host: 'acme.tenants.internal:8443' }
  */
 export function compileHostTemplate(cfg: HostTemplateConfig, upstream: URL): { choose(params: Readonly<Record<string, string>>, headers: IncomingHttpHeaders): HostChoice } {
-  const pattern = new RegExp(cfg.pattern.startsWith('^') ? cfg.pattern : `^(?:${cfg.pattern})$`);
+  // Always anchored: `^[a-z]+` alone would accept `acme.evil.example`; "whole" must not depend on the operator writing `$`.
+  const pattern = new RegExp(`^(?:${cfg.pattern})$`);
   const hosts = compileHosts(cfg.hosts);
   const port = upstream.port === '' ? '' : `:${upstream.port}`;
   const header = cfg.name.toLowerCase();

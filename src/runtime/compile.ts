@@ -206,7 +206,7 @@ export async function compileRuntime(
     issues.push(loaded.issueAt(['server', 'trustedProxies'], errorMessage(err)));
   }
 
-  const egress = config.egress === undefined ? undefined : await compileEgress(config.egress, loaded, issues);
+  const egress = config.egress === undefined ? undefined : await compileEgress(config.egress, loaded, issues, store);
   for (const integ of config.egress?.integrations ?? []) if (integ.openapi !== undefined) watchFiles.push(resolve(loaded.baseDir, integ.openapi));
 
   for (const { at, outcome } of deferred) {

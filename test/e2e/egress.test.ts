@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -11,6 +12,8 @@ import { E2E_PREAMBLE } from '../helpers/config.js';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { REDIS_URL, removeRunKeysAfter } from '../helpers/redis.js';
+import { startVaultStub, type VaultStub } from '../helpers/vault.js';
 
 /** The third party's contract: the gateway refuses any response outside it. */
 const PARTNER_DOC = `openapi: 3.0.3
@@ -37,6 +40,19 @@ components:
   schemas:
     Rate: { type: object, required: [rate], properties: { rate: { type: number } } }
 `;
+
+/** Where the `hops` integration's provider redirects each path to (a provider that may be compromised). */
+const HOPS = (port: number): Record<string, string> => ({
+  '/hop/same': '/hop/landed',
+  '/hop/other-origin': `http://b.hops.test:${port}/hop/landed`,
+  '/hop/rebound': `http://lo2.hops.test:${port}/hop/landed`,
+  '/hop/meta': `http://meta.hops.test:${port}/latest/meta-data/`,
+  '/hop/decimal': `http://2852039166:${port}/latest/meta-data/?token=provider-secret`,
+  '/hop/octal': `http://0177.0.0.2:${port}/hop/landed`,
+  '/hop/loop': '/hop/loop',
+  '/hop/userinfo': `http://user:pw@b.hops.test:${port}/hop/landed`,
+  '/hop/post': '/hop/landed',
+});
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string; json: Record<string, unknown> }
 
@@ -104,6 +120,7 @@ describe('egress gateway: applications reach third parties only as the integrati
         '/v1/wrongtype': '{"rate":"1.2; DROP TABLE"}',
       };
       if (req.url === '/v1/teapot') { res.writeHead(418, { 'content-type': 'text/plain' }); res.end('teapot'); return; }
+      if (req.url === '/v1/downgrade') { res.writeHead(302, { location: `http://plain.partner.test:${plain.port}/v1/x` }); res.end(); return; }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(bodies[req.url ?? ''] ?? '{}');
     });
@@ -113,6 +130,8 @@ describe('egress gateway: applications reach third parties only as the integrati
     plain = await startUpstream((req, res, body) => {
       if (req.url === '/redirect/out') { res.writeHead(302, { location: `http://meta.partner.test:${plain.port}/v1/x` }); res.end(); return; }
       if (req.url === '/redirect/in') { res.writeHead(302, { location: '/v1/landed' }); res.end(); return; }
+      const hop = HOPS(plain.port)[req.url ?? ''];
+      if (hop !== undefined) { res.writeHead(302, { location: hop, 'content-type': 'text/plain' }); res.end('moved'); return; }
       if (req.url === '/v1/big') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ pad: 'x'.repeat(5000) })); return; }
       if (req.url === '/v1/slow') return; // never answers: the gateway's headers timeout must
       if (req.url === '/v1/html') { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<script>alert(1)</script>'); return; }
@@ -138,6 +157,10 @@ egress:
     meta.partner.test: [169.254.169.254]
     rebind.partner.test: [93.184.216.34, 127.0.0.1]
     ula.partner.test: ['fd00:ec2::254']
+    a.hops.test: [127.0.0.1]
+    b.hops.test: [127.0.0.1]
+    lo2.hops.test: [127.0.0.2]
+    meta.hops.test: [169.254.169.254]
   integrations:
     - name: rates
       hosts: [api.partner.test]
@@ -198,6 +221,27 @@ egress:
       hosts: ['*']
       ports: [${plain.port}]
       connect: true
+    - name: hops
+      hosts: ['*.hops.test', 169.254.169.254, 127.0.0.2]
+      ports: [${plain.port}]
+      upstream: http://a.hops.test:${plain.port}
+      methods: [GET, POST]
+      paths: [/hop, /latest]
+      headers:
+        x-api-key: hops-injected-key
+      maxRedirects: 2
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: securehops
+      hosts: [api.partner.test, plain.partner.test]
+      ports: [${partnerPort}, ${plain.port}]
+      upstream: https://api.partner.test:${partnerPort}/v1
+      paths: [/v1]
+      maxRedirects: 2
+      upstreamTls:
+        ca: ./partner-ca.crt
+      addressGuard:
+        allow: [127.0.0.1/32]
 `;
     const written = writeConfig(yaml, { 'partner.yaml': PARTNER_DOC, 'partner-key.txt': 'k-partner-secret\n' });
     dir = written.dir;
@@ -292,11 +336,14 @@ egress:
     assert.equal(plain.seen.length, before);
   });
 
-  test('attack: loopback in disguise (decimal, octal, hex, IPv4-mapped IPv6) and cloud metadata: 403 PCL_EGRESS_ADDRESS_REFUSED, nothing sent', async () => {
+  test('attack: loopback in disguise (decimal, octal, hex, IPv4-mapped IPv6), cloud metadata, private, link-local, multicast, unspecified: 403 PCL_EGRESS_ADDRESS_REFUSED, nothing sent', async () => {
     const before = plain.seen.length;
     const p = plain.port;
     for (const target of [`http://2130706433:${p}/`, `http://0177.0.0.1:${p}/`, `http://0x7f.0.0.1:${p}/`, `http://127.1:${p}/`,
-      `http://[::ffff:127.0.0.1]:${p}/`, `http://[::1]:${p}/`, `http://169.254.169.254:${p}/latest/meta-data/`, `http://[fd00:ec2::254]:${p}/`, `http://0.0.0.0:${p}/`]) {
+      `http://[::ffff:127.0.0.1]:${p}/`, `http://[::1]:${p}/`, `http://169.254.169.254:${p}/latest/meta-data/`, `http://[fd00:ec2::254]:${p}/`, `http://0.0.0.0:${p}/`,
+      // private, link-local, multicast, unspecified IPv6 and an IPv4 address inside NAT64
+      `http://10.0.0.1:${p}/`, `http://172.16.0.1:${p}/`, `http://192.168.1.1:${p}/`, `http://169.254.1.1:${p}/`, `http://[fe80::1]:${p}/`,
+      `http://224.0.0.251:${p}/`, `http://[ff02::1]:${p}/`, `http://[::]:${p}/`, `http://[64:ff9b::a9fe:a9fe]:${p}/`]) {
       const a = await proxyRequest(egress, target);
       assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_ADDRESS_REFUSED'], target);
       assert.doesNotMatch(a.body, /loopback|169\.254|127\.0\.0\.1/, 'the application does not learn how the address was judged');
@@ -321,6 +368,49 @@ egress:
     assert.equal(inside.json.url, '/v1/landed');
     const out = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/redirect/out`);
     assert.deepEqual([out.status, out.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
+  });
+
+  test('redirects to the same origin keep the credentials; to another origin they carry neither the integration\'s nor the application\'s', async () => {
+    const app = { authorization: 'Bearer app-own', cookie: 'session=app-own' };
+    const same = await proxyRequest(egress, '/egress/hops/hop/same', { headers: app });
+    assert.equal(same.status, 200, same.body);
+    const landed = plain.seen.at(-1)!;
+    assert.deepEqual([landed.url, landed.headers['x-api-key'], landed.headers.authorization], ['/hop/landed', 'hops-injected-key', 'Bearer app-own']);
+    const other = await proxyRequest(egress, '/egress/hops/hop/other-origin', { headers: app });
+    assert.equal(other.status, 200, other.body);
+    const moved = plain.seen.at(-1)!;
+    assert.equal(moved.headers.host, `b.hops.test:${plain.port}`);
+    assert.deepEqual([moved.headers['x-api-key'], moved.headers.authorization, moved.headers.cookie], [undefined, undefined, undefined]);
+  });
+
+  test('attack: a provider redirects into the network; every hop goes through the address guard again (literal spellings and DNS answers)', async () => {
+    const before = plain.seen.length;
+    for (const p of ['/hop/rebound', '/hop/meta', '/hop/decimal', '/hop/octal']) {
+      const a = await proxyRequest(egress, `/egress/hops${p}`);
+      assert.deepEqual([a.status, a.json.code], [403, 'PCL_EGRESS_ADDRESS_REFUSED'], p);
+      assert.doesNotMatch(a.body, /169\.254|127\.0\.0|2852039166/, 'the application does not learn where the hop pointed');
+    }
+    assert.equal(plain.seen.length, before + 4, 'only the redirecting requests reached a server');
+    const e = await eventFor(await proxyRequest(egress, '/egress/hops/hop/decimal'));
+    assert.deepEqual([e.event, e.reason, e.severity], ['egress.refused', 'redirect_refused', 'high']);
+    assert.match(String(e.excerpt), /^address_refused: http:\/\/2852039166:\d+\/latest\/meta-data\/$/, 'the excerpt says where the hop pointed, without the query');
+  });
+
+  test('redirects are bounded (maxRedirects), userinfo and https-to-http hops are refused, and only GET/HEAD are followed', async () => {
+    const before = plain.seen.length;
+    const loop = await proxyRequest(egress, '/egress/hops/hop/loop');
+    assert.deepEqual([loop.status, loop.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
+    assert.equal(plain.seen.length, before + 3, 'the first request and two followed hops, then refused');
+    const userinfo = await proxyRequest(egress, '/egress/hops/hop/userinfo');
+    assert.deepEqual([userinfo.status, userinfo.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
+    const afterHops = plain.seen.length;
+    const down = await proxyRequest(egress, '/egress/securehops/downgrade');
+    assert.deepEqual([down.status, down.json.code], [502, 'PCL_EGRESS_REDIRECT_REFUSED']);
+    assert.equal(plain.seen.length, afterHops, 'nothing was sent in plain text');
+    const post = await proxyRequest(egress, '/egress/hops/hop/post', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(post.status, 302, 'a POST redirect goes back to the application, whose next request is checked on its own');
+    assert.equal(post.headers.location, '/hop/landed');
+    assert.equal(plain.seen.at(-1)!.url, '/hop/post');
   });
 
   test('response size and content type bounds: 502 PCL_EGRESS_RESPONSE_REJECTED', async () => {
@@ -396,6 +486,83 @@ egress:
   test('the injected secrets never appear in the gateway log', () => {
     const all = JSON.stringify(gw.logs) + gw.stderr();
     assert.doesNotMatch(all, /tok-partner-secret|k-partner-secret/);
+  });
+});
+
+describe('egress across instances: one budget in the shared store, credentials from the keyring rotated by a reload', () => {
+  const RUN = randomUUID();
+  removeRunKeysAfter(RUN);
+  let up: FakeUpstream;
+  let vault: VaultStub;
+  const gws: GatewayProcess[] = [];
+  const egressOf: URL[] = [];
+  before(async () => {
+    up = await startUpstream();
+    vault = await startVaultStub();
+    vault.put('partner/quota', { token: 'vault-secret-v1' });
+    const { file } = writeConfig(`${E2E_PREAMBLE}store:
+  backend: redis
+  redisUrl: ${REDIS_URL}
+  keyPrefix: "pcl-e2e:${RUN}:egress:"
+keyring:
+  vault: { address: ${vault.url}, token: "\${VAULT_TOKEN}" }
+apis:
+  - name: unused
+    upstream: ${up.url}
+    prefixes: [/unused]
+egress:
+  port: 0
+  resolve:
+    quota.partner.test: [127.0.0.1]
+  integrations:
+    - name: quota
+      hosts: [quota.partner.test]
+      ports: [${up.port}]
+      upstream: http://quota.partner.test:${up.port}/v1
+      bearerToken: \${vault:partner/quota#token}
+      rateLimit:
+        requests: 4
+        windowMs: 3600000
+      addressGuard:
+        allow: [127.0.0.1/32]
+`);
+    for (let i = 0; i < 2; i++) {
+      const gw = await startGatewayProcess(file, { env: { VAULT_TOKEN: vault.token } });
+      gws.push(gw);
+      egressOf.push(new URL(String((await gw.waitForLog((l) => l.msg === 'portcullis listening')).egress)));
+    }
+  });
+  after(async () => { await Promise.all(gws.map((g) => g.stop())); await up?.close(); await vault?.close(); });
+
+  test('the credential comes from Vault; after a rotation and a reload the new one goes out; no log holds either', async () => {
+    const [a, b] = egressOf as [URL, URL];
+    assert.equal((await proxyRequest(a, '/egress/quota/x', { headers: { authorization: 'Bearer app-chosen' } })).status, 200);
+    assert.equal(up.seen.at(-1)!.headers.authorization, 'Bearer vault-secret-v1');
+    vault.put('partner/quota', { token: 'vault-secret-v2' });
+    const gw = gws[0]!;
+    const outcome = (l: Record<string, unknown>) => l.msg === 'config reloaded' || l.msg === 'config reload failed';
+    const count = gw.logs.filter(outcome).length;
+    gw.child.kill('SIGHUP');
+    for (let i = 0; i < 300 && gw.logs.filter(outcome).length === count; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(gw.logs.filter(outcome).at(-1)?.msg, 'config reloaded', gw.stderr());
+    assert.equal((await proxyRequest(a, '/egress/quota/x')).status, 200);
+    assert.equal(up.seen.at(-1)!.headers.authorization, 'Bearer vault-secret-v2', 'the reload read the new version');
+    assert.equal((await proxyRequest(b, '/egress/quota/x')).status, 200);
+    assert.equal(up.seen.at(-1)!.headers.authorization, 'Bearer vault-secret-v1', 'the other instance keeps its own until its reload');
+    for (const g of gws) assert.doesNotMatch(JSON.stringify(g.logs) + g.stderr(), /vault-secret-v/);
+  });
+
+  test('the integration\'s budget is one across instances on Redis, and a reload does not reset it: the fourth call through either is the last', async () => {
+    const [a, b] = egressOf as [URL, URL];
+    // Three calls went out above (two through a, across its reload, one through b); the budget is four.
+    assert.equal((await proxyRequest(b, '/egress/quota/x')).status, 200);
+    for (const e of [a, b]) {
+      const r = await proxyRequest(e, '/egress/quota/x');
+      assert.deepEqual([r.status, r.json.code], [429, 'PCL_EGRESS_RATE_LIMITED']);
+      assert.ok(Number(r.headers['retry-after']) >= 1);
+      assert.doesNotMatch(r.body, /vault-secret/);
+    }
+    assert.equal(up.seen.filter((r) => r.url === '/v1/x').length, 4);
   });
 });
 
@@ -482,5 +649,75 @@ egress:
     const text = readFileSync(file, 'utf8').split('\n');
     assert.equal(text[line(/duplicate integration name/) - 1]!.trim(), '- name: one');
     assert.match(text[line(/not covered by hosts/) - 1]!, /upstream: https:\/\/other\.test/);
+  });
+});
+
+/**
+ * Loaded into the gateway process (`--import`): `dns.lookup` for `flip.pcl.test` alternates between
+ * 127.0.0.1 (allowed for the integration) and 127.0.0.2 (loopback, refused), the answer pattern of
+ * a DNS rebinding attack; every other name resolves normally. No /etc/hosts, no DNS server.
+ */
+const FLIPPING_RESOLVER = `import dns from 'node:dns';
+import { syncBuiltinESMExports } from 'node:module';
+const real = dns.lookup;
+let calls = 0;
+dns.lookup = function (host, options, callback) {
+  if (typeof options === 'function') { callback = options; options = {}; }
+  if (host !== 'flip.pcl.test') return real.call(this, host, options, callback);
+  calls += 1;
+  const address = calls % 2 === 1 ? '127.0.0.1' : '127.0.0.2';
+  process.nextTick(() => (options && options.all) ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4));
+};
+syncBuiltinESMExports();
+`;
+
+describe('egress: DNS rebinding against a pinned connection (the lookup function injected into the gateway)', () => {
+  let up: http.Server;
+  let trap: http.Server;
+  let port: number;
+  let served = 0;
+  let trapped = 0;
+  let gw: GatewayProcess;
+  let egress: URL;
+  before(async () => {
+    // Every answer closes its connection, so each request opens a new one and resolves again.
+    up = http.createServer((_req, res) => { served += 1; res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }); res.end('{"ok":true}'); });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    port = (up.address() as AddressInfo).port;
+    // What a check-then-resolve-again proxy would reach: the same port on the address the second answer names.
+    trap = http.createServer((_req, res) => { trapped += 1; res.end('internal'); });
+    await new Promise<void>((r) => trap.listen(port, '127.0.0.2', r));
+    const { file, dir } = writeConfig(`${E2E_PREAMBLE}apis:
+  - name: unused
+    upstream: http://127.0.0.1:1
+    prefixes: [/unused]
+egress:
+  port: 0
+  integrations:
+    - name: flip
+      hosts: [flip.pcl.test]
+      ports: [${port}]
+      addressGuard:
+        allow: [127.0.0.1/32]
+`, { 'flip-resolver.mjs': FLIPPING_RESOLVER });
+    gw = await startGatewayProcess(file, { env: { NODE_OPTIONS: `--import ${join(dir, 'flip-resolver.mjs')}` } });
+    egress = new URL(String((await gw.waitForLog((l) => l.msg === 'portcullis listening')).egress));
+  });
+  after(async () => {
+    await gw?.stop();
+    await new Promise<void>((r) => { up?.closeAllConnections(); up?.close(() => r()); });
+    await new Promise<void>((r) => { trap?.closeAllConnections(); trap?.close(() => r()); });
+  });
+
+  test('attack: each connection is checked against its own answer and goes to exactly that address; the rebound address is never reached', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const a = await proxyRequest(egress, `http://flip.pcl.test:${port}/x`);
+      outcomes.push(a.status === 200 ? 'ok' : String(a.json.code));
+    }
+    assert.equal(trapped, 0, 'no request reached the address of the other answer');
+    assert.ok(outcomes.includes('ok') && outcomes.includes('PCL_EGRESS_ADDRESS_REFUSED'), outcomes.join(' '));
+    assert.ok(outcomes.every((o) => o === 'ok' || o === 'PCL_EGRESS_ADDRESS_REFUSED'), outcomes.join(' '));
+    assert.equal(served, outcomes.filter((o) => o === 'ok').length);
   });
 });

@@ -13,12 +13,13 @@ const TOKEN = 'inventory-admin-token-0123456789abcdef';
 const RUN = randomUUID();
 removeRunKeysAfter(RUN);
 
-interface Entry { api: string; method: string; template: string; operation?: string; count: number; statuses: Record<string, number>; clients: string[]; query: string[] }
+interface Entry { api: string; method: string; template: string; operation?: string; count: number; firstSeen: number; lastSeen: number; statuses: Record<string, number>; clients: string[]; query: string[] }
 interface Report { documented: Entry[]; zombies: { api: string; operation: string }[]; shadow: Entry[]; draft: Record<string, { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> }> }
 
 describe('inventory: shadow and zombie endpoints, monitor and enforce, one inventory across instances', () => {
   let up: FakeUpstream;
   const gws: GatewayProcess[] = [];
+  const started = Date.now();
   before(async () => {
     up = await startUpstream();
     const yaml = `${E2E_PREAMBLE.replace('admin:\n  port: 0\n', `admin:\n  port: 0\n  token: ${TOKEN}\n`)}store:
@@ -52,6 +53,10 @@ apis:
     assert.equal((await fetch(`${a.url}/v1/admin/users/17?verbose=1`)).status, 404);
     assert.equal((await fetch(`${a.url}/v1/books`, { method: 'PUT' })).status, 405);
     assert.equal((await fetch(`${b.url}/v1/admin/users/18`)).status, 404);
+    // Values of every kind fold: a UUID, a hash, an e-mail address in the path are parameters, not names.
+    assert.equal((await fetch(`${a.url}/v1/files/3f2c9b1e-1c4a-4e8f-9a77-0c2d8e1b5a60/blobs/9f86d081884c7d659a2feaa0c55ad015`)).status, 404);
+    assert.equal((await fetch(`${b.url}/v1/files/0d6f3c4e-2b7a-4c1d-8e9f-112233445566/blobs/ab12cd34ef56ab78ab12cd34ef56ab78`)).status, 404);
+    assert.equal((await fetch(`${a.url}/v1/members/alice@example.com`)).status, 404);
     assert.equal(up.seen.length, seen, 'enforce forwards nothing undocumented');
     assert.equal((await fetch(`${a.url}/v1/books`)).status, 200);
     // Monitor: the shadow endpoint and an undocumented method on a documented path reach the upstream.
@@ -82,6 +87,11 @@ apis:
       assert.equal(users.count, 2, 'one request through each instance');
       assert.equal(users.statuses['4xx'], 2);
       assert.deepEqual(users.query, ['verbose']);
+      assert.deepEqual(users.clients, ['127.0.0.1']);
+      assert.ok(started <= users.firstSeen && users.firstSeen <= users.lastSeen && users.lastSeen <= Date.now(), JSON.stringify(users));
+      const files = r.shadow.find((e) => e.template === '/v1/files/{uuid}/blobs/{hash}');
+      assert.equal(files?.count, 2, 'two different UUIDs and hashes, through two instances, are one endpoint');
+      assert.ok(r.shadow.some((e) => e.template === '/v1/members/{email}'), JSON.stringify(r.shadow.map((e) => e.template)));
       assert.ok(r.shadow.some((e) => e.api === 'books' && e.method === 'PUT' && e.template === '/v1/books'));
       const exp = r.shadow.find((e) => e.api === 'shop' && e.template === '/v0/internal/export/{id}');
       assert.equal(exp?.statuses['2xx'], 1);
@@ -89,6 +99,7 @@ apis:
       assert.ok(r.zombies.some((z) => z.api === 'books' && z.operation === 'deleteBook'));
       assert.equal(r.zombies.some((z) => z.operation === 'listBooks'), false);
       assert.equal(JSON.stringify(r).includes('csv'), false, 'query values never stored');
+      for (const value of ['3f2c9b1e', '9f86d081', 'alice@example.com']) assert.equal(JSON.stringify(r).includes(value), false, `${value}: path values never stored`);
     }
   });
 
@@ -99,6 +110,11 @@ apis:
     assert.match(text.stdout, /Not documented: shadow endpoints/);
     assert.match(text.stdout, /books\s+GET\s+\/v1\/admin\/users\/\{id\}/);
     assert.match(text.stdout, /zombies \(\d+\)[\s\S]*deleteBook/);
+    const json = await runCli(['inventory', '--json', '--admin', gws[1]!.adminUrl], env);
+    assert.equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout) as Report;
+    assert.ok(report.shadow.some((e) => e.template === '/v1/admin/users/{id}' && e.count === 2), 'the JSON report merges both instances');
+    assert.ok(report.zombies.some((z) => z.operation === 'deleteBook'));
     const draft = await runCli(['inventory', '--openapi', '--admin', gws[1]!.adminUrl], env);
     assert.equal(draft.code, 0, draft.stderr);
     const doc = parse(draft.stdout) as Report['draft'];

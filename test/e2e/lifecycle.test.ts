@@ -29,6 +29,15 @@ function config(upstream: string): { dir: string; file: string } {
       lifecycle:
         deprecatedAt: '2024-01-01'
         sunsetAt: '2025-01-01'
+  - name: shop-v0-watch
+    upstream: ${upstream}
+    openapi: ./shop-v0.yaml
+    basePath: /v0-watch
+    stages:
+      lifecycle:
+        mode: monitor
+        deprecatedAt: '2024-01-01'
+        sunsetAt: '2025-01-01'
 `;
   return writeConfig(yaml, {
     'shop-v1.yaml': readFileSync(fixture('lifecycle', 'shop-v1.yaml'), 'utf8'),
@@ -91,6 +100,16 @@ describe('API lifecycle: deprecation (RFC 9745), sunset (RFC 8594), retirement (
     assert.equal(res.status, 410);
     assert.equal((await res.json() as { code: string }).code, 'PCL_GONE');
     assert.equal(res.headers.get('deprecation'), `@${Date.UTC(2024, 0, 1) / 1000}`);
+  });
+
+  test('mode: monitor serves a retired version (headers still sent) and records the decision as a not-enforced lifecycle.gone event', async () => {
+    const before = up.seen.length;
+    const res = await fetch(`${gw.url}/v0-watch/orders`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('sunset'), 'Wed, 01 Jan 2025 00:00:00 GMT');
+    assert.equal(up.seen.length, before + 1);
+    const event = await gw.waitForLog((l) => l.msg === 'security event' && l.event === 'lifecycle.gone' && l.api === 'shop-v0-watch');
+    assert.equal(event.enforced, false);
   });
 
   test('graceSeconds keeps a sunset operation served, with its headers, until the grace ends', async () => {

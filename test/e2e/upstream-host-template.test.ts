@@ -17,9 +17,16 @@ paths:
 
 describe('upstreamHost: an upstream host built from request data is validated and SSRF-checked', () => {
   let up: FakeUpstream;
+  let trap: FakeUpstream;
   let gw: GatewayProcess;
   before(async () => {
-    up = await startUpstream();
+    trap = await startUpstream();
+    // A tenant backend that redirects into the network: the gateway must hand the redirect back, not follow it.
+    up = await startUpstream((req, res) => {
+      if (req.url?.endsWith('/redirect') === true) { res.writeHead(302, { location: `http://127.0.0.1:${trap.port}/latest/meta-data/` }); res.end(); return; }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ url: req.url }));
+    });
     const guard = `    addressGuard:
       allow: [127.0.0.1/32]
       resolve:
@@ -47,10 +54,20 @@ ${guard}  - name: bypath
       from: path
       name: tenant
       hosts: [acme.tenants.test, meta.tenants.test]
+${guard}  - name: loose
+    upstream: http://default.tenants.test:${up.port}
+    prefixes: [/loose]
+    retries: 0
+    upstreamHost:
+      template: '{value}.tenants.test'
+      from: header
+      name: X-Tenant
+      pattern: '^[a-z]+'
+      hosts: ['*.tenants.test']
 ${guard}`, { 'tenants.yaml': TENANT_DOC });
     gw = await startGatewayProcess(file);
   });
-  after(async () => { await gw?.stop(); await up?.close(); });
+  after(async () => { await gw?.stop(); await up?.close(); await trap?.close(); });
 
   const get = async (path: string, tenant?: string) => {
     const res = await fetch(`${gw.url}${path}`, { headers: tenant === undefined ? {} : { 'x-tenant': tenant } });
@@ -90,6 +107,23 @@ ${guard}`, { 'tenants.yaml': TENANT_DOC });
     assert.equal(up.seen.length, before);
     const event = await gw.waitForLog((l) => l.msg === 'security event' && l.reqId === r.id);
     assert.deepEqual([event.event, event.severity], ['upstream.host_refused', 'high']);
+  });
+
+  test('attack: a pattern written without $ still has to match the whole value (acme.meta is not acme)', async () => {
+    const before = up.seen.length;
+    assert.equal((await get('/loose/x', 'acme')).status, 200);
+    for (const v of ['acme.meta', 'acme-x', 'acme:1']) {
+      const r = await get('/loose/x', v);
+      assert.deepEqual([r.status, r.code], [400, 'PCL_UPSTREAM_HOST_INVALID'], v);
+    }
+    assert.equal(up.seen.length, before + 1);
+  });
+
+  test('attack: a tenant backend redirecting to the metadata path: the 302 goes back to the client, the gateway follows nothing', async () => {
+    const res = await fetch(`${gw.url}/byheader/redirect`, { headers: { 'x-tenant': 'acme' }, redirect: 'manual' });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get('location'), `http://127.0.0.1:${trap.port}/latest/meta-data/`);
+    assert.equal(trap.seen.length, 0, 'the ingress proxy never follows redirects');
   });
 
   test('config: path needs a document, a bad resolve address and a bad template are located', async () => {
