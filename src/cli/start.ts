@@ -50,7 +50,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   if (loaded.config.logging.accessLog) subscribeAccessLog(logger, { redact: loaded.config.logging.redact });
   subscribeEventLog(logger);
   const floods = loaded.config.logging.eventFloods;
-  subscribeSecurityEventLog(logger, floods.aggregate ? { burst: floods.burst, intervalMs: floods.intervalMs } : { burst: Number.MAX_SAFE_INTEGER });
+  const stopEventLog = subscribeSecurityEventLog(logger, floods.aggregate ? { burst: floods.burst, intervalMs: floods.intervalMs } : { burst: Number.MAX_SAFE_INTEGER });
   const metrics = createMetrics();
   subscribeSecurityMetrics(metrics.registry);
   subscribeRateLimitMetrics(metrics.registry);
@@ -131,6 +131,8 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
       logger.info({ signal }, 'shutting down: draining in-flight requests');
       // The last inventory snapshot goes to the store before shutdown closes it.
       void (inventory?.close() ?? Promise.resolve()).then(() => gateway.shutdown()).then(() => admin?.close()).then(() => Promise.all([audit?.close(), sinks.close(), alerts.close()])).then(() => {
+        // The summaries of the flood interval still open: without them the last denials would go unlogged.
+        stopEventLog();
         logger.info('stopped');
         logger.flush?.();
         resolve(0);

@@ -17,8 +17,15 @@ export interface RedisStoreOptions {
 }
 
 // Creates the counter with its TTL only when this call created it: an existing counter keeps its
-// expiry, as the memory store does. PTTL -1 (no expiry) is reported as 0.
+// expiry, as the memory store does. PTTL -1 (no expiry) is reported as 0. ARGV[3] is the deadline
+// (Redis TIME ms, 0 = none): a call that reaches Redis after its caller gave up (a stalled server
+// resuming) changes nothing and returns a TTL of -1, which a real call never does.
 const INCREMENT = `
+local deadline = tonumber(ARGV[3])
+if deadline > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return {0, -1} end
+end
 local existed = redis.call('EXISTS', KEYS[1])
 local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 local ttl = tonumber(ARGV[2])
@@ -148,9 +155,16 @@ export class RedisStore implements KeyValueStore {
     return r === 'OK';
   }
 
+  /**
+   * An increment carries the same deadline as a rate-limit check: a concurrency slot taken by a
+   * call that timed out (its request answered by the failure policy, never released) must not be
+   * held once a stalled Redis resumes. A decrement carries none: a late one still gives back what
+   * an earlier increment took.
+   */
   async increment(key: string, delta: number, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
-    const [value, left] = await this.run((r) => (r as unknown as { pclIncrement(k: string, d: number, t: number): Promise<[number, number]> })
-      .pclIncrement(this.#prefix + key, Math.trunc(delta), Math.max(0, Math.trunc(ttlMs))));
+    const [value, left] = await this.run((r) => (r as unknown as { pclIncrement(k: string, d: number, t: number, deadline: number): Promise<[number, number]> })
+      .pclIncrement(this.#prefix + key, Math.trunc(delta), Math.max(0, Math.trunc(ttlMs)), delta > 0 ? this.deadline() : 0));
+    if (Number(left) === -1) throw new Error('increment reached Redis after its deadline; nothing was changed');
     return { value: Number(value), ttlMs: Number(left) };
   }
 

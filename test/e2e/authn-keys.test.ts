@@ -4,6 +4,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { fixture } from '../helpers/paths.js';
+import { rawRequest } from '../helpers/raw.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
 import { createTestCa, pem, type IssuedCert, type TestCa } from '../fixtures/authn-keys/pki.js';
 import { E2E_PREAMBLE, tlsConfig } from '../helpers/config.js';
@@ -104,6 +105,19 @@ describe('API keys end to end', () => {
     await expect401(await fetch(`${gw.url}/v1/books?api_key=${encodeURIComponent(keys.good!)}`), 'PCL_AUTHN_INVALID');
   });
 
+  test('attack: a repeated X-API-Key header (two good keys, or one twice) is 401 PCL_AUTHN_INVALID, reason ambiguous_credentials', async () => {
+    const port = Number(new URL(gw.url).port);
+    for (const [first, second] of [[keys.good!, keys.admin!], [keys.good!, keys.good!]]) {
+      const res = await rawRequest(port, `GET /v1/books HTTP/1.1\r\nHost: x\r\nX-API-Key: ${first}\r\nX-API-Key: ${second}\r\nConnection: close\r\n\r\n`);
+      assert.equal(res.status, 401, res.raw);
+      assert.match(res.headers['content-type'] ?? '', /application\/problem\+json/);
+      assert.equal((JSON.parse(res.body) as { code: string }).code, 'PCL_AUTHN_INVALID');
+      const id = res.headers['x-request-id'];
+      const line = await gw.waitForLog((l) => l.event === 'authn.failure' && l.reqId === id);
+      assert.equal(line.reason, 'ambiguous_credentials');
+    }
+  });
+
   test('no key is 401 authentication required; a public operation needs none', async () => {
     await expect401(await get('/books'), 'PCL_AUTHN_REQUIRED');
     assert.equal((await get('/health')).status, 200);
@@ -131,6 +145,8 @@ describe('API keys end to end', () => {
       const line = await gw.waitForLog((l) => l.event === 'key.file_failed');
       assert.equal(line.level, 'error');
       assert.equal(line.reason, 'missing');
+      assert.equal(line.excerpt, keysFile(), 'the log line names the file');
+      assert.match(await (await fetch(`${gw.adminUrl}/metrics`)).text(), /^portcullis_security_events_total\{kind="key\.file_failed",reason="missing"\} 1$/m);
       const ready = await fetch(`${gw.adminUrl}/readyz`);
       assert.equal(ready.status, 200, 'still ready: the old keys serve');
       const body = await ready.json() as { detail: { credentialFiles?: { file: string; reason: string; since: string }[] } };

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { Secret, TOTP } from 'otpauth';
@@ -166,6 +167,26 @@ describe('authn end to end: signatures, step-up, revocation, security events', (
       const code = totp.generate();
       assert.equal((await transfer(code)).status, 200);
       await expectCode(await transfer(code), 401, 'PCL_AUTHN_STEP_UP_REQUIRED');
+    });
+
+    test('a TOTP secrets file that stops parsing keeps the old secrets and is reported: error line naming the file, admin status (issue 12, item 6)', async () => {
+      const file = join(dir, 'totp.yaml');
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, 'secrets: [ {{{ TOTP-SECRET-MATERIAL');
+      try {
+        // reloadCheckMs defaults to 1 s. The next step's code (window 1): the current one may be spent already.
+        await new Promise((r) => setTimeout(r, 1100));
+        assert.equal((await transfer(totp.generate({ timestamp: Date.now() + 30_000 }))).status, 200, 'the old secrets keep serving');
+        const line = await gw.waitForLog((l) => l.event === 'key.file_failed');
+        assert.equal(line.level, 'error');
+        assert.equal(line.reason, 'invalid');
+        assert.equal(line.excerpt, file);
+        const status = await (await fetch(`${gw.adminUrl}/admin/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as { credentialFiles: { file: string; reason: string }[] };
+        assert.deepEqual(status.credentialFiles.map((f) => [f.file, f.reason]), [[file, 'invalid']]);
+        assert.doesNotMatch(JSON.stringify(gw.logs), /TOTP-SECRET-MATERIAL/);
+      } finally {
+        writeFileSync(file, text);
+      }
     });
 
     test('operations without x-portcullis-step-up need no code', async () => {

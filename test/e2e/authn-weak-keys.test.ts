@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { E2E_PREAMBLE } from '../helpers/config.js';
 import { runCli, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway.js';
 import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
@@ -31,6 +33,7 @@ const jwk = (k: KeyObject, kid: string) => ({ ...k.export({ format: 'jwk' }), ki
 describe('JWT keys that can never verify are reported at load, and tokens naming them say why (issue 12, item 6)', () => {
   let up: FakeUpstream;
   let gw: GatewayProcess;
+  let dir: string;
   const good = rsa(2048);
   const weak = rsa(1024);
   const priv = rsa(2048);
@@ -49,6 +52,7 @@ describe('JWT keys that can never verify are reported at load, and tokens naming
       ],
     };
     const cfg = writeConfig(config('./idp.json').replace('http://127.0.0.1:1', up.url), { 'openapi.yaml': OPENAPI, 'idp.json': JSON.stringify(keys) });
+    dir = cfg.dir;
     gw = await startGatewayProcess(cfg.file);
   });
   after(async () => { await gw.stop(); await up.close(); });
@@ -74,6 +78,36 @@ describe('JWT keys that can never verify are reported at load, and tokens naming
       const reqId = res.headers.get('x-request-id');
       const line = await gw.waitForLog((l) => l.event === 'authn.failure' && l.reqId === reqId);
       assert.equal(line.reason, reason, kid);
+    }
+  });
+
+  test('attack: a token whose iat lies an hour ahead is 401 PCL_AUTHN_INVALID, reason bad_iat, with no maxTokenAgeSeconds set', async () => {
+    const ahead = craft({ alg: 'RS256', kid: 'good' }, { iss: ISS, aud: 'books', sub: 'alice', iat: now() + 3600, exp: now() + 7200 }, { rsa: good.privateKey });
+    const res = await fetch(`${gw.url}/v1/books`, { headers: { authorization: `Bearer ${ahead}` } });
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as { code: string }).code, 'PCL_AUTHN_INVALID');
+    const line = await gw.waitForLog((l) => l.event === 'authn.failure' && l.reqId === res.headers.get('x-request-id'));
+    assert.equal(line.reason, 'bad_iat');
+  });
+
+  test('a keysFile that disappears keeps the old keys and is reported: error log with the file, metric, /readyz details', async () => {
+    const file = join(dir, 'idp.json');
+    renameSync(file, `${file}.moved`);
+    try {
+      // keysFileCheckMs defaults to 1 s: the request after it looks at the file again.
+      await new Promise((r) => setTimeout(r, 1100));
+      assert.equal((await fetch(`${gw.url}/v1/books`, { headers: { authorization: `Bearer ${token('good', good.privateKey)}` } })).status, 200, 'the old keys keep serving');
+      const line = await gw.waitForLog((l) => l.event === 'key.file_failed');
+      assert.equal(line.level, 'error');
+      assert.equal(line.reason, 'missing');
+      assert.equal(line.excerpt, file);
+      assert.match(await (await fetch(`${gw.adminUrl}/metrics`)).text(), /^portcullis_security_events_total\{kind="key\.file_failed",reason="missing"\} 1$/m);
+      const ready = await fetch(`${gw.adminUrl}/readyz`);
+      assert.equal(ready.status, 200);
+      const body = await ready.json() as { detail: { credentialFiles?: { file: string; reason: string }[] } };
+      assert.deepEqual(body.detail.credentialFiles?.map((f) => [f.file, f.reason]), [[file, 'missing']]);
+    } finally {
+      renameSync(`${file}.moved`, file);
     }
   });
 

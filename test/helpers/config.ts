@@ -33,8 +33,9 @@ export function tlsConfig(opts: { cert: string; key: string; clientCa?: string; 
 /**
  * A gateway config for e2e tests: ports 0, admin on 0, no file watching unless asked,
  * the books OpenAPI document copied beside it. `apiExtra` is YAML indented for the API entry.
+ * `eventFloods` replaces the logging.eventFloods block (default: every event logged; '' for the product's default).
  */
-export function booksConfig(upstream: string, opts: { apiExtra?: string; top?: string; server?: string; admin?: string } = {}): { dir: string; file: string } {
+export function booksConfig(upstream: string, opts: { apiExtra?: string; top?: string; server?: string; admin?: string; eventFloods?: string } = {}): { dir: string; file: string } {
   const yaml = `server:
   port: 0
   host: 127.0.0.1
@@ -44,9 +45,7 @@ ${opts.server?.includes('overload:') === true ? '' : NO_SHEDDING}admin:
 ${opts.admin ?? ''}
 logging:
   level: info
-  eventFloods:
-    aggregate: false
-watch: false
+${opts.eventFloods ?? '  eventFloods:\n    aggregate: false\n'}watch: false
 ${opts.top ?? ''}
 apis:
   - name: books
