@@ -30,6 +30,12 @@ const anomalyYaml = `    stages:
           probing: { minErrors: 5, minOperations: 3, action: block, duration: 5m }
           unusualMethod: { warmupRequests: 5, action: alert }
           unusualHour: { warmupRequests: 50, minShare: 0.05 }
+      rate-limit:
+        limits:
+          - { name: per-client, limit: 1000, window: 1h, key: [header:x-client] }
+        risk:
+          enabled: true
+          bands: [{ score: 30, factor: 0.1 }]
 `;
 
 const keyOf = compileRequestKey(['header:x-client'], { ipv6Prefix: 64, apiKeyClaim: 'apiKeyId' });
@@ -138,8 +144,10 @@ describe('anomaly detection through a real gateway (Redis store)', () => {
     assert.match(hooks.received[0]!.raw, /anomalies/);
   });
 
-  test('enumeration (action tighten): many distinct ids above the baseline raise the client\'s risk score in the store', async () => {
+  test('enumeration (action tighten): many distinct ids above the baseline raise the client\'s risk score, and its rate limit tightens', async () => {
     await seed('scraper', (s) => { s.base.ids = [2, 1, 10]; });
+    const first = await get('/v1/books/999', 'scraper');
+    assert.equal(first.headers.get('ratelimit-policy'), '"per-client";q=1000;w=3600', 'untightened before the detection');
     for (let i = 0; i < 25; i++) assert.equal((await get(`/v1/books/${1000 + i * 7}`, 'scraper')).status, 200);
     const line = await anomalyEvent('enumeration');
     assert.match(String(line.excerpt), /^distinct object ids\/1h [0-9.]+ robust z above this client's baseline \(about [0-9]+ ids, usual 2\.0 ± /);
@@ -147,6 +155,13 @@ describe('anomaly detection through a real gateway (Redis store)', () => {
     for (let i = 0; i < 50 && score === null; i++) { score = await redis.get(`${PREFIX}risk:ip:127.0.0.1`); if (score === null) await new Promise((res) => setTimeout(res, 100)); }
     assert.ok(score !== null, 'risk score written');
     assert.ok(Number(score.split('@')[0]) >= 40, score);
+    // The rate-limit stage reads risk scores through a 1 s cache: the band applies within about a second.
+    let policy: string | null = null;
+    for (let i = 0; i < 50 && policy !== '"per-client";q=100;w=3600'; i++) {
+      policy = (await get('/v1/books/1', 'scraper')).headers.get('ratelimit-policy');
+      if (policy !== '"per-client";q=100;w=3600') await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(policy, '"per-client";q=100;w=3600', 'limit 1000 times the band factor 0.1');
   });
 
   test('unusual hour (action event): a client only ever active twelve hours from now is reported', async () => {
