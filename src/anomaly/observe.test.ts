@@ -104,3 +104,19 @@ test('HyperLogLog counts distinct ids within its error', () => {
   for (let i = 0; i < 10; i++) addToSketch(small, `x${i}`);
   assert.ok(Math.abs(sketchCount(small) - 10) <= 1);
 });
+
+test('error rate by class: 4xx and 5xx per window each feed a baseline of their own; state stored before the 5xx baseline existed still rolls', () => {
+  const s = newClientState(0);
+  const pop = new PopulationBaselines({ alpha: 0.05, warmup: 5 });
+  for (let w = 0; w < 6; w++) {
+    for (let i = 0; i < 10; i++) observe(s, obs({ now: w * W + i, status: i < 2 ? 404 : i < 5 ? 503 : 200 }), pop, opts);
+  }
+  observe(s, obs({ now: 6 * W }), pop, opts);
+  assert.deepEqual([s.base.n[0], s.base.e4[0], s.base.e5![0]], [10, 2, 3]);
+  assert.equal(s.base.e5![2], 6, 'six windows learnt');
+  const old = newClientState(0);
+  delete old.base.e5;
+  observe(old, obs({ now: 0, status: 500 }), pop, opts);
+  observe(old, obs({ now: W }), pop, opts);
+  assert.deepEqual(old.base.e5, [1, 1, 1]);
+});
