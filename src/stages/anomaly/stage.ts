@@ -137,7 +137,7 @@ export function createAnomalyStage(config: AnomalyConfig, deps: StageDeps, opts:
   /** Detectors acted on per slot (`detector@window`): a replay onto another instance's state re-arms a standing action but does not report or raise the risk twice. */
   const actedBy = new WeakMap<Slot, Set<string>>();
 
-  const act = (ctx: RequestContext, id: Identity, slot: Slot, state: ClientState, d: Detection, w: number, replay: boolean): void => {
+  const act = (ctx: Pick<RequestContext, 'id' | 'client' | 'route' | 'principal'>, id: Identity, slot: Slot, state: ClientState, d: Detection, w: number, replay: boolean): void => {
     const detector = config.detectors[d.detector as DetectorName];
     const action: AnomalyAction = detector.action;
     const standing = enforcing && (action === 'block' || action === 'step-up');
@@ -181,8 +181,11 @@ export function createAnomalyStage(config: AnomalyConfig, deps: StageDeps, opts:
         const x: Observation = { op, method: ctx.method, status: res.status, bytes: m.bytes, records: m.records, ids: objectIds(ctx, op), network, now: now() };
         const w = Math.floor(x.now / windowMs);
         const { slot, id } = h;
+        // The update is kept until the store holds it (a replay may need it): it keeps what an
+        // event names, not the request (its body, its headers).
+        const who = { id: ctx.id, client: ctx.client, route: ctx.route, principal: ctx.principal };
         states.apply(slot, (state, replay) => {
-          for (const d of observe(state, x, pop, observeOpts, !replay)) act(ctx, id, slot, state, d, w, replay);
+          for (const d of observe(state, x, pop, observeOpts, !replay)) act(who, id, slot, state, d, w, replay);
         });
       } finally {
         await states.release(h.slot);
