@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { observe, type ObserveOptions } from './observe.js';
 import { PopulationBaselines } from './population.js';
-import { newClientState, type Observation } from './state.js';
+import { formatClientState, MAX_NETS, MAX_OPS, newClientState, type Observation } from './state.js';
 import { addToSketch, newSketch, sketchCount } from './hll.js';
 import { emptyBaseline, robustZ, updateBaseline } from './robust.js';
 
@@ -103,4 +103,37 @@ test('HyperLogLog counts distinct ids within its error', () => {
   const small = newSketch();
   for (let i = 0; i < 10; i++) addToSketch(small, `x${i}`);
   assert.ok(Math.abs(sketchCount(small) - 10) <= 1);
+});
+
+test('error rate by class: 4xx and 5xx per window each feed a baseline of their own; state stored before the 5xx baseline existed still rolls', () => {
+  const s = newClientState(0);
+  const pop = new PopulationBaselines({ alpha: 0.05, warmup: 5 });
+  for (let w = 0; w < 6; w++) {
+    for (let i = 0; i < 10; i++) observe(s, obs({ now: w * W + i, status: i < 2 ? 404 : i < 5 ? 503 : 200 }), pop, opts);
+  }
+  observe(s, obs({ now: 6 * W }), pop, opts);
+  assert.deepEqual([s.base.n[0], s.base.e4[0], s.base.e5![0]], [10, 2, 3]);
+  assert.equal(s.base.e5![2], 6, 'six windows learnt');
+  const old = newClientState(0);
+  delete old.base.e5;
+  observe(old, obs({ now: 0, status: 500 }), pop, opts);
+  observe(old, obs({ now: W }), pop, opts);
+  assert.deepEqual(old.base.e5, [1, 1, 1]);
+});
+
+test('bounded state: a client touching 100 operations, 100 networks, 40 methods and 10,000 ids stays a few kilobytes', () => {
+  const s = newClientState(0);
+  const pop = new PopulationBaselines({ alpha: 0.05, warmup: 5 });
+  for (let w = 0; w < 3; w++) {
+    for (let i = 0; i < 10_000; i++) {
+      observe(s, obs({ now: w * W + i, op: `op${i % 100}`, method: `M${i % 40}`, status: i % 3 === 0 ? 404 : 200, ids: [`op\0id\0${i}`], network: `10.${i % 100}.0.0/24` }), pop, opts);
+    }
+  }
+  observe(s, obs({ now: 3 * W }), pop, opts);
+  assert.ok(Object.keys(s.opBase).length <= MAX_OPS, `${Object.keys(s.opBase).length} operation baselines`);
+  assert.ok(Object.keys(s.nets).length <= MAX_NETS, `${Object.keys(s.nets).length} networks`);
+  assert.ok(Object.keys(s.methods).length <= 16);
+  assert.equal(s.hours.length, 24);
+  const size = formatClientState(s).length;
+  assert.ok(size < 8_000, `${size} characters stored`);
 });

@@ -29,14 +29,15 @@ export interface ObserveOptions {
  * the baselines), checks method and hour, counts the request, checks the window detectors.
  * Each detector fires at most once per client and window. Pure apart from `state` and `pop`:
  * the stage calls it with state from the store, the simulation with state in a Map and a
- * virtual clock.
+ * virtual clock. `learn` false replays an observation onto state another instance stored (the
+ * population, kept per process, has learnt from the window it closes already).
  *
  * @example
  * const found = observe(state, obs, pop, opts);
  */
-export function observe(state: ClientState, x: Observation, pop: PopulationBaselines, o: ObserveOptions): Detection[] {
+export function observe(state: ClientState, x: Observation, pop: PopulationBaselines, o: ObserveOptions, learn = true): Detection[] {
   const w = Math.floor(x.now / o.windowMs);
-  rollWindow(state, w, { alpha: o.alpha, warmup: o.warmup }, (cur) => pop.learn(cur));
+  rollWindow(state, w, { alpha: o.alpha, warmup: o.warmup }, learn ? (cur) => pop.learn(cur) : undefined);
   const c = contextOf(o, pop);
   const found = detectBefore(state, x, c);
   countObservation(state, x);

@@ -34,8 +34,8 @@ export interface ClientState {
   /** When the client was first seen (ms): the hour profile is judged only once it spans a day. */
   t0?: number;
   cur: ClientWindow;
-  /** Per-client baselines over active windows: requests, 4xx, distinct ids. */
-  base: { n: Baseline; e4: Baseline; ids: Baseline };
+  /** Per-client baselines over active windows: requests, 4xx, 5xx, distinct ids (e5 is absent in state stored before it was kept). */
+  base: { n: Baseline; e4: Baseline; e5?: Baseline; ids: Baseline };
   /** Per client and operation: records and response bytes per active window. */
   opBase: Record<string, { rec: Baseline; by: Baseline; t: number }>;
   /** Network prefix → last seen (ms), for credential sharing. */
@@ -63,7 +63,7 @@ function emptyWindow(): ClientWindow {
 
 /** A new client's state at window `w`. @example const s = newClientState(1000); */
 export function newClientState(w: number): ClientState {
-  return { v: 1, w, seen: 0, cur: emptyWindow(), base: { n: emptyBaseline(), e4: emptyBaseline(), ids: emptyBaseline() }, opBase: {}, nets: {}, hours: new Array<number>(24).fill(0), methods: {}, fired: {} };
+  return { v: 1, w, seen: 0, cur: emptyWindow(), base: { n: emptyBaseline(), e4: emptyBaseline(), e5: emptyBaseline(), ids: emptyBaseline() }, opBase: {}, nets: {}, hours: new Array<number>(24).fill(0), methods: {}, fired: {} };
 }
 
 /** Parses stored state; a missing, foreign or corrupt value starts afresh (never throws). @example parseClientState(undefined, 5); */
@@ -121,6 +121,7 @@ export function rollWindow(s: ClientState, w: number, o: LearnOptions, onClose?:
     onClose?.(c);
     s.base.n = updateBaseline(s.base.n, c.n, o.alpha, o.warmup, 1);
     s.base.e4 = updateBaseline(s.base.e4, c.e4, o.alpha, o.warmup, 1);
+    s.base.e5 = updateBaseline(s.base.e5 ?? emptyBaseline(), c.e5, o.alpha, o.warmup, 1);
     s.base.ids = updateBaseline(s.base.ids, distinctIds(c), o.alpha, o.warmup, 1);
     for (const [op, ow] of Object.entries(c.op)) {
       const b = s.opBase[op] ?? { rec: emptyBaseline(), by: emptyBaseline(), t: 0 };

@@ -37,6 +37,11 @@ describe('cluster store (primary-hosted memory store reached over IPC)', () => {
     assert.deepEqual(counts.map((c) => c.value).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'atomic across workers');
     await b.client.delete('k');
     assert.equal(await a.client.get('k'), undefined);
+    // compareAndSet crosses IPC, where undefined travels as null (absent key, no current value).
+    assert.deepEqual(await a.client.compareAndSet('s', undefined, 'v1', 60_000), { written: true });
+    assert.deepEqual(await b.client.compareAndSet('s', undefined, 'v2', 60_000), { written: false, current: 'v1' });
+    assert.deepEqual(await b.client.compareAndSet('s', 'v1', 'v2', 60_000), { written: true });
+    assert.deepEqual(await a.client.compareAndSet('gone', 'v', 'w', 60_000), { written: false, current: undefined });
   });
 
   test('an unknown operation or a failing handler is an error; no answer times out', async () => {

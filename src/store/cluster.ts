@@ -1,5 +1,5 @@
 import type { Worker } from 'node:cluster';
-import type { KeyValueStore } from './store.js';
+import type { CompareAndSetResult, KeyValueStore } from './store.js';
 
 type Call = { id: number; op: string; args: unknown[] };
 type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
@@ -86,6 +86,11 @@ export class ClusterStoreClient implements KeyValueStore {
   set(key: string, value: string, ttlMs: number): Promise<void> { return this.call('set', [key, value, ttlMs]); }
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> { return this.call('setIfAbsent', [key, value, ttlMs]); }
   increment(key: string, delta: number, ttlMs: number): Promise<{ value: number; ttlMs: number }> { return this.call('increment', [key, delta, ttlMs]); }
+  // IPC carries no undefined: an absent expected or current value travels as null.
+  compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<CompareAndSetResult> {
+    return this.call<{ written: boolean; current?: string | null }>('compareAndSet', [key, expected ?? null, value, ttlMs])
+      .then((r) => (r.written ? { written: true } : { written: false, current: r.current ?? undefined }));
+  }
   delete(key: string): Promise<void> { return this.call('delete', [key]); }
 
   /** The primary owns the state; a worker only stops listening. */
@@ -140,6 +145,7 @@ export function keyValueHandlers(store: KeyValueStore): ClusterStoreHandlers {
     set: (k: string, v: string, t: number) => store.set(k, v, t),
     setIfAbsent: (k: string, v: string, t: number) => store.setIfAbsent(k, v, t),
     increment: (k: string, d: number, t: number) => store.increment(k, d, t),
+    compareAndSet: (k: string, e: string | null, v: string, t: number) => store.compareAndSet(k, e ?? undefined, v, t),
     delete: (k: string) => store.delete(k),
   };
 }

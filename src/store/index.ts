@@ -1,2 +1,2 @@
-export type { KeyValueStore, Clock } from './store.js';
+export type { KeyValueStore, Clock, CompareAndSetResult } from './store.js';
 export { MemoryStore } from './memory.js';

@@ -1,5 +1,5 @@
 import { lruEvictor } from '../util/lru.js';
-import type { Clock, KeyValueStore } from './store.js';
+import type { Clock, CompareAndSetResult, KeyValueStore } from './store.js';
 
 interface Entry { value: string; expiresAt: number }
 
@@ -95,6 +95,13 @@ export class MemoryStore implements KeyValueStore {
     const value = Number(e.value) + delta;
     e.value = String(value);
     return { value, ttlMs: e.expiresAt === 0 ? 0 : Math.max(0, e.expiresAt - this.#now()) };
+  }
+
+  async compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<CompareAndSetResult> {
+    const current = this.#live(key)?.value;
+    if (current !== expected) return { written: false, current };
+    this.#put(key, value, ttlMs);
+    return { written: true };
   }
 
   async delete(key: string): Promise<void> {

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { StoreBreaker } from './breaker.js';
-import type { KeyValueStore } from './store.js';
+import type { CompareAndSetResult, KeyValueStore } from './store.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -33,6 +34,21 @@ if existed == 0 and ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 local left = redis.call('PTTL', KEYS[1])
 if left < 0 then left = 0 end
 return {v, left}
+`;
+
+// Compares the stored value by its SHA-1 (ARGV[1]; '' = the key must be absent), so a write sends
+// the expected value's 40-character digest instead of the whole value a second time. On a
+// mismatch the current value comes back for the caller to merge into.
+const COMPARE_AND_SET = `
+local cur = redis.call('GET', KEYS[1])
+local want = ARGV[1]
+if (cur == false and want == '') or (cur ~= false and want ~= '' and redis.sha1hex(cur) == want) then
+  local ttl = tonumber(ARGV[3])
+  if ttl > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl) else redis.call('SET', KEYS[1], ARGV[2]) end
+  return {1}
+end
+if cur == false then return {0} end
+return {0, cur}
 `;
 
 /**
@@ -71,6 +87,7 @@ export class RedisStore implements KeyValueStore {
     // Without a listener ioredis prints every connection error; callers see failures per command.
     this.#redis.on('error', () => {});
     this.#redis.defineCommand('pclIncrement', { numberOfKeys: 1, lua: INCREMENT });
+    this.#redis.defineCommand('pclCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
     this.#breaker = new StoreBreaker({
       probe: () => this.#redis.ping(),
       probeIntervalMs: opts.probeIntervalMs ?? 200,
@@ -166,6 +183,13 @@ export class RedisStore implements KeyValueStore {
       .pclIncrement(this.#prefix + key, Math.trunc(delta), Math.max(0, Math.trunc(ttlMs)), delta > 0 ? this.deadline() : 0));
     if (Number(left) === -1) throw new Error('increment reached Redis after its deadline; nothing was changed');
     return { value: Number(value), ttlMs: Number(left) };
+  }
+
+  async compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<CompareAndSetResult> {
+    const want = expected === undefined ? '' : createHash('sha1').update(expected).digest('hex');
+    const r = await this.run((c) => (c as unknown as { pclCompareAndSet(k: string, w: string, v: string, t: number): Promise<[number, string?]> })
+      .pclCompareAndSet(this.#prefix + key, want, value, Math.max(0, Math.trunc(ttlMs))));
+    return Number(r[0]) === 1 ? { written: true } : { written: false, current: r[1] ?? undefined };
   }
 
   async delete(key: string): Promise<void> {

@@ -89,6 +89,35 @@ export function storeContract(name: string, makeStore: () => KeyValueStore, cloc
       await store.delete(s);
     });
 
+    test('compareAndSet writes only over the expected value (or an absent key) and otherwise returns the current one', async () => {
+      const k = key('cas');
+      assert.deepEqual(await store.compareAndSet(k, 'nothing', 'a', 60_000), { written: false, current: undefined });
+      assert.deepEqual(await store.compareAndSet(k, undefined, 'a', 60_000), { written: true });
+      assert.deepEqual(await store.compareAndSet(k, undefined, 'b', 60_000), { written: false, current: 'a' });
+      assert.deepEqual(await store.compareAndSet(k, 'x', 'b', 60_000), { written: false, current: 'a' });
+      assert.deepEqual(await store.compareAndSet(k, 'a', '', 60_000), { written: true });
+      assert.deepEqual(await store.compareAndSet(k, undefined, 'c', 60_000), { written: false, current: '' }, 'an empty value is not an absent key');
+      assert.deepEqual(await store.compareAndSet(k, '', 'c', 40), { written: true });
+      await clock.advance(80);
+      assert.deepEqual(await store.compareAndSet(k, 'c', 'd', 40), { written: false, current: undefined }, 'the TTL applies');
+    });
+
+    test('concurrent read-modify-writes through compareAndSet lose no update', async () => {
+      const k = key('cas-race');
+      // Each writer reads, adds one, and retries over whatever stood in the way: with a plain set
+      // most of these increments would overwrite each other.
+      const bump = async () => {
+        let seen = await store.get(k);
+        for (;;) {
+          const r = await store.compareAndSet(k, seen, JSON.stringify({ n: (seen === undefined ? 0 : (JSON.parse(seen) as { n: number }).n) + 1 }), 60_000);
+          if (r.written) return;
+          seen = r.current;
+        }
+      };
+      await Promise.all(Array.from({ length: 40 }, bump));
+      assert.deepEqual(JSON.parse((await store.get(k))!), { n: 40 });
+    });
+
     test('delete removes a key', async () => {
       const k = key('del');
       await store.set(k, 'x', 60_000);

@@ -19,10 +19,21 @@ export interface KeyValueStore {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Adds delta to an integer counter, creating it with ttlMs; returns the new value and its remaining TTL. */
   increment(key: string, delta: number, ttlMs: number): Promise<{ value: number; ttlMs: number }>;
+  /**
+   * Writes `value` only if the key holds `expected` now (undefined: the key is absent), as one
+   * atomic step: the optimistic read-modify-write of a structured value that several instances
+   * update (anomaly state), where a plain set would overwrite another instance's counts. When
+   * another writer got there first nothing is written and the current value comes back, so the
+   * caller merges and retries without a second read (one round trip per attempt).
+   */
+  compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<CompareAndSetResult>;
   delete(key: string): Promise<void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
+
+/** What {@link KeyValueStore.compareAndSet} found: written, or the value that stood in the way. */
+export type CompareAndSetResult = { readonly written: true } | { readonly written: false; readonly current: string | undefined };
 
 /** A clock in milliseconds; injected so tests never sleep. */
 export type Clock = () => number;

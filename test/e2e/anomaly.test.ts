@@ -30,6 +30,12 @@ const anomalyYaml = `    stages:
           probing: { minErrors: 5, minOperations: 3, action: block, duration: 5m }
           unusualMethod: { warmupRequests: 5, action: alert }
           unusualHour: { warmupRequests: 50, minShare: 0.05 }
+      rate-limit:
+        limits:
+          - { name: per-client, limit: 1000, window: 1h, key: [header:x-client] }
+        risk:
+          enabled: true
+          bands: [{ score: 30, factor: 0.1 }]
 `;
 
 const keyOf = compileRequestKey(['header:x-client'], { ipv6Prefix: 64, apiKeyClaim: 'apiKeyId' });
@@ -143,8 +149,10 @@ describe('anomaly detection through a real gateway (Redis store)', () => {
     assert.match(hooks.received[0]!.raw, /anomalies/);
   });
 
-  test('enumeration (action tighten): many distinct ids above the baseline raise the client\'s risk score in the store', async () => {
+  test('enumeration (action tighten): many distinct ids above the baseline raise the client\'s risk score, and its rate limit tightens', async () => {
     await seed('scraper', (s) => { s.base.ids = [2, 1, 10]; });
+    const first = await get('/v1/books/999', 'scraper');
+    assert.equal(first.headers.get('ratelimit-policy'), '"per-client";q=1000;w=3600', 'untightened before the detection');
     for (let i = 0; i < 25; i++) assert.equal((await get(`/v1/books/${1000 + i * 7}`, 'scraper')).status, 200);
     const line = await anomalyEvent('enumeration');
     assert.match(String(line.excerpt), /^distinct object ids\/1h [0-9.]+ robust z above this client's baseline \(about [0-9]+ ids, usual 2\.0 ± /);
@@ -152,6 +160,13 @@ describe('anomaly detection through a real gateway (Redis store)', () => {
     for (let i = 0; i < 50 && score === null; i++) { score = await redis.get(`${PREFIX}risk:ip:127.0.0.1`); if (score === null) await new Promise((res) => setTimeout(res, 100)); }
     assert.ok(score !== null, 'risk score written');
     assert.ok(Number(score.split('@')[0]) >= 40, score);
+    // The rate-limit stage reads risk scores through a 1 s cache: the band applies within about a second.
+    let policy: string | null = null;
+    for (let i = 0; i < 50 && policy !== '"per-client";q=100;w=3600'; i++) {
+      policy = (await get('/v1/books/1', 'scraper')).headers.get('ratelimit-policy');
+      if (policy !== '"per-client";q=100;w=3600') await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(policy, '"per-client";q=100;w=3600', 'limit 1000 times the band factor 0.1');
   });
 
   test('unusual hour (action event): a client only ever active twelve hours from now is reported', async () => {
@@ -234,5 +249,74 @@ describe('anomaly stage in monitor mode (memory store)', () => {
     assert.deepEqual(statuses, [404, 404, 404, 404, 404, 404, 404], 'the upstream\'s answers, never a 403 from the gateway');
     assert.ok((line.ruleIds as string[]).includes('action:event'));
     assert.equal(line.enforced, false);
+  });
+});
+
+describe('two gateways sharing one Redis count every request of one client', () => {
+  const prefix = `pcl-e2e-anomaly-pair:${randomUUID()}:`;
+  let up: FakeUpstream;
+  let gws: GatewayProcess[] = [];
+  const redis = new Redis(REDIS_URL);
+  const key = (client: string) => `${prefix}anomaly:books:${keyOf.of({ headers: { 'x-client': client } } as unknown as RequestContext)!}`;
+  before(async () => {
+    up = await startUpstream((req, res) => {
+      res.writeHead(req.headers['x-deny'] === '1' ? 404 : 200, { 'content-type': 'application/json' });
+      res.end('{"items":[]}');
+    });
+    const apiExtra = `    stages:
+      anomaly:
+        identity: [[header:x-client], [ip]]
+        window: 1h
+        detectors:
+          probing: { minErrors: 6, minOperations: 3 }
+`;
+    const top = `store:\n  backend: redis\n  redisUrl: ${REDIS_URL}\n  keyPrefix: "${prefix}"\n`;
+    gws = await Promise.all([0, 1].map(() => startGatewayProcess(booksConfig(up.url, { apiExtra, top }).file)));
+  });
+  after(async () => {
+    await Promise.all(gws.map((g) => g.stop()));
+    await up?.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  /** The stored state once it holds `n` requests (the write follows the response), or the last one read. */
+  const stored = async (client: string, n: number) => {
+    let s: { seen: number; cur: { n: number; e4: number } } | undefined;
+    for (let i = 0; i < 100; i++) {
+      const text = await redis.get(key(client));
+      s = text === null ? undefined : JSON.parse(text) as typeof s;
+      if (s !== undefined && s.seen >= n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return s;
+  };
+
+  test('240 requests, 24 at a time, alternating between the gateways: the stored state counts 240', async () => {
+    const total = 240;
+    const statuses: number[] = [];
+    for (let batch = 0; batch < total / 24; batch++) {
+      const rs = await Promise.all(Array.from({ length: 24 }, (_, i) => fetch(`${gws[i % 2]!.url}/v1/books`, { headers: { 'x-client': 'busy' } })));
+      for (const r of rs) { statuses.push(r.status); await r.arrayBuffer(); }
+    }
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    const s = await stored('busy', total);
+    // A plain GET-then-SET per instance lets one gateway's write overwrite the other's counts.
+    assert.equal(s?.seen, total);
+    assert.equal(s?.cur.n, total);
+  });
+
+  test('a 4xx burst split between the gateways, below the threshold on each, is detected on the shared state', async () => {
+    const calls = [['GET', '/v1/books'], ['GET', '/v1/books/1'], ['DELETE', '/v1/books/2']] as const;
+    for (let i = 0; i < 6; i++) {
+      const [method, path] = calls[i % 3]!;
+      const r = await fetch(`${gws[i % 2]!.url}${path}`, { method, headers: { 'x-client': 'split-prober', 'x-deny': '1' } });
+      assert.equal(r.status, 404);
+    }
+    const s = await stored('split-prober', 6);
+    assert.equal(s?.cur.e4, 6);
+    const line = await Promise.any(gws.map((g) => g.waitForLog((l) => l.event === 'anomaly.detected' && l.reason === 'probing', 15_000)));
+    assert.match(String(line.excerpt), /^4xx burst: 6 client errors across 3 operations in this 1h window/);
   });
 });

@@ -116,7 +116,8 @@ describe('JA4 and header-order fingerprints at the TLS listener', () => {
           missingBrowserHeaders: { weight: 0 }
           cadence: { weight: 0 }
           enumeration: { weight: 0 }
-          fingerprint: { denyJa4: ["${curlJa4}"] }
+          fingerprint: { denyJa4: ["${curlJa4}", "${nodeJa4}"] }
+        allow: { ja4: ["${nodeJa4}"] }
       response-rules:
         rules:
           - name: tag-node
@@ -132,10 +133,10 @@ describe('JA4 and header-order fingerprints at the TLS listener', () => {
   });
   after(async () => { await gw?.stop(); await up?.close(); });
 
-  test('Node\'s handshake: request.tls.ja4 and request.headerOrder in CEL equal the reference values; the ja4 key part counts per TLS stack', async () => {
+  test('Node\'s handshake: request.tls.ja4 and request.headerOrder in CEL equal the reference values; the ja4 key part counts per TLS stack; the bot allow list passes it', async () => {
     assert.match(nodeJa4, /^t1[23][di][0-9]{4}h1_[0-9a-f]{12}_[0-9a-f]{12}$/);
     const first = await nodeRequest(port, LINES);
-    assert.match(first.head, /^HTTP\/1\.1 200 /);
+    assert.match(first.head, /^HTTP\/1\.1 200 /, 'on the deny list too, but allow.ja4 wins');
     assert.match(first.head, /\r\nx-tls-client: node\r\n/i, 'the CEL condition on request.tls.ja4 and request.headerOrder matched');
     const reordered = await nodeRequest(port, [LINES[1]!, LINES[0]!, ...LINES.slice(2)]);
     assert.doesNotMatch(reordered.head, /x-tls-client/i, 'another header order is another fingerprint');
@@ -150,5 +151,6 @@ describe('JA4 and header-order fingerprints at the TLS listener', () => {
     assert.equal((JSON.parse(r.body) as { code: string }).code, 'PCL_BOT_THROTTLED');
     const line = await gw.waitForLog((l) => l.event === 'bot.detected' && l.reason === 'denied-fingerprint');
     assert.deepEqual(line.ruleIds, ['denied-fingerprint']);
+    assert.equal(gw.logs.filter((l) => l.event === 'bot.detected').length, 1, 'curl\'s request only: Node\'s allow-listed stack, on the deny list too, was never scored');
   });
 });

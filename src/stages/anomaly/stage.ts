@@ -8,6 +8,7 @@ import { subnetOf } from '../../util/subnet.js';
 import { ClientStates, type Slot } from '../../anomaly/client-store.js';
 import type { Detection, DetectorName, DetectorSettings } from '../../anomaly/detectors.js';
 import { observe, type ObserveOptions } from '../../anomaly/observe.js';
+import type { ClientState, Observation } from '../../anomaly/state.js';
 import { PopulationBaselines } from '../../anomaly/population.js';
 import { durationMs } from './duration.js';
 import { declaredLength, measureResponse, objectIds, type Measured } from './observation.js';
@@ -55,11 +56,12 @@ function compileSettings(d: AnomalyConfig['detectors']): DetectorSettings {
 /**
  * Compiles the anomaly stage.
  *
- * - limit (after authentication): reads the client's state (one store GET) and applies a block
- *   or step-up standing against the client.
+ * - limit (after authentication): reads the client's state (one store GET, none when a request
+ *   of the client is in flight here) and applies a block or step-up standing against the client.
  * - respond: measures the response (bytes; records from the shared parse of the body).
  * - record (after the response, never delaying it): counts the request into the client's
- *   window, runs the detectors, acts on what fired, writes the state back (one store SET).
+ *   window, runs the detectors, acts on what fired, writes the state back (one compare-and-set;
+ *   when another instance wrote first, the update is replayed onto its value: ClientStates).
  *
  * A detection acts from the client's next request: the request that tipped it is already answered.
  *
@@ -132,11 +134,19 @@ export function createAnomalyStage(config: AnomalyConfig, deps: StageDeps, opts:
     return CONTINUE;
   };
 
-  const act = (ctx: RequestContext, id: Identity, slot: Slot, d: Detection): void => {
+  /** Detectors acted on per slot (`detector@window`): a replay onto another instance's state re-arms a standing action but does not report or raise the risk twice. */
+  const actedBy = new WeakMap<Slot, Set<string>>();
+
+  const act = (ctx: Pick<RequestContext, 'id' | 'client' | 'route' | 'principal'>, id: Identity, slot: Slot, state: ClientState, d: Detection, w: number, replay: boolean): void => {
     const detector = config.detectors[d.detector as DetectorName];
     const action: AnomalyAction = detector.action;
     const standing = enforcing && (action === 'block' || action === 'step-up');
-    if (standing) slot.state.act = { kind: action === 'block' ? 'block' : 'step-up', until: now() + durationMs(detector.duration), detector: d.detector };
+    if (standing) state.act = { kind: action === 'block' ? 'block' : 'step-up', until: now() + durationMs(detector.duration), detector: d.detector };
+    let acted = actedBy.get(slot);
+    if (acted === undefined) actedBy.set(slot, acted = new Set());
+    const tag = `${d.detector}@${w}`;
+    if (replay && acted.has(tag)) return;
+    acted.add(tag);
     if (enforcing && action === 'tighten') {
       const raise = (s: `ip:${string}` | `p:${string}`) => risk.raise(s, detector.riskPoints).catch(() => { /* best effort */ });
       void raise(`ip:${ctx.client.ip}`);
@@ -168,8 +178,15 @@ export function createAnomalyStage(config: AnomalyConfig, deps: StageDeps, opts:
         const m = measured.get(ctx) ?? { bytes: declaredLength(res.headers['content-length']), records: undefined };
         const op = ctx.route.operationId ?? ctx.route.pathTemplate;
         const network = h.id.credential && cs.enabled ? subnetOf(ctx.client.ip, cs.ipv4Prefix, cs.ipv6Prefix) : undefined;
-        const found = observe(h.slot.state, { op, method: ctx.method, status: res.status, bytes: m.bytes, records: m.records, ids: objectIds(ctx, op), network, now: now() }, pop, observeOpts);
-        for (const d of found) act(ctx, h.id, h.slot, d);
+        const x: Observation = { op, method: ctx.method, status: res.status, bytes: m.bytes, records: m.records, ids: objectIds(ctx, op), network, now: now() };
+        const w = Math.floor(x.now / windowMs);
+        const { slot, id } = h;
+        // The update is kept until the store holds it (a replay may need it): it keeps what an
+        // event names, not the request (its body, its headers).
+        const who = { id: ctx.id, client: ctx.client, route: ctx.route, principal: ctx.principal };
+        states.apply(slot, (state, replay) => {
+          for (const d of observe(state, x, pop, observeOpts, !replay)) act(who, id, slot, state, d, w, replay);
+        });
       } finally {
         await states.release(h.slot);
       }

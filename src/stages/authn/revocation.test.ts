@@ -6,7 +6,7 @@ import { isRevoked, revokeJti, revokeSubject, unrevokeJti } from './revocation.j
 
 /** The same store without its synchronous read: the path a Redis or cluster store takes. */
 function asyncOnly(store: MemoryStore): KeyValueStore {
-  return { get: (k) => store.get(k), set: (k, v, t) => store.set(k, v, t), setIfAbsent: (k, v, t) => store.setIfAbsent(k, v, t), increment: (k, d, t) => store.increment(k, d, t), delete: (k) => store.delete(k), close: () => store.close() };
+  return { get: (k) => store.get(k), set: (k, v, t) => store.set(k, v, t), setIfAbsent: (k, v, t) => store.setIfAbsent(k, v, t), increment: (k, d, t) => store.increment(k, d, t), compareAndSet: (k, e, v, t) => store.compareAndSet(k, e, v, t), delete: (k) => store.delete(k), close: () => store.close() };
 }
 
 test('revocations by jti and by subject are seen at once, with or without a synchronous read', async () => {
