@@ -5,7 +5,8 @@ import type { RuleSet } from './rules/ruleset.js';
 import { Transaction, type TransactionInput } from './transaction.js';
 import { applyFold, captureFold, foldablePrefix, pristine, type TxFold } from './fold.js';
 import type { Rule } from './types.js';
-import { removedByTag, resolveTarget, targetName } from './resolve.js';
+import { removedByTag, resolveTarget } from './resolve.js';
+import { TargetKind } from './matched.js';
 import { chainKey, phasePlan, type PhasePlan, type TxRead, type ValueVerdicts } from './rules/plan.js';
 import { memoOf, transformed, type TransformMemo } from './transform-memo.js';
 import { phaseScan, scanGroup } from './group-scan.js';
@@ -68,6 +69,7 @@ function cannotMatchTx(rule: Rule, reads: readonly TxRead[], tx: Transaction): b
   return true;
 }
 
+
 /** `&TX:x` counts as strings, without a new string per probe. */
 const COUNTS: readonly string[] = Array.from({ length: 16 }, (_, i) => String(i));
 
@@ -86,7 +88,7 @@ function removed(rule: Rule, tx: Transaction): boolean {
 function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, seen: Map<string, ValueVerdicts>, group: number, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
-    setRuleVars(tx, head);
+    tx.matched.ruleVars(head, tx);
     const acts = rule.actions;
     for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
     return true;
@@ -116,14 +118,11 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         const hit = rule.operator.evaluate(v, tx, capture) !== rule.negated;
         if (!hit) continue;
         matched = true;
-        const name = targetName(spec.collection, target);
-        tx.scalars.set('MATCHED_VAR', v);
-        tx.scalars.set('MATCHED_VAR_NAME', name);
-        tx.collection('MATCHED_VARS').add(name, v);
-        tx.collection('MATCHED_VARS_NAMES').add(name, name);
+        // Written when read (ADR 0036): most matches are TX gates nothing asks about.
+        tx.matched.match(spec.collection, target.key, target.count === true ? TargetKind.Count : target.scalar === true ? TargetKind.Scalar : TargetKind.Entry, v);
         // Non-disruptive actions run once per matched value (ModSecurity): CRS keys TX
         // variables by %{MATCHED_VAR_NAME} / %{tx.0} and relies on one set per match.
-        if (rule === head) setRuleVars(tx, head);
+        if (rule === head) tx.matched.ruleVars(head, tx);
         const acts = rule.actions;
         for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
         break;
@@ -131,14 +130,6 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
     }
   }
   return matched;
-}
-
-function setRuleVars(tx: Transaction, rule: Rule): void {
-  const r = tx.collection('RULE');
-  r.set('id', String(rule.id));
-  r.set('msg', rule.msg?.expand(tx) ?? '');
-  r.set('severity', rule.severity ?? '');
-  r.set('logdata', '');
 }
 
 /**
@@ -227,8 +218,9 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
   // One automaton pass per group, the first time one of its rules is reached in this phase.
   const ps = phaseScan(tx, memo, plan);
   const seen = ps.seen;
-  const matchedVars = tx.collection('MATCHED_VARS');
-  const matchedVarsNames = tx.collection('MATCHED_VARS_NAMES');
+  const matchedVars = tx.rawCollection('MATCHED_VARS');
+  const matchedVarsNames = tx.rawCollection('MATCHED_VARS_NAMES');
+  const book = tx.matched;
   // One capture callback per phase, not one per rule evaluated: groups 0-9 go to TX.0-9.
   const captureInto = (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); };
   let skipAfter: string | undefined;
@@ -257,6 +249,7 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
     if (stats) stats.evaluated++;
     matchedVars.clear();
     matchedVarsNames.clear();
+    book.newRule();
     let link: Rule | undefined = rule;
     let ok = true;
     const t0 = profile ? performance.now() : 0;
