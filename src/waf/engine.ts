@@ -5,7 +5,7 @@ import type { RuleSet } from './rules/ruleset.js';
 import { Transaction, type TransactionInput } from './transaction.js';
 import { applyFold, captureFold, foldablePrefix, pristine, type TxFold } from './fold.js';
 import type { Rule } from './types.js';
-import { removedByTag, resolveTarget } from './resolve.js';
+import { COUNTS, removedByTag, resolveTarget } from './resolve.js';
 import { TargetKind } from './matched.js';
 import { chainKey, phasePlan, type PhasePlan, type TxRead, type ValueVerdicts } from './rules/plan.js';
 import { memoOf, transformed, type TransformMemo } from './transform-memo.js';
@@ -69,9 +69,6 @@ function cannotMatchTx(rule: Rule, reads: readonly TxRead[], tx: Transaction): b
   return true;
 }
 
-
-/** `&TX:x` counts as strings, without a new string per probe. */
-const COUNTS: readonly string[] = Array.from({ length: 16 }, (_, i) => String(i));
 
 function removed(rule: Rule, tx: Transaction): boolean {
   const ids = tx.removedRuleIds;
