@@ -148,10 +148,11 @@ export class Transaction implements MacroScope, MatchedSink {
 
   /** Adds one body argument (ARGS_POST + ARGS + names). */
   addPostArg(name: string, value: string): void {
-    this.collection('ARGS_POST').add(name, value);
-    this.collection('ARGS').add(name, value);
-    this.collection('ARGS_POST_NAMES').add(name, name);
-    this.collection('ARGS_NAMES').add(name, name);
+    const lname = name.toLowerCase();
+    this.collection('ARGS_POST').add(name, value, lname);
+    this.collection('ARGS').add(name, value, lname);
+    this.collection('ARGS_POST_NAMES').add(name, name, lname);
+    this.collection('ARGS_NAMES').add(name, name, lname);
   }
 
   setResponse(res: ResponseInput): void {
@@ -205,10 +206,11 @@ export class Transaction implements MacroScope, MatchedSink {
     s.set('REQBODY_ERROR', '0');
     s.set('REQUEST_BODY_LENGTH', '0');
     for (const [k, v] of parseUrlEncoded(query)) {
-      this.collection('ARGS_GET').add(k, v);
-      this.collection('ARGS').add(k, v);
-      this.collection('ARGS_GET_NAMES').add(k, k);
-      this.collection('ARGS_NAMES').add(k, k);
+      const lk = k.toLowerCase();
+      this.collection('ARGS_GET').add(k, v, lk);
+      this.collection('ARGS').add(k, v, lk);
+      this.collection('ARGS_GET_NAMES').add(k, k, lk);
+      this.collection('ARGS_NAMES').add(k, k, lk);
     }
     this.#updateArgSizes();
   }
@@ -219,9 +221,9 @@ export class Transaction implements MacroScope, MatchedSink {
     for (const [rk, rv] of this.input.headers) {
       const k = toByteString(rk);
       const v = toByteString(rv);
-      h.add(k, v);
-      hn.add(k, k);
       const lk = k.toLowerCase();
+      h.add(k, v, lk);
+      hn.add(k, k, lk);
       if (lk === 'content-type') this.#scalars.set('REQUEST_CONTENT_TYPE', v);
       if (lk === 'host') this.#scalars.set('SERVER_NAME', v.replace(/:\d+$/, ''));
       if (lk === 'cookie') {
