@@ -6,7 +6,7 @@ import { Transaction, type TransactionInput } from './transaction.js';
 import { applyFold, captureFold, foldablePrefix, pristine, type TxFold } from './fold.js';
 import type { Rule } from './types.js';
 import { COUNTS, removedByTag, resolveTarget } from './resolve.js';
-import { TargetKind } from './matched.js';
+import { eagerMatched, TargetKind } from './matched.js';
 import { chainKey, phasePlan, type PhasePlan, type TxRead, type ValueVerdicts } from './rules/plan.js';
 import { memoOf, transformed, type TransformMemo } from './transform-memo.js';
 import { phaseScan, scanGroup } from './group-scan.js';
@@ -86,6 +86,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     tx.matched.ruleVars(head, tx);
+    if (eagerMatched()) tx.matched.settle(tx);
     const acts = rule.actions;
     for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
     return true;
@@ -120,6 +121,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         // Non-disruptive actions run once per matched value (ModSecurity): CRS keys TX
         // variables by %{MATCHED_VAR_NAME} / %{tx.0} and relies on one set per match.
         if (rule === head) tx.matched.ruleVars(head, tx);
+        if (eagerMatched()) tx.matched.settle(tx);
         const acts = rule.actions;
         for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
         break;

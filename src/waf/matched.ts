@@ -30,6 +30,21 @@ export function matchName(collection: string, key: string, kind: TargetKind): st
   return `${collection}:${key}`;
 }
 
+let eager = false;
+
+/**
+ * Test switch: `true` writes the bookkeeping at every match, before the rule's actions, as the
+ * engine did before ADR 0036; the conformance test compares both ways on every CRS case.
+ */
+export function setEagerMatched(on: boolean): void {
+  eager = on;
+}
+
+/** Whether the engine should settle after each match (setEagerMatched). */
+export function eagerMatched(): boolean {
+  return eager;
+}
+
 /** What settling writes to: the transaction's own scalars and collections, without settling again. */
 export interface MatchedSink {
   readonly scalarMap: Map<string, string>;
