@@ -42,8 +42,8 @@ export class Collection {
     return idx;
   }
 
-  add(key: string, value: string): void {
-    const lkey = key.toLowerCase();
+  /** `lkey`: the key's lower case, when the caller has it (a body argument goes to four collections). */
+  add(key: string, value: string, lkey: string = key.toLowerCase()): void {
     const e: Entry = { key, lkey, value };
     this.#entries.push(e);
     const idx = this.#index;

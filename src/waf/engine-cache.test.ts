@@ -10,6 +10,7 @@ import { loadRuleString } from './rules/parser.js';
 import { evaluate, type EvaluateOptions, type WafMatch } from './engine.js';
 import { Transaction, type TransactionInput } from './transaction.js';
 import type { RuleSet } from './rules/ruleset.js';
+import { setValueCaches } from './rules/value-cache.js';
 
 const get = (uri: string, headers: Array<[string, string]> = []): TransactionInput => ({ method: 'GET', uri, headers: [['Host', 'api.test'], ...headers] });
 
@@ -122,5 +123,25 @@ SecRule ARGS "@rx evil" "id:33,phase:1,pass"`);
     assert.deepEqual(run(rs, get('/quiet?q=evil')).matches.map((m) => m.ruleId), [33]);
     assert.deepEqual(run(rs, get('/quiet?r=evil')).matches.map((m) => m.ruleId), [32, 33]);
     assert.deepEqual(run(rs, get('/loud?q=evil')).matches.map((m) => m.ruleId), [32, 33]);
+  }
+});
+
+test('a rule\'s misses per raw value (ADR 0036): the same value misses under any name, a hit is computed every time, a negated rule answers the same', () => {
+  const rs = load(`SecRule ARGS|ARGS_NAMES|REQUEST_HEADERS "@validateByteRange 1-255" "id:1,phase:2,pass,t:none,t:urlDecodeUni,msg:'nul',logdata:'%{MATCHED_VAR_NAME}'"
+SecRule ARGS "!@validateByteRange 1-255" "id:2,phase:2,pass,t:none,t:urlDecodeUni,msg:'clean',logdata:'%{MATCHED_VAR_NAME}'"`);
+  const seen = (x: { matches: WafMatch[] }): string[] => x.matches.map((m) => `${m.ruleId} ${m.data}`);
+  for (const caches of [true, false]) {
+    setValueCaches(caches);
+    try {
+      for (let round = 0; round < 3; round++) {
+        // 'abc' missed rule 1 in round 0 under ARGS:a; it still misses as a header and a name, and rule 2 (negated) matches it each time.
+        assert.deepEqual(seen(run(rs, get('/?a=abc', [['X-Abc', 'abc']]))), ['2 ARGS:a']);
+        assert.deepEqual(seen(run(rs, get('/?abc=abc'))), ['2 ARGS:abc']);
+        // A NUL after decoding (the raw value is `x%00y`) is caught each time, also beside a value remembered as a miss.
+        assert.deepEqual(seen(run(rs, get('/?a=abc&b=x%2500y'))), ['1 ARGS:b', '2 ARGS:a']);
+      }
+    } finally {
+      setValueCaches(true);
+    }
   }
 });

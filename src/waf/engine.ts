@@ -5,10 +5,12 @@ import type { RuleSet } from './rules/ruleset.js';
 import { Transaction, type TransactionInput } from './transaction.js';
 import { applyFold, captureFold, foldablePrefix, pristine, type TxFold } from './fold.js';
 import type { Rule } from './types.js';
-import { removedByTag, resolveTarget, targetName } from './resolve.js';
+import { COUNTS, removedByTag, resolveTarget } from './resolve.js';
+import { eagerMatched, TargetKind } from './matched.js';
 import { chainKey, phasePlan, type PhasePlan, type TxRead, type ValueVerdicts } from './rules/plan.js';
 import { memoOf, transformed, type TransformMemo } from './transform-memo.js';
 import { phaseScan, scanGroup } from './group-scan.js';
+import { ValueCache } from './rules/value-cache.js';
 
 export { releaseTransformMemo } from './transform-memo.js';
 
@@ -68,8 +70,6 @@ function cannotMatchTx(rule: Rule, reads: readonly TxRead[], tx: Transaction): b
   return true;
 }
 
-/** `&TX:x` counts as strings, without a new string per probe. */
-const COUNTS: readonly string[] = Array.from({ length: 16 }, (_, i) => String(i));
 
 function removed(rule: Rule, tx: Transaction): boolean {
   const ids = tx.removedRuleIds;
@@ -79,6 +79,31 @@ function removed(rule: Rule, tx: Transaction): boolean {
   return false;
 }
 
+/** Characters per generation of one rule's misses, and the longest value remembered (as operators/miss-cache.ts). */
+const RULE_MISS_BUDGET = 4 * 1024;
+const RULE_MISS_MAX_VALUE = 256;
+const ruleMisses = new WeakMap<Rule, ValueCache<true> | null>();
+
+/**
+ * The raw values a rule's link did not match, across requests, or null when its answer is not a
+ * function of the value alone. With transformations (pure) and an operator that reads only its
+ * input and captures nothing on a miss (`pure` / `inputOnly`), not negated, a raw value that
+ * missed misses again, whatever variable it comes from; a miss has no effect, so skipping it is
+ * the same as computing it. The operator-level miss cache (ADR 0025) sits after the
+ * transformations; this one saves them too: CRS 920270 urlDecodeUni's and scans every header,
+ * argument and name on every request (ADR 0036).
+ */
+function missesOf(rule: Rule): ValueCache<true> | null {
+  let c = ruleMisses.get(rule);
+  if (c === undefined) {
+    const op = rule.operator;
+    c = rule.kind === 'SecRule' && !rule.negated && rule.transforms.length > 0 && (op.pure === true || op.inputOnly === true)
+      ? new ValueCache<true>(RULE_MISS_BUDGET, RULE_MISS_MAX_VALUE) : null;
+    ruleMisses.set(rule, c);
+  }
+  return c;
+}
+
 /**
  * Evaluates one link; records MATCHED_VAR(S); returns whether it matched. `group` is the head's
  * candidate group (-1: none, or a chain child), whose verdicts per value are in `seen`.
@@ -86,7 +111,8 @@ function removed(rule: Rule, tx: Transaction): boolean {
 function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, seen: Map<string, ValueVerdicts>, group: number, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
-    setRuleVars(tx, head);
+    tx.matched.ruleVars(head, tx);
+    if (eagerMatched()) tx.matched.settle(tx);
     const acts = rule.actions;
     for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
     return true;
@@ -95,6 +121,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   const key = chainKey(rule);
   const capture = rule.capture ? captureInto : undefined;
   const untransformed = rule.transforms.length === 0;
+  const misses = missesOf(rule);
   const one: string[] = [''];
   const specs = rule.targets;
   for (let si = 0; si < specs.length; si++) {
@@ -107,38 +134,32 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         const vh = seen.get(target.value)?.[group];
         if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
       }
+      if (misses !== null && misses.get(target.value) === true) continue;
       // Untransformed (every TX rule): the value itself, without the memo's per-value facts.
       let steps: readonly string[];
       if (untransformed) { one[0] = target.value; steps = one; } else steps = transformed(memo, key, rule.transforms, target.value);
       // Without multiMatch only the final value is tested (the last step).
+      let hitAny = false;
       for (let k = rule.multiMatch ? 0 : steps.length - 1; k < steps.length; k++) {
         const v = steps[k]!;
         const hit = rule.operator.evaluate(v, tx, capture) !== rule.negated;
         if (!hit) continue;
+        hitAny = true;
         matched = true;
-        const name = targetName(spec.collection, target);
-        tx.scalars.set('MATCHED_VAR', v);
-        tx.scalars.set('MATCHED_VAR_NAME', name);
-        tx.collection('MATCHED_VARS').add(name, v);
-        tx.collection('MATCHED_VARS_NAMES').add(name, name);
+        // Written when read (ADR 0036): most matches are TX gates nothing asks about.
+        tx.matched.match(spec.collection, target.key, target.count === true ? TargetKind.Count : target.scalar === true ? TargetKind.Scalar : TargetKind.Entry, v);
         // Non-disruptive actions run once per matched value (ModSecurity): CRS keys TX
         // variables by %{MATCHED_VAR_NAME} / %{tx.0} and relies on one set per match.
-        if (rule === head) setRuleVars(tx, head);
+        if (rule === head) tx.matched.ruleVars(head, tx);
+        if (eagerMatched()) tx.matched.settle(tx);
         const acts = rule.actions;
         for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
         break;
       }
+      if (!hitAny && misses !== null) misses.set(target.value, true);
     }
   }
   return matched;
-}
-
-function setRuleVars(tx: Transaction, rule: Rule): void {
-  const r = tx.collection('RULE');
-  r.set('id', String(rule.id));
-  r.set('msg', rule.msg?.expand(tx) ?? '');
-  r.set('severity', rule.severity ?? '');
-  r.set('logdata', '');
 }
 
 /**
@@ -227,8 +248,9 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
   // One automaton pass per group, the first time one of its rules is reached in this phase.
   const ps = phaseScan(tx, memo, plan);
   const seen = ps.seen;
-  const matchedVars = tx.collection('MATCHED_VARS');
-  const matchedVarsNames = tx.collection('MATCHED_VARS_NAMES');
+  const matchedVars = tx.rawCollection('MATCHED_VARS');
+  const matchedVarsNames = tx.rawCollection('MATCHED_VARS_NAMES');
+  const book = tx.matched;
   // One capture callback per phase, not one per rule evaluated: groups 0-9 go to TX.0-9.
   const captureInto = (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); };
   let skipAfter: string | undefined;
@@ -257,6 +279,7 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
     if (stats) stats.evaluated++;
     matchedVars.clear();
     matchedVarsNames.clear();
+    book.newRule();
     let link: Rule | undefined = rule;
     let ok = true;
     const t0 = profile ? performance.now() : 0;

@@ -4,6 +4,7 @@
  * requests (ADR 0025) and one flag array per phase (ADR 0030).
  */
 import type { Transaction } from './transaction.js';
+import { isMatchedName } from './matched.js';
 import type { CandidateGroup, PhasePlan, ValueVerdicts } from './rules/plan.js';
 import { chainTrigger, transformed, type TransformMemo } from './transform-memo.js';
 
@@ -108,9 +109,10 @@ export function scanGroup(ps: PhaseScan, gi: number): void {
   for (let si = 0; si < sources.length; si++) {
     const { name, keys } = sources[si]!;
     // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
-    const scalar = tx.scalars.get(name);
+    if (tx.matched.pending && isMatchedName(name)) tx.matched.settle(tx);
+    const scalar = tx.scalarMap.get(name);
     if (scalar !== undefined) { scanOne(ps, g, gi, trigger, scalar); continue; }
-    const col = tx.collection(name);
+    const col = tx.rawCollection(name);
     if (keys === undefined) { const es = col.all(); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
     else for (let ki = 0; ki < keys.length; ki++) { const es = col.get(keys[ki]!); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
   }

@@ -6,28 +6,18 @@ import { compileKeySelector } from './regex/key-selector.js';
 import type { Transaction } from './transaction.js';
 import type { VariableSpec, Selector } from './rules/variables.js';
 import type { Rule } from './types.js';
+import { isMatchedName } from './matched.js';
 
 /**
  * One value to inspect. Collection targets are the collection's own entries (no copy, no
- * name built: ADR 0016); `scalar` and `count` mark the other two kinds. `targetName` gives
- * the name it is reported under (`ARGS:id`) when a rule matches.
+ * name built: ADR 0016); `scalar` and `count` mark the other two kinds, which `matchName`
+ * (matched.ts) reads to name a matched value (`ARGS:id`) when something asks for it.
  */
 export interface Target {
   readonly key: string;
   readonly value: string;
   readonly scalar?: boolean;
   readonly count?: boolean;
-}
-
-/**
- * The name a target is reported under.
- *
- * @example targetName('ARGS', { key: 'id', value: '1' }) // 'ARGS:id'
- */
-export function targetName(collection: string, t: Target): string {
-  if (t.count === true) return `&${collection}`;
-  if (t.scalar === true) return collection;
-  return `${collection}:${t.key}`;
 }
 
 /**
@@ -125,25 +115,44 @@ const DYNAMIC: Record<string, (tx: Transaction) => string> = {
   TIME: () => new Date().toISOString().slice(11, 19),
 };
 
+const NOTHING: readonly Target[] = Object.freeze([]);
 /**
+ * The one-element answers for a scalar and for a count are these two arrays, refilled by every
+ * call: a scalar read allocated an object and an array per rule and request (ADR 0036). The
+ * engine reads a target list before it resolves the next one and keeps none of its objects
+ * (a match stores the strings: matched.ts).
+ */
+const scalarTarget: { key: string; value: string; scalar: true } = { key: '', value: '', scalar: true };
+const scalarOut: readonly Target[] = [scalarTarget];
+const countTarget: { key: string; value: string; count: true } = { key: '', value: '', count: true };
+const countOut: readonly Target[] = [countTarget];
+/** `&X` counts as strings, without a new string per read. */
+export const COUNTS: readonly string[] = Array.from({ length: 64 }, (_, i) => String(i));
+
+/**
+ * Valid until the next call (a scalar or count answer is refilled then).
+ *
  * @example
  * resolveTarget(tx, { collection: 'ARGS', selector: { kind: 'all' }, count: false, exclude: false }, rule, 942100)
  */
 export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, ruleId: number): readonly Target[] {
   const name = spec.collection;
   let out: readonly Target[];
+  // Reading the match bookkeeping writes it first (matched.ts); other names read it as it is.
+  if (tx.matched.pending && isMatchedName(name)) tx.matched.settle(tx);
   const dyn = DYNAMIC[name];
-  const scalar = dyn ? dyn(tx) : tx.scalars.get(name);
+  const scalar = dyn ? dyn(tx) : tx.scalarMap.get(name);
   // Most rules exclude nothing from this collection and no ctl removal applies: skip the per-entry check.
   const byCtl = tx.removedTargets.has(ruleId) || (tx.removedTargetsByTag.length > 0 && removedByTag(tx, rule, name));
   // Dropped as a variable: no value, and no count either (v3 never evaluates a removed `&ARGS`).
-  if (byCtl && ctlDropsSpec(spec, rule, tx, ruleId)) return [];
+  if (byCtl && ctlDropsSpec(spec, rule, tx, ruleId)) return NOTHING;
   const mayExclude = byCtl || (rule.exclusions.length > 0 && excludedCollections(rule).has(name));
   if (scalar !== undefined) {
     // A single value has no key: only a rule's own `!NAME` removes it (a ctl removal did above).
-    out = mayExclude && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all') ? [] : [{ key: '', value: scalar, scalar: true }];
+    if (mayExclude && rule.exclusions.some((e) => e.collection === name && e.selector.kind === 'all')) out = NOTHING;
+    else { scalarTarget.value = scalar; out = scalarOut; }
   } else {
-    const col = tx.collection(name);
+    const col = tx.rawCollection(name);
     const sel = spec.selector;
     // A key selector reads the collection's index instead of testing every entry.
     const entries = sel.kind === 'key' ? col.get(sel.key) : col.all();
@@ -161,6 +170,6 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
       out = kept;
     }
   }
-  if (spec.count) return [{ key: '', value: String(out.length), count: true }];
+  if (spec.count) { countTarget.value = COUNTS[out.length] ?? String(out.length); return countOut; }
   return out;
 }

@@ -8,6 +8,7 @@ import { toByteString, bytesToByteString } from './bytes.js';
 import type { MacroScope } from './macro.js';
 import { parseUrlEncoded } from './body/urlencoded.js';
 import { processBody } from './body/process.js';
+import { isMatchedName, MatchedState, type MatchedSink } from './matched.js';
 
 /** The request as the engine needs it. Strings are ordinary (UTF-16) JS strings. */
 export interface TransactionInput {
@@ -43,13 +44,15 @@ const COLLECTION_NAMES = [
  * const tx = new Transaction({ method: 'GET', uri: '/?a=1', headers: [['Host', 'x']] });
  * tx.collection('ARGS').first('a') // '1'
  */
-export class Transaction implements MacroScope {
+export class Transaction implements MacroScope, MatchedSink {
   readonly id: string;
   readonly input: TransactionInput;
   readonly startedAt = performance.now();
-  /** Scalars: REQUEST_METHOD, QUERY_STRING... (byte strings). */
-  readonly scalars = new Map<string, string>();
+  readonly #scalars = new Map<string, string>();
   readonly #collections = new Map<string, Collection>();
+  readonly #tx: Collection;
+  /** MATCHED_VAR(S), MATCHED_VAR(S)_NAME(S) and RULE, written when read (ADR 0036). */
+  readonly matched = new MatchedState();
   /** Per-transaction rule changes made by ctl actions. */
   readonly removedRuleIds: Array<[number, number]> = [];
   readonly removedTags: string[] = [];
@@ -63,7 +66,7 @@ export class Transaction implements MacroScope {
   }
   set bodyProcessor(name: string | undefined) {
     this.#bodyProcessor = name;
-    this.scalars.set('REQBODY_PROCESSOR', name ?? '');
+    this.#scalars.set('REQBODY_PROCESSOR', name ?? '');
   }
   bodyProcessed = false;
   initialised = false;
@@ -77,23 +80,45 @@ export class Transaction implements MacroScope {
     this.id = id;
     this.input = input;
     for (const n of COLLECTION_NAMES) this.#collections.set(n, new Collection());
+    this.#tx = this.#collections.get('TX')!;
     this.#fillRequestLine();
     this.#fillHeaders();
-    this.bodyProcessor = defaultProcessor(this.scalars.get('REQUEST_CONTENT_TYPE') ?? '');
+    this.bodyProcessor = defaultProcessor(this.#scalars.get('REQUEST_CONTENT_TYPE') ?? '');
+  }
+
+  /** Scalars: REQUEST_METHOD, QUERY_STRING... (byte strings), with the match bookkeeping written. */
+  get scalars(): Map<string, string> {
+    if (this.matched.pending) this.matched.settle(this);
+    return this.#scalars;
+  }
+
+  /**
+   * The scalars as they are, the match bookkeeping perhaps not written: for the engine's readers
+   * that settle it themselves when they read one of its names (resolve.ts, group-scan.ts).
+   */
+  get scalarMap(): Map<string, string> {
+    return this.#scalars;
   }
 
   collection(name: string): Collection {
+    if (this.matched.pending && isMatchedName(name)) this.matched.settle(this);
+    return this.rawCollection(name);
+  }
+
+  /** A collection as it is (see scalarMap). */
+  rawCollection(name: string): Collection {
     let c = this.#collections.get(name);
     if (!c) { c = new Collection(); this.#collections.set(name, c); }
     return c;
   }
 
   get tx(): Collection {
-    return this.collection('TX');
+    return this.#tx;
   }
 
   /** The names of the collections this transaction holds (for snapshots: transaction-state.ts). */
   collectionNames(): IterableIterator<string> {
+    if (this.matched.pending) this.matched.settle(this);
     return this.#collections.keys();
   }
 
@@ -103,53 +128,55 @@ export class Transaction implements MacroScope {
     this.bodyProcessed = true;
     const raw = this.input.body;
     if (!raw || raw.byteLength === 0 || !this.requestBodyAccess) {
-      this.scalars.set('REQUEST_BODY_LENGTH', String(raw?.byteLength ?? 0));
+      this.#scalars.set('REQUEST_BODY_LENGTH', String(raw?.byteLength ?? 0));
       return;
     }
     // Over the limit only the first bytes are parsed; INBOUND_DATA_ERROR says so (ModSecurity),
     // and evaluate() rejects the request first unless SecRequestBodyLimitAction is ProcessPartial.
     const over = raw.byteLength > this.requestBodyLimit;
-    this.scalars.set('INBOUND_DATA_ERROR', over ? '1' : '0');
+    this.#scalars.set('INBOUND_DATA_ERROR', over ? '1' : '0');
     const limited = over ? raw.subarray(0, this.requestBodyLimit) : raw;
     const body = bytesToByteString(limited);
-    this.scalars.set('REQUEST_BODY_LENGTH', String(raw.byteLength));
-    const res = processBody(this.bodyProcessor, body, this.scalars.get('REQUEST_CONTENT_TYPE') ?? '', this);
-    if (res.exposeRawBody || this.forceRequestBodyVariable) this.scalars.set('REQUEST_BODY', body);
-    this.scalars.set('REQBODY_ERROR', res.error ? '1' : '0');
-    this.scalars.set('REQBODY_PROCESSOR_ERROR', res.error ? '1' : '0');
-    if (res.error) this.scalars.set('REQBODY_ERROR_MSG', res.error);
+    this.#scalars.set('REQUEST_BODY_LENGTH', String(raw.byteLength));
+    const res = processBody(this.bodyProcessor, body, this.#scalars.get('REQUEST_CONTENT_TYPE') ?? '', this);
+    if (res.exposeRawBody || this.forceRequestBodyVariable) this.#scalars.set('REQUEST_BODY', body);
+    this.#scalars.set('REQBODY_ERROR', res.error ? '1' : '0');
+    this.#scalars.set('REQBODY_PROCESSOR_ERROR', res.error ? '1' : '0');
+    if (res.error) this.#scalars.set('REQBODY_ERROR_MSG', res.error);
     this.#updateArgSizes();
   }
 
   /** Adds one body argument (ARGS_POST + ARGS + names). */
   addPostArg(name: string, value: string): void {
-    this.collection('ARGS_POST').add(name, value);
-    this.collection('ARGS').add(name, value);
-    this.collection('ARGS_POST_NAMES').add(name, name);
-    this.collection('ARGS_NAMES').add(name, name);
+    const lname = name.toLowerCase();
+    this.collection('ARGS_POST').add(name, value, lname);
+    this.collection('ARGS').add(name, value, lname);
+    this.collection('ARGS_POST_NAMES').add(name, name, lname);
+    this.collection('ARGS_NAMES').add(name, name, lname);
   }
 
   setResponse(res: ResponseInput): void {
-    this.scalars.set('RESPONSE_STATUS', String(res.status));
-    this.scalars.set('RESPONSE_PROTOCOL', res.protocol ?? 'HTTP/1.1');
+    this.#scalars.set('RESPONSE_STATUS', String(res.status));
+    this.#scalars.set('RESPONSE_PROTOCOL', res.protocol ?? 'HTTP/1.1');
     const h = this.collection('RESPONSE_HEADERS');
     const hn = this.collection('RESPONSE_HEADERS_NAMES');
     for (const [k, v] of res.headers) {
       h.add(toByteString(k), toByteString(v));
       hn.add(toByteString(k), toByteString(k));
-      if (k.toLowerCase() === 'content-type') this.scalars.set('RESPONSE_CONTENT_TYPE', toByteString(v));
+      if (k.toLowerCase() === 'content-type') this.#scalars.set('RESPONSE_CONTENT_TYPE', toByteString(v));
     }
     if (res.body) {
-      this.scalars.set('RESPONSE_BODY', bytesToByteString(res.body));
-      this.scalars.set('RESPONSE_CONTENT_LENGTH', String(res.body.byteLength));
+      this.#scalars.set('RESPONSE_BODY', bytesToByteString(res.body));
+      this.#scalars.set('RESPONSE_CONTENT_LENGTH', String(res.body.byteLength));
     }
   }
 
   resolveMacro(collection: string, key: string | undefined): string {
-    if (key === undefined) return this.scalars.get(collection) ?? this.collection(collection).all()[0]?.value ?? '';
+    if (this.matched.pending && isMatchedName(collection)) this.matched.settle(this);
+    if (key === undefined) return this.#scalars.get(collection) ?? this.rawCollection(collection).all()[0]?.value ?? '';
     const c = this.#collections.get(collection);
     if (c) return c.first(key) ?? '';
-    return this.scalars.get(collection) ?? '';
+    return this.#scalars.get(collection) ?? '';
   }
 
   #fillRequestLine(): void {
@@ -163,7 +190,7 @@ export class Transaction implements MacroScope {
     // REQUEST_FILENAME is the percent-decoded path, as in ModSecurity and Coraza ('+' stays).
     const filename = percentDecode(q === -1 ? path : path.slice(0, q));
     const query = q === -1 ? '' : path.slice(q + 1);
-    const s = this.scalars;
+    const s = this.#scalars;
     s.set('REQUEST_METHOD', method);
     s.set('REQUEST_PROTOCOL', protocol);
     s.set('REQUEST_URI_RAW', rawUri);
@@ -179,10 +206,11 @@ export class Transaction implements MacroScope {
     s.set('REQBODY_ERROR', '0');
     s.set('REQUEST_BODY_LENGTH', '0');
     for (const [k, v] of parseUrlEncoded(query)) {
-      this.collection('ARGS_GET').add(k, v);
-      this.collection('ARGS').add(k, v);
-      this.collection('ARGS_GET_NAMES').add(k, k);
-      this.collection('ARGS_NAMES').add(k, k);
+      const lk = k.toLowerCase();
+      this.collection('ARGS_GET').add(k, v, lk);
+      this.collection('ARGS').add(k, v, lk);
+      this.collection('ARGS_GET_NAMES').add(k, k, lk);
+      this.collection('ARGS_NAMES').add(k, k, lk);
     }
     this.#updateArgSizes();
   }
@@ -193,11 +221,11 @@ export class Transaction implements MacroScope {
     for (const [rk, rv] of this.input.headers) {
       const k = toByteString(rk);
       const v = toByteString(rv);
-      h.add(k, v);
-      hn.add(k, k);
       const lk = k.toLowerCase();
-      if (lk === 'content-type') this.scalars.set('REQUEST_CONTENT_TYPE', v);
-      if (lk === 'host') this.scalars.set('SERVER_NAME', v.replace(/:\d+$/, ''));
+      h.add(k, v, lk);
+      hn.add(k, k, lk);
+      if (lk === 'content-type') this.#scalars.set('REQUEST_CONTENT_TYPE', v);
+      if (lk === 'host') this.#scalars.set('SERVER_NAME', v.replace(/:\d+$/, ''));
       if (lk === 'cookie') {
         for (const part of v.split(';')) {
           const t = part.replace(/^\s+/, '');
@@ -214,7 +242,7 @@ export class Transaction implements MacroScope {
   #updateArgSizes(): void {
     let n = 0;
     for (const e of this.collection('ARGS').all()) n += e.key.length + e.value.length;
-    this.scalars.set('ARGS_COMBINED_SIZE', String(n));
+    this.#scalars.set('ARGS_COMBINED_SIZE', String(n));
   }
 }
 

@@ -28,6 +28,12 @@ export interface Operator {
    * (operators/miss-cache.ts, ADR 0025).
    */
   readonly pure?: boolean;
+  /**
+   * Like `pure` (the answer depends on the input alone, a `false` has no effect), for operators
+   * too cheap to remember per input: the engine remembers a rule's misses per raw value, before
+   * its transformations, when its operator is `pure` or `inputOnly` (ADR 0036).
+   */
+  readonly inputOnly?: boolean;
 }
 
 /** What an operator factory may use at load time. */

@@ -19,6 +19,7 @@ export function validateByteRange(init: OperatorInit): Operator {
     for (let b = lo; b <= hi; b++) allowed[b] = 1;
   }
   return {
+    inputOnly: true,
     evaluate(input) {
       for (let i = 0; i < input.length; i++) if (allowed[input.charCodeAt(i) & 0xff] !== 1) return true;
       return false;
