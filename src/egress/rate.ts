@@ -1,5 +1,4 @@
-import { publishRateLimitStore } from '../observability/channels.js';
-import { sharedRateLimitStores } from '../stages/rate-limit/shared.js';
+import { sharedRateLimitStores, timedCheck } from '../stages/rate-limit/shared.js';
 import type { LimitRule } from '../stages/rate-limit/algorithms/types.js';
 import type { CheckRequest, RateLimitStore } from '../stages/rate-limit/stores/store.js';
 import type { KeyValueStore } from '../store/store.js';
@@ -48,13 +47,10 @@ export class EgressBudget {
 
   /** Takes one request from the budget (nothing is taken when it is spent). */
   async take(): Promise<BudgetVerdict> {
-    const started = performance.now();
     let result;
     try {
-      result = await this.#primary.check(this.#request);
-      publishRateLimitStore(() => ({ backend: this.#primary.backend, ok: true, durationS: (performance.now() - started) / 1000, riskBand: -1 }));
+      result = await timedCheck(this.#primary, this.#request, -1);
     } catch {
-      publishRateLimitStore(() => ({ backend: this.#primary.backend, ok: false, durationS: (performance.now() - started) / 1000, riskBand: -1 }));
       result = await this.#fallback.check(this.#request);
     }
     const d = result.decisions[0];

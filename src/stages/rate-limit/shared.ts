@@ -4,7 +4,8 @@ import { ClusterRateLimitStore } from './stores/cluster.js';
 import type { KeyValueStore } from '../../store/store.js';
 import { MemoryRateLimitStore } from './stores/memory.js';
 import { RedisRateLimitStore } from './stores/redis.js';
-import type { RateLimitStore } from './stores/store.js';
+import { publishRateLimitStore } from '../../observability/channels.js';
+import type { CheckRequest, CheckResult, RateLimitStore } from './stores/store.js';
 
 interface Shared { primary: RateLimitStore; fallback: MemoryRateLimitStore }
 const byStore = new WeakMap<KeyValueStore, Shared>();
@@ -29,4 +30,24 @@ export function sharedRateLimitStores(store: KeyValueStore, maxKeys: number): Sh
     byStore.set(store, shared);
   }
   return shared;
+}
+
+/**
+ * One check against a rate-limit store, its duration and outcome published for the store
+ * metrics (`riskBand` -1 when no risk band applies); a store failure is published, then rethrown
+ * for the caller's policy (fail closed, or the local fallback).
+ *
+ * @example
+ * const result = await timedCheck(primary, request, -1);
+ */
+export async function timedCheck(store: RateLimitStore, request: CheckRequest, riskBand: number): Promise<CheckResult> {
+  const started = performance.now();
+  try {
+    const result = await store.check(request);
+    publishRateLimitStore(() => ({ backend: store.backend, ok: true, durationS: (performance.now() - started) / 1000, riskBand }));
+    return result;
+  } catch (err) {
+    publishRateLimitStore(() => ({ backend: store.backend, ok: false, durationS: (performance.now() - started) / 1000, riskBand }));
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
 import { answerOf, GatewayError, type ClientErrorCode } from '../../errors/index.js';
-import { publishRateLimitStore, publishSecurityEvent } from '../../observability/channels.js';
+import { publishSecurityEvent } from '../../observability/channels.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { CONTINUE, reject, type Decision, type Stage, type StageDeps } from '../../pipeline/stage.js';
 import { compileLimits, compilePenalty, type CompiledLimit } from './compile.js';
@@ -7,7 +7,7 @@ import { ConcurrencyLimiter } from './concurrency.js';
 import { limitItem, policyItem, retryAfterSeconds, tightest } from './headers.js';
 import { clientKey, ipKey } from './keys.js';
 import type { RateLimitConfig } from './schema.js';
-import { sharedRateLimitStores } from './shared.js';
+import { sharedRateLimitStores, timedCheck } from './shared.js';
 import { checkBands, riskFactor, scaleRule } from './risk.js';
 import { sharedRiskScores, type RiskScores } from '../../security/risk/index.js';
 import type { CheckRequest, CheckResult, LimitCheck, RateLimitStore } from './stores/store.js';
@@ -61,12 +61,9 @@ export function createRateLimitStage(config: RateLimitConfig, deps: StageDeps, o
     const checks: LimitCheck[] = selected.map((l) => ({ id: l.id, rule: scaleRule((typeof tier === 'string' ? l.tiers.get(tier) : undefined) ?? l.rule, band.factor), cost: l.cost }));
     const request: CheckRequest = { scope, limits: checks, penalty: penalty === undefined || !withPenalty ? undefined : { id: penaltyId, rule: penalty } };
     let result: CheckResult;
-    const started = performance.now();
     try {
-      result = await store.check(request);
-      publishRateLimitStore(() => ({ backend: store.backend, ok: true, durationS: (performance.now() - started) / 1000, riskBand: band.index }));
+      result = await timedCheck(store, request, band.index);
     } catch (err) {
-      publishRateLimitStore(() => ({ backend: store.backend, ok: false, durationS: (performance.now() - started) / 1000, riskBand: band.index }));
       event(ctx, 'ratelimit.store-error', 'store-unavailable', 'medium');
       if (selected.some((l) => !l.failOpen)) {
         return reject(new GatewayError('PCL_RATE_LIMIT_UNAVAILABLE', { stage: STAGE_NAME, headers: { 'retry-after': '1' }, internal: `rate-limit store failed: ${(err as Error).message}` }));
