@@ -11,6 +11,7 @@ import { chainKey, phasePlan, type PhasePlan, type TxRead, type ValueVerdicts } 
 import { memoOf, transformed, type TransformMemo } from './transform-memo.js';
 import { phaseScan, scanGroup } from './group-scan.js';
 import { ValueCache } from './rules/value-cache.js';
+import type { LedgerScan } from './miss-ledger.js';
 
 export { releaseTransformMemo } from './transform-memo.js';
 
@@ -106,9 +107,10 @@ function missesOf(rule: Rule): ValueCache<true> | null {
 
 /**
  * Evaluates one link; records MATCHED_VAR(S); returns whether it matched. `group` is the head's
- * candidate group (-1: none, or a chain child), whose verdicts per value are in `seen`.
+ * candidate group (-1: none, or a chain child), whose verdicts per value are in `seen`; `bit`
+ * the head's bit in the miss ledger (-1: none, or a chain child), which it reads and writes.
  */
-function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, seen: Map<string, ValueVerdicts>, group: number, owner: number, captureInto: (groups: readonly string[]) => void): boolean {
+function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, seen: Map<string, ValueVerdicts>, group: number, owner: number, captureInto: (groups: readonly string[]) => void, ledger: LedgerScan, bit: number): boolean {
   const headId = head.id;
   if (rule.kind === 'SecAction') {
     tx.matched.ruleVars(head, tx);
@@ -121,7 +123,7 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
   const key = chainKey(rule);
   const capture = rule.capture ? captureInto : undefined;
   const untransformed = rule.transforms.length === 0;
-  const misses = missesOf(rule);
+  const misses = bit === -1 ? missesOf(rule) : null;
   const one: string[] = [''];
   const specs = rule.targets;
   for (let si = 0; si < specs.length; si++) {
@@ -132,9 +134,10 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
       if (group !== -1) {
         // A scanned value with none of this rule's literals cannot match it (the operator is not negated).
         const vh = seen.get(target.value)?.[group];
-        if (vh === null || (vh !== undefined && vh[owner] === 0)) continue;
+        if (vh === null || (vh !== undefined && vh[owner] === 0)) { if (bit !== -1) ledger.miss(target.value, bit); continue; }
       }
-      if (misses !== null && misses.get(target.value) === true) continue;
+      if (bit !== -1) { if (ledger.known(target.value, bit)) continue; }
+      else if (misses !== null && misses.get(target.value) === true) continue;
       // Untransformed (every TX rule): the value itself, without the memo's per-value facts.
       let steps: readonly string[];
       if (untransformed) { one[0] = target.value; steps = one; } else steps = transformed(memo, key, rule.transforms, target.value);
@@ -156,7 +159,10 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
         for (let ai = 0; ai < acts.length; ai++) acts[ai]!.run(tx, head);
         break;
       }
-      if (!hitAny && misses !== null) misses.set(target.value, true);
+      if (!hitAny) {
+        if (bit !== -1) ledger.miss(target.value, bit);
+        else if (misses !== null) misses.set(target.value, true);
+      }
     }
   }
   return matched;
@@ -248,6 +254,7 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
   // One automaton pass per group, the first time one of its rules is reached in this phase.
   const ps = phaseScan(tx, memo, plan);
   const seen = ps.seen;
+  const bitOf = plan.ledger.bitOf;
   const matchedVars = tx.rawCollection('MATCHED_VARS');
   const matchedVarsNames = tx.rawCollection('MATCHED_VARS_NAMES');
   const book = tx.matched;
@@ -268,13 +275,29 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
     if (rule.unsupported !== undefined || removed(rule, tx)) continue;
     const reads = plan.txProbe[i];
     if (reads !== undefined && prune && cannotMatchTx(rule, reads, tx)) { if (stats) stats.skipped++; continue; }
+    // Every value it could read is a known miss (ADR 0038): no target to resolve.
+    const bit = prune ? bitOf[i]! : -1;
+    if (bit !== -1 && ps.ledger.allKnownMisses(i, bit)) {
+      // What an evaluated miss leaves (its MATCHED_VARS empty): whether a value is known yet
+      // depends on earlier requests, and a request must end the same either way.
+      matchedVars.clear();
+      matchedVarsNames.clear();
+      book.newRule();
+      if (stats) stats.skipped++;
+      continue;
+    }
     const g = plan.groupOf[i]!;
     const owner = plan.ownerOf[i]!;
     if (prune && g !== -1) {
-      if (ps.scanned[g] === 0) scanGroup(ps, g);
+      scanGroup(ps, g, plan.sourcesOf[i]!);
       // No value this rule could read contains one of its literals: it cannot match,
       // and a head that does not match runs no action.
-      if (ps.any[ps.offsets[g]! + owner] === 0) { if (stats) stats.skipped++; continue; }
+      if (ps.any[ps.offsets[g]! + owner] === 0) {
+        // Proven for every value it could read: remembered, so the next request skips it before the scan.
+        if (bit !== -1) { ps.ledger.missAll(i, bit); matchedVars.clear(); matchedVarsNames.clear(); book.newRule(); }
+        if (stats) stats.skipped++;
+        continue;
+      }
     }
     if (stats) stats.evaluated++;
     matchedVars.clear();
@@ -286,7 +309,8 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
     while (link) {
       // Each link's actions run as it matches, before the next link (ModSecurity order):
       // CRS chains set TX in the head and test it in the child.
-      if (!evalLink(link, tx, rule, memo, seen, link === rule && prune ? g : -1, owner, captureInto)) { ok = false; break; }
+      const head = link === rule;
+      if (!evalLink(link, tx, rule, memo, seen, head && prune ? g : -1, owner, captureInto, ps.ledger, head ? bit : -1)) { ok = false; break; }
       link = link.chain;
     }
     if (profile) profile.set(rule.id, (profile.get(rule.id) ?? 0) + performance.now() - t0);

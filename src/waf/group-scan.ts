@@ -7,6 +7,7 @@ import type { Transaction } from './transaction.js';
 import { isMatchedName } from './matched.js';
 import type { CandidateGroup, PhasePlan, ValueVerdicts } from './rules/plan.js';
 import { chainTrigger, transformed, type TransformMemo } from './transform-memo.js';
+import { LedgerScan } from './miss-ledger.js';
 
 /**
  * Whether a value contains literals of members of `g` (marked in `scratch`, which must be all
@@ -30,6 +31,9 @@ interface GroupLayout {
   readonly offsets: Int32Array;
   readonly total: number;
   readonly widest: number;
+  /** Where each group's per-source "scanned" flags start, and how many there are in all. */
+  readonly sourceOffsets: Int32Array;
+  readonly sources: number;
 }
 
 const layouts = new WeakMap<PhasePlan, GroupLayout>();
@@ -38,18 +42,23 @@ function layoutOf(plan: PhasePlan): GroupLayout {
   let l = layouts.get(plan);
   if (l === undefined) {
     const offsets = new Int32Array(plan.groups.length);
+    const sourceOffsets = new Int32Array(plan.groups.length);
     let total = 0;
     let widest = 0;
-    plan.groups.forEach((g, i) => { offsets[i] = total; total += g.automaton.owners; widest = Math.max(widest, g.automaton.owners); });
-    l = { offsets, total, widest };
+    let sources = 0;
+    plan.groups.forEach((g, i) => {
+      offsets[i] = total; total += g.automaton.owners; widest = Math.max(widest, g.automaton.owners);
+      sourceOffsets[i] = sources; sources += g.sources.length;
+    });
+    l = { offsets, total, widest, sourceOffsets, sources };
     layouts.set(plan, l);
   }
   return l;
 }
 
 /**
- * One phase's group scans: which groups were scanned, and per member of each whether any
- * value can match it, in two arrays per phase instead of two per group (ADR 0030).
+ * One phase's group scans: which sources of which groups were scanned, and per member of each
+ * group whether a value scanned so far can match it, in arrays per phase, not per group (ADR 0030).
  */
 export interface PhaseScan {
   readonly tx: Transaction;
@@ -57,17 +66,21 @@ export interface PhaseScan {
   readonly plan: PhasePlan;
   readonly seen: Map<string, ValueVerdicts>;
   readonly offsets: Int32Array;
+  readonly sourceOffsets: Int32Array;
+  /** Per group and source: scanned in this phase. */
   readonly scanned: Uint8Array;
   readonly any: Uint8Array;
   /** All zeros between uses; a value that hits gets a copy of its first `owners` entries. */
   readonly scratch: Uint8Array;
+  /** The rules' known misses per value (ADR 0038). */
+  readonly ledger: LedgerScan;
 }
 
 export function phaseScan(tx: Transaction, memo: TransformMemo, plan: PhasePlan): PhaseScan {
   const l = layoutOf(plan);
   return {
-    tx, memo, plan, seen: new Map(), offsets: l.offsets, scanned: new Uint8Array(plan.groups.length),
-    any: new Uint8Array(l.total), scratch: new Uint8Array(l.widest),
+    tx, memo, plan, seen: new Map(), offsets: l.offsets, sourceOffsets: l.sourceOffsets, scanned: new Uint8Array(l.sources),
+    any: new Uint8Array(l.total), scratch: new Uint8Array(l.widest), ledger: new LedgerScan(tx, plan.ledger, plan.rules),
   };
 }
 
@@ -95,18 +108,23 @@ function scanOne(ps: PhaseScan, g: CandidateGroup, gi: number, trigger: number, 
 }
 
 /**
- * Runs group `gi`'s automaton over every value its members could read, transformed by their
- * chain, and records which members saw one of their literals (ADR 0006) in `ps.any`. `ps.seen`
- * holds this phase's values; a short value's verdicts come from, and go to, the plan's
- * cross-request cache (ADR 0025).
+ * Runs group `gi`'s automaton over the values of its sources `which` not scanned yet in this
+ * phase (a member's: `plan.sourcesOf`), transformed by the group's chain, and records which
+ * members saw one of their literals (ADR 0006) in `ps.any`. Once a member's sources are scanned
+ * its flag is final (a value of another source can only set it: a superset, as before).
+ * `ps.seen` holds this phase's values; a short value's verdicts come from, and go to, the
+ * plan's cross-request cache (ADR 0025).
  */
-export function scanGroup(ps: PhaseScan, gi: number): void {
-  ps.scanned[gi] = 1;
+export function scanGroup(ps: PhaseScan, gi: number, which: Int32Array): void {
   const tx = ps.tx;
   const g = ps.plan.groups[gi]!;
   const trigger = g.transforms.length === 0 ? 0 : chainTrigger(g.transforms);
   const sources = g.sources;
-  for (let si = 0; si < sources.length; si++) {
+  const at = ps.sourceOffsets[gi]!;
+  for (let wi = 0; wi < which.length; wi++) {
+    const si = which[wi]!;
+    if (ps.scanned[at + si] === 1) continue;
+    ps.scanned[at + si] = 1;
     const { name, keys } = sources[si]!;
     // Same order of lookup as resolveTarget: a scalar of that name first, else the collection.
     if (tx.matched.pending && isMatchedName(name)) tx.matched.settle(tx);

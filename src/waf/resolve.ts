@@ -31,7 +31,8 @@ const UNCHANGING: ReadonlySet<string> = new Set([
   'FILES', 'FILES_NAMES', 'MULTIPART_PART_HEADERS', 'MULTIPART_FILENAME', 'MULTIPART_NAME', 'XML',
 ]);
 
-function selects(sel: Selector, key: string, lkey: string): boolean {
+/** Whether a selector picks an entry (by its key and lower-cased key). */
+export function selects(sel: Selector, key: string, lkey: string): boolean {
   if (sel.kind === 'all') return true;
   if (sel.kind === 'key') return sel.key === lkey;
   return sel.regex.test(key);
@@ -74,6 +75,17 @@ function ctlDropsSpec(spec: VariableSpec, rule: Rule, tx: Transaction, ruleId: n
   if (ctl !== undefined && ctl.some(names)) return true;
   for (const t of tx.removedTargetsByTag) if (names(t) && rule.tags.includes(t.tag)) return true;
   return false;
+}
+
+/**
+ * Whether a ctl removal of this transaction drops the target as a whole for the rule (its
+ * values are never read).
+ *
+ * @example droppedByCtl(tx, rule.targets[0], rule) // true after ctl:ruleRemoveTargetById=<id>;ARGS for an ARGS target
+ */
+export function droppedByCtl(tx: Transaction, spec: VariableSpec, rule: Rule): boolean {
+  const byCtl = tx.removedTargets.has(rule.id) || (tx.removedTargetsByTag.length > 0 && removedByTag(tx, rule, spec.collection));
+  return byCtl && ctlDropsSpec(spec, rule, tx, rule.id);
 }
 
 const exclusionsByRule = new WeakMap<Rule, { readonly count: number; readonly names: ReadonlySet<string> }>();

@@ -31,7 +31,9 @@ export interface Operator {
   /**
    * Like `pure` (the answer depends on the input alone, a `false` has no effect), for operators
    * too cheap to remember per input: the engine remembers a rule's misses per raw value, before
-   * its transformations, when its operator is `pure` or `inputOnly` (ADR 0036).
+   * its transformations, when its operator is `pure` or `inputOnly` (ADR 0036), and skips a
+   * rule whose every input is such a miss (the miss ledger, ADR 0038). Constant patterns,
+   * phrases, strings and numbers qualify; an argument with a macro does not.
    */
   readonly inputOnly?: boolean;
 }

@@ -7,6 +7,6 @@
 import type { Operator } from '../types.js';
 
 /** @example unconditionalMatch().evaluate('', tx, undefined) // true */
-export const unconditionalMatch = (): Operator => ({ evaluate: () => true });
+export const unconditionalMatch = (): Operator => ({ inputOnly: true, evaluate: () => true });
 /** @example noMatch().evaluate('', tx, undefined) // false */
-export const noMatch = (): Operator => ({ evaluate: () => false });
+export const noMatch = (): Operator => ({ inputOnly: true, evaluate: () => false });

@@ -32,6 +32,7 @@ function build(list: string[], init: OperatorInit): Operator {
     return { bits: b.bits, shift, net: b.v >> shift };
   });
   return {
+    inputOnly: true,
     evaluate(input) {
       const a = toBig(input.trim());
       if (!a) return false;

@@ -19,7 +19,7 @@ function make(cmp: (a: number, b: number) => boolean): (init: OperatorInit) => O
     // CRS's paranoia-level gates compare with a constant: parse it once.
     if (m.isConstant) {
       const k = toInt(init.argument);
-      return { evaluate: (input) => cmp(toInt(input), k) };
+      return { inputOnly: true, evaluate: (input) => cmp(toInt(input), k) };
     }
     return { evaluate: (input, tx) => cmp(toInt(input), toInt(m.expand(tx))) };
   };

@@ -14,6 +14,7 @@ export function pmFromList(phrases: readonly string[]): Operator {
   return {
     // An empty list never matches: an empty literal set lets the engine skip the rule outright.
     literals,
+    inputOnly: true,
     evaluate(input, _tx, capture) {
       const hit = ac.search(input);
       if (hit === undefined) return false;

@@ -39,7 +39,7 @@ function matchesAllWhole(re: CompiledRegex): boolean {
 /** @example rx({ argument: 'a+', ...init }).evaluate('caat', tx, undefined) // true */
 export function rx(init: OperatorInit): Operator {
   if (MATCH_ALL.has(init.argument) && matchesAllWhole(regexEngine().compile(init.argument))) {
-    return { evaluate(input, _tx, capture) { capture?.([input]); return true; } };
+    return { inputOnly: true, evaluate(input, _tx, capture) { capture?.([input]); return true; } };
   }
   const macro = compileMacro(init.argument);
   let compiled: (tx: Parameters<Operator['evaluate']>[1]) => CompiledRegex;
@@ -65,6 +65,8 @@ export function rx(init: OperatorInit): Operator {
   }
   return {
     ...(literals === undefined ? {} : { literals }),
+    // A constant pattern's answer is the input's alone, and a miss captures nothing (ADR 0038).
+    ...(macro.isConstant ? { inputOnly: true } : {}),
     evaluate(input, tx, capture) {
       const re = compiled(tx);
       // Without `capture` only the yes/no answer counts: engines answer that faster (re2js: DFA).

@@ -13,6 +13,8 @@ function make(cmp: Cmp): (init: OperatorInit) => Operator {
   return (init) => {
     const m = compileMacro(init.argument);
     return {
+      // Without a macro the answer is the input's alone; a miss captures nothing (ADR 0038).
+      ...(m.isConstant ? { inputOnly: true } : {}),
       evaluate(input, tx, capture) {
         const arg = m.expand(tx);
         if (!cmp(input, arg)) return false;

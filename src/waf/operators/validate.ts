@@ -30,6 +30,7 @@ export function validateByteRange(init: OperatorInit): Operator {
 /** @example validateUrlEncoding().evaluate('%zz', tx, undefined) // true */
 export function validateUrlEncoding(): Operator {
   return {
+    inputOnly: true,
     evaluate(input) {
       for (let i = input.indexOf('%'); i !== -1; i = input.indexOf('%', i + 1)) {
         if (!/^[0-9a-fA-F]{2}$/.test(input.slice(i + 1, i + 3))) return true;
@@ -42,6 +43,7 @@ export function validateUrlEncoding(): Operator {
 /** @example validateUtf8Encoding().evaluate('\xc0\xaf', tx, undefined) // true (overlong) */
 export function validateUtf8Encoding(): Operator {
   return {
+    inputOnly: true,
     evaluate(input) {
       for (let i = 0; i < input.length; i++) {
         const b = input.charCodeAt(i);

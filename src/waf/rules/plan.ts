@@ -8,6 +8,7 @@ import type { Rule } from '../types.js';
 import type { RuleSet } from './ruleset.js';
 import { ValueCache } from './value-cache.js';
 import { runSteps, type Steps } from '../steps.js';
+import { ledgerOf, STABLE_VARIABLES, type Ledger } from '../miss-ledger.js';
 
 /**
  * Per phase plan and generation, characters of scanned values kept across requests (ADR 0025),
@@ -23,19 +24,6 @@ export const SCAN_CACHE_MAX_VALUE = 256;
  */
 export type ValueVerdicts = Array<Uint8Array | null | undefined>;
 
-/**
- * Variables whose values cannot change while one phase runs: request data, filled before
- * phase 1 (line, headers, query) or when the body is processed before phase 2. TX, MATCHED_*,
- * RULE and the persistent collections change as rules run; DURATION and TIME_* by the clock;
- * REQBODY_PROCESSOR by ctl; they are never scanned ahead of time.
- */
-const STABLE_VARIABLES: ReadonlySet<string> = new Set([
-  'ARGS', 'ARGS_GET', 'ARGS_POST', 'ARGS_NAMES', 'ARGS_GET_NAMES', 'ARGS_POST_NAMES',
-  'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'REQUEST_COOKIES', 'REQUEST_COOKIES_NAMES',
-  'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME', 'REQUEST_BASENAME', 'REQUEST_LINE',
-  'REQUEST_METHOD', 'REQUEST_PROTOCOL', 'QUERY_STRING', 'REQUEST_BODY',
-  'FILES', 'FILES_NAMES', 'MULTIPART_PART_HEADERS', 'MULTIPART_FILENAME', 'MULTIPART_NAME', 'XML',
-]);
 
 /** Rules of one phase that share a transformation chain, behind one automaton. */
 export interface CandidateGroup {
@@ -60,6 +48,12 @@ export interface PhasePlan {
   readonly groupOf: Int32Array;
   /** Per position: the rule's owner index inside its group's automaton. */
   readonly ownerOf: Int32Array;
+  /**
+   * Per position: indices into its group's `sources` of the variables the rule reads (empty
+   * without a group): a group scans a source when a member that reads it is reached, not all
+   * of its sources for the first member (a member reading one header scanned the body).
+   */
+  readonly sourcesOf: ReadonlyArray<Int32Array>;
   readonly groups: readonly CandidateGroup[];
   /**
    * Raw value → every group's verdict on it, across transactions: a scan is a pure function of
@@ -75,6 +69,8 @@ export interface PhasePlan {
    * are ~110 of the ~160 rules a benign request reaches.
    */
   readonly txProbe: ReadonlyArray<readonly TxRead[] | undefined>;
+  /** Which rules' misses are remembered per raw value (ADR 0038). */
+  readonly ledger: Ledger;
 }
 
 /** One TX target of a probed rule: `TX:key`, or its count `&TX:key`. */
@@ -93,6 +89,8 @@ function txReads(rule: Rule): TxRead[] | undefined {
   }
   return reads.length > 0 ? reads : undefined;
 }
+
+const NO_SOURCES = new Int32Array(0);
 
 const chainKeys = new WeakMap<Rule, string>();
 
@@ -129,6 +127,7 @@ function* compilePhase(rules: readonly Rule[]): Steps<PhasePlan> {
   // Per collection: the keys members name, or null once a member reads all of it.
   const building = new Map<string, { rule: Rule; literals: Array<[string, number]>; owners: number; sources: Map<string, Set<string> | null> }>();
   const order: string[] = [];
+  const reads: Array<readonly string[]> = rules.map(() => []);
   rules.forEach((rule, i) => {
     if (!eligible(rule)) return;
     const key = `${chainKey(rule)}${rule.multiMatch ? '|multiMatch' : ''}`;
@@ -148,6 +147,7 @@ function* compilePhase(rules: readonly Rule[]): Steps<PhasePlan> {
     }
     groupOf[i] = order.indexOf(key);
     ownerOf[i] = owner;
+    reads[i] = [...new Set(rule.targets.map((t) => t.collection))];
   });
   const groups: CandidateGroup[] = [];
   for (const key of order) {
@@ -158,7 +158,11 @@ function* compilePhase(rules: readonly Rule[]): Steps<PhasePlan> {
       sources: [...g.sources].map(([name, keys]) => ({ name, keys: keys === null ? undefined : [...keys] })), automaton: yield* LiteralAutomaton.steps(g.literals, g.owners),
     });
   }
-  return { rules, groupOf, ownerOf, groups, txProbe: rules.map(txReads), verdicts: new ValueCache(SCAN_CACHE_BUDGET, SCAN_CACHE_MAX_VALUE) };
+  const sourcesOf = reads.map((names, i) => {
+    const g = groupOf[i]!;
+    return g === -1 ? NO_SOURCES : Int32Array.from(names, (n) => groups[g]!.sources.findIndex((s) => s.name === n));
+  });
+  return { rules, groupOf, ownerOf, sourcesOf, groups, txProbe: rules.map(txReads), ledger: ledgerOf(rules), verdicts: new ValueCache(SCAN_CACHE_BUDGET, SCAN_CACHE_MAX_VALUE) };
 }
 
 // Keyed by the phase's rule array: RuleSet.finish() builds new arrays, so a re-finished set gets a new plan.
