@@ -299,4 +299,20 @@ export const MUTANTS = [
     replace: '',
     tests: ['dist/src/stages/field-encryption/jwe.test'],
   },
+  {
+    name: 'waf-ledger-unknown-value-known', stage: 'waf',
+    why: 'a value never seen counts as a known miss of every rule: a rule whose other values are known is skipped and a new attack value passes',
+    file: 'src/waf/miss-ledger.ts',
+    search: 'if (b === null) { open.fill(-1, at, at + words); return false; }',
+    replace: 'if (b === null) return true;',
+    tests: ['dist/src/waf/miss-ledger.test', 'dist/test/conformance/waf/crs4.test'],
+  },
+  {
+    name: 'waf-ledger-remembers-hits', stage: 'waf',
+    why: 'a value a rule matched is remembered as its miss: the same attack sent again is let through',
+    file: 'src/waf/engine.ts',
+    search: 'if (!hitAny) {',
+    replace: 'if (true) {',
+    tests: ['dist/src/waf/miss-ledger.test'],
+  },
 ];

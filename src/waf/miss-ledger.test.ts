@@ -36,6 +36,8 @@ test('a rule whose every value is a known miss is skipped, and runs again for a 
   // One new value among known ones: evaluated, and the attack is refused.
   const attack = run(rs, get('/?a=1&b=12345', [['User-Agent', 'x']]));
   assert.deepEqual([attack.status, attack.evaluated], [403, 1]);
+  // A value that matched is never remembered as a miss: the same attack again is refused again.
+  assert.equal(run(rs, get('/?a=1&b=12345', [['User-Agent', 'x']])).status, 403);
   // The key a target names is what counts: another header's value does not reopen the rule.
   assert.equal(run(rs, get('/?a=1&b=two', [['User-Agent', 'x'], ['Accept', 'new']])).evaluated, 0);
   assert.equal(run(rs, get('/?a=1&b=two', [['User-Agent', '54321']])).status, 403);
