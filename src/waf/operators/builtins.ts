@@ -3,6 +3,7 @@
  */
 import { Registry } from '../registry.js';
 import type { Operator, OperatorInit } from '../types.js';
+import type { Steps } from '../steps.js';
 import { rx } from './rx.js';
 import { pm } from './pm.js';
 import { pmFromFile } from './pm-from-file.js';
@@ -14,8 +15,14 @@ import { validateByteRange, validateUrlEncoding, validateUtf8Encoding } from './
 import { detectSQLi, detectXSS } from './libinjection.js';
 import { geoLookup, rbl } from './external-lookup.js';
 
-/** Builds an operator from its argument at load time. */
-export type OperatorFactory = (init: OperatorInit) => Operator;
+/**
+ * Builds an operator from its argument at load time. `steps`, where present, builds the same
+ * operator with a yield between bounded pieces of work, for a reload's slices (ADR 0039).
+ */
+export interface OperatorFactory {
+  (init: OperatorInit): Operator;
+  readonly steps?: (init: OperatorInit) => Steps<Operator>;
+}
 
 /** Every operator by name (without `@`). */
 export const operators = new Registry<OperatorFactory>('operator');

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import type { Operator, OperatorInit } from '../types.js';
-import { pmFromList } from './pm.js';
+import { pmFromListSteps } from './pm.js';
+import { runSteps, type Steps } from '../steps.js';
 import { WafLoadError } from '../rules/errors.js';
 
 /** Reads a SecLang data file into its non-comment lines. @example readDataLines(init) */
@@ -29,7 +30,17 @@ export function readDataLines(init: OperatorInit): string[] {
   return out;
 }
 
-/** @example pmFromFile({ argument: 'words.data', ...init }) */
-export function pmFromFile(init: OperatorInit): Operator {
-  return pmFromList(readDataLines(init));
+/**
+ * pmFromFile with a yield after reading and between bounded pieces of the automaton (CRS's
+ * php-errors.data, ADR 0039).
+ *
+ * @example const op = runSteps(pmFromFileSteps({ argument: 'words.data', ...init }))
+ */
+export function* pmFromFileSteps(init: OperatorInit): Steps<Operator> {
+  const phrases = readDataLines(init);
+  yield;
+  return yield* pmFromListSteps(phrases);
 }
+
+/** @example pmFromFile({ argument: 'words.data', ...init }) */
+export const pmFromFile = Object.assign((init: OperatorInit): Operator => runSteps(pmFromFileSteps(init)), { steps: pmFromFileSteps });

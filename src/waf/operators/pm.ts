@@ -6,10 +6,20 @@
  */
 import type { Operator, OperatorInit } from '../types.js';
 import { AhoCorasick } from './aho-corasick.js';
+import { runSteps, type Steps } from '../steps.js';
 
 /** Builds an operator from an already-split phrase list. @example pmFromList(['a']) */
 export function pmFromList(phrases: readonly string[]): Operator {
-  const ac = new AhoCorasick(phrases);
+  return runSteps(pmFromListSteps(phrases));
+}
+
+/**
+ * pmFromList with the automaton built in steps (a data file of thousands of phrases, ADR 0039).
+ *
+ * @example const op = runSteps(pmFromListSteps(['a']))
+ */
+export function* pmFromListSteps(phrases: readonly string[]): Steps<Operator> {
+  const ac = yield* AhoCorasick.steps(phrases);
   const literals = new Set(phrases.filter((p) => p !== '').map((p) => p.toLowerCase()));
   return {
     // An empty list never matches: an empty literal set lets the engine skip the rule outright.

@@ -8,6 +8,8 @@
  */
 import type { Operator, OperatorInit } from '../types.js';
 import { regexEngine, type CompiledRegex } from '../regex/engine.js';
+import { PIECE_LENGTH } from '../regex/pieces.js';
+import { runSteps, type Steps } from '../steps.js';
 import { compileMacro } from '../macro.js';
 import { requiredLiterals, withPrefilter } from '../regex/prefilter.js';
 import { rememberRegexMisses } from './miss-cache.js';
@@ -36,22 +38,20 @@ function matchesAllWhole(re: CompiledRegex): boolean {
   return true;
 }
 
-/** @example rx({ argument: 'a+', ...init }).evaluate('caat', tx, undefined) // true */
-export function rx(init: OperatorInit): Operator {
+/**
+ * rx with a yield between bounded pieces of a long constant pattern's compilation (the
+ * engine's compileSteps, then the literal analysis): a reload's slices (ADR 0039).
+ *
+ * @example const op = runSteps(rxSteps({ argument: 'a+', ...init }))
+ */
+export function* rxSteps(init: OperatorInit): Steps<Operator> {
   if (MATCH_ALL.has(init.argument) && matchesAllWhole(regexEngine().compile(init.argument))) {
     return { inputOnly: true, evaluate(input, _tx, capture) { capture?.([input]); return true; } };
   }
   const macro = compileMacro(init.argument);
-  let compiled: (tx: Parameters<Operator['evaluate']>[1]) => CompiledRegex;
-  let literals: ReadonlySet<string> | undefined;
-  if (macro.isConstant) {
-    literals = requiredLiterals(init.argument);
-    // Misses of a constant pattern are remembered across requests, behind the prefilter (ADR 0025).
-    const re = withPrefilter(rememberRegexMisses(regexEngine().compile(init.argument)), literals);
-    compiled = () => re;
-  } else {
+  if (!macro.isConstant) {
     const cache = new Map<string, CompiledRegex>();
-    compiled = (tx) => {
+    return matching((tx) => {
       const source = macro.expand(tx);
       let re = cache.get(source);
       if (!re) {
@@ -61,8 +61,22 @@ export function rx(init: OperatorInit): Operator {
         cache.set(source, re);
       }
       return re;
-    };
+    }, undefined);
   }
+  const engine = regexEngine();
+  const compiled = engine.compileSteps === undefined ? engine.compile(init.argument) : yield* engine.compileSteps(init.argument);
+  // On an 8 KB CRS pattern the analysis takes as long as a piece of the engine's (1-4 ms warm, 20 cold).
+  if (init.argument.length > PIECE_LENGTH) yield;
+  const literals = requiredLiterals(init.argument);
+  // Misses of a constant pattern are remembered across requests, behind the prefilter (ADR 0025).
+  const re = withPrefilter(rememberRegexMisses(compiled), literals);
+  return matching(() => re, literals);
+}
+
+/** @example rx({ argument: 'a+', ...init }).evaluate('caat', tx, undefined) // true */
+export const rx = Object.assign((init: OperatorInit): Operator => runSteps(rxSteps(init)), { steps: rxSteps });
+
+function matching(compiled: (tx: Parameters<Operator['evaluate']>[1]) => CompiledRegex, literals: ReadonlySet<string> | undefined): Operator {
   return {
     ...(literals === undefined ? {} : { literals }),
     // A constant pattern's answer is the input's alone, and a miss captures nothing (ADR 0038).

@@ -14,6 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import { translatePcre, UnsupportedPatternError } from './translate.js';
 import { relaxPossessive } from './possessive.js';
 import { re2RegexEngine } from './re2-engine.js';
+import type { Steps } from '../steps.js';
 
 /** A compiled pattern: `exec` returns groups 0..n or null. */
 export interface CompiledRegex {
@@ -26,6 +27,8 @@ export interface CompiledRegex {
 export interface RegexEngine {
   readonly name: string;
   compile(pattern: string): CompiledRegex;
+  /** `compile` with a yield between bounded pieces of work (a reload's slices, ADR 0039); absent: one piece. */
+  compileSteps?(pattern: string): Steps<CompiledRegex>;
 }
 
 /** Inputs longer than this (in bytes) run on the linear-time engine. */

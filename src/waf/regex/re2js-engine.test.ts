@@ -41,6 +41,7 @@ test('exponential and quadratic bait on long inputs complete with the right answ
 test('possessive quantifiers are read as greedy and reported; escapes and classes are left alone', () => {
   assert.deepEqual(relaxPossessive('a\\s*+;[^x]++b'), { source: 'a\\s*;[^x]+b', approximations: ['possessive quantifier read as greedy (matches a superset)'] });
   assert.deepEqual(relaxPossessive('\\++[+]+a{2}'), { source: '\\++[+]+a{2}', approximations: [] });
+  assert.deepEqual(relaxPossessive('a{2,3}+b?+c'), { source: 'a{2,3}b?c', approximations: ['possessive quantifier read as greedy (matches a superset)'] });
 });
 
 test('key selectors are case-insensitive and run on RE2', () => {

@@ -20,7 +20,18 @@ export interface RawDirective {
  * lexSecLang('SecRuleEngine On\n', 'a.conf') // [{ name: 'SecRuleEngine', args: ['On'], file: 'a.conf', line: 1 }]
  */
 export function lexSecLang(text: string, file: string): RawDirective[] {
-  const out: RawDirective[] = [];
+  return [...lexDirectives(text, file)];
+}
+
+/**
+ * lexSecLang one directive at a time: CRS's 932 file is 120 KB, 9 ms of lexing warm and 20
+ * cold, which a reload's slices take one directive each (ADR 0039). A bad quote throws when
+ * its directive is reached.
+ *
+ * @example
+ * for (const d of lexDirectives(text, 'a.conf')) apply(d);
+ */
+export function* lexDirectives(text: string, file: string): Generator<RawDirective, void, void> {
   const lines = text.split(/\r?\n/);
   let buf = '';
   let startLine = 0;
@@ -39,14 +50,13 @@ export function lexSecLang(text: string, file: string): RawDirective[] {
     }
     buf += raw;
     const d = splitDirective(buf.trim(), file, startLine);
-    if (d) out.push(d);
     buf = '';
+    if (d) yield d;
   }
   if (buf.trim() !== '') {
     const d = splitDirective(buf.trim(), file, startLine);
-    if (d) out.push(d);
+    if (d) yield d;
   }
-  return out;
 }
 
 function splitDirective(text: string, file: string, line: number): RawDirective | undefined {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { lexSecLang } from './lexer.js';
+import { lexDirectives, lexSecLang } from './lexer.js';
 import { parseVariables } from './variables.js';
 import { parseActionList } from './actions-parse.js';
 import { loadRuleString, loadRuleFiles, SecLangLoader } from './parser.js';
@@ -162,4 +162,10 @@ test('Debian\'s CRS 3.3 (owasp-crs.load: setup, IncludeOptional, rules) loads wi
   assert.deepEqual(rs.ignoredDirectives, []);
   assert.deepEqual(rs.regexReports.map((r) => `${r.ruleId} ${r.kind}`), ['920600 approximated', '942130 disabled', '942260 approximated', '953120 disabled']);
   assert.ok(rs.rules.find((r) => r.id === 920120)?.unsupported === undefined, '920120 (a lookbehind) runs on re2js');
+});
+
+test('the lexer hands out directives one at a time: a bad quote further down throws when reached', () => {
+  const it = lexDirectives('SecRuleEngine On\nSecRule ARGS "@rx a\n', 'lazy.conf');
+  assert.deepEqual(it.next().value, { name: 'SecRuleEngine', args: ['On'], file: 'lazy.conf', line: 1 });
+  assert.throws(() => it.next(), (e: unknown) => e instanceof WafLoadError && e.message === 'lazy.conf:2: unterminated double quote');
 });

@@ -4,15 +4,16 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve, basename } from 'node:path';
-import { lexSecLang, type RawDirective } from './lexer.js';
+import { lexDirectives, lexSecLang, type RawDirective } from './lexer.js';
 import { WafLoadError } from './errors.js';
 import { RuleSet } from './ruleset.js';
 import { parseActionList, type RawAction } from './actions-parse.js';
-import { buildSecRule, buildSecAction, blankRule, applyActions } from './rule-builder.js';
+import { buildSecRuleSteps, buildSecAction, blankRule, applyActions } from './rule-builder.js';
 import { parseVariables } from './variables.js';
 import { parseIdRanges } from '../actions/ctl.js';
 import type { Rule } from '../types.js';
 import { relaxPossessive } from '../regex/possessive.js';
+import { runSteps, type Steps } from '../steps.js';
 
 // Directives whose job belongs to the gateway (audit/debug logs, temp files) or to
 // persistence we do not keep: accepted so stock configs load, listed on the RuleSet.
@@ -48,7 +49,7 @@ export class SecLangLoader {
   }
 
   loadString(text: string, file: string): void {
-    for (const d of lexSecLang(text, file)) this.#directive(d);
+    for (const d of lexSecLang(text, file)) runSteps(this.#directiveSteps(d));
   }
 
   /**
@@ -66,8 +67,8 @@ export class SecLangLoader {
     } catch (e) {
       throw new WafLoadError(`cannot read: ${(e as Error).message}`, path, 0);
     }
-    for (const d of lexSecLang(decodeRuleFile(bytes, path), path)) {
-      this.#directive(d);
+    for (const d of lexDirectives(decodeRuleFile(bytes, path), path)) {
+      yield* this.#directiveSteps(d);
       yield;
     }
   }
@@ -80,6 +81,12 @@ export class SecLangLoader {
   }
 
   #defaultsFor = (phase: number): readonly RawAction[] => this.#defaults.get(phase) ?? [];
+
+  /** A directive; a SecRule yields between its operator's pieces of work (a long @rx pattern, ADR 0039). */
+  *#directiveSteps(d: RawDirective): Steps<void> {
+    if (d.name.toLowerCase() !== 'secrule') { this.#directive(d); return; }
+    this.#addRule(yield* buildSecRuleSteps(d.args, d.file, d.line, this.#pendingChain ? [] : this.#defaultsFor));
+  }
 
   #directive(d: RawDirective): void {
     const name = d.name.toLowerCase();
@@ -95,7 +102,6 @@ export class SecLangLoader {
       return n;
     };
     switch (name) {
-      case 'secrule': return this.#addRule(buildSecRule(d.args, d.file, d.line, this.#pendingChain ? [] : this.#defaultsFor));
       case 'secaction': return this.#addRule(buildSecAction(d.args, d.file, d.line, this.#defaultsFor));
       case 'secmarker': {
         const r = blankRule('SecMarker', d.file, d.line);

@@ -12,6 +12,7 @@ import { transformations } from '../transformations/builtins.js';
 import { actions } from '../actions/builtins.js';
 import { unconditionalMatch } from '../operators/constant.js';
 import { UnsupportedPatternError } from '../regex/translate.js';
+import { runSteps, type Steps } from '../steps.js';
 
 /** Creates an empty rule shell at a source position. @example blankRule('SecAction', 'a.conf', 1) */
 export function blankRule(kind: Rule['kind'], file: string, line: number): Rule {
@@ -62,6 +63,16 @@ export function applyActions(rule: Rule, list: readonly RawAction[], file: strin
  * buildSecRule(['ARGS', '@rx foo', 'id:1,deny'], 'a.conf', 1, [])
  */
 export function buildSecRule(args: readonly string[], file: string, line: number, defaults: readonly RawAction[] | ((phase: number) => readonly RawAction[])): Rule {
+  return runSteps(buildSecRuleSteps(args, file, line, defaults));
+}
+
+/**
+ * buildSecRule with the operator's steps (a long @rx pattern's pieces, ADR 0039) as yields.
+ *
+ * @example
+ * const rule = runSteps(buildSecRuleSteps(['ARGS', '@rx foo', 'id:1,deny'], 'a.conf', 1, []))
+ */
+export function* buildSecRuleSteps(args: readonly string[], file: string, line: number, defaults: readonly RawAction[] | ((phase: number) => readonly RawAction[])): Steps<Rule> {
   if (args.length < 2 || args.length > 3) throw new WafLoadError(`SecRule takes 2 or 3 arguments, got ${args.length}`, file, line);
   const rule = blankRule('SecRule', file, line);
   const specs = parseVariables(args[0] as string, file, line);
@@ -79,7 +90,8 @@ export function buildSecRule(args: readonly string[], file: string, line: number
   let factory;
   try { factory = operators.get(name); } catch (e) { throw new WafLoadError((e as Error).message, file, line); }
   try {
-    rule.operator = rememberMisses(factory({ argument: arg, baseDir: '', file, line }));
+    const init = { argument: arg, baseDir: '', file, line };
+    rule.operator = rememberMisses(factory.steps === undefined ? factory(init) : yield* factory.steps(init));
   } catch (e) {
     if (e instanceof WafLoadError) throw e;
     // A pattern no linear-time engine can run: the rule is kept in place (skip counts stay
