@@ -61,7 +61,7 @@ export function* rxSteps(init: OperatorInit): Steps<Operator> {
         cache.set(source, re);
       }
       return re;
-    }, undefined);
+    }, undefined, false);
   }
   const engine = regexEngine();
   const compiled = engine.compileSteps === undefined ? engine.compile(init.argument) : yield* engine.compileSteps(init.argument);
@@ -70,17 +70,17 @@ export function* rxSteps(init: OperatorInit): Steps<Operator> {
   const literals = requiredLiterals(init.argument);
   // Misses of a constant pattern are remembered across requests, behind the prefilter (ADR 0025).
   const re = withPrefilter(rememberRegexMisses(compiled), literals);
-  return matching(() => re, literals);
+  return matching(() => re, literals, true);
 }
 
 /** @example rx({ argument: 'a+', ...init }).evaluate('caat', tx, undefined) // true */
 export const rx = Object.assign((init: OperatorInit): Operator => runSteps(rxSteps(init)), { steps: rxSteps });
 
-function matching(compiled: (tx: Parameters<Operator['evaluate']>[1]) => CompiledRegex, literals: ReadonlySet<string> | undefined): Operator {
+function matching(compiled: (tx: Parameters<Operator['evaluate']>[1]) => CompiledRegex, literals: ReadonlySet<string> | undefined, constant: boolean): Operator {
   return {
     ...(literals === undefined ? {} : { literals }),
     // A constant pattern's answer is the input's alone, and a miss captures nothing (ADR 0038).
-    ...(macro.isConstant ? { inputOnly: true } : {}),
+    ...(constant ? { inputOnly: true } : {}),
     evaluate(input, tx, capture) {
       const re = compiled(tx);
       // Without `capture` only the yes/no answer counts: engines answer that faster (re2js: DFA).
