@@ -27,6 +27,19 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
 }
 
 /**
+ * Whether the request asks for a protocol the egress listener cannot carry (it buffers each
+ * exchange and checks it whole). Node hands such requests to the request handler when the server
+ * has no 'upgrade' listener, and Upgrade is hop-by-hop, so without this check a WebSocket
+ * handshake went out as a plain GET the application could not use. `h2c` alone is an optional
+ * upgrade that clients drop when it is ignored (RFC 9110 §7.8), so it is ignored as before.
+ */
+function wantsUpgrade(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  if (upgrade === undefined) return false;
+  return upgrade.split(',').some((p) => p.trim().toLowerCase() !== 'h2c');
+}
+
+/**
  * The egress listener's request handler: an application's outbound request (absolute-form as
  * to any HTTP proxy, or a named route) is matched to an integration, checked (client, host,
  * port, address, method, path, the third party's document, circuit, body size, then budget), sent with the
@@ -69,6 +82,10 @@ async function handle(egress: CompiledEgress | undefined, req: IncomingMessage, 
   const method = x.method;
   const refused = checkDestination(integ, method, target.url, target.rawPath);
   if (refused !== undefined) { refuse(refused); return; }
+  if (wantsUpgrade(req)) {
+    refuse(refusal('PCL_METHOD_NOT_IMPLEMENTED', 'upgrade_not_supported', 'Protocol upgrades (WebSocket) are not served by the egress gateway.'));
+    return;
+  }
   // The budget is the third party's quota: taken last, so only a request that is really sent
   // spends it, and an open circuit or an oversized body refuses without touching the store.
   if (integ.breaker !== undefined && !integ.breaker.canRequest()) {

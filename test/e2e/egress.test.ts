@@ -521,6 +521,22 @@ egress:
     assert.equal(partnerSeen.length, before);
   });
 
+  test('a WebSocket handshake is refused with 501 problem+json and an egress.refused event; nothing reaches the provider, h2c is still ignored', async () => {
+    const before = plain.seen.length;
+    const handshake = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+    for (const [target, api] of [[`http://plain.partner.test:${plain.port}/v1/socket`, 'egress:plain'], ['/egress/hops/hop/socket', 'egress:hops']] as const) {
+      const a = await proxyRequest(egress, target, { headers: handshake });
+      assert.deepEqual([a.status, a.json.code, a.headers['content-type']], [501, 'PCL_METHOD_NOT_IMPLEMENTED', 'application/problem+json'], target);
+      assert.equal(a.headers.upgrade, undefined, target);
+      const e = await eventFor(a);
+      assert.deepEqual([e.event, e.reason, e.api], ['egress.refused', 'upgrade_not_supported', api], target);
+    }
+    assert.equal(plain.seen.length, before, 'the handshake never went out as a plain GET');
+    const h2c = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/v1/items`, { headers: { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQAoAAAAAIAAAAA' } });
+    assert.equal(h2c.status, 200, h2c.body);
+    assert.equal(plain.seen.at(-1)!.headers.upgrade, undefined, 'the optional upgrade is dropped as hop-by-hop');
+  });
+
   test('targets that are not a proxy request: 400 PCL_EGRESS_BAD_TARGET', async () => {
     for (const target of ['/not-egress', `http://user@plain.partner.test:${plain.port}/v1/x`]) {
       const a = await proxyRequest(egress, target);
