@@ -1,3 +1,4 @@
+import { publishAnomalyState } from '../observability/channels.js';
 import type { KeyValueStore } from '../store/store.js';
 import { formatClientState, parseClientState, type ClientState } from './state.js';
 
@@ -64,9 +65,19 @@ export class ClientStates {
     return this.#slots.size;
   }
 
-  /** Writes that found another instance's value and merged into it; updates given up after MAX_ATTEMPTS or a failed write. */
+  /**
+   * Writes that found another instance's value and merged into it; updates given up after a
+   * failed write or with a forgotten slot. Also published (`portcullis:anomaly:state`) for the
+   * `portcullis_anomaly_state_*` metrics.
+   */
   get stats(): { conflicts: number; lost: number } {
     return { conflicts: this.#conflicts, lost: this.#lost };
+  }
+
+  #lose(count: number): void {
+    if (count === 0) return;
+    this.#lost += count;
+    publishAnomalyState({ outcome: 'lost', count });
   }
 
   /** The client's state, shared with its other requests in flight; undefined when the cap is reached. Rejects when the store fails. */
@@ -108,7 +119,7 @@ export class ClientStates {
       if (slot.refs === 0 && slot.writing === undefined && this.#resolved.get(slot.key) === slot) {
         this.#resolved.delete(slot.key);
         this.#slots.delete(slot.key);
-        this.#lost += slot.updates.length;
+        this.#lose(slot.updates.length);
       }
     }
   }
@@ -126,6 +137,7 @@ export class ClientStates {
           return;
         }
         this.#conflicts++;
+        publishAnomalyState({ outcome: 'conflict', count: 1 });
         // Another instance wrote since our read: start from its value and replay every update
         // not in the store, including those applied while this write was on the wire.
         const fresh = parseClientState(r.current, slot.state.w);
@@ -143,7 +155,7 @@ export class ClientStates {
       }
     } catch (err) {
       // The store failed: these counts are lost; the state in hand no longer matches a stored value.
-      this.#lost += done.length;
+      this.#lose(done.length);
       slot.base = undefined;
       slot.updates = [];
       if (this.#resolved.get(slot.key) === slot) { this.#resolved.delete(slot.key); this.#slots.delete(slot.key); }

@@ -9,6 +9,7 @@ import { subscribeAccessLog } from '../observability/logging/access-log.js';
 import { subscribeEventLog } from '../observability/logging/event-log.js';
 import { subscribeSecurityEventLog } from '../observability/logging/security-events.js';
 import { subscribeSecurityMetrics } from '../observability/metrics/security-metrics.js';
+import { subscribeAnomalyMetrics } from '../observability/metrics/anomaly-metrics.js';
 import { subscribeRateLimitMetrics } from '../observability/metrics/rate-limit-metrics.js';
 import { createMetrics } from '../observability/metrics/metrics.js';
 import { LifecycleUsage } from '../observability/lifecycle-usage.js';
@@ -54,6 +55,7 @@ async function runGateway(loaded: LoadedConfig, isWorker: boolean): Promise<numb
   const metrics = createMetrics();
   subscribeSecurityMetrics(metrics.registry);
   subscribeRateLimitMetrics(metrics.registry);
+  subscribeAnomalyMetrics(metrics.registry);
   subscribeSecurityBridge();
   // Counted whether or not the admin API is on: the metric is how owners find callers of deprecated operations.
   const lifecycleUsage = new LifecycleUsage(metrics.registry);

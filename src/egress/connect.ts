@@ -55,11 +55,8 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
     const lit = literalAddress(hostname);
     if (lit !== undefined && addressRefusal(integ.policy, lit) !== undefined) { refuse(refusal('PCL_EGRESS_ADDRESS_REFUSED', 'address_refused', 'The destination address is not allowed.')); return; }
     void (async () => {
-      const budget = integ.rate === undefined ? undefined : await integ.rate.take();
-      if (budget !== undefined && !budget.allowed) {
-        refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'Retry-After': String(budget.retryAfterSeconds) } }));
-        return;
-      }
+      // As on the proxy path, the budget is taken last: a tunnel refused by the circuit or the
+      // address guard is never opened and spends none of the third party's quota.
       if (integ.breaker !== undefined && !integ.breaker.canRequest()) { refuse(refusal('PCL_UPSTREAM_CIRCUIT_OPEN', 'circuit_open', 'The third party is failing; retry later.')); return; }
       const r = await resolveChecked(integ.lookup, lit ?? hostname);
       if ('error' in r) {
@@ -69,8 +66,14 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
           : refusal('PCL_UPSTREAM_UNAVAILABLE', 'unresolvable', 'The destination name does not resolve.'));
         return;
       }
-      // The application may have gone while the budget and the name were checked: open nothing for it.
+      // The application may have gone while the name was checked: open nothing and spend nothing for it.
       if (socket.destroyed) { integ.breaker?.onAbort(); return; }
+      const budget = integ.rate === undefined ? undefined : await integ.rate.take();
+      if (budget !== undefined && !budget.allowed) {
+        integ.breaker?.onAbort();
+        refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'Retry-After': String(budget.retryAfterSeconds) } }));
+        return;
+      }
       const upstream = netConnect({ host: r.address, port });
       let timedOut = false;
       const timer = setTimeout(() => { timedOut = true; upstream.destroy(new Error('connect timeout')); }, integ.connectTimeoutMs);

@@ -27,9 +27,22 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
 }
 
 /**
+ * Whether the request asks for a protocol the egress listener cannot carry (it buffers each
+ * exchange and checks it whole). Node hands such requests to the request handler when the server
+ * has no 'upgrade' listener, and Upgrade is hop-by-hop, so without this check a WebSocket
+ * handshake went out as a plain GET the application could not use. `h2c` alone is an optional
+ * upgrade that clients drop when it is ignored (RFC 9110 §7.8), so it is ignored as before.
+ */
+function wantsUpgrade(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  if (upgrade === undefined) return false;
+  return upgrade.split(',').some((p) => p.trim().toLowerCase() !== 'h2c');
+}
+
+/**
  * The egress listener's request handler: an application's outbound request (absolute-form as
  * to any HTTP proxy, or a named route) is matched to an integration, checked (client, host,
- * port, address, method, path, the third party's document, budget, circuit), sent with the
+ * port, address, method, path, the third party's document, circuit, body size, then budget), sent with the
  * integration's credentials over a pinned connection, and its response checked before the
  * application sees it. Anything else is refused with problem+json and an `egress.refused` event.
  *
@@ -69,11 +82,12 @@ async function handle(egress: CompiledEgress | undefined, req: IncomingMessage, 
   const method = x.method;
   const refused = checkDestination(integ, method, target.url, target.rawPath);
   if (refused !== undefined) { refuse(refused); return; }
-  const budget = integ.rate === undefined ? undefined : await integ.rate.take();
-  if (budget !== undefined && !budget.allowed) {
-    refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'retry-after': String(budget.retryAfterSeconds) } }));
+  if (wantsUpgrade(req)) {
+    refuse(refusal('PCL_METHOD_NOT_IMPLEMENTED', 'upgrade_not_supported', 'Protocol upgrades (WebSocket) are not served by the egress gateway.'));
     return;
   }
+  // The budget is the third party's quota: taken last, so only a request that is really sent
+  // spends it, and an open circuit or an oversized body refuses without touching the store.
   if (integ.breaker !== undefined && !integ.breaker.canRequest()) {
     refuse(refusal('PCL_UPSTREAM_CIRCUIT_OPEN', 'circuit_open', 'The third party is failing; retry later.', { headers: { 'retry-after': '1' } }));
     return;
@@ -82,6 +96,12 @@ async function handle(egress: CompiledEgress | undefined, req: IncomingMessage, 
   if (body === undefined) {
     integ.breaker?.onAbort();
     refuse(refusal('PCL_BODY_TOO_LARGE', 'body_too_large', `The request body exceeds ${egress.maxBodySize} bytes.`));
+    return;
+  }
+  const budget = integ.rate === undefined ? undefined : await integ.rate.take();
+  if (budget !== undefined && !budget.allowed) {
+    integ.breaker?.onAbort();
+    refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'retry-after': String(budget.retryAfterSeconds) } }));
     return;
   }
   const outcome = await send(integ, method, target.url, outboundHeaders(integ, req.headers, true), body, req.headers);

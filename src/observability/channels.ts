@@ -20,6 +20,7 @@ export const CHANNELS = {
   rateLimitStore: 'portcullis:ratelimit:store',
   lifecycleUse: 'portcullis:lifecycle:use',
   overloadShed: 'portcullis:overload:shed',
+  anomalyState: 'portcullis:anomaly:state',
 } as const;
 
 export interface StageDecisionMessage { requestId: string; stage: string; decision: 'reject' | 'respond'; code: string; enforced: boolean }
@@ -106,6 +107,16 @@ export interface RateLimitStoreMessage {
   /** Index of the risk band that tightened the limits, or -1. */
   riskBand: number;
 }
+/**
+ * A write of anomaly client state that did not go as planned: `conflict`, another instance wrote
+ * first and this one merged into its value; `lost`, request updates given up (the store failed, or
+ * the slot was forgotten while its writes still conflicted).
+ */
+export interface AnomalyStateMessage {
+  outcome: 'conflict' | 'lost';
+  /** Conflicts: 1 per failed compare-and-set; lost: the request updates given up. */
+  count: number;
+}
 /** A WAF rule set was compiled (once per distinct settings per config load), with the patterns it could not run as written. */
 export interface WafRuleSetMessage {
   rules: number;
@@ -178,6 +189,7 @@ const riskScore = diagnostics_channel.channel(CHANNELS.riskScore);
 const rateLimitStore = diagnostics_channel.channel(CHANNELS.rateLimitStore);
 const lifecycleUse = diagnostics_channel.channel(CHANNELS.lifecycleUse);
 const overloadShed = diagnostics_channel.channel(CHANNELS.overloadShed);
+const anomalyState = diagnostics_channel.channel(CHANNELS.anomalyState);
 
 // hasSubscribers checks keep the hot path free of message allocation when nobody listens.
 export function publishStageDecision(m: StageDecisionMessage): void { if (stageDecision.hasSubscribers) stageDecision.publish(m); }
@@ -253,4 +265,5 @@ export function publishRiskScore(m: RiskScoreMessage): void { if (riskScore.hasS
 export function publishRateLimitStore(build: () => RateLimitStoreMessage): void { if (rateLimitStore.hasSubscribers) rateLimitStore.publish(build()); }
 export function publishLifecycleUse(m: LifecycleUseMessage): void { if (lifecycleUse.hasSubscribers) lifecycleUse.publish(m); }
 export function publishShedBatch(m: ShedBatchMessage): void { if (overloadShed.hasSubscribers) overloadShed.publish(m); }
+export function publishAnomalyState(m: AnomalyStateMessage): void { if (anomalyState.hasSubscribers) anomalyState.publish(m); }
 export function publishWafRuleSet(m: WafRuleSetMessage): void { if (wafRuleSet.hasSubscribers) wafRuleSet.publish(m); }

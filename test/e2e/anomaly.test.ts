@@ -258,10 +258,16 @@ describe('two gateways sharing one Redis count every request of one client', () 
   let gws: GatewayProcess[] = [];
   const redis = new Redis(REDIS_URL);
   const key = (client: string) => `${prefix}anomaly:books:${keyOf.of({ headers: { 'x-client': client } } as unknown as RequestContext)!}`;
+  /** Answers the request the upstream holds (`x-hold: 1`), once the test has raced it. */
+  let release: (() => void) | undefined;
   before(async () => {
     up = await startUpstream((req, res) => {
-      res.writeHead(req.headers['x-deny'] === '1' ? 404 : 200, { 'content-type': 'application/json' });
-      res.end('{"items":[]}');
+      const answer = () => {
+        res.writeHead(req.headers['x-deny'] === '1' ? 404 : 200, { 'content-type': 'application/json' });
+        res.end('{"items":[]}');
+      };
+      if (req.headers['x-hold'] === '1') release = answer;
+      else answer();
     });
     const apiExtra = `    stages:
       anomaly:
@@ -305,6 +311,33 @@ describe('two gateways sharing one Redis count every request of one client', () 
     // A plain GET-then-SET per instance lets one gateway's write overwrite the other's counts.
     assert.equal(s?.seen, total);
     assert.equal(s?.cur.n, total);
+  });
+
+  test('a write that meets another instance\'s value is merged and counted on /metrics (portcullis_anomaly_state_conflicts_total); nothing is lost', async () => {
+    const gw = gws[0]!;
+    const scrape = async () => {
+      const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+      return { conflicts: value('portcullis_anomaly_state_conflicts_total'), lost: value('portcullis_anomaly_state_lost_updates_total') };
+    };
+    const before = await scrape();
+    assert.ok(Number.isInteger(before.conflicts) && Number.isInteger(before.lost), 'both counters are exported');
+    assert.equal((await fetch(`${gw.url}/v1/books`, { headers: { 'x-client': 'seed' } })).status, 200);
+    const seed = await redis.get(key('seed'));
+    assert.ok(seed !== null && (await stored('seed', 1))?.seen === 1);
+    // The gateway reads the client's state (none yet) before forwarding; while the upstream holds
+    // the request, another instance's write lands, so the gateway's compare-and-set conflicts.
+    const pending = fetch(`${gw.url}/v1/books`, { headers: { 'x-client': 'raced', 'x-hold': '1' } });
+    while (release === undefined) await new Promise((r) => setTimeout(r, 10));
+    await redis.set(key('raced'), (await redis.get(key('seed')))!, 'PX', 600_000);
+    release();
+    release = undefined;
+    assert.equal((await pending).status, 200);
+    assert.equal((await stored('raced', 2))?.seen, 2, 'the request was replayed onto the other instance\'s value');
+    let after = await scrape();
+    for (let i = 0; i < 50 && after.conflicts === before.conflicts; i++) { await new Promise((r) => setTimeout(r, 100)); after = await scrape(); }
+    assert.equal(after.conflicts, before.conflicts + 1);
+    assert.equal(after.lost, 0);
   });
 
   test('a 4xx burst split between the gateways, below the threshold on each, is detected on the shared state', async () => {

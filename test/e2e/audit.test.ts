@@ -2,13 +2,13 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fixture, REPO_ROOT } from '../helpers/paths.js';
-import { runCli, startGatewayProcess } from '../helpers/gateway.js';
-import { booksConfig } from '../helpers/config.js';
+import { runCli, startGatewayProcess, writeConfig } from '../helpers/gateway.js';
+import { E2E_PREAMBLE, booksConfig } from '../helpers/config.js';
 import { startUpstream } from '../helpers/upstream.js';
 import { loadSigner } from '../../src/observability/audit/checkpoint.js';
 import { PostgresAuditStore } from '../../src/observability/audit/postgres-store.js';
@@ -130,6 +130,43 @@ describe('audit trail', () => {
     const tampered = await runCli(['audit', 'verify', '-c', file]);
     assert.equal(tampered.code, 1);
     assert.match(tampered.stdout, /^FAIL gw-e2e: modified at seq 1: record 1 does not match its hash/m);
+  });
+
+  test('a keys file that stops loading (key.file_failed) is recorded in the audit trail, which still verifies', async () => {
+    const up = await startUpstream();
+    cleanup.push(() => up.close());
+    const { file, dir } = writeConfig(`${E2E_PREAMBLE}audit:
+  enabled: true
+  instance: gw-keys
+  flushIntervalMs: 5
+apis:
+  - name: books
+    upstream: ${up.url}
+    openapi: ./keys-books.yaml
+    stages:
+      authn:
+        schemes:
+          apiKey: { kind: api-key, file: ./keys.yaml, pepper: "\${PCL_E2E_PEPPER}", reloadCheckMs: 0 }
+`, { 'keys-books.yaml': readFileSync(fixture('authn-keys', 'keys-books.yaml'), 'utf8'), 'keys.yaml': 'keys: []\n' });
+    const env = { PCL_E2E_PEPPER: 'audit-e2e-pepper-0123456789abcdef' };
+    const created = await runCli(['keys', 'create', '--client', 'billing', '--file', join(dir, 'keys.yaml'), '--pepper-env', 'PCL_E2E_PEPPER'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const gw = await startGatewayProcess(file, { env });
+    cleanup.push(() => gw.stop());
+    await gw.waitForLog((l) => l.msg === 'audit trail started');
+    rmSync(join(dir, 'keys.yaml'));
+    // The file is checked on the request path when a key is looked up: the first such request
+    // after the removal finds it gone (and is served by the keys already loaded).
+    assert.equal((await fetch(`${gw.url}/v1/books`, { headers: { 'x-api-key': created.stdout.trim() } })).status, 200);
+    await gw.waitForLog((l) => l.event === 'key.file_failed');
+    assert.equal(await gw.stop(), 0);
+
+    const found = await runCli(['audit', 'search', '-c', file, '--kind', 'key.file_failed', '--json'], env);
+    assert.equal(found.code, 0, found.stderr);
+    const rows = JSON.parse(found.stdout) as { kind: string; reason: string; instance: string; detail: Record<string, unknown> }[];
+    assert.deepEqual(rows.map((r) => [r.kind, r.reason, r.instance, r.detail['severity'], r.detail['stage']]), [['key.file_failed', 'missing', 'gw-keys', 'high', 'authn']]);
+    const ok = await runCli(['audit', 'verify', '-c', file], env);
+    assert.equal(ok.code, 0, ok.stderr + ok.stdout);
   });
 
   test('audit verify finds a forged middle record whose own hash is consistent (broken link) and exits 1', async () => {

@@ -108,6 +108,8 @@ describe('egress gateway: applications reach third parties only as the integrati
   let egress: URL;
   let dir: string;
   let down: number;
+  /** Closed until the budget test opens it: a third party that fails, then recovers. */
+  let later: number;
 
   before(async () => {
     ca = createTestCa('partner');
@@ -139,6 +141,7 @@ describe('egress gateway: applications reach third parties only as the integrati
       res.end(JSON.stringify({ url: req.url, method: req.method, bodyLength: body.length }));
     });
     down = await closedPort();
+    later = await closedPort();
 
     const yaml = `${E2E_PREAMBLE}apis:
   - name: unused
@@ -154,6 +157,7 @@ egress:
     plain.partner.test: [127.0.0.1]
     limited.partner.test: [127.0.0.1]
     down.partner.test: [127.0.0.1]
+    guarded.partner.test: [127.0.0.1]
     meta.partner.test: [169.254.169.254]
     rebind.partner.test: [93.184.216.34, 127.0.0.1]
     ula.partner.test: ['fd00:ec2::254']
@@ -202,6 +206,19 @@ egress:
       circuitBreaker:
         failureThreshold: 2
         cooldownMs: 600000
+      addressGuard:
+        allow: [127.0.0.1/32]
+    - name: guarded
+      hosts: [guarded.partner.test]
+      ports: [${later}]
+      methods: [GET, POST]
+      connect: true
+      rateLimit:
+        requests: 2
+        windowMs: 600000
+      circuitBreaker:
+        failureThreshold: 1
+        cooldownMs: 1500
       addressGuard:
         allow: [127.0.0.1/32]
     - name: slow
@@ -437,6 +454,34 @@ egress:
     assert.deepEqual([third.status, third.json.code], [503, 'PCL_UPSTREAM_CIRCUIT_OPEN']);
   });
 
+  test('the budget is spent only by requests sent: oversized bodies and an open circuit refuse without taking from it', async () => {
+    const t = `http://guarded.partner.test:${later}/v1/x`;
+    for (let i = 0; i < 3; i++) {
+      const big = await proxyRequest(egress, t, { method: 'POST', body: 'x'.repeat(5000), headers: { 'content-type': 'text/plain' } });
+      assert.deepEqual([big.status, big.json.code], [413, 'PCL_BODY_TOO_LARGE'], `oversized body ${i + 1}`);
+    }
+    // Sent, and failed: one unit of two spent, and the circuit opens (threshold 1).
+    assert.equal((await proxyRequest(egress, t)).json.code, 'PCL_UPSTREAM_UNAVAILABLE');
+    for (let i = 0; i < 4; i++) {
+      const open = await proxyRequest(egress, t);
+      assert.deepEqual([open.status, open.json.code], [503, 'PCL_UPSTREAM_CIRCUIT_OPEN'], `open circuit ${i + 1}`);
+      const tunnel = await connectTunnel(egress, `guarded.partner.test:${later}`);
+      assert.deepEqual([tunnel.status, (JSON.parse(tunnel.body) as { code: string }).code], [503, 'PCL_UPSTREAM_CIRCUIT_OPEN'], `CONNECT, open circuit ${i + 1}`);
+    }
+    // The third party recovers: after the cooldown exactly one unit is left for it.
+    const recovered = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
+    await new Promise<void>((r) => recovered.listen(later, '127.0.0.1', r));
+    try {
+      await new Promise((r) => setTimeout(r, 1600));
+      const trial = await proxyRequest(egress, t);
+      assert.equal(trial.status, 200, trial.body);
+      const spent = await proxyRequest(egress, t);
+      assert.deepEqual([spent.status, spent.json.code], [429, 'PCL_EGRESS_RATE_LIMITED']);
+    } finally {
+      await new Promise<void>((r) => { recovered.closeAllConnections(); recovered.close(() => r()); });
+    }
+  });
+
   test('CONNECT: a tunnel to an allowed host:port carries end-to-end TLS (no credential injection possible)', async () => {
     const t = await connectTunnel(egress, `api.partner.test:${partnerPort}`);
     assert.equal(t.status, 200);
@@ -474,6 +519,22 @@ egress:
     const untrusted = await proxyRequest(egress, '/egress/untrusted/rates');
     assert.deepEqual([untrusted.status, untrusted.json.code], [502, 'PCL_UPSTREAM_TLS_FAILED']);
     assert.equal(partnerSeen.length, before);
+  });
+
+  test('a WebSocket handshake is refused with 501 problem+json and an egress.refused event; nothing reaches the provider, h2c is still ignored', async () => {
+    const before = plain.seen.length;
+    const handshake = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+    for (const [target, api] of [[`http://plain.partner.test:${plain.port}/v1/socket`, 'egress:plain'], ['/egress/hops/hop/socket', 'egress:hops']] as const) {
+      const a = await proxyRequest(egress, target, { headers: handshake });
+      assert.deepEqual([a.status, a.json.code, a.headers['content-type']], [501, 'PCL_METHOD_NOT_IMPLEMENTED', 'application/problem+json'], target);
+      assert.equal(a.headers.upgrade, undefined, target);
+      const e = await eventFor(a);
+      assert.deepEqual([e.event, e.reason, e.api], ['egress.refused', 'upgrade_not_supported', api], target);
+    }
+    assert.equal(plain.seen.length, before, 'the handshake never went out as a plain GET');
+    const h2c = await proxyRequest(egress, `http://plain.partner.test:${plain.port}/v1/items`, { headers: { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQAoAAAAAIAAAAA' } });
+    assert.equal(h2c.status, 200, h2c.body);
+    assert.equal(plain.seen.at(-1)!.headers.upgrade, undefined, 'the optional upgrade is dropped as hop-by-hop');
   });
 
   test('targets that are not a proxy request: 400 PCL_EGRESS_BAD_TARGET', async () => {

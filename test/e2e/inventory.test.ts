@@ -14,6 +14,23 @@ const RUN = randomUUID();
 removeRunKeysAfter(RUN);
 
 interface Entry { api: string; method: string; template: string; operation?: string; count: number; firstSeen: number; lastSeen: number; statuses: Record<string, number>; clients: string[]; query: string[] }
+/**
+ * Runs `check` until it stops throwing, or throws its last error after `ms`: for state that
+ * other processes write on their own schedule (the instances' inventory flushes).
+ */
+async function eventually(check: () => Promise<void>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 interface Report { documented: Entry[]; zombies: { api: string; operation: string }[]; shadow: Entry[]; draft: Record<string, { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> }> }
 
 describe('inventory: shadow and zombie endpoints, monitor and enforce, one inventory across instances', () => {
@@ -77,8 +94,8 @@ apis:
 
   test('GET /admin/inventory on either instance merges both: used, zombies, shadow with folded templates and names only', async () => {
     const [a, b] = gws as [GatewayProcess, GatewayProcess];
-    await new Promise((r) => setTimeout(r, 1500)); // one flush interval: each instance has written its snapshot
-    for (const gw of [a, b]) {
+    // Each instance writes its snapshot every flushIntervalMs: the report is polled until both are in it.
+    for (const gw of [a, b]) await eventually(async () => {
       const res = await admin(gw, '/admin/inventory');
       assert.equal(res.status, 200);
       const r = await res.json() as Report;
@@ -100,7 +117,7 @@ apis:
       assert.equal(r.zombies.some((z) => z.operation === 'listBooks'), false);
       assert.equal(JSON.stringify(r).includes('csv'), false, 'query values never stored');
       for (const value of ['3f2c9b1e', '9f86d081', 'alice@example.com']) assert.equal(JSON.stringify(r).includes(value), false, `${value}: path values never stored`);
-    }
+    });
   });
 
   test('portcullis inventory prints the report and a draft OpenAPI fragment for the shadow endpoints', async () => {

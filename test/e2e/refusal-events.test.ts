@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -197,6 +198,75 @@ describe('every refusal is a security event (OWASP API10), found in the JSON-lin
     assert.equal(filtered.operationId, 'getItem');
     const slowBody = events.find((e) => e.code === 'PCL_REQUEST_TIMEOUT' && e.method === 'POST')!;
     assert.equal(slowBody.operationId, 'createBook', 'a refusal mid-body is attributed to the routed operation');
+  });
+});
+
+/** Ten card numbers (valid check digits): more than the leak guard's two. */
+const CARDS = JSON.stringify({ cards: Array.from({ length: 10 }, () => '4111 1111 1111 1111') });
+
+const BROWSER = {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  accept: 'application/json', 'accept-language': 'en', 'accept-encoding': 'identity',
+};
+
+describe('exactly one event tells a stage\'s refusal: the stage\'s own, with the answer; no request.refused beside it', () => {
+  let up: FakeUpstream;
+  let gw: GatewayProcess;
+  let eventsFile: string;
+  before(async () => {
+    up = await startUpstream((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url === '/v1/books/leak' ? CARDS : '{"ok":true}');
+    });
+    const { file, dir } = writeConfig(`${E2E_PREAMBLE}sinks:
+  file:
+    - { name: jsonl, path: ./events/security.jsonl, flushIntervalMs: 50 }
+keyring:
+  keys:
+    pii: { file: ./pii.key, length: 32 }
+apis:
+  - name: books
+    upstream: ${up.url}
+    openapi: ./books.yaml
+    stages:
+      bot:
+        actions: [{ at: 50, action: "429" }]
+        signals: { cadence: { weight: 0 }, enumeration: { weight: 0 } }
+      field-encryption: { key: pii, fields: [/ssn] }
+      sensitive-data: { leakGuard: { maxHits: 2, action: block } }
+`, { 'books.yaml': readFileSync(fixture('e2e', 'books.yaml'), 'utf8'), 'pii.key': randomBytes(32).toString('base64') });
+    eventsFile = join(dir, 'events', 'security.jsonl');
+    gw = await startGatewayProcess(file);
+  });
+  after(async () => { await gw?.stop(); await up?.close(); });
+
+  test('a bot step settled after authentication, a body field encryption refuses, a blocked bulk leak: one event each', async () => {
+    const cases = [
+      // Credentialed: the bot step waits for authentication, then refuses.
+      { name: 'bot step after authentication', kind: 'bot.detected', status: 429, code: 'PCL_BOT_THROTTLED',
+        send: () => viaFetch(`${gw.url}/v1/books`, { headers: { 'user-agent': 'python-requests/2.31', authorization: 'Bearer anything' } }) },
+      { name: 'field encryption, body not JSON', kind: 'data.encrypt_refused', status: 400, code: 'PCL_FLE_BODY_INVALID',
+        send: () => viaFetch(`${gw.url}/v1/books`, { method: 'POST', headers: { ...BROWSER, 'content-type': 'text/plain' }, body: 'ssn=123-45-6789' }) },
+      { name: 'bulk leak blocked', kind: 'data.leak', status: 502, code: 'PCL_DATA_LEAK_BLOCKED',
+        send: () => viaFetch(`${gw.url}/v1/books/leak`, { headers: BROWSER }) },
+    ];
+    const ids: string[] = [];
+    for (const c of cases) {
+      const { id, status } = await c.send();
+      assert.equal(status, c.status, c.name);
+      ids.push(id);
+    }
+    // The sink writes in order: once the marker's event is in the file, every event before it is.
+    const marker = await viaFetch(`${gw.url}/v1/nowhere`, { headers: BROWSER });
+    const deadline = Date.now() + 10_000;
+    while (!readEvents(eventsFile).some((e) => e.requestId === marker.id) && Date.now() < deadline) await sleep(20);
+    const events = readEvents(eventsFile);
+    assert.ok(events.some((e) => e.requestId === marker.id), 'the marker event was written');
+    cases.forEach((c, i) => {
+      const mine = events.filter((e) => e.requestId === ids[i]);
+      assert.deepEqual(mine.map((e) => [e.kind, e.status, e.code]), [[c.kind, c.status, c.code]], c.name);
+    });
+    assert.equal(up.seen.filter((r) => r.method === 'POST').length, 0, 'the refused body never reached the upstream');
   });
 });
 

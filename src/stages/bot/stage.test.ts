@@ -100,6 +100,26 @@ describe('bot stage: header signals', () => {
     assert.equal(codeOf(await run(s, other, 'limit')), 'PCL_BOT_BLOCKED');
   });
 
+  test('a step settled after authentication is told once, by its own event with the answer; refused before it is settled, the detection is still told', async () => {
+    const s = stage({ actions: [{ at: 10, action: 'block' }], signals: { cadence: { weight: 0 }, enumeration: { weight: 0 } } });
+    const curl = { 'user-agent': 'curl/8.5.0' };
+    const cap = capture();
+    try {
+      const c = ctx({ headers: curl, credentialed: true, principal: { id: 'mallory' } });
+      assert.equal(codeOf(await run(s, c)), 'continue');
+      assert.equal(cap.events.length, 0, 'nothing is told before the step is settled');
+      assert.equal(codeOf(await run(s, c, 'limit')), 'PCL_BOT_BLOCKED');
+      s.handlers.record!(c, { status: 403, headers: {}, body: undefined, generated: true });
+      assert.deepEqual(cap.events.map((e) => [e.kind, e.reason, e.status, e.code, e.principal]), [['bot.detected', 'automation-user-agent', 403, 'PCL_BOT_BLOCKED', 'mallory']]);
+      // Authentication refused this one: the limit phase never ran, the record phase tells the detection.
+      const early = ctx({ headers: curl, credentialed: true });
+      assert.equal(codeOf(await run(s, early)), 'continue');
+      s.handlers.record!(early, { status: 401, headers: {}, body: undefined, generated: true });
+      s.handlers.record!(early, { status: 401, headers: {}, body: undefined, generated: true });
+      assert.deepEqual(cap.events.slice(1).map((e) => [e.kind, e.status, e.code]), [['bot.detected', undefined, undefined]], 'told once, without an answer');
+    } finally { cap.stop(); }
+  });
+
   test('step-up answers 401 with the OTP challenge, and passes once authn verified a code', async () => {
     const s = stage({ actions: [{ at: 10, action: 'step-up' }], signals: { cadence: { weight: 0 }, enumeration: { weight: 0 } } });
     const c = ctx({ headers: { 'user-agent': 'curl/8.5.0' } });

@@ -72,7 +72,7 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
 
   // Per-request facts between phases; WeakMaps, so nothing outlives its request.
   const allowed = new WeakSet<RequestContext>();
-  const pending = new WeakMap<RequestContext, { step: Step; source: Source }>();
+  const pending = new WeakMap<RequestContext, { step: Step; reason: string; ruleIds: readonly string[] }>();
   const loginKeysOf = new WeakMap<RequestContext, LoginKeys>();
 
   /** Bot state is kept per address (IPv6 per /64: one subscriber). */
@@ -93,8 +93,9 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
       default: return undefined;
     }
   };
-  // `answer`: the refusal applied now; a step settled after authentication is published without one
-  // (the refusal path publishes `request.refused` if it then refuses).
+  // `answer`: the refusal this step answers with, so the event is the refusal's one event (the
+  // gateway's `request.refused` backstop stays silent). A step settled after authentication is
+  // published when it is settled, with the answer it then gets.
   const event = (ctx: RequestContext, kind: string, reason: string, step: Step, ruleIds: readonly string[], answer?: ClientErrorCode) => publishSecurityEvent(() => ({
     kind, reason, requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId, client: ctx.client.ip,
     ...(ctx.principal !== undefined ? { principal: ctx.principal.id } : {}),
@@ -168,14 +169,16 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
     const step = reachedStep(actions, score);
     if (step === undefined) return CONTINUE;
     // Settled after authentication: an allow-listed principal may be behind it, or a code may satisfy step-up.
-    const deferred = ctx.credentialed || step.action === 'step-up';
-    event(ctx, 'bot.detected', fired[0] ?? 'score', step, fired.slice(0, 5), deferred ? undefined : answerFor(ctx, step));
-    if (step.action === 'log') {
-      ctx.findings.push({ stage: STAGE_NAME, code: 'bot.detected', message: `bot score ${score}: ${fired.join(', ')}`, enforced: false, ruleIds: fired });
+    const deferred = step.action !== 'log' && (ctx.credentialed || step.action === 'step-up');
+    const reason = fired[0] ?? 'score';
+    const ruleIds = fired.slice(0, 5);
+    if (deferred) {
+      pending.set(ctx, { step, reason, ruleIds });
       return CONTINUE;
     }
-    if (deferred) {
-      pending.set(ctx, { step, source: 'bot' });
+    event(ctx, 'bot.detected', reason, step, ruleIds, answerFor(ctx, step));
+    if (step.action === 'log') {
+      ctx.findings.push({ stage: STAGE_NAME, code: 'bot.detected', message: `bot score ${score}: ${fired.join(', ')}`, enforced: false, ruleIds: fired });
       return CONTINUE;
     }
     return apply(ctx, step, 'bot');
@@ -187,8 +190,17 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
     const p = pending.get(ctx);
     if (p === undefined) return CONTINUE;
     pending.delete(ctx);
+    event(ctx, 'bot.detected', p.reason, p.step, p.ruleIds, trusted ? undefined : answerFor(ctx, p.step));
     if (trusted) return CONTINUE;
-    return apply(ctx, p.step, p.source);
+    return apply(ctx, p.step, 'bot');
+  };
+
+  /** A detection whose request was refused before it was settled (by authentication, a limit) is still told, without an answer. */
+  const unsettled = (ctx: RequestContext): void => {
+    const p = pending.get(ctx);
+    if (p === undefined) return;
+    pending.delete(ctx);
+    event(ctx, 'bot.detected', p.reason, p.step, p.ruleIds);
   };
 
   const inspectLogin = async (ctx: RequestContext): Promise<Decision> => {
@@ -220,8 +232,8 @@ export function createBotStage(config: BotConfig, deps: StageDeps, opts: BotStag
   };
 
   const handlers: Stage['handlers'] = isLogin
-    ? { 'pre-auth': preAuth, limit: afterAuth, inspect: inspectLogin, record: recordLogin }
-    : { 'pre-auth': preAuth, limit: afterAuth };
+    ? { 'pre-auth': preAuth, limit: afterAuth, inspect: inspectLogin, record: (ctx, res) => { unsettled(ctx); recordLogin(ctx, res); } }
+    : { 'pre-auth': preAuth, limit: afterAuth, record: unsettled };
   return {
     name: STAGE_NAME, order: STAGE_ORDER, mode: config.mode, onError: config.onError, handlers,
     ...(isLogin && accountKey?.needsBody === true ? { needsRequestBody: true } : {}),

@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors/index.js';
+import { answerOf, GatewayError } from '../../errors/index.js';
 import type { Keyring } from '../../keyring/keyring.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import { replaceResponseJson, responseJson, type RequestContext, type ResponseContext } from '../../pipeline/context.js';
@@ -46,23 +46,28 @@ export function createFieldEncryptionStage(cfg: FieldEncryptionConfig, keyring: 
   const pointers = cfg.fields.map(compilePointer);
   const readers = new Set(cfg.decryptRoles);
 
-  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'low' | 'medium' | 'high', excerpt?: string) => publishSecurityEvent(() => ({
+  const event = (ctx: RequestContext, kind: string, reason: string, severity: 'low' | 'medium' | 'high', excerpt?: string, answer?: 'PCL_FLE_BODY_INVALID') => publishSecurityEvent(() => ({
     kind, reason, severity, requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId, client: ctx.client.ip,
     ...(ctx.principal === undefined ? {} : { principal: ctx.principal.id }), stage: 'field-encryption', enforced: true, ...(excerpt === undefined ? {} : { excerpt }),
+    ...answerOf(answer),
   }));
 
   const authorize = (ctx: RequestContext): Decision => {
     const body = ctx.body;
     if (body === undefined || body.length === 0) return CONTINUE;
-    const refuse = (why: string) => reject(new GatewayError('PCL_FLE_BODY_INVALID', { detail: 'The request body must be JSON on this operation.', stage: 'field-encryption', internal: why }));
+    // The refusal's one event, with its answer: the gateway's generic `request.refused` would lose why.
+    const refuse = (reason: 'encoded' | 'not_json', why: string) => {
+      event(ctx, 'data.encrypt_refused', reason, 'medium', undefined, 'PCL_FLE_BODY_INVALID');
+      return reject(new GatewayError('PCL_FLE_BODY_INVALID', { detail: 'The request body must be JSON on this operation.', stage: 'field-encryption', internal: why }));
+    };
     const enc = ctx.headers['content-encoding'];
-    if (enc !== undefined && enc !== 'identity') return refuse(`content-encoding ${String(enc)}`);
+    if (enc !== undefined && enc !== 'identity') return refuse('encoded', `content-encoding ${String(enc)}`);
     // Parsed whatever the declared media type: a body an upstream might read as JSON must not carry the fields in clear.
     let data: unknown;
     try {
       data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
     } catch {
-      return refuse('not JSON');
+      return refuse('not_json', 'not JSON');
     }
     const slots = collect(data, pointers);
     if (slots.length === 0) return CONTINUE;

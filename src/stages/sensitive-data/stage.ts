@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors/index.js';
+import { answerOf, GatewayError } from '../../errors/index.js';
 import { publishSecurityEvent } from '../../observability/channels.js';
 import { spliceJson, type SpliceRules } from '../../data-protection/json-splice.js';
 import { compileScanner, type DetectorSet, type Hit, type MaskStyle, type Scanner } from '../../data-protection/scanner.js';
@@ -124,9 +124,10 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
     const essence = typeof ct === 'string' ? ct.split(';')[0]!.trim().toLowerCase() : '';
     const json = essence === 'application/json' || essence.endsWith('+json');
     if (!json && !essence.startsWith('text/')) return CONTINUE;
-    const event = (kind: string, reason: string, severity: 'low' | 'medium' | 'high', excerpt?: string) => publishSecurityEvent(() => ({
+    const event = (kind: string, reason: string, severity: 'low' | 'medium' | 'high', excerpt?: string, answer?: 'PCL_DATA_LEAK_BLOCKED') => publishSecurityEvent(() => ({
       kind, reason, severity, requestId: ctx.id, api: ctx.route.apiName, operationId: ctx.route.operationId, client: ctx.client.ip,
       ...(ctx.principal === undefined ? {} : { principal: ctx.principal.id }), stage: 'sensitive-data', enforced: enforce, ...(excerpt === undefined ? {} : { excerpt }),
+      ...answerOf(answer, enforce),
     }));
     if (res.body === undefined) {
       if (res.oversize === true) event('data.uninspected', 'too_large', 'medium');
@@ -162,8 +163,10 @@ export function createSensitiveDataStage(cfg: SensitiveDataConfig): Stage {
     const summary = counts.map(([k, v]) => `${k}:${v}`).join(' ');
     const total = counts.reduce((sum, [, v]) => sum + v, w.exemptHits);
     if (total > cfg.leakGuard.maxHits) {
-      event('data.leak', 'bulk_sensitive_data', 'high', `${total} sensitive values (${summary || 'exempt caller'})`);
-      if (cfg.leakGuard.action === 'block') {
+      const block = cfg.leakGuard.action === 'block';
+      // When it blocks, this is the refusal's event and carries the answer.
+      event('data.leak', 'bulk_sensitive_data', 'high', `${total} sensitive values (${summary || 'exempt caller'})`, block ? 'PCL_DATA_LEAK_BLOCKED' : undefined);
+      if (block) {
         return reject(new GatewayError('PCL_DATA_LEAK_BLOCKED', { detail: 'The response was withheld by the data protection policy.', stage: 'sensitive-data', internal: `${total} detected values` }));
       }
     }
