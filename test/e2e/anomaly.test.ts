@@ -323,8 +323,10 @@ describe('two gateways sharing one Redis count every request of one client', () 
     const before = await scrape();
     assert.ok(Number.isInteger(before.conflicts) && Number.isInteger(before.lost), 'both counters are exported');
     assert.equal((await fetch(`${gw.url}/v1/books`, { headers: { 'x-client': 'seed' } })).status, 200);
+    // The state is written after the answer: wait for it before reading it.
+    assert.equal((await stored('seed', 1))?.seen, 1);
     const seed = await redis.get(key('seed'));
-    assert.ok(seed !== null && (await stored('seed', 1))?.seen === 1);
+    assert.ok(seed !== null);
     // The gateway reads the client's state (none yet) before forwarding; while the upstream holds
     // the request, another instance's write lands, so the gateway's compare-and-set conflicts.
     const pending = fetch(`${gw.url}/v1/books`, { headers: { 'x-client': 'raced', 'x-hold': '1' } });
