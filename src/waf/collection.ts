@@ -54,7 +54,11 @@ export class Collection {
 
   /** Replaces all entries of `key` with one value (TX semantics). */
   set(key: string, value: string): void {
-    const lk = key.toLowerCase();
+    this.setLower(key.toLowerCase(), value);
+  }
+
+  /** `set` for a key already in lower case (setvar lower-cases its expanded name once). */
+  setLower(lk: string, value: string): void {
     const idx = this.#indexed();
     const list = idx.get(lk);
     if (list) {
@@ -80,6 +84,14 @@ export class Collection {
   /** The entries of `key` in insertion order (do not modify the array). */
   get(key: string): readonly Entry[] {
     return this.#indexed().get(key.toLowerCase()) ?? NONE;
+  }
+
+  /**
+   * `get` for a key already in lower case (a parsed selector's, a TX probe's): no
+   * `toLowerCase` per read; the engine reads a few hundred keys per request (ADR 0038).
+   */
+  getLower(lkey: string): readonly Entry[] {
+    return this.#indexed().get(lkey) ?? NONE;
   }
 
   first(key: string): string | undefined {

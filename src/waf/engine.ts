@@ -64,7 +64,7 @@ function cannotMatchTx(rule: Rule, reads: readonly TxRead[], tx: Transaction): b
   const txc = tx.tx;
   for (let i = 0; i < reads.length; i++) {
     const r = reads[i]!;
-    const entries = txc.get(r.key);
+    const entries = txc.getLower(r.key);
     if (r.count) { if (op.evaluate(COUNTS[entries.length] ?? String(entries.length), tx, undefined) !== neg) return false; continue; }
     for (let j = 0; j < entries.length; j++) if (op.evaluate(entries[j]!.value, tx, undefined) !== neg) return false;
   }

@@ -132,6 +132,6 @@ export function scanGroup(ps: PhaseScan, gi: number, which: Int32Array): void {
     if (scalar !== undefined) { scanOne(ps, g, gi, trigger, scalar); continue; }
     const col = tx.rawCollection(name);
     if (keys === undefined) { const es = col.all(); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
-    else for (let ki = 0; ki < keys.length; ki++) { const es = col.get(keys[ki]!); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
+    else for (let ki = 0; ki < keys.length; ki++) { const es = col.getLower(keys[ki]!); for (let j = 0; j < es.length; j++) scanOne(ps, g, gi, trigger, es[j]!.value); }
   }
 }

@@ -2,7 +2,7 @@
  * `%{tx.anomaly_score}` style macros, compiled once at load into a list of parts.
  */
 
-/** Anything that can resolve one `COLLECTION.key` (or bare variable) to a string. */
+/** Anything that can resolve one `COLLECTION.key` (or bare variable) to a string; the key comes in lower case. */
 export interface MacroScope {
   resolveMacro(collection: string, key: string | undefined): string;
 }

@@ -212,7 +212,7 @@ export class LedgerScan {
       vals = drops.some((d) => d.kind === 'all') ? [] : [scalar];
     } else {
       const col = tx.rawCollection(name);
-      const es = key === undefined ? col.all() : col.get(key);
+      const es = key === undefined ? col.all() : col.getLower(key);
       const kept: string[] = [];
       for (let j = 0; j < es.length; j++) {
         const e = es[j]!;

@@ -167,7 +167,7 @@ export function resolveTarget(tx: Transaction, spec: VariableSpec, rule: Rule, r
     const col = tx.rawCollection(name);
     const sel = spec.selector;
     // A key selector reads the collection's index instead of testing every entry.
-    const entries = sel.kind === 'key' ? col.get(sel.key) : col.all();
+    const entries = sel.kind === 'key' ? col.getLower(sel.key) : col.all();
     // Request data no action changes, a count, or one key's entry list: handed out as is. A
     // key's list is safe to iterate while actions run (setvar replaces or edits it, never
     // appends); whole TX or MATCHED_VARS (a matching chain child appends to it) are copied.

@@ -175,7 +175,7 @@ export class Transaction implements MacroScope, MatchedSink {
     if (this.matched.pending && isMatchedName(collection)) this.matched.settle(this);
     if (key === undefined) return this.#scalars.get(collection) ?? this.rawCollection(collection).all()[0]?.value ?? '';
     const c = this.#collections.get(collection);
-    if (c) return c.first(key) ?? '';
+    if (c) return c.getLower(key)[0]?.value ?? '';
     return this.#scalars.get(collection) ?? '';
   }
 

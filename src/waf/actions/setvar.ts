@@ -35,9 +35,9 @@ export const setvar: ActionDef = {
         const k = key.expand(tx).toLowerCase();
         if (remove) { col.remove(k); return; }
         const x = val.expand(tx);
-        if (op === '=') { col.set(k, x); return; }
-        const cur = toInt(col.first(k) ?? '0');
-        col.set(k, String(op === '+' ? cur + toInt(x) : cur - toInt(x)));
+        if (op === '=') { col.setLower(k, x); return; }
+        const cur = toInt(col.getLower(k)[0]?.value ?? '0');
+        col.setLower(k, String(op === '+' ? cur + toInt(x) : cur - toInt(x)));
       },
     };
   },
