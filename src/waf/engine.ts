@@ -120,9 +120,10 @@ function evalLink(rule: Rule, tx: Transaction, head: Rule, memo: TransformMemo, 
     return true;
   }
   let matched = false;
-  const key = chainKey(rule);
   const capture = rule.capture ? captureInto : undefined;
   const untransformed = rule.transforms.length === 0;
+  // Most evaluated links are TX rules without transformations: no memo key to look up.
+  const key = untransformed ? '' : chainKey(rule);
   const misses = bit === -1 ? missesOf(rule) : null;
   const one: string[] = [''];
   const specs = rule.targets;
