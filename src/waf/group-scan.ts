@@ -76,11 +76,15 @@ export interface PhaseScan {
   readonly ledger: LedgerScan;
 }
 
+/** Never written: what a phase without candidate groups (CRS's response phases) gets instead of new empty arrays. */
+const EMPTY = new Uint8Array(0);
+const bytes = (n: number): Uint8Array => n === 0 ? EMPTY : new Uint8Array(n);
+
 export function phaseScan(tx: Transaction, memo: TransformMemo, plan: PhasePlan): PhaseScan {
   const l = layoutOf(plan);
   return {
-    tx, memo, plan, seen: new Map(), offsets: l.offsets, sourceOffsets: l.sourceOffsets, scanned: new Uint8Array(l.sources),
-    any: new Uint8Array(l.total), scratch: new Uint8Array(l.widest), ledger: new LedgerScan(tx, plan.ledger, plan.rules),
+    tx, memo, plan, seen: new Map(), offsets: l.offsets, sourceOffsets: l.sourceOffsets, scanned: bytes(l.sources),
+    any: bytes(l.total), scratch: bytes(l.widest), ledger: new LedgerScan(tx, plan.ledger, plan.rules),
   };
 }
 

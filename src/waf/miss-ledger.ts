@@ -76,6 +76,9 @@ export interface LedgerSource {
 const selectorId = (s: Selector): string => s.kind === 'key' ? `k:${s.key}` : s.kind === 'regex' ? `r:${s.source}` : '*';
 
 const NO_SOURCES = new Int32Array(0);
+const NO_WORDS = new Int32Array(0);
+const NO_FLAGS = new Uint8Array(0);
+const NO_VALUES: Array<readonly string[] | undefined> = [];
 
 /** @example const l = ledgerOf(rules); l.bitOf[i] // -1 or the rule's bit */
 export function ledgerOf(rules: readonly Rule[]): Ledger {
@@ -120,9 +123,11 @@ export class LedgerScan {
     this.#tx = tx;
     this.#ledger = ledger;
     this.#rules = rules;
-    this.#open = new Int32Array(ledger.sources.length * ledger.words);
-    this.#done = new Uint8Array(ledger.sources.length);
-    this.#values = new Array<readonly string[] | undefined>(ledger.sources.length);
+    // A phase without eligible rules (CRS's response phases) reads none of these: shared empties.
+    const n = ledger.sources.length;
+    this.#open = n === 0 ? NO_WORDS : new Int32Array(n * ledger.words);
+    this.#done = n === 0 ? NO_FLAGS : new Uint8Array(n);
+    this.#values = n === 0 ? NO_VALUES : new Array<readonly string[] | undefined>(n);
   }
 
   /** The known misses of `value`, or null when none is known. */
