@@ -3,7 +3,7 @@ import { connect as netConnect, type LookupFunction, type Socket } from 'node:ne
 import { acceptOrCreateRequestId } from '../proxy/request-id.js';
 import { ADDRESS_REFUSED_CODE, literalAddress, refusal as addressRefusal } from '../proxy/address-guard.js';
 import type { CompiledEgress } from './compile.js';
-import { recordEnd, recordRefusal, refusal, writeRawProblem, type EgressExchange } from './refuse.js';
+import { recordEnd, recordRefusal, refusal, spendBudget, writeRawProblem, type EgressExchange } from './refuse.js';
 
 const AUTHORITY = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
 
@@ -68,12 +68,8 @@ export function createEgressConnectHandler(current: () => CompiledEgress | undef
       }
       // The application may have gone while the name was checked: open nothing and spend nothing for it.
       if (socket.destroyed) { integ.breaker?.onAbort(); return; }
-      const budget = integ.rate === undefined ? undefined : await integ.rate.take();
-      if (budget !== undefined && !budget.allowed) {
-        integ.breaker?.onAbort();
-        refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'Retry-After': String(budget.retryAfterSeconds) } }));
-        return;
-      }
+      const spent = await spendBudget(integ);
+      if (spent !== undefined) { refuse(spent); return; }
       const upstream = netConnect({ host: r.address, port });
       let timedOut = false;
       const timer = setTimeout(() => { timedOut = true; upstream.destroy(new Error('connect timeout')); }, integ.connectTimeoutMs);

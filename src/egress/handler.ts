@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/index.js';
 import { acceptOrCreateRequestId } from '../proxy/request-id.js';
 import { checkDestination } from './check.js';
 import type { CompiledEgress, CompiledIntegration } from './compile.js';
-import { recordEnd, recordRefusal, refusal, writeProblem, type EgressExchange } from './refuse.js';
+import { recordEnd, recordRefusal, refusal, spendBudget, writeProblem, type EgressExchange } from './refuse.js';
 import { outboundHeaders, send } from './send.js';
 import { parseTarget, portOf } from './target.js';
 
@@ -98,12 +98,8 @@ async function handle(egress: CompiledEgress | undefined, req: IncomingMessage, 
     refuse(refusal('PCL_BODY_TOO_LARGE', 'body_too_large', `The request body exceeds ${egress.maxBodySize} bytes.`));
     return;
   }
-  const budget = integ.rate === undefined ? undefined : await integ.rate.take();
-  if (budget !== undefined && !budget.allowed) {
-    integ.breaker?.onAbort();
-    refuse(refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'retry-after': String(budget.retryAfterSeconds) } }));
-    return;
-  }
+  const spent = await spendBudget(integ);
+  if (spent !== undefined) { refuse(spent); return; }
   const outcome = await send(integ, method, target.url, outboundHeaders(integ, req.headers, true), body, req.headers);
   if (!outcome.ok) { refuse(outcome.refused); return; }
   const r = outcome.response;

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GatewayError, PROBLEM_CONTENT_TYPE, rawProblemResponse, toProblem, type ClientErrorCode } from '../errors/index.js';
 import { publishRequestEnd, publishSecurityEvent } from '../observability/channels.js';
+import type { CompiledIntegration } from './compile.js';
 
 /** What is known about one egress exchange when it ends. */
 export interface EgressExchange {
@@ -43,6 +44,18 @@ export function recordEnd(x: EgressExchange, status: number, decision: string, c
 /** A refusal with its event: `code` with a public detail. */
 export function refusal(code: ClientErrorCode, reason: string, detail: string, opts: { headers?: Record<string, string>; internal?: string } = {}): { err: GatewayError; reason: string } {
   return { err: new GatewayError(code, { detail, stage: 'egress', ...opts }), reason };
+}
+
+/**
+ * Takes one unit of the integration's budget, last of the checks so that only an exchange that is
+ * really sent spends the third party's quota; when it is spent, gives back the circuit breaker's
+ * trial slot `canRequest` may have handed out and answers the refusal.
+ */
+export async function spendBudget(integ: CompiledIntegration): Promise<{ err: GatewayError; reason: string } | undefined> {
+  const budget = integ.rate === undefined ? undefined : await integ.rate.take();
+  if (budget === undefined || budget.allowed) return undefined;
+  integ.breaker?.onAbort();
+  return refusal('PCL_EGRESS_RATE_LIMITED', 'rate_limited', 'The integration\'s request budget is spent; retry later.', { headers: { 'retry-after': String(budget.retryAfterSeconds) } });
 }
 
 /** Writes a problem+json answer (the exchange is over). */

@@ -83,7 +83,7 @@ export class Collection {
 
   /** The entries of `key` in insertion order (do not modify the array). */
   get(key: string): readonly Entry[] {
-    return this.#indexed().get(key.toLowerCase()) ?? NONE;
+    return this.getLower(key.toLowerCase());
   }
 
   /**
@@ -95,7 +95,7 @@ export class Collection {
   }
 
   first(key: string): string | undefined {
-    return this.#indexed().get(key.toLowerCase())?.[0]?.value;
+    return this.getLower(key.toLowerCase())[0]?.value;
   }
 
   /** Appends a copy of every entry of `from` (its own entries stay its own: setvar edits values in place). */

@@ -259,6 +259,9 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
   const matchedVars = tx.rawCollection('MATCHED_VARS');
   const matchedVarsNames = tx.rawCollection('MATCHED_VARS_NAMES');
   const book = tx.matched;
+  // A rule starts with empty MATCHED_VARS; a rule skipped for a proven miss leaves the same, so a
+  // request ends alike whether its values were known yet or not (ADR 0038).
+  const startRule = (): void => { matchedVars.clear(); matchedVarsNames.clear(); book.newRule(); };
   // One capture callback per phase, not one per rule evaluated: groups 0-9 go to TX.0-9.
   const captureInto = (groups: readonly string[]): void => { groups.forEach((g, i) => tx.tx.set(String(i), g)); };
   let skipAfter: string | undefined;
@@ -279,11 +282,7 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
     // Every value it could read is a known miss (ADR 0038): no target to resolve.
     const bit = prune ? bitOf[i]! : -1;
     if (bit !== -1 && ps.ledger.allKnownMisses(i, bit)) {
-      // What an evaluated miss leaves (its MATCHED_VARS empty): whether a value is known yet
-      // depends on earlier requests, and a request must end the same either way.
-      matchedVars.clear();
-      matchedVarsNames.clear();
-      book.newRule();
+      startRule();
       if (stats) stats.skipped++;
       continue;
     }
@@ -295,15 +294,13 @@ function runRules(rs: RuleSet, tx: Transaction, phase: number, plan: PhasePlan, 
       // and a head that does not match runs no action.
       if (ps.any[ps.offsets[g]! + owner] === 0) {
         // Proven for every value it could read: remembered, so the next request skips it before the scan.
-        if (bit !== -1) { ps.ledger.missAll(i, bit); matchedVars.clear(); matchedVarsNames.clear(); book.newRule(); }
+        if (bit !== -1) { ps.ledger.missAll(i, bit); startRule(); }
         if (stats) stats.skipped++;
         continue;
       }
     }
     if (stats) stats.evaluated++;
-    matchedVars.clear();
-    matchedVarsNames.clear();
-    book.newRule();
+    startRule();
     let link: Rule | undefined = rule;
     let ok = true;
     const t0 = profile ? performance.now() : 0;

@@ -38,9 +38,18 @@ export const LEDGER_MAX_VALUE = 4096;
  * (all are).
  */
 export function remembersMisses(rule: Rule): boolean {
-  if (rule.kind !== 'SecRule' || rule.unsupported !== undefined || (rule.negated && rule.capture)) return false;
+  if (!readsStableValues(rule) || (rule.negated && rule.capture)) return false;
   const op = rule.operator;
-  if (op.pure !== true && op.inputOnly !== true) return false;
+  return op.pure === true || op.inputOnly === true;
+}
+
+/**
+ * A `SecRule` that runs (its pattern compiled) and reads only stable request data as values (no
+ * `&` count): what can be decided from the values before it runs (here and by the candidate
+ * automaton, rules/plan.ts).
+ */
+export function readsStableValues(rule: Rule): boolean {
+  if (rule.kind !== 'SecRule' || rule.unsupported !== undefined) return false;
   return rule.targets.length > 0 && rule.targets.every((t) => !t.count && STABLE_VARIABLES.has(t.collection));
 }
 

@@ -8,7 +8,7 @@ import type { Rule } from '../types.js';
 import type { RuleSet } from './ruleset.js';
 import { ValueCache } from './value-cache.js';
 import { runSteps, type Steps } from '../steps.js';
-import { ledgerOf, STABLE_VARIABLES, type Ledger } from '../miss-ledger.js';
+import { ledgerOf, readsStableValues, type Ledger } from '../miss-ledger.js';
 
 /**
  * Per phase plan and generation, characters of scanned values kept across requests (ADR 0025),
@@ -111,9 +111,7 @@ export function chainKey(rule: Rule): string {
  * request data read as values (a `&` count is a number, not request data).
  */
 function eligible(rule: Rule): boolean {
-  if (rule.kind !== 'SecRule' || rule.unsupported !== undefined || rule.negated) return false;
-  if (rule.operator.literals === undefined) return false;
-  return rule.targets.length > 0 && rule.targets.every((t) => !t.count && STABLE_VARIABLES.has(t.collection));
+  return !rule.negated && rule.operator.literals !== undefined && readsStableValues(rule);
 }
 
 /**
